@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Set-up and entry point for a fresh clone where only Node and npm exist.
+//   npm start  -> install, build, start the Express example on the built-in simulator
+//   npm test   -> install, build, lint, typecheck and run every test (browser tests included)
+// pnpm is pinned in package.json#packageManager and installed through npm when missing
+// (corepack cannot download in every environment).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const task = process.argv[2];
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...options });
+  if (result.status !== 0) {
+    process.exit(result.status ?? 1);
+  }
+}
+
+function installedPnpmVersion() {
+  try {
+    return execFileSync('pnpm', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function ensurePnpm() {
+  if (installedPnpmVersion() === pinned) return;
+  console.log(`> installing pnpm@${pinned} through npm`);
+  run('npm', ['install', '--global', `pnpm@${pinned}`]);
+  if (installedPnpmVersion() !== pinned) {
+    console.error(`pnpm@${pinned} is not on PATH after npm install -g; check npm's global prefix.`);
+    process.exit(1);
+  }
+}
+
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium') || process.env.EID_SKIP_BROWSER === '1') return;
+  if (process.getuid?.() !== 0) {
+    console.error('Browser tests need Debian chromium: sudo apt-get install -y chromium');
+    process.exit(1);
+  }
+  console.log('> installing chromium through apt');
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+ensurePnpm();
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+run('pnpm', ['install', '--frozen-lockfile'], { env });
+
+if (task === 'start') {
+  run('pnpm', ['turbo', 'run', 'build', '--filter=example-express...', '--output-logs=errors-only'], { env });
+  run('pnpm', ['--filter', 'example-express', 'start'], { env });
+} else if (task === 'test') {
+  ensureChromium();
+  run('pnpm', ['run', 'lint'], { env });
+  run('pnpm', ['turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only'], { env });
+  // Packages run one at a time: the browser and integration suites start servers and chromium,
+  // and the machines are small.
+  run('pnpm', ['turbo', 'run', 'test', '--concurrency=1'], { env });
+} else {
+  console.error('usage: node scripts/bootstrap.mjs start|test');
+  process.exit(2);
+}
