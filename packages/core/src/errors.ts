@@ -68,7 +68,7 @@ export function isEidError(value: unknown): value is EidError {
     (value instanceof Error &&
       (value as { name?: unknown }).name === 'EidError' &&
       typeof (value as { code?: unknown }).code === 'string' &&
-      (EID_ERROR_CODES as readonly string[]).includes((value as { code: string }).code))
+      (EID_ERROR_CODES as readonly string[]).includes((value as unknown as { code: string }).code))
   );
 }
 

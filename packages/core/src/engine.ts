@@ -1,0 +1,571 @@
+import { EidError, isEidError } from './errors.js';
+import type { Identity } from './identity.js';
+import { type Logger, redactingLogger, silentLogger } from './logger.js';
+import { type NationalId, parseNationalId } from './nin/index.js';
+import type { Provider, ProviderMethod } from './providers/types.js';
+import { sanitizeReturnTo } from './return-to.js';
+import { MemoryStore } from './store/memory.js';
+import type { TransactionStore } from './store/types.js';
+import {
+  bindingMatches,
+  hashBinding,
+  isTransactionId,
+  randomToken,
+  type Transaction,
+  type TransactionStatus,
+} from './transaction.js';
+
+export type RouteName = 'methods' | 'start' | 'callback' | 'status' | 'cancel' | 'webhook' | 'session' | 'logout';
+
+export interface RouteDefinition {
+  name: RouteName;
+  method: 'GET' | 'POST';
+  /** Relative to the prefix, with `:param` placeholders (the syntax of Express, Fastify and Nest). */
+  path: string;
+}
+
+/** The HTTP contract (DESIGN 4.1). Adapters register exactly these. */
+export const ROUTES: readonly RouteDefinition[] = [
+  { name: 'methods', method: 'GET', path: '/methods' },
+  { name: 'start', method: 'GET', path: '/start/:provider/:method' },
+  { name: 'start', method: 'POST', path: '/start/:provider/:method' },
+  { name: 'callback', method: 'GET', path: '/callback/:provider' },
+  { name: 'status', method: 'GET', path: '/status/:transactionId' },
+  { name: 'cancel', method: 'POST', path: '/cancel/:transactionId' },
+  { name: 'webhook', method: 'POST', path: '/webhook/:provider' },
+  { name: 'session', method: 'GET', path: '/session' },
+  { name: 'logout', method: 'POST', path: '/logout' },
+];
+
+/** What the engine keeps in the host framework's session, as `session.eid`. */
+export interface EidSessionData {
+  identity?: Identity;
+  /** The browser binding secret; transactions keep only its hash. */
+  binding?: string;
+}
+
+/** One HTTP request, as an adapter hands it to the engine. */
+export interface EidRequest {
+  route: RouteName;
+  httpMethod: string;
+  params: Record<string, string | undefined>;
+  query?: Record<string, unknown>;
+  body?: unknown;
+  headers?: { accept?: string | undefined; contentType?: string | undefined };
+  /** `session.eid` as it stands, or undefined. */
+  session?: EidSessionData | undefined;
+}
+
+/** What the adapter must do to its session before sending the response. */
+export type SessionChange =
+  /** Store `binding` in `session.eid.binding` (keep everything else). */
+  | { kind: 'bind'; binding: string }
+  /** Regenerate the session id, then set `session.eid = { identity }` and save. */
+  | { kind: 'login'; identity: Identity }
+  /** Remove `session.eid`. */
+  | { kind: 'logout' };
+
+export type EidResponse =
+  | { type: 'redirect'; status: 302 | 303; location: string }
+  | { type: 'json'; status: number; body: unknown }
+  | { type: 'empty'; status: 204 };
+
+export interface EidOutcome {
+  response: EidResponse;
+  session?: SessionChange;
+  /** Set when the request failed; Passport maps `user_cancelled` to fail() and the rest to error(). */
+  error?: EidError;
+}
+
+export interface EidMethodInfo {
+  provider: string;
+  method: string;
+  flow: ProviderMethod['flow'];
+  label: string;
+  country: ProviderMethod['country'];
+  requiresNin?: boolean;
+}
+
+export interface EidOptions {
+  /** The app's public origin, e.g. `https://shop.example` or `http://localhost:3000`. */
+  baseUrl: string;
+  /** Where the routes are mounted. Default `/auth/eid`. */
+  prefix?: string;
+  providers: readonly Provider[];
+  /** Default: an in-process MemoryStore. */
+  store?: TransactionStore;
+  logger?: Logger;
+  /** How long a started login may take. Default 600 s; a provider's own shorter limit wins. */
+  transactionTtlSeconds?: number;
+  /** How long a finished transaction is remembered to recognise replays. Default 900 s. */
+  retainSeconds?: number;
+  /** Where a failed browser login goes, with `?error=<code>`. Default `/`. */
+  failureRedirect?: string;
+  /** Where a login goes without `returnTo`. Default `/`. */
+  defaultReturnTo?: string;
+  /** Where a form-posted logout goes. Default `/`. */
+  logoutRedirect?: string;
+  now?: () => number;
+}
+
+export interface Eid {
+  readonly prefix: string;
+  readonly baseUrl: string;
+  readonly routes: readonly RouteDefinition[];
+  readonly store: TransactionStore;
+  methods(): EidMethodInfo[];
+  provider(id: string): Provider | undefined;
+  /** Runs one route of the contract. Never throws for request problems: they become error outcomes. */
+  handle(request: EidRequest): Promise<EidOutcome>;
+  close(): Promise<void>;
+}
+
+const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const MAX_PARAM_LENGTH = 2048;
+const LANGUAGES = ['nb', 'nn', 'no', 'en', 'sv', 'da', 'fi'];
+/** CAS retries before giving up; each retry means another request changed the transaction meanwhile. */
+const MAX_CAS_ATTEMPTS = 5;
+
+function configError(field: string, why: string): EidError {
+  return new EidError('invalid_config', `createEid(): \`${field}\` ${why}`);
+}
+
+function normalisePrefix(prefix: string | undefined): string {
+  const value = prefix ?? '/auth/eid';
+  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
+    throw configError('prefix', 'must be a path starting with /, such as /auth/eid.');
+  }
+  return value.length > 1 ? value.replace(/\/+$/, '') : '';
+}
+
+function relativePathOption(field: string, value: string | undefined): string {
+  if (value === undefined) return '/';
+  try {
+    return sanitizeReturnTo(value);
+  } catch {
+    throw configError(field, 'must be a relative path on this site, such as /login.');
+  }
+}
+
+export function createEid(options: EidOptions): Eid {
+  if (!options || typeof options !== 'object') throw configError('options', 'must be an object.');
+  let baseUrl: string;
+  try {
+    const url = new URL(options.baseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    baseUrl = url.origin;
+  } catch {
+    throw configError('baseUrl', 'must be the absolute http(s) origin of the app, such as https://shop.example.');
+  }
+  const prefix = normalisePrefix(options.prefix);
+  if (!Array.isArray(options.providers) || options.providers.length === 0) {
+    throw configError('providers', 'must list at least one provider, e.g. [signicat({ ... })].');
+  }
+  const providers = new Map<string, Provider>();
+  for (const [index, provider] of options.providers.entries()) {
+    if (!provider || provider.specificationVersion !== 'v1') {
+      throw configError(`providers[${index}]`, 'is not a provider of this version of @eid/core (specificationVersion v1).');
+    }
+    if (!KEBAB.test(provider.id)) throw configError(`providers[${index}].id`, 'must be kebab-case.');
+    if (providers.has(provider.id)) throw configError(`providers[${index}]`, `repeats the provider id "${provider.id}".`);
+    const seen = new Set<string>();
+    for (const method of provider.methods) {
+      if (!KEBAB.test(method.id) || seen.has(method.id)) {
+        throw configError(`providers[${index}].methods`, `has a missing, repeated or non-kebab-case id "${method.id}".`);
+      }
+      seen.add(method.id);
+    }
+    providers.set(provider.id, provider);
+  }
+  const positive = (field: string, value: number | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    if (!Number.isFinite(value) || value <= 0) throw configError(field, 'must be a positive number of seconds.');
+    return value;
+  };
+  const ttlMs = positive('transactionTtlSeconds', options.transactionTtlSeconds, 600) * 1000;
+  const retainMs = positive('retainSeconds', options.retainSeconds, 900) * 1000;
+  const failureRedirect = relativePathOption('failureRedirect', options.failureRedirect);
+  const defaultReturnTo = relativePathOption('defaultReturnTo', options.defaultReturnTo);
+  const logoutRedirect = relativePathOption('logoutRedirect', options.logoutRedirect);
+  const store: TransactionStore = options.store ?? new MemoryStore({ now: options.now });
+  const logger = redactingLogger(options.logger ?? silentLogger);
+  const now = options.now ?? Date.now;
+
+  const methodList = (): EidMethodInfo[] =>
+    [...providers.values()].flatMap((provider) =>
+      provider.methods.map((method) => ({
+        provider: provider.id,
+        method: method.id,
+        flow: method.flow,
+        label: method.label,
+        country: method.country,
+        ...(method.requiresNin ? { requiresNin: true } : {}),
+      })),
+    );
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  function findProvider(id: string | undefined): Provider {
+    const provider = id === undefined ? undefined : providers.get(id);
+    if (!provider) throw new EidError('unknown_provider', 'No eID provider by that name is enabled in this app.');
+    return provider;
+  }
+
+  /** A transaction bound to this browser; anything else is "not found", so ids cannot be probed. */
+  async function boundTransaction(id: unknown, session: EidSessionData | undefined): Promise<Transaction> {
+    const notFound = () =>
+      new EidError(
+        'transaction_not_found',
+        'No login in progress matches this browser. Start the login again; if it keeps failing, the session cookie may be blocked (SameSite, third-party cookies) or another app shares its name.',
+      );
+    if (!isTransactionId(id)) throw notFound();
+    const transaction = await store.get(id);
+    if (!transaction || !bindingMatches(transaction, session?.binding)) throw notFound();
+    return transaction;
+  }
+
+  /** Moves a transaction from the version we read to `next`; false when another request won. */
+  async function transition(transaction: Transaction, changes: Partial<Transaction>): Promise<Transaction | undefined> {
+    const next: Transaction = { ...transaction, ...changes, version: transaction.version + 1 };
+    return (await store.compareAndSet(transaction.id, transaction.version, next)) ? next : undefined;
+  }
+
+  type Settled =
+    | { kind: 'pending'; transaction: Transaction }
+    | { kind: 'login'; transaction: Transaction; identity: Identity }
+    | { kind: 'final'; transaction: Transaction; error?: EidError };
+
+  /**
+   * Brings a transaction bound to the calling browser as far as it can go: asks the provider while it is
+   * pending, and hands the identity over exactly once. Every state change is a compare-and-set, so
+   * concurrent callbacks, polls and processes agree on one outcome.
+   */
+  async function settle(start: Transaction, callbackQuery?: Record<string, string>, poll = true): Promise<Settled> {
+    let transaction = start;
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      if (attempt > 0) {
+        const fresh = await store.get(transaction.id);
+        if (!fresh) throw new EidError('transaction_not_found', 'The login is no longer known. Start it again.');
+        transaction = fresh;
+      }
+      if (transaction.status === 'pending') {
+        if (now() >= transaction.expiresAt) {
+          const expired = await transition(transaction, { status: 'expired', finishedAt: now() });
+          if (!expired) continue;
+          logger.info({ transactionId: transaction.id }, 'transaction expired');
+          return { kind: 'final', transaction: expired, error: expiredError() };
+        }
+        if (!poll) return { kind: 'pending', transaction };
+        const provider = findProvider(transaction.provider);
+        const result = await provider.complete({ transaction, callbackQuery });
+        if (result.status === 'pending') {
+          return {
+            kind: 'pending',
+            transaction: { ...transaction, ...(result.bindingMessage ? { bindingMessage: result.bindingMessage } : {}) },
+          };
+        }
+        if (result.status === 'complete') {
+          const identity: Identity = {
+            ...result.identity,
+            provider: transaction.provider,
+            method: transaction.method,
+            transactionId: transaction.id,
+          };
+          const done = await transition(transaction, { status: 'complete', finishedAt: now(), consumedAt: now() });
+          if (!done) continue;
+          logger.info({ transactionId: transaction.id, provider: transaction.provider }, 'login complete');
+          return { kind: 'login', transaction: done, identity };
+        }
+        const status: TransactionStatus = result.status === 'cancelled' ? 'cancelled' : 'failed';
+        const error =
+          result.status === 'cancelled'
+            ? new EidError('user_cancelled', 'The login was cancelled.')
+            : result.error;
+        const failed = await transition(transaction, {
+          status,
+          finishedAt: now(),
+          error: { code: error.code, message: error.message },
+        });
+        if (!failed) continue;
+        logger.info({ transactionId: transaction.id, code: error.code }, 'login failed');
+        return { kind: 'final', transaction: failed, error };
+      }
+      if (transaction.status === 'complete' && transaction.consumedAt === undefined && transaction.identity) {
+        // Finished by the provider's push before this browser came back: hand the identity over once.
+        const identity = transaction.identity;
+        const consumed = await transition(transaction, { consumedAt: now(), identity: undefined });
+        if (!consumed) continue;
+        return { kind: 'login', transaction: consumed, identity };
+      }
+      const error = transaction.error ? new EidError(transaction.error.code, transaction.error.message) : undefined;
+      return { kind: 'final', transaction, ...(error ? { error } : {}) };
+    }
+    throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
+  }
+
+  function expiredError(): EidError {
+    return new EidError('transaction_expired', 'The login took too long and has expired. Start it again.');
+  }
+
+  function parseNinFor(method: ProviderMethod, value: string | undefined): NationalId | undefined {
+    if (value === undefined || value === '') {
+      if (method.requiresNin) {
+        throw new EidError('invalid_nin', `${method.label} needs the user's national identity number (nin).`);
+      }
+      return undefined;
+    }
+    if (method.country !== 'NO' && method.country !== 'SE' && method.country !== 'DK' && method.country !== 'FI') {
+      throw new EidError('invalid_nin', `${method.label} does not take a national identity number.`);
+    }
+    return parseNationalId(value, method.country);
+  }
+
+  // ---- routes --------------------------------------------------------------------------------
+
+  async function start(request: EidRequest, json: boolean): Promise<EidOutcome> {
+    const provider = findProvider(request.params.provider);
+    const method = provider.methods.find((candidate) => candidate.id === request.params.method);
+    if (!method) throw new EidError('unknown_method', `${provider.name} offers no login method by that name here.`);
+    if (method.flow === 'headless' && request.httpMethod !== 'POST') {
+      throw new EidError('invalid_request', `${method.label} is started with POST; it has no browser redirect.`, {
+        status: 405,
+      });
+    }
+    const input = { ...plainObject(request.query), ...plainObject(request.body) };
+    const returnTo = sanitizeReturnTo(single(input, 'returnTo'), defaultReturnTo);
+    const nin = parseNinFor(method, single(input, 'nin'));
+    const lang = single(input, 'lang');
+    if (lang !== undefined && !LANGUAGES.includes(lang)) {
+      throw new EidError('invalid_request', `lang must be one of ${LANGUAGES.join(', ')}.`);
+    }
+
+    const binding = request.session?.binding ?? randomToken();
+    const transactionId = randomToken();
+    const callbackUrl = new URL(`${prefix}/callback/${provider.id}`, baseUrl);
+    callbackUrl.searchParams.set('tx', transactionId);
+    // The provider is asked first: if it fails, nothing is stored and nothing changes.
+    const started = await provider.start({
+      transactionId,
+      method,
+      callbackUrl: callbackUrl.toString(),
+      ...(nin ? { nin } : {}),
+      ...(lang ? { lang } : {}),
+    });
+    const createdAt = now();
+    const providerExpiry = started.expiresAt?.getTime();
+    const expiresAt = Math.min(createdAt + ttlMs, providerExpiry && providerExpiry > createdAt ? providerExpiry : Infinity);
+    const transaction: Transaction = {
+      id: transactionId,
+      provider: provider.id,
+      method: method.id,
+      flow: method.flow,
+      status: 'pending',
+      version: 1,
+      createdAt,
+      expiresAt,
+      retainUntil: expiresAt + retainMs,
+      reference: started.reference,
+      returnTo,
+      bindingHash: hashBinding(binding),
+      ...(started.bindingMessage ? { bindingMessage: started.bindingMessage } : {}),
+      ...(started.qrData ? { qrData: started.qrData } : {}),
+      ...(started.redirectUrl ? { redirectUrl: started.redirectUrl } : {}),
+      ...(started.state ? { providerState: started.state } : {}),
+    };
+    await store.create(transaction);
+    logger.info({ transactionId, provider: provider.id, method: method.id, flow: method.flow }, 'login started');
+
+    const session: SessionChange | undefined =
+      request.session?.binding === binding ? undefined : { kind: 'bind', binding };
+    const expires = new Date(expiresAt).toISOString();
+    if (method.flow === 'headless') {
+      return {
+        ...(session ? { session } : {}),
+        response: {
+          type: 'json',
+          status: 200,
+          body: {
+            transactionId,
+            status: 'pending',
+            bindingMessage: started.bindingMessage,
+            ...(started.qrData ? { qrData: started.qrData } : {}),
+            expiresAt: expires,
+          },
+        },
+      };
+    }
+    if (!started.redirectUrl) throw new EidError('provider_error', `${provider.name} gave no address to send the browser to.`);
+    return {
+      ...(session ? { session } : {}),
+      response: json
+        ? { type: 'json', status: 200, body: { transactionId, status: 'pending', redirectUrl: started.redirectUrl, expiresAt: expires } }
+        : { type: 'redirect', status: 302, location: started.redirectUrl },
+    };
+  }
+
+  async function callback(request: EidRequest, json: boolean): Promise<EidOutcome> {
+    const provider = findProvider(request.params.provider);
+    const query = stringQuery(request.query);
+    const transactionId = provider.transactionIdFromCallback ? provider.transactionIdFromCallback(query) : query.tx;
+    const transaction = await boundTransaction(transactionId, request.session);
+    if (transaction.provider !== provider.id) {
+      throw new EidError('transaction_not_found', 'This callback does not belong to the login in progress.');
+    }
+    if (transaction.status === 'complete' && transaction.consumedAt !== undefined) {
+      throw new EidError('already_used', 'This login has been completed already; a callback counts only once.');
+    }
+    if (transaction.status !== 'pending' && transaction.status !== 'complete') {
+      throw new EidError('already_used', 'This login has ended already; start a new one.');
+    }
+    const settled = await settle(transaction, query);
+    if (settled.kind === 'pending') {
+      throw new EidError('provider_error', `${provider.name} has not finished the login yet; start it again.`);
+    }
+    if (settled.kind === 'final') {
+      throw settled.error ?? new EidError('already_used', 'This login has ended already; start a new one.');
+    }
+    return {
+      session: { kind: 'login', identity: settled.identity },
+      response: json
+        ? { type: 'json', status: 200, body: { transactionId: transaction.id, status: 'complete', returnTo: transaction.returnTo } }
+        : { type: 'redirect', status: 303, location: transaction.returnTo },
+    };
+  }
+
+  async function status(request: EidRequest): Promise<EidOutcome> {
+    const transaction = await boundTransaction(request.params.transactionId, request.session);
+    // Redirect logins finish at the callback; polling them here would race the browser's return.
+    const settled = await settle(transaction, undefined, transaction.flow === 'headless');
+    if (settled.kind === 'final' && settled.transaction.status === 'expired') {
+      throw new EidError('transaction_expired', 'The login has expired. Start it again.', { status: 404 });
+    }
+    const current = settled.transaction;
+    const body = {
+      transactionId: current.id,
+      status: current.status,
+      ...(current.status === 'pending' && current.bindingMessage ? { bindingMessage: current.bindingMessage } : {}),
+      ...(current.status === 'pending' && current.qrData ? { qrData: current.qrData } : {}),
+      ...(settled.kind === 'final' && settled.error ? settled.error.toJSON() : {}),
+      ...(settled.kind === 'login' ? { returnTo: current.returnTo } : {}),
+    };
+    return {
+      ...(settled.kind === 'login' ? { session: { kind: 'login', identity: settled.identity } as const } : {}),
+      response: { type: 'json', status: 200, body },
+    };
+  }
+
+  async function cancel(request: EidRequest): Promise<EidOutcome> {
+    let transaction = await boundTransaction(request.params.transactionId, request.session);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      if (transaction.status === 'cancelled') break;
+      if (transaction.status !== 'pending') {
+        throw new EidError('already_used', 'This login has ended already and cannot be cancelled.');
+      }
+      // Cancelled at the provider first: if that fails, the transaction stays as it was.
+      await findProvider(transaction.provider).cancel?.(transaction);
+      const cancelled = await transition(transaction, {
+        status: 'cancelled',
+        finishedAt: now(),
+        error: { code: 'user_cancelled', message: 'The login was cancelled.' },
+      });
+      if (cancelled) {
+        logger.info({ transactionId: transaction.id }, 'login cancelled');
+        break;
+      }
+      transaction = await boundTransaction(transaction.id, request.session);
+    }
+    return { response: { type: 'json', status: 200, body: { transactionId: transaction.id, status: 'cancelled' } } };
+  }
+
+  async function handle(request: EidRequest): Promise<EidOutcome> {
+    const json = prefersJson(request.headers?.accept);
+    // Browser navigations (start, callback) fail to a page; API calls fail with the JSON error body.
+    const browserRoute = (request.route === 'start' || request.route === 'callback') && !json;
+    try {
+      switch (request.route) {
+        case 'methods':
+          return { response: { type: 'json', status: 200, body: methodList() } };
+        case 'start':
+          return await start(request, json);
+        case 'callback':
+          return await callback(request, json);
+        case 'status':
+          return await status(request);
+        case 'cancel':
+          return await cancel(request);
+        case 'webhook':
+          findProvider(request.params.provider);
+          throw new EidError('unknown_provider', 'This provider sends no webhooks here.');
+        case 'session':
+          if (!request.session?.identity) {
+            throw new EidError('unauthenticated', 'Nobody is logged in with an eID in this session.');
+          }
+          return { response: { type: 'json', status: 200, body: { identity: request.session.identity } } };
+        case 'logout': {
+          const form = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(request.headers?.contentType ?? '');
+          return {
+            session: { kind: 'logout' },
+            response: form && !json ? { type: 'redirect', status: 303, location: logoutRedirect } : { type: 'empty', status: 204 },
+          };
+        }
+        default:
+          throw new EidError('invalid_request', 'Unknown route.', { status: 404 });
+      }
+    } catch (thrown) {
+      const error = isEidError(thrown)
+        ? thrown
+        : new EidError('provider_error', 'The login failed unexpectedly. Try again.', { cause: thrown });
+      if (!isEidError(thrown)) logger.error({ err: thrown, route: request.route }, 'unexpected error');
+      if (browserRoute) {
+        const location = new URL(failureRedirect, 'http://localhost');
+        location.searchParams.set('error', error.code);
+        return { error, response: { type: 'redirect', status: 303, location: `${location.pathname}${location.search}` } };
+      }
+      return { error, response: { type: 'json', status: error.status, body: error.toJSON() } };
+    }
+  }
+
+  return {
+    prefix,
+    baseUrl,
+    routes: ROUTES,
+    store,
+    methods: methodList,
+    provider: (id) => providers.get(id),
+    handle,
+    async close() {
+      await Promise.all([...providers.values()].map((provider) => provider.close?.()));
+      await store.close?.();
+    },
+  };
+}
+
+/** True when the client asked for JSON ahead of (or without) HTML. */
+export function prefersJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const lower = accept.toLowerCase();
+  const json = lower.indexOf('application/json');
+  const html = lower.indexOf('text/html');
+  return json !== -1 && (html === -1 || json < html);
+}
+
+function plainObject(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** One string parameter; repeated, nested or oversized values are refused. */
+function single(input: Record<string, unknown>, name: string): string | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new EidError('invalid_request', `${name} must be given once, as text.`);
+  if (value.length > MAX_PARAM_LENGTH) throw new EidError('invalid_request', `${name} is too long.`);
+  return value;
+}
+
+function stringQuery(query: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (typeof value === 'string' && value.length <= MAX_PARAM_LENGTH) out[key] = value;
+  }
+  return out;
+}

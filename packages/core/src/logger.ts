@@ -1,0 +1,44 @@
+/**
+ * A pino-compatible logger interface: the host app injects its own (pino, or anything with these methods).
+ * Everything the engine logs passes through `redact` first, so national identity numbers never reach a log.
+ */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const noop = () => {};
+export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+
+/** Keys whose values are personal data, whatever they hold. */
+const SENSITIVE_KEY = /^(nin|nnin|pid|ssn|personal_?number|personalnumber|identitynumber|socialsecuritynumber|prefilledinput|login_hint|authorization|access_token|client_secret|password)$/i;
+/** Digit runs shaped like a Nordic identity number (NO/DK/SE/FI, with or without separator). */
+const NIN_LIKE = /\d{6}[-+A-Za-z]?\d{3,6}[0-9A-Za-z]?/g;
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8) return '[truncated]';
+  if (typeof value === 'string') return value.replace(NIN_LIKE, '[redacted]');
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  if (value instanceof Error) {
+    return { name: value.name, message: redact(value.message), code: (value as { code?: unknown }).code };
+  }
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) {
+      out[key] = SENSITIVE_KEY.test(key.replace(/[-\s]/g, '')) ? '[redacted]' : redact(field, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Wraps a logger so every object passes through `redact`. */
+export function redactingLogger(logger: Logger): Logger {
+  const wrap =
+    (level: keyof Logger) =>
+    (obj: object, msg?: string): void =>
+      logger[level](redact(obj) as object, msg === undefined ? undefined : (redact(msg) as string));
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}

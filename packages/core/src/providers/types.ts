@@ -1,0 +1,74 @@
+import type { EidError } from '../errors.js';
+import type { ProviderIdentity } from '../identity.js';
+import type { NationalId, NinCountry } from '../nin/index.js';
+import type { Flow, Transaction } from '../transaction.js';
+
+/** Countries a method's users come from (ISO 3166-1 alpha-2). */
+export type MethodCountry = NinCountry | 'CH' | 'EE' | 'LV' | 'LT';
+
+/** One way to log in that a provider offers, e.g. Norwegian BankID through Signicat. */
+export interface ProviderMethod {
+  /** kebab-case id, part of URLs: `nbid`, `nbid-phone`, `sbid`, ... */
+  id: string;
+  flow: Flow;
+  /** What the login button says. */
+  label: string;
+  country: MethodCountry;
+  /** The start request must carry the user's national identity number (`nin`). */
+  requiresNin?: boolean;
+}
+
+export interface StartContext {
+  transactionId: string;
+  method: ProviderMethod;
+  /** Where the provider sends the browser back (redirect flow). */
+  callbackUrl: string;
+  nin?: NationalId;
+  /** UI language the user asked for: nb, nn, en, sv, da, fi. */
+  lang?: string;
+}
+
+export interface StartResult {
+  /** The provider's own id for this session. */
+  reference: string;
+  redirectUrl?: string;
+  bindingMessage?: string;
+  qrData?: string;
+  /** When the provider forgets the session; the engine never keeps a transaction longer. */
+  expiresAt?: Date;
+  /** Private values the provider needs again at completion (PKCE verifier, nonce). */
+  state?: Record<string, string>;
+}
+
+export interface CompleteContext {
+  transaction: Transaction;
+  /** The query the browser brought to the callback, when completion comes from a callback. */
+  callbackQuery?: Record<string, string>;
+}
+
+export type CompleteResult =
+  | { status: 'pending'; bindingMessage?: string; qrData?: string }
+  | { status: 'complete'; identity: ProviderIdentity }
+  | { status: 'failed'; error: EidError }
+  | { status: 'cancelled' };
+
+/**
+ * A broker or scheme. It owns its wire format and identity mapping and knows nothing of web frameworks.
+ * `specificationVersion` lets the engine accept providers written against an older interface later.
+ */
+export interface Provider {
+  readonly specificationVersion: 'v1';
+  /** kebab-case, part of URLs: `signicat`, `zignsec`, ... */
+  readonly id: string;
+  /** Human name for messages: `Signicat`. */
+  readonly name: string;
+  readonly methods: readonly ProviderMethod[];
+  start(context: StartContext): Promise<StartResult>;
+  /** Asks the provider where the session stands (polling, or finishing a redirect callback). */
+  complete(context: CompleteContext): Promise<CompleteResult>;
+  /** Cancels the session at the provider. */
+  cancel?(transaction: Transaction): Promise<void>;
+  /** Which transaction a callback belongs to. Default: the `tx` query parameter the engine put in the callback URL. */
+  transactionIdFromCallback?(query: Record<string, string>): string | undefined;
+  close?(): Promise<void>;
+}

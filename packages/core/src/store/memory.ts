@@ -1,0 +1,76 @@
+import { EidError } from '../errors.js';
+import type { Transaction } from '../transaction.js';
+import type { TransactionStore } from './types.js';
+
+export interface MemoryStoreOptions {
+  /** Most transactions held at once. Past it, forgotten ones go first, then the oldest. Default 10 000. */
+  maxEntries?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/**
+ * The default store: one process, bounded and expiring. A flood of starts cannot grow it past
+ * `maxEntries`. Use `@eid/redis` when more than one process serves the app.
+ */
+export class MemoryStore implements TransactionStore {
+  readonly #entries = new Map<string, Transaction>();
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? 10_000;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new EidError('invalid_config', 'MemoryStore: maxEntries must be a positive integer.');
+    }
+    this.#maxEntries = maxEntries;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async create(transaction: Transaction): Promise<void> {
+    if (this.#entries.has(transaction.id)) {
+      throw new EidError('invalid_request', 'A transaction with this id exists already.');
+    }
+    if (this.#entries.size >= this.#maxEntries) this.#makeRoom();
+    this.#entries.set(transaction.id, structuredClone(transaction));
+  }
+
+  async get(id: string): Promise<Transaction | undefined> {
+    const entry = this.#entries.get(id);
+    if (!entry) return undefined;
+    if (entry.retainUntil <= this.#now()) {
+      this.#entries.delete(id);
+      return undefined;
+    }
+    return structuredClone(entry);
+  }
+
+  async compareAndSet(id: string, expectedVersion: number, next: Transaction): Promise<boolean> {
+    // Check and write happen in one synchronous step: no other request can interleave.
+    const entry = this.#entries.get(id);
+    if (!entry || entry.retainUntil <= this.#now() || entry.version !== expectedVersion) return false;
+    this.#entries.set(id, structuredClone({ ...next, version: expectedVersion + 1 }));
+    return true;
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#entries.delete(id);
+  }
+
+  #makeRoom(): void {
+    const now = this.#now();
+    for (const [id, entry] of this.#entries) {
+      if (entry.retainUntil <= now) this.#entries.delete(id);
+    }
+    // Still full: drop the oldest (Map keeps insertion order).
+    while (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#entries.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Identity } from './identity.js';
+import type { EidErrorCode } from './errors.js';
+
+export type Flow = 'redirect' | 'headless';
+export type TransactionStatus = 'pending' | 'complete' | 'failed' | 'cancelled' | 'expired';
+
+/** One attempt to authenticate, from start to its single final state (DESIGN section 3). */
+export interface Transaction {
+  id: string;
+  provider: string;
+  method: string;
+  flow: Flow;
+  status: TransactionStatus;
+  /** Incremented on every write; stores compare it to make each transition atomic. */
+  version: number;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  expiresAt: number;
+  /** The store may forget the transaction after this (kept past expiry to recognise replays). */
+  retainUntil: number;
+  /** The provider's own id for the session. */
+  reference: string;
+  /** What the user must see in the headless flow. */
+  bindingMessage?: string;
+  /** Data for a QR code, where the provider offers one. */
+  qrData?: string;
+  redirectUrl?: string;
+  returnTo: string;
+  /** SHA-256 of the browser binding secret; the secret itself lives only in the browser's session. */
+  bindingHash: string;
+  /** Provider-private values to keep between start and completion (PKCE verifier, nonce, ...). */
+  providerState?: Record<string, string>;
+  /** Set when the provider reported success but no browser session has taken the identity yet. */
+  identity?: Identity;
+  /** Set once the identity has been written into a browser session: the transaction is spent. */
+  consumedAt?: number;
+  error?: { code: EidErrorCode; message: string };
+  finishedAt?: number;
+  /** Last time the engine asked the provider for the status (throttles polling). */
+  polledAt?: number;
+}
+
+export const TERMINAL_STATUSES: readonly TransactionStatus[] = ['complete', 'failed', 'cancelled', 'expired'];
+
+/** 256 random bits, base64url: transaction ids and browser binding secrets. */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function hashBinding(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+
+/** Constant-time check that `secret` is the one whose hash the transaction holds. */
+export function bindingMatches(transaction: Pick<Transaction, 'bindingHash'>, secret: string | undefined): boolean {
+  if (typeof secret !== 'string' || secret.length === 0) return false;
+  const expected = Buffer.from(transaction.bindingHash, 'utf8');
+  const actual = Buffer.from(hashBinding(secret), 'utf8');
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** Transaction ids are our own base64url tokens; anything else is rejected before touching the store. */
+export function isTransactionId(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{22,64}$/.test(value);
+}

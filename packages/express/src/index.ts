@@ -1,0 +1,101 @@
+import type { Eid, EidOutcome, EidRequest, EidSessionData, Identity, RouteName, SessionChange } from '@eid/core';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { Session } from 'express-session';
+
+export * from '@eid/core';
+
+declare module 'express-session' {
+  interface SessionData {
+    eid?: EidSessionData;
+  }
+}
+
+export interface EidRouterOptions {
+  /** Rename a route (relative to the prefix) or disable it with `false`. */
+  routes?: Partial<Record<RouteName, string | false>>;
+}
+
+const SESSION_MISSING =
+  '@eid/express needs a session: mount express-session (app.use(session({ ... }))) before the eID router.';
+
+/**
+ * The contract's routes (DESIGN 4.1) under `eid.prefix`, as an Express router: `app.use(eidRouter(eid))`.
+ * It only translates: the request goes to `eid.handle`, the outcome comes back as a session change and a response.
+ */
+export function eidRouter(eid: Eid, options: EidRouterOptions = {}): Router {
+  const router = express.Router();
+  const parseBody = [express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' })];
+  for (const route of eid.routes) {
+    const rename = options.routes?.[route.name];
+    if (rename === false) continue;
+    const path = `${eid.prefix}${typeof rename === 'string' ? rename : route.path}`;
+    const handler: RequestHandler = (req, res, next) => {
+      run(eid, route.name, req, res).catch(next);
+    };
+    if (route.method === 'GET') router.get(path, handler);
+    else router.post(path, ...parseBody, handler);
+  }
+  return router;
+}
+
+async function run(eid: Eid, name: RouteName, req: Request, res: Response): Promise<void> {
+  if (!req.session) throw new Error(SESSION_MISSING);
+  const request: EidRequest = {
+    route: name,
+    httpMethod: req.method,
+    params: req.params as Record<string, string>,
+    query: req.query as Record<string, unknown>,
+    body: req.body,
+    headers: { accept: req.get('accept'), contentType: req.get('content-type') },
+    session: req.session.eid,
+  };
+  const outcome = await eid.handle(request);
+  if (outcome.session) await applySessionChange(req, outcome.session);
+  send(res, outcome);
+}
+
+/** Writes the engine's session change; at login the session id is regenerated first (no fixation). */
+export async function applySessionChange(req: Request, change: SessionChange): Promise<void> {
+  const session = req.session;
+  if (change.kind === 'bind') {
+    session.eid = { ...session.eid, binding: change.binding };
+  } else if (change.kind === 'login') {
+    await promisify((done) => session.regenerate(done));
+    req.session.eid = { identity: change.identity };
+    await promisify((done) => req.session.save(done));
+  } else {
+    delete session.eid;
+  }
+}
+
+function send(res: Response, outcome: EidOutcome): void {
+  const { response } = outcome;
+  res.set('cache-control', 'no-store');
+  if (response.type === 'redirect') res.redirect(response.status, response.location);
+  else if (response.type === 'json') res.status(response.status).json(response.body);
+  else res.status(response.status).end();
+}
+
+function promisify(call: (done: (error?: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => call((error) => (error ? reject(error) : resolve())));
+}
+
+/** The identity of the logged-in user, or undefined. */
+export function eidIdentity(req: Request): Identity | undefined {
+  return (req.session as (Session & { eid?: EidSessionData }) | undefined)?.eid?.identity;
+}
+
+export interface RequireEidOptions {
+  /** Where browsers without a login go. Default: answer 401 JSON. */
+  redirectTo?: string;
+}
+
+/** Protects routes: lets requests with an eID login through, answers the rest 401 (or redirects). */
+export function requireEid(options: RequireEidOptions = {}): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.session) return next(new Error(SESSION_MISSING));
+    if (eidIdentity(req)) return next();
+    if (options.redirectTo && req.accepts(['html', 'json']) === 'html') return res.redirect(303, options.redirectTo);
+    res.status(401).json({ error: { code: 'unauthenticated', message: 'Log in with an eID first.' } });
+  };
+}
