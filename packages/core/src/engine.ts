@@ -15,7 +15,15 @@ import {
   type TransactionStatus,
 } from './transaction.js';
 
-export type RouteName = 'methods' | 'start' | 'callback' | 'status' | 'cancel' | 'webhook' | 'session' | 'logout';
+export type RouteName =
+  | 'methods'
+  | 'start'
+  | 'callback'
+  | 'status'
+  | 'cancel'
+  | 'webhook'
+  | 'session'
+  | 'logout';
 
 export interface RouteDefinition {
   name: RouteName;
@@ -155,7 +163,10 @@ export function createEid(options: EidOptions): Eid {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
     baseUrl = url.origin;
   } catch {
-    throw configError('baseUrl', 'must be the absolute http(s) origin of the app, such as https://shop.example.');
+    throw configError(
+      'baseUrl',
+      'must be the absolute http(s) origin of the app, such as https://shop.example.',
+    );
   }
   const prefix = normalisePrefix(options.prefix);
   if (!Array.isArray(options.providers) || options.providers.length === 0) {
@@ -164,14 +175,21 @@ export function createEid(options: EidOptions): Eid {
   const providers = new Map<string, Provider>();
   for (const [index, provider] of options.providers.entries()) {
     if (!provider || provider.specificationVersion !== 'v1') {
-      throw configError(`providers[${index}]`, 'is not a provider of this version of @eid/core (specificationVersion v1).');
+      throw configError(
+        `providers[${index}]`,
+        'is not a provider of this version of @eid/core (specificationVersion v1).',
+      );
     }
     if (!KEBAB.test(provider.id)) throw configError(`providers[${index}].id`, 'must be kebab-case.');
-    if (providers.has(provider.id)) throw configError(`providers[${index}]`, `repeats the provider id "${provider.id}".`);
+    if (providers.has(provider.id))
+      throw configError(`providers[${index}]`, `repeats the provider id "${provider.id}".`);
     const seen = new Set<string>();
     for (const method of provider.methods) {
       if (!KEBAB.test(method.id) || seen.has(method.id)) {
-        throw configError(`providers[${index}].methods`, `has a missing, repeated or non-kebab-case id "${method.id}".`);
+        throw configError(
+          `providers[${index}].methods`,
+          `has a missing, repeated or non-kebab-case id "${method.id}".`,
+        );
       }
       seen.add(method.id);
     }
@@ -179,7 +197,8 @@ export function createEid(options: EidOptions): Eid {
   }
   const positive = (field: string, value: number | undefined, fallback: number) => {
     if (value === undefined) return fallback;
-    if (!Number.isFinite(value) || value <= 0) throw configError(field, 'must be a positive number of seconds.');
+    if (!Number.isFinite(value) || value <= 0)
+      throw configError(field, 'must be a positive number of seconds.');
     return value;
   };
   const ttlMs = positive('transactionTtlSeconds', options.transactionTtlSeconds, 600) * 1000;
@@ -207,7 +226,8 @@ export function createEid(options: EidOptions): Eid {
 
   function findProvider(id: string | undefined): Provider {
     const provider = id === undefined ? undefined : providers.get(id);
-    if (!provider) throw new EidError('unknown_provider', 'No eID provider by that name is enabled in this app.');
+    if (!provider)
+      throw new EidError('unknown_provider', 'No eID provider by that name is enabled in this app.');
     return provider;
   }
 
@@ -225,7 +245,10 @@ export function createEid(options: EidOptions): Eid {
   }
 
   /** Moves a transaction from the version we read to `next`; false when another request won. */
-  async function transition(transaction: Transaction, changes: Partial<Transaction>): Promise<Transaction | undefined> {
+  async function transition(
+    transaction: Transaction,
+    changes: Partial<Transaction>,
+  ): Promise<Transaction | undefined> {
     const next: Transaction = { ...transaction, ...changes, version: transaction.version + 1 };
     return (await store.compareAndSet(transaction.id, transaction.version, next)) ? next : undefined;
   }
@@ -240,12 +263,17 @@ export function createEid(options: EidOptions): Eid {
    * pending, and hands the identity over exactly once. Every state change is a compare-and-set, so
    * concurrent callbacks, polls and processes agree on one outcome.
    */
-  async function settle(start: Transaction, callbackQuery?: Record<string, string>, poll = true): Promise<Settled> {
+  async function settle(
+    start: Transaction,
+    callbackQuery?: Record<string, string>,
+    poll = true,
+  ): Promise<Settled> {
     let transaction = start;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (attempt > 0) {
         const fresh = await store.get(transaction.id);
-        if (!fresh) throw new EidError('transaction_not_found', 'The login is no longer known. Start it again.');
+        if (!fresh)
+          throw new EidError('transaction_not_found', 'The login is no longer known. Start it again.');
         transaction = fresh;
       }
       if (transaction.status === 'pending') {
@@ -261,7 +289,10 @@ export function createEid(options: EidOptions): Eid {
         if (result.status === 'pending') {
           return {
             kind: 'pending',
-            transaction: { ...transaction, ...(result.bindingMessage ? { bindingMessage: result.bindingMessage } : {}) },
+            transaction: {
+              ...transaction,
+              ...(result.bindingMessage ? { bindingMessage: result.bindingMessage } : {}),
+            },
           };
         }
         if (result.status === 'complete') {
@@ -271,7 +302,11 @@ export function createEid(options: EidOptions): Eid {
             method: transaction.method,
             transactionId: transaction.id,
           };
-          const done = await transition(transaction, { status: 'complete', finishedAt: now(), consumedAt: now() });
+          const done = await transition(transaction, {
+            status: 'complete',
+            finishedAt: now(),
+            consumedAt: now(),
+          });
           if (!done) continue;
           logger.info({ transactionId: transaction.id, provider: transaction.provider }, 'login complete');
           return { kind: 'login', transaction: done, identity };
@@ -297,7 +332,9 @@ export function createEid(options: EidOptions): Eid {
         if (!consumed) continue;
         return { kind: 'login', transaction: consumed, identity };
       }
-      const error = transaction.error ? new EidError(transaction.error.code, transaction.error.message) : undefined;
+      const error = transaction.error
+        ? new EidError(transaction.error.code, transaction.error.message)
+        : undefined;
       return { kind: 'final', transaction, ...(error ? { error } : {}) };
     }
     throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
@@ -314,7 +351,12 @@ export function createEid(options: EidOptions): Eid {
       }
       return undefined;
     }
-    if (method.country !== 'NO' && method.country !== 'SE' && method.country !== 'DK' && method.country !== 'FI') {
+    if (
+      method.country !== 'NO' &&
+      method.country !== 'SE' &&
+      method.country !== 'DK' &&
+      method.country !== 'FI'
+    ) {
       throw new EidError('invalid_nin', `${method.label} does not take a national identity number.`);
     }
     return parseNationalId(value, method.country);
@@ -325,11 +367,16 @@ export function createEid(options: EidOptions): Eid {
   async function start(request: EidRequest, json: boolean): Promise<EidOutcome> {
     const provider = findProvider(request.params.provider);
     const method = provider.methods.find((candidate) => candidate.id === request.params.method);
-    if (!method) throw new EidError('unknown_method', `${provider.name} offers no login method by that name here.`);
+    if (!method)
+      throw new EidError('unknown_method', `${provider.name} offers no login method by that name here.`);
     if (method.flow === 'headless' && request.httpMethod !== 'POST') {
-      throw new EidError('invalid_request', `${method.label} is started with POST; it has no browser redirect.`, {
-        status: 405,
-      });
+      throw new EidError(
+        'invalid_request',
+        `${method.label} is started with POST; it has no browser redirect.`,
+        {
+          status: 405,
+        },
+      );
     }
     const input = { ...plainObject(request.query), ...plainObject(request.body) };
     const returnTo = sanitizeReturnTo(single(input, 'returnTo'), defaultReturnTo);
@@ -353,7 +400,10 @@ export function createEid(options: EidOptions): Eid {
     });
     const createdAt = now();
     const providerExpiry = started.expiresAt?.getTime();
-    const expiresAt = Math.min(createdAt + ttlMs, providerExpiry && providerExpiry > createdAt ? providerExpiry : Infinity);
+    const expiresAt = Math.min(
+      createdAt + ttlMs,
+      providerExpiry && providerExpiry > createdAt ? providerExpiry : Infinity,
+    );
     const transaction: Transaction = {
       id: transactionId,
       provider: provider.id,
@@ -373,7 +423,10 @@ export function createEid(options: EidOptions): Eid {
       ...(started.state ? { providerState: started.state } : {}),
     };
     await store.create(transaction);
-    logger.info({ transactionId, provider: provider.id, method: method.id, flow: method.flow }, 'login started');
+    logger.info(
+      { transactionId, provider: provider.id, method: method.id, flow: method.flow },
+      'login started',
+    );
 
     const session: SessionChange | undefined =
       request.session?.binding === binding ? undefined : { kind: 'bind', binding };
@@ -394,11 +447,16 @@ export function createEid(options: EidOptions): Eid {
         },
       };
     }
-    if (!started.redirectUrl) throw new EidError('provider_error', `${provider.name} gave no address to send the browser to.`);
+    if (!started.redirectUrl)
+      throw new EidError('provider_error', `${provider.name} gave no address to send the browser to.`);
     return {
       ...(session ? { session } : {}),
       response: json
-        ? { type: 'json', status: 200, body: { transactionId, status: 'pending', redirectUrl: started.redirectUrl, expiresAt: expires } }
+        ? {
+            type: 'json',
+            status: 200,
+            body: { transactionId, status: 'pending', redirectUrl: started.redirectUrl, expiresAt: expires },
+          }
         : { type: 'redirect', status: 302, location: started.redirectUrl },
     };
   }
@@ -406,20 +464,28 @@ export function createEid(options: EidOptions): Eid {
   async function callback(request: EidRequest, json: boolean): Promise<EidOutcome> {
     const provider = findProvider(request.params.provider);
     const query = stringQuery(request.query);
-    const transactionId = provider.transactionIdFromCallback ? provider.transactionIdFromCallback(query) : query.tx;
+    const transactionId = provider.transactionIdFromCallback
+      ? provider.transactionIdFromCallback(query)
+      : query.tx;
     const transaction = await boundTransaction(transactionId, request.session);
     if (transaction.provider !== provider.id) {
       throw new EidError('transaction_not_found', 'This callback does not belong to the login in progress.');
     }
     if (transaction.status === 'complete' && transaction.consumedAt !== undefined) {
-      throw new EidError('already_used', 'This login has been completed already; a callback counts only once.');
+      throw new EidError(
+        'already_used',
+        'This login has been completed already; a callback counts only once.',
+      );
     }
     if (transaction.status !== 'pending' && transaction.status !== 'complete') {
       throw new EidError('already_used', 'This login has ended already; start a new one.');
     }
     const settled = await settle(transaction, query);
     if (settled.kind === 'pending') {
-      throw new EidError('provider_error', `${provider.name} has not finished the login yet; start it again.`);
+      throw new EidError(
+        'provider_error',
+        `${provider.name} has not finished the login yet; start it again.`,
+      );
     }
     if (settled.kind === 'final') {
       throw settled.error ?? new EidError('already_used', 'This login has ended already; start a new one.');
@@ -427,7 +493,11 @@ export function createEid(options: EidOptions): Eid {
     return {
       session: { kind: 'login', identity: settled.identity },
       response: json
-        ? { type: 'json', status: 200, body: { transactionId: transaction.id, status: 'complete', returnTo: transaction.returnTo } }
+        ? {
+            type: 'json',
+            status: 200,
+            body: { transactionId: transaction.id, status: 'complete', returnTo: transaction.returnTo },
+          }
         : { type: 'redirect', status: 303, location: transaction.returnTo },
     };
   }
@@ -443,13 +513,17 @@ export function createEid(options: EidOptions): Eid {
     const body = {
       transactionId: current.id,
       status: current.status,
-      ...(current.status === 'pending' && current.bindingMessage ? { bindingMessage: current.bindingMessage } : {}),
+      ...(current.status === 'pending' && current.bindingMessage
+        ? { bindingMessage: current.bindingMessage }
+        : {}),
       ...(current.status === 'pending' && current.qrData ? { qrData: current.qrData } : {}),
       ...(settled.kind === 'final' && settled.error ? settled.error.toJSON() : {}),
       ...(settled.kind === 'login' ? { returnTo: current.returnTo } : {}),
     };
     return {
-      ...(settled.kind === 'login' ? { session: { kind: 'login', identity: settled.identity } as const } : {}),
+      ...(settled.kind === 'login'
+        ? { session: { kind: 'login', identity: settled.identity } as const }
+        : {}),
       response: { type: 'json', status: 200, body },
     };
   }
@@ -474,7 +548,9 @@ export function createEid(options: EidOptions): Eid {
       }
       transaction = await boundTransaction(transaction.id, request.session);
     }
-    return { response: { type: 'json', status: 200, body: { transactionId: transaction.id, status: 'cancelled' } } };
+    return {
+      response: { type: 'json', status: 200, body: { transactionId: transaction.id, status: 'cancelled' } },
+    };
   }
 
   async function handle(request: EidRequest): Promise<EidOutcome> {
@@ -502,10 +578,15 @@ export function createEid(options: EidOptions): Eid {
           }
           return { response: { type: 'json', status: 200, body: { identity: request.session.identity } } };
         case 'logout': {
-          const form = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(request.headers?.contentType ?? '');
+          const form = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(
+            request.headers?.contentType ?? '',
+          );
           return {
             session: { kind: 'logout' },
-            response: form && !json ? { type: 'redirect', status: 303, location: logoutRedirect } : { type: 'empty', status: 204 },
+            response:
+              form && !json
+                ? { type: 'redirect', status: 303, location: logoutRedirect }
+                : { type: 'empty', status: 204 },
           };
         }
         default:
@@ -519,7 +600,10 @@ export function createEid(options: EidOptions): Eid {
       if (browserRoute) {
         const location = new URL(failureRedirect, 'http://localhost');
         location.searchParams.set('error', error.code);
-        return { error, response: { type: 'redirect', status: 303, location: `${location.pathname}${location.search}` } };
+        return {
+          error,
+          response: { type: 'redirect', status: 303, location: `${location.pathname}${location.search}` },
+        };
       }
       return { error, response: { type: 'json', status: error.status, body: error.toJSON() } };
     }
@@ -550,14 +634,17 @@ export function prefersJson(accept: string | undefined): boolean {
 }
 
 function plainObject(value: unknown): Record<string, unknown> {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 /** One string parameter; repeated, nested or oversized values are refused. */
 function single(input: Record<string, unknown>, name: string): string | undefined {
   const value = input[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new EidError('invalid_request', `${name} must be given once, as text.`);
+  if (typeof value !== 'string')
+    throw new EidError('invalid_request', `${name} must be given once, as text.`);
   if (value.length > MAX_PARAM_LENGTH) throw new EidError('invalid_request', `${name} is too long.`);
   return value;
 }

@@ -1,4 +1,4 @@
-import { errors as undiciErrors, Pool } from 'undici';
+import { Pool, errors as undiciErrors } from 'undici';
 import { EidError } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
 
@@ -71,9 +71,15 @@ export class HttpClient {
   }
 
   /** Sends and parses a JSON body; a body that is not JSON is a `provider_error`. */
-  async requestJson<T = unknown>(request: HttpRequest): Promise<{ status: number; headers: HttpResponse['headers']; body: T }> {
+  async requestJson<T = unknown>(
+    request: HttpRequest,
+  ): Promise<{ status: number; headers: HttpResponse['headers']; body: T }> {
     const response = await this.request(request);
-    return { status: response.status, headers: response.headers, body: parseJson<T>(response.text, this.name) };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: parseJson<T>(response.text, this.name),
+    };
   }
 
   async close(): Promise<void> {
@@ -117,10 +123,20 @@ export class HttpClient {
         chunks.push(chunk as Buffer);
       }
       this.#logger.debug(
-        { provider: this.name, method: request.method, path: url.pathname, status: response.statusCode, ms: Date.now() - started },
+        {
+          provider: this.name,
+          method: request.method,
+          path: url.pathname,
+          status: response.statusCode,
+          ms: Date.now() - started,
+        },
         'provider request',
       );
-      return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        text: Buffer.concat(chunks).toString('utf8'),
+      };
     } catch (error) {
       if (error instanceof EidError) throw error;
       throw this.#transportError(error, request, url);
@@ -150,7 +166,9 @@ export function parseJson<T>(text: string, providerName: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (cause) {
-    throw new EidError('provider_error', `${providerName} sent a response that is not valid JSON.`, { cause });
+    throw new EidError('provider_error', `${providerName} sent a response that is not valid JSON.`, {
+      cause,
+    });
   }
 }
 

@@ -1,4 +1,11 @@
-import { isValidNationalId, NIN_COUNTRIES, type NationalId, type NinCountry, type NinType, parseNationalId } from './nin/index.js';
+import {
+  isValidNationalId,
+  type NationalId,
+  NIN_COUNTRIES,
+  type NinCountry,
+  type NinType,
+  parseNationalId,
+} from './nin/index.js';
 
 /** Level of assurance, in eIDAS terms, as reported by the provider. */
 export type LevelOfAssurance = 'low' | 'substantial' | 'high';
@@ -70,7 +77,8 @@ export function nationalIdFromProvider(
   const upperCountry = country.toUpperCase();
   if (!(NIN_COUNTRIES as readonly string[]).includes(upperCountry)) return undefined;
   const ninCountry = upperCountry as NinCountry;
-  if (isValidNationalId(value, ninCountry)) return { nin: parseNationalId(value, ninCountry), validated: true };
+  if (isValidNationalId(value, ninCountry))
+    return { nin: parseNationalId(value, ninCountry), validated: true };
   const cleaned = value.trim().replace(/\s/g, '');
   if (!/^[0-9A-Za-z+-]{6,13}$/.test(cleaned)) return undefined;
   const type =

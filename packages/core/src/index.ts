@@ -13,8 +13,21 @@ export {
   type RouteName,
   type SessionChange,
 } from './engine.js';
-export { EID_ERROR_CODES, EidError, type EidErrorCode, type EidErrorOptions, httpStatusOf, isEidError } from './errors.js';
-export { HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse, type HttpTimeouts } from './http.js';
+export {
+  EID_ERROR_CODES,
+  EidError,
+  type EidErrorCode,
+  type EidErrorOptions,
+  httpStatusOf,
+  isEidError,
+} from './errors.js';
+export {
+  HttpClient,
+  type HttpClientOptions,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpTimeouts,
+} from './http.js';
 export {
   compactIdentity,
   type Identity,
@@ -27,8 +40,8 @@ export {
   dateOfBirthOf,
   isValidNationalId,
   maskNationalId,
-  NIN_COUNTRIES,
   type NationalId,
+  NIN_COUNTRIES,
   type NinCountry,
   type NinType,
   parseNationalId,

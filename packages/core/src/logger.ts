@@ -13,7 +13,8 @@ const noop = () => {};
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
 
 /** Keys whose values are personal data, whatever they hold. */
-const SENSITIVE_KEY = /^(nin|nnin|pid|ssn|personal_?number|personalnumber|identitynumber|socialsecuritynumber|prefilledinput|login_hint|authorization|access_token|client_secret|password)$/i;
+const SENSITIVE_KEY =
+  /^(nin|nnin|pid|ssn|personal_?number|personalnumber|identitynumber|socialsecuritynumber|prefilledinput|login_hint|authorization|access_token|client_secret|password)$/i;
 /** Digit runs shaped like a Nordic identity number (NO/DK/SE/FI, with or without separator). */
 const NIN_LIKE = /\d{6}[-+A-Za-z]?\d{3,6}[0-9A-Za-z]?/g;
 

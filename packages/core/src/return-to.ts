@@ -10,7 +10,10 @@ const MAX_RETURN_TO_LENGTH = 2048;
 export function sanitizeReturnTo(value: unknown, fallback = '/'): string {
   if (value === undefined || value === null || value === '') return fallback;
   const bad = (why: string) =>
-    new EidError('invalid_return_to', `returnTo must be a relative path on this site (${why}), such as /profile.`);
+    new EidError(
+      'invalid_return_to',
+      `returnTo must be a relative path on this site (${why}), such as /profile.`,
+    );
   if (typeof value !== 'string') throw bad('not a single string');
   if (value.length > MAX_RETURN_TO_LENGTH) throw bad('too long');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Identity } from './identity.js';
 import type { EidErrorCode } from './errors.js';
+import type { Identity } from './identity.js';
 
 export type Flow = 'redirect' | 'headless';
 export type TransactionStatus = 'pending' | 'complete' | 'failed' | 'cancelled' | 'expired';
@@ -53,7 +53,10 @@ export function hashBinding(secret: string): string {
 }
 
 /** Constant-time check that `secret` is the one whose hash the transaction holds. */
-export function bindingMatches(transaction: Pick<Transaction, 'bindingHash'>, secret: string | undefined): boolean {
+export function bindingMatches(
+  transaction: Pick<Transaction, 'bindingHash'>,
+  secret: string | undefined,
+): boolean {
   if (typeof secret !== 'string' || secret.length === 0) return false;
   const expected = Buffer.from(transaction.bindingHash, 'utf8');
   const actual = Buffer.from(hashBinding(secret), 'utf8');

@@ -1,5 +1,19 @@
-import type { Eid, EidOutcome, EidRequest, EidSessionData, Identity, RouteName, SessionChange } from '@eid/core';
-import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type {
+  Eid,
+  EidOutcome,
+  EidRequest,
+  EidSessionData,
+  Identity,
+  RouteName,
+  SessionChange,
+} from '@eid/core';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express';
 import type { Session } from 'express-session';
 
 export * from '@eid/core';
@@ -95,7 +109,8 @@ export function requireEid(options: RequireEidOptions = {}): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!req.session) return next(new Error(SESSION_MISSING));
     if (eidIdentity(req)) return next();
-    if (options.redirectTo && req.accepts(['html', 'json']) === 'html') return res.redirect(303, options.redirectTo);
+    if (options.redirectTo && req.accepts(['html', 'json']) === 'html')
+      return res.redirect(303, options.redirectTo);
     res.status(401).json({ error: { code: 'unauthenticated', message: 'Log in with an eID first.' } });
   };
 }

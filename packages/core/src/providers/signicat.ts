@@ -1,6 +1,11 @@
 import { EidError } from '../errors.js';
 import { HttpClient, type HttpResponse, type HttpTimeouts, parseJson } from '../http.js';
-import { compactIdentity, type LevelOfAssurance, nationalIdFromProvider, type ProviderIdentity } from '../identity.js';
+import {
+  compactIdentity,
+  type LevelOfAssurance,
+  nationalIdFromProvider,
+  type ProviderIdentity,
+} from '../identity.js';
 import { type Logger, redactingLogger, silentLogger } from '../logger.js';
 import { TokenCache } from '../token-cache.js';
 import type { Transaction } from '../transaction.js';
@@ -25,7 +30,14 @@ interface SignicatMethodSpec extends ProviderMethod {
 const PERSON_ATTRIBUTES = ['name', 'firstName', 'lastName', 'dateOfBirth', 'nin', 'idpId'];
 
 export const SIGNICAT_METHODS: readonly SignicatMethodSpec[] = [
-  { id: 'nbid', idp: 'nbid', flow: 'redirect', label: 'Norwegian BankID', country: 'NO', requestedAttributes: PERSON_ATTRIBUTES },
+  {
+    id: 'nbid',
+    idp: 'nbid',
+    flow: 'redirect',
+    label: 'Norwegian BankID',
+    country: 'NO',
+    requestedAttributes: PERSON_ATTRIBUTES,
+  },
   {
     // Safe Conversation (call centre): the agent collects the nin, the user confirms the binding
     // message in the BankID app. The nin must be prefilled or the session fails (seed 001).
@@ -46,9 +58,30 @@ export const SIGNICAT_METHODS: readonly SignicatMethodSpec[] = [
     country: 'NO',
     requestedAttributes: ['idportenIdp', 'idportenLoa', 'idportenSub', 'name', 'nin', 'idpId'],
   },
-  { id: 'sbid', idp: 'sbid', flow: 'redirect', label: 'Swedish BankID', country: 'SE', requestedAttributes: PERSON_ATTRIBUTES },
-  { id: 'mitid', idp: 'mitid', flow: 'redirect', label: 'MitID', country: 'DK', requestedAttributes: PERSON_ATTRIBUTES },
-  { id: 'ftn', idp: 'ftn', flow: 'redirect', label: 'Finnish Trust Network', country: 'FI', requestedAttributes: PERSON_ATTRIBUTES },
+  {
+    id: 'sbid',
+    idp: 'sbid',
+    flow: 'redirect',
+    label: 'Swedish BankID',
+    country: 'SE',
+    requestedAttributes: PERSON_ATTRIBUTES,
+  },
+  {
+    id: 'mitid',
+    idp: 'mitid',
+    flow: 'redirect',
+    label: 'MitID',
+    country: 'DK',
+    requestedAttributes: PERSON_ATTRIBUTES,
+  },
+  {
+    id: 'ftn',
+    idp: 'ftn',
+    flow: 'redirect',
+    label: 'Finnish Trust Network',
+    country: 'FI',
+    requestedAttributes: PERSON_ATTRIBUTES,
+  },
 ];
 
 export type SignicatMethodId = 'nbid' | 'nbid-phone' | 'idporten' | 'sbid' | 'mitid' | 'ftn';
@@ -115,7 +148,10 @@ export function signicat(options: SignicatOptions): Provider {
   try {
     baseUrl = new URL(options.baseUrl ?? 'https://api.signicat.com');
   } catch {
-    throw new EidError('invalid_config', 'signicat(): `baseUrl` must be an absolute URL such as https://api.signicat.com.');
+    throw new EidError(
+      'invalid_config',
+      'signicat(): `baseUrl` must be an absolute URL such as https://api.signicat.com.',
+    );
   }
   if (options.requestedLoa !== undefined && !LOA_VALUES.includes(options.requestedLoa)) {
     throw new EidError('invalid_config', 'signicat(): `requestedLoa` must be low, substantial or high.');
@@ -135,7 +171,9 @@ export function signicat(options: SignicatOptions): Provider {
   const api = (path: string) => new URL(path, baseUrl).toString();
 
   const tokens = new TokenCache(async () => {
-    const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
+    const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString(
+      'base64',
+    );
     const response = await http.request({
       method: 'POST',
       url: api('/auth/open/connect/token'),
@@ -151,11 +189,19 @@ export function signicat(options: SignicatOptions): Provider {
     if (typeof body.access_token !== 'string' || body.access_token === '') {
       throw new EidError('provider_error', 'Signicat sent a token response without an access_token.');
     }
-    return { accessToken: body.access_token, expiresIn: typeof body.expires_in === 'number' ? body.expires_in : 300 };
+    return {
+      accessToken: body.access_token,
+      expiresIn: typeof body.expires_in === 'number' ? body.expires_in : 300,
+    };
   });
 
   /** An authorised API call; a 401 means the cached token went stale: fetch a new one and try once more. */
-  async function call(request: { method: 'GET' | 'POST'; path: string; body?: unknown; idempotent?: boolean }) {
+  async function call(request: {
+    method: 'GET' | 'POST';
+    path: string;
+    body?: unknown;
+    idempotent?: boolean;
+  }) {
     for (let attempt = 1; ; attempt++) {
       const token = await tokens.get();
       const response = await http.request({
@@ -199,7 +245,10 @@ export function signicat(options: SignicatOptions): Provider {
     async start(context: StartContext): Promise<StartResult> {
       const spec = methodSpec(context.method.id);
       const requestedAttributes = [
-        ...new Set([...spec.requestedAttributes, ...(options.requestedAttributes?.[spec.id as SignicatMethodId] ?? [])]),
+        ...new Set([
+          ...spec.requestedAttributes,
+          ...(options.requestedAttributes?.[spec.id as SignicatMethodId] ?? []),
+        ]),
       ];
       const body: Record<string, unknown> = {
         flow: spec.flow,
@@ -246,13 +295,19 @@ export function signicat(options: SignicatOptions): Provider {
         idempotent: true,
       });
       if (session.id !== transaction.reference) {
-        throw new EidError('provider_error', 'Signicat answered with another session than the one asked for.');
+        throw new EidError(
+          'provider_error',
+          'Signicat answered with another session than the one asked for.',
+        );
       }
       return mapSessionStatus(session, transaction, logger, options.profile);
     },
 
     async cancel(transaction: Transaction): Promise<void> {
-      await call({ method: 'POST', path: `/auth/rest/sessions/${encodeURIComponent(transaction.reference)}/cancel` });
+      await call({
+        method: 'POST',
+        path: `/auth/rest/sessions/${encodeURIComponent(transaction.reference)}/cancel`,
+      });
     },
 
     async close() {
@@ -300,7 +355,8 @@ function upstreamError(response: HttpResponse, what: string, logger: Logger): Ei
     problem = undefined;
   }
   logger.warn({ provider: 'signicat', what, status: response.status, problem }, 'Signicat refused a request');
-  if (response.status === 429) return new EidError('rate_limited', 'Signicat is limiting requests. Try again shortly.');
+  if (response.status === 429)
+    return new EidError('rate_limited', 'Signicat is limiting requests. Try again shortly.');
   if (response.status === 401 || response.status === 403) {
     return new EidError(
       'provider_error',
@@ -308,9 +364,15 @@ function upstreamError(response: HttpResponse, what: string, logger: Logger): Ei
     );
   }
   if (response.status === 502 || response.status === 503 || response.status === 504) {
-    return new EidError('provider_unavailable', `Signicat is unavailable (HTTP ${response.status}). Try again in a moment.`);
+    return new EidError(
+      'provider_unavailable',
+      `Signicat is unavailable (HTTP ${response.status}). Try again in a moment.`,
+    );
   }
-  return new EidError('provider_error', `Signicat answered HTTP ${response.status} to the ${what.startsWith('/') ? 'session request' : what}.`);
+  return new EidError(
+    'provider_error',
+    `Signicat answered HTTP ${response.status} to the ${what.startsWith('/') ? 'session request' : what}.`,
+  );
 }
 
 const IDP_ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -337,7 +399,10 @@ export function mapSessionStatus(
       return { status: 'cancelled' };
     case 'ERROR': {
       const code = session.error?.code;
-      logger.warn({ provider: 'signicat', transactionId: transaction.id, idpError: session.error }, 'Signicat session failed');
+      logger.warn(
+        { provider: 'signicat', transactionId: transaction.id, idpError: session.error },
+        'Signicat session failed',
+      );
       return {
         status: 'failed',
         error: new EidError(
@@ -349,7 +414,10 @@ export function mapSessionStatus(
     default:
       return {
         status: 'failed',
-        error: new EidError('provider_error', 'Signicat reported a session status this library does not know.'),
+        error: new EidError(
+          'provider_error',
+          'Signicat reported a session status this library does not know.',
+        ),
       };
   }
 }
@@ -363,9 +431,15 @@ export function toIdentity(session: SignicatSession, logger: Logger = silentLogg
   const stated = subject.nin;
   const nin = nationalIdFromProvider(stated?.value, stated?.issuingCountry, stated?.type);
   if (stated?.value !== undefined && (!nin || !nin.validated)) {
-    logger.warn({ provider: 'signicat', kept: Boolean(nin) }, 'Signicat returned a national id that does not validate');
+    logger.warn(
+      { provider: 'signicat', kept: Boolean(nin) },
+      'Signicat returned a national id that does not validate',
+    );
   }
-  const loa = typeof session.loa === 'string' && LOA_VALUES.includes(session.loa) ? (session.loa as LevelOfAssurance) : undefined;
+  const loa =
+    typeof session.loa === 'string' && LOA_VALUES.includes(session.loa)
+      ? (session.loa as LevelOfAssurance)
+      : undefined;
   const extra = compactIdentity({
     idp: session.provider,
     signicatSubjectId: subject.id,

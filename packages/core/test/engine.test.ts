@@ -1,0 +1,506 @@
+import { describe, expect, it } from 'vitest';
+import { createEid, type Eid, type EidOutcome, type EidRequest, type EidSessionData } from '../src/engine.js';
+import { EidError } from '../src/errors.js';
+import type { Logger } from '../src/logger.js';
+import { MemoryStore } from '../src/store/memory.js';
+import { KARI, scriptedProvider } from './helpers/scripted-provider.js';
+
+const JSON_ACCEPT = { accept: 'application/json' };
+const HTML_ACCEPT = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+
+/** One browser: its own session, changed the way an adapter changes it. */
+function browser(eid: Eid) {
+  const jar = { session: undefined as EidSessionData | undefined, sessionId: 1 };
+  async function call(request: Omit<EidRequest, 'session'>): Promise<EidOutcome> {
+    const outcome = await eid.handle({ ...request, session: jar.session });
+    const change = outcome.session;
+    if (change?.kind === 'bind') jar.session = { ...jar.session, binding: change.binding };
+    if (change?.kind === 'login') {
+      jar.sessionId++;
+      jar.session = { identity: change.identity };
+    }
+    if (change?.kind === 'logout') jar.session = undefined;
+    return outcome;
+  }
+  return {
+    jar,
+    call,
+    start: (
+      method = 'bankid',
+      query: Record<string, unknown> = {},
+      headers = HTML_ACCEPT,
+      httpMethod = 'GET',
+    ) => call({ route: 'start', httpMethod, params: { provider: 'acme', method }, query, headers }),
+    headless: (body: Record<string, unknown>) =>
+      call({
+        route: 'start',
+        httpMethod: 'POST',
+        params: { provider: 'acme', method: 'phone' },
+        body,
+        headers: JSON_ACCEPT,
+      }),
+    callback: (query: Record<string, unknown>, headers = HTML_ACCEPT) =>
+      call({ route: 'callback', httpMethod: 'GET', params: { provider: 'acme' }, query, headers }),
+    status: (transactionId: string) =>
+      call({ route: 'status', httpMethod: 'GET', params: { transactionId }, headers: JSON_ACCEPT }),
+    cancel: (transactionId: string) =>
+      call({ route: 'cancel', httpMethod: 'POST', params: { transactionId }, headers: JSON_ACCEPT }),
+  };
+}
+
+function setup(options: { now?: () => number; logger?: Logger; maxEntries?: number } = {}) {
+  const { provider, state } = scriptedProvider();
+  const store = new MemoryStore({ now: options.now, maxEntries: options.maxEntries });
+  const eid = createEid({
+    baseUrl: 'https://shop.example/ignored-path',
+    providers: [provider],
+    store,
+    now: options.now,
+    logger: options.logger,
+    transactionTtlSeconds: 60,
+  });
+  return { eid, state, store };
+}
+
+const txFromCallbackUrl = (url: string) => new URL(url).searchParams.get('tx')!;
+
+describe('createEid configuration', () => {
+  const { provider } = scriptedProvider();
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['baseUrl', { baseUrl: 'shop.example' }, /`baseUrl`/],
+    ['baseUrl protocol', { baseUrl: 'ftp://shop.example' }, /`baseUrl`/],
+    ['prefix', { prefix: 'auth' }, /`prefix`/],
+    ['providers', { providers: [] }, /`providers`/],
+    ['provider version', { providers: [{ ...provider, specificationVersion: 'v0' }] }, /`providers\[0\]`/],
+    ['provider id', { providers: [{ ...provider, id: 'Bad Id' }] }, /`providers\[0\]\.id`/],
+    ['duplicate provider', { providers: [provider, provider] }, /`providers\[1\]`/],
+    ['ttl', { transactionTtlSeconds: -1 }, /`transactionTtlSeconds`/],
+    ['failureRedirect', { failureRedirect: 'https://evil.example' }, /`failureRedirect`/],
+  ])('names the bad field: %s', (_name, override, message) => {
+    expect(() =>
+      createEid({ baseUrl: 'https://shop.example', providers: [provider], ...override } as never),
+    ).toThrow(message);
+  });
+
+  it('lists the enabled methods', async () => {
+    const { eid } = setup();
+    const outcome = await eid.handle({ route: 'methods', httpMethod: 'GET', params: {} });
+    expect(outcome.response).toEqual({
+      type: 'json',
+      status: 200,
+      body: [
+        { provider: 'acme', method: 'bankid', flow: 'redirect', label: 'Acme BankID', country: 'NO' },
+        {
+          provider: 'acme',
+          method: 'phone',
+          flow: 'headless',
+          label: 'Acme by phone',
+          country: 'NO',
+          requiresNin: true,
+        },
+        { provider: 'acme', method: 'swiss', flow: 'redirect', label: 'Acme Swiss', country: 'CH' },
+      ],
+    });
+    expect(eid.prefix).toBe('/auth/eid');
+    expect(eid.baseUrl).toBe('https://shop.example');
+  });
+});
+
+describe('start', () => {
+  it('redirects to the provider, binds the browser and stores only a hash of the binding', async () => {
+    const { eid, state, store } = setup();
+    const alice = browser(eid);
+    const outcome = await alice.start('bankid', { returnTo: '/profile?tab=1', lang: 'nb' });
+    expect(outcome.response).toEqual({
+      type: 'redirect',
+      status: 302,
+      location: 'https://idp.example/login?session=ref-1',
+    });
+    expect(outcome.session?.kind).toBe('bind');
+    const binding = alice.jar.session!.binding!;
+    expect(binding.length).toBeGreaterThanOrEqual(43);
+    const callbackUrl = new URL(state.starts[0]!.callbackUrl);
+    expect(`${callbackUrl.origin}${callbackUrl.pathname}`).toBe(
+      'https://shop.example/auth/eid/callback/acme',
+    );
+    const id = callbackUrl.searchParams.get('tx')!;
+    expect(Buffer.from(id, 'base64url').length).toBeGreaterThanOrEqual(16);
+    const stored = await store.get(id);
+    expect(stored).toMatchObject({
+      status: 'pending',
+      returnTo: '/profile?tab=1',
+      reference: 'ref-1',
+      flow: 'redirect',
+    });
+    expect(JSON.stringify(stored)).not.toContain(binding);
+    expect(state.starts[0]!.lang).toBe('nb');
+
+    const second = await alice.start();
+    expect(second.session).toBeUndefined();
+  });
+
+  it('answers JSON when asked', async () => {
+    const { eid } = setup();
+    const outcome = await browser(eid).start('bankid', {}, JSON_ACCEPT);
+    expect(outcome.response).toMatchObject({
+      type: 'json',
+      status: 200,
+      body: {
+        status: 'pending',
+        redirectUrl: 'https://idp.example/login?session=ref-1',
+        transactionId: expect.any(String),
+      },
+    });
+    const body = (outcome.response as { body: { expiresAt: string } }).body;
+    expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
+  });
+
+  it('starts a headless login with the nin, by POST only', async () => {
+    const { eid, state } = setup();
+    const alice = browser(eid);
+    const outcome = await alice.headless({ nin: '018190 12365' });
+    expect(outcome.response).toMatchObject({
+      status: 200,
+      body: { status: 'pending', bindingMessage: 'Blue whale' },
+    });
+    expect(state.starts[0]!.nin).toEqual({ value: '01819012365', country: 'NO', type: 'TEST' });
+    const viaGet = await alice.start('phone', { nin: '01819012365' }, JSON_ACCEPT, 'GET');
+    expect(viaGet.response).toMatchObject({ status: 405, body: { error: { code: 'invalid_request' } } });
+  });
+
+  it.each<[string, Record<string, unknown>, string, number]>([
+    ['absolute returnTo', { returnTo: 'https://evil.example/' }, 'invalid_return_to', 400],
+    ['protocol-relative returnTo', { returnTo: '//evil.example' }, 'invalid_return_to', 400],
+    ['backslash returnTo', { returnTo: '/\\evil.example' }, 'invalid_return_to', 400],
+    ['repeated returnTo', { returnTo: ['/a', '/b'] }, 'invalid_request', 400],
+    ['oversized returnTo', { returnTo: `/${'a'.repeat(5000)}` }, 'invalid_request', 400],
+    ['invalid nin', { nin: '01819012366' }, 'invalid_nin', 400],
+    ['unknown language', { lang: 'xx' }, 'invalid_request', 400],
+  ])('refuses %s and stores nothing', async (_name, query, code, status) => {
+    const { eid, state, store } = setup();
+    const outcome = await browser(eid).start('bankid', query, JSON_ACCEPT);
+    expect(outcome.response).toMatchObject({ type: 'json', status, body: { error: { code } } });
+    expect(outcome.session).toBeUndefined();
+    expect(state.starts).toHaveLength(0);
+    expect(store.size).toBe(0);
+    expect(JSON.stringify(outcome.response)).not.toContain('01819012366');
+  });
+
+  it('headless without nin, and a nin for a method without national ids, are invalid_nin', async () => {
+    const { eid } = setup();
+    expect((await browser(eid).headless({})).response).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_nin' } },
+    });
+    const swiss = await browser(eid).start('swiss', { nin: '01819012365' }, JSON_ACCEPT);
+    expect(swiss.response).toMatchObject({ status: 400, body: { error: { code: 'invalid_nin' } } });
+  });
+
+  it('unknown provider or method: JSON 404 for APIs, the failure page for browsers', async () => {
+    const { eid } = setup();
+    const unknownProvider = await eid.handle({
+      route: 'start',
+      httpMethod: 'GET',
+      params: { provider: 'nope', method: 'bankid' },
+      headers: JSON_ACCEPT,
+    });
+    expect(unknownProvider.response).toMatchObject({
+      status: 404,
+      body: { error: { code: 'unknown_provider' } },
+    });
+    const unknownMethod = await browser(eid).start('nope');
+    expect(unknownMethod.response).toEqual({
+      type: 'redirect',
+      status: 303,
+      location: '/?error=unknown_method',
+    });
+    expect(unknownMethod.error?.code).toBe('unknown_method');
+  });
+
+  it('a provider failure stores nothing and binds nothing', async () => {
+    const { eid, state, store } = setup();
+    state.startError = new EidError('provider_unavailable', 'Acme is down.');
+    const outcome = await browser(eid).start('bankid', {}, JSON_ACCEPT);
+    expect(outcome.response).toMatchObject({
+      status: 503,
+      body: { error: { code: 'provider_unavailable', message: 'Acme is down.' } },
+    });
+    expect(outcome.session).toBeUndefined();
+    expect(store.size).toBe(0);
+  });
+
+  it('an unexpected exception becomes provider_error without leaking its message', async () => {
+    const { eid, state } = setup();
+    state.startError = new TypeError('secret internals') as never;
+    const outcome = await browser(eid).start('bankid', {}, JSON_ACCEPT);
+    expect(outcome.response).toMatchObject({ status: 502, body: { error: { code: 'provider_error' } } });
+    expect(JSON.stringify(outcome.response)).not.toContain('secret internals');
+  });
+});
+
+describe('callback', () => {
+  async function startedLogin() {
+    const context = setup();
+    const alice = browser(context.eid);
+    await alice.start('bankid', { returnTo: '/profile' });
+    const tx = txFromCallbackUrl(context.state.starts[0]!.callbackUrl);
+    return { ...context, alice, tx };
+  }
+
+  it('logs in: identity into a regenerated session, 303 to returnTo', async () => {
+    const { eid, state, alice, tx } = await startedLogin();
+    state.result = { status: 'complete', identity: KARI };
+    const outcome = await alice.callback({ tx, outcome: 'success' });
+    expect(outcome.response).toEqual({ type: 'redirect', status: 303, location: '/profile' });
+    expect(outcome.session).toEqual({
+      kind: 'login',
+      identity: { ...KARI, provider: 'acme', method: 'bankid', transactionId: tx },
+    });
+    const session = await eid.handle({
+      route: 'session',
+      httpMethod: 'GET',
+      params: {},
+      session: alice.jar.session,
+    });
+    expect(session.response).toMatchObject({ status: 200, body: { identity: { name: 'Kari Nordmann' } } });
+  });
+
+  it('a callback from another browser finds nothing and writes nothing', async () => {
+    const { eid, state, tx, store } = await startedLogin();
+    state.result = { status: 'complete', identity: KARI };
+    const mallory = browser(eid);
+    const outcome = await mallory.callback({ tx });
+    expect(outcome.response).toEqual({
+      type: 'redirect',
+      status: 303,
+      location: '/?error=transaction_not_found',
+    });
+    expect(outcome.session).toBeUndefined();
+    expect(state.completes).toBe(0);
+    expect((await store.get(tx))?.status).toBe('pending');
+  });
+
+  it('a replayed callback is already_used and changes nothing', async () => {
+    const { state, alice, tx } = await startedLogin();
+    state.result = { status: 'complete', identity: KARI };
+    await alice.callback({ tx });
+    const identityBefore = alice.jar.session;
+    // The replay comes from the same browser before the regenerated session replaced the binding.
+    const replay = await alice.call({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'acme' },
+      query: { tx },
+      headers: JSON_ACCEPT,
+    });
+    expect(replay.response).toMatchObject({ status: 404 });
+    expect(alice.jar.session).toBe(identityBefore);
+  });
+
+  it('a replay with the original binding is already_used', async () => {
+    const { eid, state, alice, tx } = await startedLogin();
+    const binding = alice.jar.session!.binding!;
+    state.result = { status: 'complete', identity: KARI };
+    await alice.callback({ tx });
+    const replay = await eid.handle({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'acme' },
+      query: { tx },
+      headers: JSON_ACCEPT,
+      session: { binding },
+    });
+    expect(replay.response).toMatchObject({ status: 409, body: { error: { code: 'already_used' } } });
+    expect(replay.session).toBeUndefined();
+    expect(state.completes).toBe(1);
+  });
+
+  it('many concurrent callbacks log in exactly once', async () => {
+    const { eid, state, alice, tx } = await startedLogin();
+    const binding = alice.jar.session!.binding!;
+    state.result = { status: 'complete', identity: KARI };
+    state.completeDelayMs = 5;
+    const outcomes = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        eid.handle({
+          route: 'callback',
+          httpMethod: 'GET',
+          params: { provider: 'acme' },
+          query: { tx },
+          headers: JSON_ACCEPT,
+          session: { binding },
+        }),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome.session?.kind === 'login')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.error?.code === 'already_used')).toHaveLength(24);
+  });
+
+  it('user abort goes to the failure page with user_cancelled, and the transaction is spent', async () => {
+    const { state, alice, tx, store } = await startedLogin();
+    state.result = { status: 'failed', error: new EidError('user_cancelled', 'The login was cancelled.') };
+    const outcome = await alice.callback({ tx, outcome: 'abort' });
+    expect(outcome.response).toEqual({ type: 'redirect', status: 303, location: '/?error=user_cancelled' });
+    expect(outcome.session).toBeUndefined();
+    expect((await store.get(tx))?.status).toBe('failed');
+    expect((await alice.callback({ tx })).response).toMatchObject({ location: '/?error=already_used' });
+  });
+
+  it('an expired transaction is transaction_expired, without asking the provider', async () => {
+    let clock = Date.now();
+    const context = setup({ now: () => clock });
+    const alice = browser(context.eid);
+    await alice.start();
+    const tx = txFromCallbackUrl(context.state.starts[0]!.callbackUrl);
+    context.state.result = { status: 'complete', identity: KARI };
+    clock += 61_000;
+    const outcome = await alice.callback({ tx });
+    expect(outcome.response).toEqual({
+      type: 'redirect',
+      status: 303,
+      location: '/?error=transaction_expired',
+    });
+    expect(context.state.completes).toBe(0);
+    expect((await alice.status(tx)).response).toMatchObject({
+      status: 404,
+      body: { error: { code: 'transaction_expired' } },
+    });
+  });
+
+  it('a provider still pending at the callback leaves the transaction pending', async () => {
+    const { state, alice, tx, store } = await startedLogin();
+    state.result = { status: 'pending' };
+    const outcome = await alice.callback({ tx }, JSON_ACCEPT);
+    expect(outcome.response).toMatchObject({ status: 502, body: { error: { code: 'provider_error' } } });
+    expect((await store.get(tx))?.status).toBe('pending');
+  });
+
+  it('an unknown, missing or malformed tx is transaction_not_found', async () => {
+    const { alice } = await startedLogin();
+    for (const query of [{}, { tx: 'short' }, { tx: 'A'.repeat(43) }, { tx: ['a', 'b'] }]) {
+      expect((await alice.callback(query, JSON_ACCEPT)).response).toMatchObject({
+        status: 404,
+        body: { error: { code: 'transaction_not_found' } },
+      });
+    }
+  });
+});
+
+describe('status and cancel (headless)', () => {
+  async function headless() {
+    const context = setup();
+    const alice = browser(context.eid);
+    const started = await alice.headless({ nin: '01819012365', returnTo: '/profile' });
+    const tx = (started.response as { body: { transactionId: string } }).body.transactionId;
+    return { ...context, alice, tx };
+  }
+
+  it('polls the provider and writes the identity into the session once', async () => {
+    const { state, alice, tx } = await headless();
+    const binding = alice.jar.session!.binding;
+    expect((await alice.status(tx)).response).toEqual({
+      type: 'json',
+      status: 200,
+      body: { transactionId: tx, status: 'pending', bindingMessage: 'Blue whale' },
+    });
+    state.result = { status: 'complete', identity: KARI };
+    const done = await alice.status(tx);
+    expect(done.response).toEqual({
+      type: 'json',
+      status: 200,
+      body: { transactionId: tx, status: 'complete', returnTo: '/profile' },
+    });
+    expect(done.session?.kind).toBe('login');
+    // The old binding (e.g. a second tab of the same old session) sees it complete, without a second login.
+    alice.jar.session = { ...alice.jar.session, binding };
+    const again = await alice.status(tx);
+    expect(again.session).toBeUndefined();
+    expect(again.response).toMatchObject({ body: { status: 'complete' } });
+  });
+
+  it('status of another browser, unknown or malformed ids is 404', async () => {
+    const { eid, tx } = await headless();
+    expect((await browser(eid).status(tx)).response).toMatchObject({ status: 404 });
+    expect((await browser(eid).status('x'.repeat(43))).response).toMatchObject({ status: 404 });
+    expect((await browser(eid).status('../../etc')).response).toMatchObject({ status: 404 });
+  });
+
+  it('a failed login reports its error code', async () => {
+    const { state, alice, tx } = await headless();
+    state.result = { status: 'failed', error: new EidError('user_cancelled', 'The login was cancelled.') };
+    expect((await alice.status(tx)).response).toMatchObject({
+      body: { status: 'failed', error: { code: 'user_cancelled' } },
+    });
+  });
+
+  it('cancel cancels at the provider, then locally; twice is fine', async () => {
+    const { state, alice, tx } = await headless();
+    expect((await alice.cancel(tx)).response).toEqual({
+      type: 'json',
+      status: 200,
+      body: { transactionId: tx, status: 'cancelled' },
+    });
+    expect(state.cancels).toEqual(['ref-1']);
+    expect((await alice.cancel(tx)).response).toMatchObject({ status: 200, body: { status: 'cancelled' } });
+    expect(state.cancels).toHaveLength(1);
+    expect((await alice.status(tx)).response).toMatchObject({ body: { status: 'cancelled' } });
+  });
+
+  it('a cancel the provider refuses changes nothing', async () => {
+    const { state, alice, tx, store } = await headless();
+    state.cancelError = new EidError('provider_unavailable', 'Acme is down.');
+    expect((await alice.cancel(tx)).response).toMatchObject({ status: 503 });
+    expect((await store.get(tx))?.status).toBe('pending');
+  });
+
+  it('cancelling a finished login is already_used', async () => {
+    const { state, alice, tx } = await headless();
+    const binding = alice.jar.session!.binding;
+    state.result = { status: 'complete', identity: KARI };
+    await alice.status(tx);
+    alice.jar.session = { binding };
+    expect((await alice.cancel(tx)).response).toMatchObject({
+      status: 409,
+      body: { error: { code: 'already_used' } },
+    });
+  });
+});
+
+describe('session and logout', () => {
+  it('401 without a login; logout is 204 for APIs and 303 for form posts', async () => {
+    const { eid } = setup();
+    const anonymous = await eid.handle({ route: 'session', httpMethod: 'GET', params: {} });
+    expect(anonymous.response).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
+    const api = await eid.handle({
+      route: 'logout',
+      httpMethod: 'POST',
+      params: {},
+      headers: { accept: '*/*' },
+    });
+    expect(api).toEqual({ session: { kind: 'logout' }, response: { type: 'empty', status: 204 } });
+    const form = await eid.handle({
+      route: 'logout',
+      httpMethod: 'POST',
+      params: {},
+      headers: { accept: 'text/html', contentType: 'application/x-www-form-urlencoded' },
+    });
+    expect(form.response).toEqual({ type: 'redirect', status: 303, location: '/' });
+  });
+});
+
+describe('personal data', () => {
+  it('never logs a national identity number', async () => {
+    const lines: string[] = [];
+    const capture = (obj: object, msg?: string) => lines.push(JSON.stringify({ obj, msg }));
+    const logger = { debug: capture, info: capture, warn: capture, error: capture };
+    const { eid, state } = setup({ logger });
+    const alice = browser(eid);
+    const started = await alice.headless({ nin: '01819012365' });
+    const tx = (started.response as { body: { transactionId: string } }).body.transactionId;
+    state.result = { status: 'complete', identity: KARI };
+    await alice.status(tx);
+    await browser(eid).headless({ nin: '01819012366' });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toMatch(/0181901236/);
+  });
+});

@@ -1,0 +1,59 @@
+import type { EidError } from '../../src/errors.js';
+import type { CompleteResult, Provider, StartContext } from '../../src/providers/types.js';
+import type { Transaction } from '../../src/transaction.js';
+
+/**
+ * A provider whose answers the test scripts: the engine's boundary, not one of our modules.
+ * Real wire formats are tested against recording servers and the simulator.
+ */
+export function scriptedProvider(id = 'acme') {
+  const state = {
+    starts: [] as StartContext[],
+    completes: 0,
+    cancels: [] as string[],
+    startError: undefined as EidError | undefined,
+    cancelError: undefined as EidError | undefined,
+    result: { status: 'pending' } as CompleteResult,
+    /** Delay before `complete` answers, to let concurrent requests overlap. */
+    completeDelayMs: 0,
+  };
+  const provider: Provider = {
+    specificationVersion: 'v1',
+    id,
+    name: 'Acme eID',
+    methods: [
+      { id: 'bankid', flow: 'redirect', label: 'Acme BankID', country: 'NO' },
+      { id: 'phone', flow: 'headless', label: 'Acme by phone', country: 'NO', requiresNin: true },
+      { id: 'swiss', flow: 'redirect', label: 'Acme Swiss', country: 'CH' },
+    ],
+    async start(context) {
+      if (state.startError) throw state.startError;
+      state.starts.push(context);
+      return {
+        reference: `ref-${state.starts.length}`,
+        ...(context.method.flow === 'redirect'
+          ? { redirectUrl: `https://idp.example/login?session=ref-${state.starts.length}` }
+          : { bindingMessage: 'Blue whale' }),
+      };
+    },
+    async complete(_context: { transaction: Transaction }) {
+      state.completes++;
+      if (state.completeDelayMs) await new Promise((resolve) => setTimeout(resolve, state.completeDelayMs));
+      return state.result;
+    },
+    async cancel(transaction) {
+      if (state.cancelError) throw state.cancelError;
+      state.cancels.push(transaction.reference);
+    },
+  };
+  return { provider, state };
+}
+
+export const KARI = {
+  subject: 'acme-42',
+  nin: { value: '01819012365', country: 'NO' as const, type: 'TEST' as const },
+  name: 'Kari Nordmann',
+  firstName: 'Kari',
+  lastName: 'Nordmann',
+  authenticatedAt: '2026-11-23T10:00:00.000Z',
+};

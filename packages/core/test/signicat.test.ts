@@ -1,0 +1,387 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EidError } from '../src/errors.js';
+import { mapSessionStatus, signicat, toIdentity } from '../src/providers/signicat.js';
+import type { Provider, ProviderMethod } from '../src/providers/types.js';
+import type { Transaction } from '../src/transaction.js';
+import { type RecordedRequest, type Reply, startRecordingServer } from './helpers/recording-server.js';
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/signicat/${name}.json`, import.meta.url), 'utf8'));
+
+const credentials = { clientId: 'client id', clientSecret: 's3cret:&', accountId: 'a-sdge-test' };
+const method = (provider: Provider, id: string): ProviderMethod => {
+  const found = provider.methods.find((candidate) => candidate.id === id);
+  if (!found) throw new Error(`no method ${id}`);
+  return found;
+};
+const transaction = (reference: string): Transaction => ({
+  id: 'tx-0123456789abcdefghijk',
+  provider: 'signicat',
+  method: 'nbid',
+  flow: 'redirect',
+  status: 'pending',
+  version: 1,
+  createdAt: 0,
+  expiresAt: Date.now() + 60_000,
+  retainUntil: Date.now() + 120_000,
+  reference,
+  returnTo: '/',
+  bindingHash: 'x',
+});
+
+const tokenReply: Reply = {
+  status: 200,
+  json: { access_token: 'token-1', token_type: 'Bearer', expires_in: 600, scope: 'signicat-api' },
+};
+
+let closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(closers.map((close) => close()));
+  closers = [];
+});
+
+async function setup(
+  answer: (request: RecordedRequest) => Reply | Promise<Reply>,
+  options: Record<string, unknown> = {},
+) {
+  const server = await startRecordingServer(answer);
+  const provider = signicat({
+    ...credentials,
+    baseUrl: server.url,
+    timeouts: { connect: 300, headers: 300, body: 300 },
+    ...options,
+  });
+  closers.push(async () => {
+    await provider.close?.();
+    await server.close();
+  });
+  return { server, provider };
+}
+
+function sessionApi(session: (request: RecordedRequest) => Reply) {
+  return (request: RecordedRequest): Reply =>
+    request.path === '/auth/open/connect/token' ? tokenReply : session(request);
+}
+
+describe('signicat: requests on the wire', () => {
+  it('fetches a client-credentials token with HTTP Basic, form-encoded, scope signicat-api', async () => {
+    const { server, provider } = await setup(
+      sessionApi(() => ({ status: 200, json: fixture('idporten-create-response') })),
+    );
+    await provider.start({
+      transactionId: 'tx',
+      method: method(provider, 'idporten'),
+      callbackUrl: 'https://app.example/cb?tx=tx',
+    });
+    const token = server.requests[0]!;
+    expect(token.method).toBe('POST');
+    expect(token.path).toBe('/auth/open/connect/token');
+    expect(token.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const basic = Buffer.from(String(token.headers.authorization).replace(/^Basic /, ''), 'base64').toString(
+      'utf8',
+    );
+    const [id, secret] = basic.split(':').map(decodeURIComponent);
+    expect({ id, secret }).toEqual({ id: 'client id', secret: 's3cret:&' });
+    expect(Object.fromEntries(new URLSearchParams(token.body))).toEqual({
+      grant_type: 'client_credentials',
+      scope: 'signicat-api',
+    });
+  });
+
+  it('creates an ID-porten redirect session shaped like the documented request', async () => {
+    const { server, provider } = await setup(
+      sessionApi(() => ({ status: 200, json: fixture('idporten-create-response') })),
+      {
+        requestedLoa: 'substantial',
+      },
+    );
+    const started = await provider.start({
+      transactionId: 'tx-1',
+      method: method(provider, 'idporten'),
+      callbackUrl: 'https://app.example/auth/eid/callback/signicat?tx=tx-1',
+      lang: 'nb',
+    });
+    const create = server.requests[1]!;
+    expect(create.method).toBe('POST');
+    expect(create.path).toBe('/auth/rest/sessions');
+    expect(create.query.get('signicat-accountId')).toBe('a-sdge-test');
+    expect(create.headers.authorization).toBe('Bearer token-1');
+    expect(create.headers['content-type']).toBe('application/json');
+    const body = JSON.parse(create.body);
+    const documented = fixture('idporten-create-request');
+    expect(body.flow).toBe(documented.flow);
+    expect(body.language).toBe(documented.language);
+    expect(body.requestedLoa).toBe(documented.requestedLoa);
+    expect(body.allowedProviders).toEqual(documented.allowedProviders);
+    expect([...body.requestedAttributes].sort()).toEqual([...documented.requestedAttributes].sort());
+    expect(Object.keys(body.callbackUrls).sort()).toEqual(['abort', 'error', 'success']);
+    for (const outcome of ['success', 'abort', 'error']) {
+      const url = new URL(body.callbackUrls[outcome]);
+      expect(url.origin + url.pathname).toBe('https://app.example/auth/eid/callback/signicat');
+      expect(url.searchParams.get('tx')).toBe('tx-1');
+      expect(url.searchParams.get('outcome')).toBe(outcome);
+    }
+    expect(body.prefilledInput).toBeUndefined();
+    expect(started).toEqual({
+      reference: '9f2af253-292b-4c92-b6b5-271c5cecc6b3',
+      redirectUrl: 'https://example.signicat.com/broker/sp/external-service/login?messageId=1d3bba8b-4ec',
+      expiresAt: new Date('2026-01-08T09:08:52.0303673+00:00'),
+    });
+  });
+
+  it('creates a headless Safe Conversation session with nbid_auth_type PHONE and the prefilled nin', async () => {
+    const { server, provider } = await setup(
+      sessionApi(() => ({ status: 200, json: fixture('headless-create-response') })),
+    );
+    const started = await provider.start({
+      transactionId: 'tx-2',
+      method: method(provider, 'nbid-phone'),
+      callbackUrl: 'https://app.example/cb?tx=tx-2',
+      nin: { value: '17029012345', country: 'NO', type: 'BIRTH' },
+    });
+    const body = JSON.parse(server.requests[1]!.body);
+    const documented = fixture('headless-create-request');
+    expect(body.flow).toBe('headless');
+    expect(body.allowedProviders).toEqual(documented.allowedProviders);
+    expect(body.additionalParameters).toEqual(documented.additionalParameters);
+    expect(body.prefilledInput).toEqual(documented.prefilledInput);
+    expect(body.requestedAttributes).toEqual(expect.arrayContaining(documented.requestedAttributes));
+    expect(body.callbackUrls).toBeUndefined();
+    expect(started.bindingMessage).toBe('Snedig redning');
+    expect(started.reference).toBe('425cbb48--...');
+  });
+
+  it('polls GET /auth/rest/sessions/{id} and cancels with POST …/cancel', async () => {
+    const { server, provider } = await setup(
+      sessionApi((request) =>
+        request.path.endsWith('/cancel')
+          ? { status: 200, json: { id: 'abc', status: 'CANCELLED' } }
+          : { status: 200, json: { ...fixture('headless-create-response'), id: 'abc' } },
+      ),
+    );
+    const result = await provider.complete({ transaction: transaction('abc') });
+    expect(result).toEqual({ status: 'pending', bindingMessage: 'Snedig redning' });
+    await provider.cancel?.(transaction('abc'));
+    expect(server.requests.slice(1).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /auth/rest/sessions/abc',
+      'POST /auth/rest/sessions/abc/cancel',
+    ]);
+  });
+
+  it('fetches one token for many concurrent requests and reuses it', async () => {
+    const { server, provider } = await setup(
+      sessionApi(() => ({ status: 200, json: fixture('idporten-create-response') })),
+    );
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        provider.start({
+          transactionId: `t${i}`,
+          method: method(provider, 'nbid'),
+          callbackUrl: 'https://app.example/cb',
+        }),
+      ),
+    );
+    await provider.start({
+      transactionId: 'again',
+      method: method(provider, 'nbid'),
+      callbackUrl: 'https://app.example/cb',
+    });
+    expect(server.requests.filter((r) => r.path === '/auth/open/connect/token')).toHaveLength(1);
+    expect(server.requests.filter((r) => r.path === '/auth/rest/sessions')).toHaveLength(11);
+  });
+
+  it('fetches a new token once when the API answers 401 to a stale one', async () => {
+    let tokens = 0;
+    let rejected = false;
+    const { server, provider } = await setup((request) => {
+      if (request.path === '/auth/open/connect/token') {
+        tokens++;
+        return { status: 200, json: { access_token: `token-${tokens}`, expires_in: 600 } };
+      }
+      if (!rejected) {
+        rejected = true;
+        return { status: 401, json: { title: 'Unauthorized', status: 401 } };
+      }
+      return { status: 200, json: fixture('idporten-create-response') };
+    });
+    await provider.start({
+      transactionId: 't',
+      method: method(provider, 'nbid'),
+      callbackUrl: 'https://app.example/cb',
+    });
+    expect(tokens).toBe(2);
+    expect(server.requests.at(-1)!.headers.authorization).toBe('Bearer token-2');
+  });
+});
+
+describe('signicat: documented responses mapped to Identity', () => {
+  it('maps the headless SUCCESS example to the identity of DESIGN section 3', () => {
+    const identity = toIdentity(fixture('headless-success'));
+    expect(identity).toMatchObject({
+      subject: '9578-6000-4-2595757',
+      nin: { value: '17029012345', country: 'NO', type: 'BIRTH' },
+      name: 'Kari Nordmann',
+      firstName: 'Kari',
+      lastName: 'Nordmann',
+      dateOfBirth: '1990-02-17',
+      loa: 'substantial',
+      extra: { idp: 'nbid', signicatSubjectId: 'fOthqpBQyuYxNPyuj...' },
+    });
+    expect(Number.isNaN(Date.parse(identity.authenticatedAt))).toBe(false);
+  });
+
+  it('maps the ID-porten SUCCESS example, keeping provider and environment', () => {
+    const identity = toIdentity(fixture('idporten-success'));
+    expect(identity.subject).toBe('17029012345');
+    expect(identity.nin).toEqual({ value: '17029012345', country: 'NO', type: 'BIRTH' });
+    expect(identity.dateOfBirth).toBeUndefined();
+    expect(identity.extra).toMatchObject({
+      idp: 'idporten',
+      idportenIdp: 'MinID',
+      idportenLoa: 'idporten-loa-substantial',
+      idportenSub: 'oRNX8JRKQ0LfKJpy...',
+      environment: { ipAddress: '192.0.2.2' },
+    });
+  });
+
+  it('types a number that validates with our own parser (a synthetic test number here), and leaves out absent fields', () => {
+    const identity = toIdentity({
+      id: 's',
+      status: 'SUCCESS',
+      subject: { idpId: 'p1', nin: { value: '01819012365', issuingCountry: 'NO', type: 'BIRTH' }, name: '' },
+    });
+    expect(identity.nin).toEqual({ value: '01819012365', country: 'NO', type: 'TEST' });
+    expect('name' in identity).toBe(false);
+    expect('loa' in identity).toBe(false);
+  });
+
+  it('refuses a SUCCESS without a subject', () => {
+    expect(() => toIdentity({ id: 's', status: 'SUCCESS' })).toThrow(
+      expect.objectContaining({ code: 'provider_error' }),
+    );
+  });
+
+  it.each([
+    ['CREATED', 'pending', undefined],
+    ['ABORT', 'failed', 'user_cancelled'],
+    ['ERROR', 'failed', 'provider_error'],
+    ['CANCELLED', 'cancelled', undefined],
+    ['SOMETHING_NEW', 'failed', 'provider_error'],
+  ])('maps status %s to %s', (status, expected, code) => {
+    const result = mapSessionStatus({ id: 'x', status, error: { code: 'userError' } }, { id: 't' });
+    expect(result.status).toBe(expected);
+    if (code) expect(result.status === 'failed' && result.error.code).toBe(code);
+  });
+
+  it('SUCCESS maps to complete, through the profile hook', () => {
+    const result = mapSessionStatus(
+      fixture('headless-success'),
+      { id: 't' },
+      undefined,
+      (_session, identity) => ({
+        ...identity,
+        extra: { ...identity.extra, kept: true },
+      }),
+    );
+    expect(result.status === 'complete' && result.identity.extra).toMatchObject({ kept: true });
+  });
+});
+
+describe('signicat: upstream failures become EidError codes', () => {
+  const start = (provider: Provider) =>
+    provider.start({
+      transactionId: 't',
+      method: method(provider, 'nbid'),
+      callbackUrl: 'https://app.example/cb',
+    });
+
+  it.each<[string, Reply, string]>([
+    [
+      '400 problem',
+      { status: 400, json: { title: 'Bad Request', detail: 'nin 17029012345 is wrong', status: 400 } },
+      'provider_error',
+    ],
+    ['403', { status: 403, json: { title: 'Forbidden' } }, 'provider_error'],
+    ['429', { status: 429, json: { title: 'Too Many Requests' } }, 'rate_limited'],
+    ['500', { status: 500, text: 'oops' }, 'provider_error'],
+    ['503', { status: 503, text: 'down' }, 'provider_unavailable'],
+    ['malformed JSON', { status: 200, text: '{"id": ' }, 'provider_error'],
+    ['JSON without id', { status: 200, json: { hello: 1 } }, 'provider_error'],
+    ['no authenticationUrl', { status: 200, json: { id: 'x', status: 'CREATED' } }, 'provider_error'],
+    ['timeout', 'hang', 'provider_unavailable'],
+    ['connection reset', 'reset', 'provider_unavailable'],
+  ])('%s -> %s', async (_name, reply, code) => {
+    const { provider } = await setup(sessionApi(() => reply));
+    const error = await start(provider).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(EidError);
+    expect((error as EidError).code).toBe(code);
+    expect((error as EidError).message).not.toMatch(/17029012345/);
+  });
+
+  it('401 twice: the credentials are wrong', async () => {
+    const { provider } = await setup(sessionApi(() => ({ status: 401, json: { title: 'Unauthorized' } })));
+    await expect(start(provider)).rejects.toMatchObject({
+      code: 'provider_error',
+      message: expect.stringMatching(/clientId/),
+    });
+  });
+
+  it('a refused token request is a provider_error naming the credentials', async () => {
+    const { provider } = await setup(() => ({ status: 401, json: { error: 'invalid_client' } }));
+    await expect(start(provider)).rejects.toMatchObject({
+      code: 'provider_error',
+      message: expect.stringMatching(/credentials/),
+    });
+  });
+
+  it('retries an idempotent poll once after a connection reset', async () => {
+    let polls = 0;
+    const { provider } = await setup(
+      sessionApi(() => {
+        polls++;
+        return polls === 1 ? 'reset' : { status: 200, json: { id: 'abc', status: 'CREATED' } };
+      }),
+    );
+    await expect(provider.complete({ transaction: transaction('abc') })).resolves.toEqual({
+      status: 'pending',
+    });
+    expect(polls).toBe(2);
+  });
+
+  it('a session answer for another id is refused', async () => {
+    const { provider } = await setup(
+      sessionApi(() => ({ status: 200, json: { id: 'other', status: 'SUCCESS' } })),
+    );
+    await expect(provider.complete({ transaction: transaction('abc') })).rejects.toMatchObject({
+      code: 'provider_error',
+    });
+  });
+});
+
+describe('signicat: configuration', () => {
+  it.each(['clientId', 'clientSecret', 'accountId'])('names a missing %s', (field) => {
+    expect(() => signicat({ ...credentials, [field]: '' })).toThrow(new RegExp(`\`${field}\``));
+  });
+
+  it('refuses unknown methods, a bad baseUrl and a bad requestedLoa', () => {
+    expect(() => signicat({ ...credentials, methods: ['nbid', 'bogus' as never] })).toThrow(
+      /unknown method "bogus"/,
+    );
+    expect(() => signicat({ ...credentials, baseUrl: 'not a url' })).toThrow(/baseUrl/);
+    expect(() => signicat({ ...credentials, requestedLoa: 'max' as never })).toThrow(/requestedLoa/);
+  });
+
+  it('offers only the chosen methods', () => {
+    const provider = signicat({ ...credentials, methods: ['nbid-phone'] });
+    expect(provider.methods).toEqual([
+      {
+        id: 'nbid-phone',
+        flow: 'headless',
+        label: 'Norwegian BankID by phone (call centre)',
+        country: 'NO',
+        requiresNin: true,
+      },
+    ]);
+  });
+});
