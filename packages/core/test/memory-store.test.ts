@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../src/store/memory.js';
+import type { Transaction } from '../src/transaction.js';
+
+const tx = (id: string, now: number, overrides: Partial<Transaction> = {}): Transaction => ({
+  id,
+  provider: 'acme',
+  method: 'bankid',
+  flow: 'redirect',
+  status: 'pending',
+  version: 1,
+  createdAt: now,
+  expiresAt: now + 1000,
+  retainUntil: now + 2000,
+  reference: `ref-${id}`,
+  returnTo: '/',
+  bindingHash: 'hash',
+  ...overrides,
+});
+
+describe('MemoryStore', () => {
+  it('creates, reads copies, and refuses a duplicate id', async () => {
+    const store = new MemoryStore();
+    await store.create(tx('a', Date.now()));
+    const read = await store.get('a');
+    read!.status = 'complete';
+    expect((await store.get('a'))?.status).toBe('pending');
+    await expect(store.create(tx('a', Date.now()))).rejects.toThrow(/exists/);
+    expect(await store.get('missing')).toBeUndefined();
+  });
+
+  it('compare-and-set succeeds only against the stored version, and bumps it', async () => {
+    const store = new MemoryStore();
+    const original = tx('a', Date.now());
+    await store.create(original);
+    expect(await store.compareAndSet('a', 1, { ...original, status: 'complete' })).toBe(true);
+    expect(await store.get('a')).toMatchObject({ status: 'complete', version: 2 });
+    expect(await store.compareAndSet('a', 1, { ...original, status: 'failed' })).toBe(false);
+    expect((await store.get('a'))?.status).toBe('complete');
+    expect(await store.compareAndSet('missing', 1, original)).toBe(false);
+  });
+
+  it('of many concurrent transitions from one version, exactly one wins', async () => {
+    const store = new MemoryStore();
+    const original = tx('a', Date.now());
+    await store.create(original);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        store.compareAndSet('a', 1, { ...original, reference: `winner-${i}` }),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('forgets entries after retainUntil', async () => {
+    let clock = 1_000_000;
+    const store = new MemoryStore({ now: () => clock });
+    await store.create(tx('a', clock));
+    clock += 1999;
+    expect(await store.get('a')).toBeDefined();
+    clock += 1;
+    expect(await store.get('a')).toBeUndefined();
+    expect(await store.compareAndSet('a', 1, tx('a', clock))).toBe(false);
+  });
+
+  it('is bounded: forgotten entries go first, then the oldest', async () => {
+    let clock = 1_000_000;
+    const store = new MemoryStore({ maxEntries: 3, now: () => clock });
+    await store.create(tx('old', clock, { retainUntil: clock + 10 }));
+    await store.create(tx('b', clock));
+    await store.create(tx('c', clock));
+    clock += 11;
+    await store.create(tx('d', clock));
+    expect(store.size).toBe(3);
+    expect(await store.get('old')).toBeUndefined();
+    expect(await store.get('b')).toBeDefined();
+    await store.create(tx('e', clock));
+    expect(store.size).toBe(3);
+    expect(await store.get('b')).toBeUndefined();
+    expect(await store.get('e')).toBeDefined();
+  });
+
+  it('a flood of creates never grows past the cap', async () => {
+    const store = new MemoryStore({ maxEntries: 100 });
+    for (let i = 0; i < 5000; i++) await store.create(tx(`t${i}`, Date.now()));
+    expect(store.size).toBe(100);
+  });
+
+  it('refuses a bad cap', () => {
+    expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(/maxEntries/);
+  });
+});

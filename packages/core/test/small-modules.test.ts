@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EID_ERROR_CODES, EidError, httpStatusOf, isEidError } from '../src/errors.js';
+import { compactIdentity, nationalIdFromProvider } from '../src/identity.js';
+import { redact, redactingLogger } from '../src/logger.js';
+import { sanitizeReturnTo } from '../src/return-to.js';
+import { bindingMatches, hashBinding, isTransactionId, randomToken } from '../src/transaction.js';
+
+describe('sanitizeReturnTo', () => {
+  it.each(['/', '/profile', '/a/b?c=d#e', '/%2F%2Fevil', '/path with space'])(
+    'keeps the relative path %s',
+    (value) => {
+      expect(sanitizeReturnTo(value).startsWith('/')).toBe(true);
+      expect(new URL(sanitizeReturnTo(value), 'http://app.example').origin).toBe('http://app.example');
+    },
+  );
+
+  it.each([
+    'https://evil.example/',
+    '//evil.example',
+    '/\\evil.example',
+    '\\\\evil.example',
+    'javascript:alert(1)',
+    'profile',
+    '/\tevil',
+    '/ok\r\nSet-Cookie: x=1',
+    `/${'a'.repeat(3000)}`,
+  ])('refuses %s', (value) => {
+    expect(() => sanitizeReturnTo(value)).toThrow(expect.objectContaining({ code: 'invalid_return_to' }));
+  });
+
+  it('defaults when absent, refuses non-strings', () => {
+    expect(sanitizeReturnTo(undefined)).toBe('/');
+    expect(sanitizeReturnTo('', '/home')).toBe('/home');
+    expect(() => sanitizeReturnTo(['/a'])).toThrow(/relative path/);
+  });
+
+  it('never yields a URL that leaves the site, whatever the input', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), (value) => {
+        let result: string;
+        try {
+          result = sanitizeReturnTo(value);
+        } catch (error) {
+          expect((error as EidError).code).toBe('invalid_return_to');
+          return;
+        }
+        expect(new URL(result, 'https://app.example').origin).toBe('https://app.example');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('EidError', () => {
+  it('has a stable code, an HTTP status and the contract body', () => {
+    const error = new EidError('invalid_nin', 'Bad number.');
+    expect(error).toMatchObject({
+      name: 'EidError',
+      code: 'invalid_nin',
+      status: 400,
+      message: 'Bad number.',
+    });
+    expect(error.toJSON()).toEqual({ error: { code: 'invalid_nin', message: 'Bad number.' } });
+    expect(new EidError('transaction_expired', 'x', { status: 404 }).status).toBe(404);
+  });
+
+  it('every code of DESIGN 4.4 has a status', () => {
+    for (const code of EID_ERROR_CODES) expect(httpStatusOf(code)).toBeGreaterThanOrEqual(400);
+  });
+
+  it('isEidError recognises copies from another package instance by shape', () => {
+    const foreign = Object.assign(new Error('x'), { name: 'EidError', code: 'rate_limited' });
+    expect(isEidError(foreign)).toBe(true);
+    expect(isEidError(Object.assign(new Error('x'), { name: 'EidError', code: 'made_up' }))).toBe(false);
+    expect(isEidError(new Error('x'))).toBe(false);
+  });
+});
+
+describe('transaction tokens and binding', () => {
+  it('ids are 256-bit base64url and unique', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => randomToken()));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) {
+      expect(Buffer.from(id, 'base64url')).toHaveLength(32);
+      expect(isTransactionId(id)).toBe(true);
+    }
+    expect(isTransactionId('../../x')).toBe(false);
+    expect(isTransactionId(42)).toBe(false);
+  });
+
+  it('binding matches only the secret whose hash was kept', () => {
+    const secret = randomToken();
+    const transaction = { bindingHash: hashBinding(secret) };
+    expect(bindingMatches(transaction, secret)).toBe(true);
+    expect(bindingMatches(transaction, randomToken())).toBe(false);
+    expect(bindingMatches(transaction, undefined)).toBe(false);
+    expect(bindingMatches(transaction, '')).toBe(false);
+  });
+});
+
+describe('logger redaction', () => {
+  it('redacts sensitive keys and number-like runs anywhere', () => {
+    expect(
+      redact({
+        nin: '01819012365',
+        nested: { personalNumber: '199002171234', note: 'user 010190-900P failed', list: ['1701901234'] },
+        Authorization: 'Bearer abc',
+        count: 3,
+      }),
+    ).toEqual({
+      nin: '[redacted]',
+      nested: { personalNumber: '[redacted]', note: 'user [redacted] failed', list: ['[redacted]'] },
+      Authorization: '[redacted]',
+      count: 3,
+    });
+  });
+
+  it('the wrapping logger redacts objects and messages', () => {
+    const seen: unknown[] = [];
+    const sink = (obj: object, msg?: string) => seen.push(obj, msg);
+    const logger = redactingLogger({ debug: sink, info: sink, warn: sink, error: sink });
+    logger.warn({ err: new Error('bad nin 01819012365') }, 'for 01819012365');
+    expect(JSON.stringify(seen)).not.toContain('01819012365');
+  });
+});
+
+describe('identity helpers', () => {
+  it('compactIdentity drops empty and undefined fields', () => {
+    expect(compactIdentity({ a: 'x', b: '', c: undefined, d: 0 })).toEqual({ a: 'x', d: 0 });
+  });
+
+  it('nationalIdFromProvider types valid numbers and keeps the stated type of unvalidated ones', () => {
+    expect(nationalIdFromProvider('01819012365', 'no', 'BIRTH')).toEqual({
+      nin: { value: '01819012365', country: 'NO', type: 'TEST' },
+      validated: true,
+    });
+    expect(nationalIdFromProvider('17029012345', 'NO', 'BIRTH')).toEqual({
+      nin: { value: '17029012345', country: 'NO', type: 'BIRTH' },
+      validated: false,
+    });
+    expect(nationalIdFromProvider('<script>', 'NO')).toBeUndefined();
+    expect(nationalIdFromProvider('123', 'XX')).toBeUndefined();
+    expect(nationalIdFromProvider(undefined, 'NO')).toBeUndefined();
+  });
+});
