@@ -59,7 +59,12 @@ export interface EidRequest {
   params: Record<string, string | undefined>;
   query?: Record<string, unknown>;
   body?: unknown;
-  headers?: { accept?: string | undefined; contentType?: string | undefined };
+  /** `accept` and `contentType` at least; for webhooks, every header (lower-case names). */
+  headers?: {
+    accept?: string | undefined;
+    contentType?: string | undefined;
+    [name: string]: string | undefined;
+  };
   /** `session.eid` as it stands, or undefined. */
   session?: EidSessionData | undefined;
 }
@@ -265,8 +270,11 @@ export function createEid(options: EidOptions): Eid {
    */
   async function settle(
     start: Transaction,
-    callbackQuery?: Record<string, string>,
-    poll = true,
+    {
+      callbackQuery,
+      poll = true,
+      consume = true,
+    }: { callbackQuery?: Record<string, string>; poll?: boolean; consume?: boolean } = {},
   ): Promise<Settled> {
     let transaction = start;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
@@ -325,7 +333,12 @@ export function createEid(options: EidOptions): Eid {
         logger.info({ transactionId: transaction.id, code: error.code }, 'login failed');
         return { kind: 'final', transaction: failed, error };
       }
-      if (transaction.status === 'complete' && transaction.consumedAt === undefined && transaction.identity) {
+      if (
+        consume &&
+        transaction.status === 'complete' &&
+        transaction.consumedAt === undefined &&
+        transaction.identity
+      ) {
         // Finished by the provider's push before this browser came back: hand the identity over once.
         const identity = transaction.identity;
         const consumed = await transition(transaction, { consumedAt: now(), identity: undefined });
@@ -390,11 +403,14 @@ export function createEid(options: EidOptions): Eid {
     const transactionId = randomToken();
     const callbackUrl = new URL(`${prefix}/callback/${provider.id}`, baseUrl);
     callbackUrl.searchParams.set('tx', transactionId);
+    const webhookUrl = new URL(`${prefix}/webhook/${provider.id}`, baseUrl);
+    webhookUrl.searchParams.set('tx', transactionId);
     // The provider is asked first: if it fails, nothing is stored and nothing changes.
     const started = await provider.start({
       transactionId,
       method,
       callbackUrl: callbackUrl.toString(),
+      webhookUrl: webhookUrl.toString(),
       ...(nin ? { nin } : {}),
       ...(lang ? { lang } : {}),
     });
@@ -480,7 +496,7 @@ export function createEid(options: EidOptions): Eid {
     if (transaction.status !== 'pending' && transaction.status !== 'complete') {
       throw new EidError('already_used', 'This login has ended already; start a new one.');
     }
-    const settled = await settle(transaction, query);
+    const settled = await settle(transaction, { callbackQuery: query });
     if (settled.kind === 'pending') {
       throw new EidError(
         'provider_error',
@@ -505,7 +521,8 @@ export function createEid(options: EidOptions): Eid {
   async function status(request: EidRequest): Promise<EidOutcome> {
     const transaction = await boundTransaction(request.params.transactionId, request.session);
     // Redirect logins finish at the callback; polling them here would race the browser's return.
-    const settled = await settle(transaction, undefined, transaction.flow === 'headless');
+    const headless = transaction.flow === 'headless';
+    const settled = await settle(transaction, { poll: headless, consume: headless });
     if (settled.kind === 'final' && settled.transaction.status === 'expired') {
       throw new EidError('transaction_expired', 'The login has expired. Start it again.', { status: 404 });
     }
@@ -553,6 +570,56 @@ export function createEid(options: EidOptions): Eid {
     };
   }
 
+  /**
+   * A provider's push. Whichever comes first, the push or the browser's poll/callback, finishes the
+   * transaction; the push leaves the identity in the transaction for the bound browser to take once.
+   */
+  async function webhook(request: EidRequest): Promise<EidOutcome> {
+    const provider = findProvider(request.params.provider);
+    if (!provider.webhook) throw new EidError('unknown_provider', `${provider.name} sends no webhooks here.`);
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
+    const notice = await provider.webhook({ query: stringQuery(request.query), headers, body: request.body });
+    const ok = (body: Record<string, unknown>): EidOutcome => ({
+      response: { type: 'json', status: 200, body },
+    });
+    if (!notice) return ok({ status: 'ignored' });
+    let transaction = isTransactionId(notice.transactionId)
+      ? await store.get(notice.transactionId)
+      : undefined;
+    if (!transaction || transaction.provider !== provider.id || transaction.reference !== notice.reference) {
+      throw new EidError('transaction_not_found', 'The push names no login in progress here.');
+    }
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      if (transaction.status !== 'pending') return ok({ status: transaction.status, duplicate: true });
+      const { result } = notice;
+      if (result.status === 'pending') return ok({ status: 'pending' });
+      const changes: Partial<Transaction> =
+        result.status === 'complete'
+          ? {
+              status: 'complete',
+              identity: {
+                ...result.identity,
+                provider: provider.id,
+                method: transaction.method,
+                transactionId: transaction.id,
+              },
+            }
+          : result.status === 'cancelled'
+            ? { status: 'cancelled', error: { code: 'user_cancelled', message: 'The login was cancelled.' } }
+            : { status: 'failed', error: { code: result.error.code, message: result.error.message } };
+      const next = await transition(transaction, { ...changes, finishedAt: now() });
+      if (next) {
+        logger.info({ transactionId: transaction.id, status: next.status }, 'webhook settled the login');
+        return ok({ status: next.status });
+      }
+      const fresh = await store.get(transaction.id);
+      if (!fresh) break;
+      transaction = fresh;
+    }
+    throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
+  }
+
   async function handle(request: EidRequest): Promise<EidOutcome> {
     const json = prefersJson(request.headers?.accept);
     // Browser navigations (start, callback) fail to a page; API calls fail with the JSON error body.
@@ -570,8 +637,7 @@ export function createEid(options: EidOptions): Eid {
         case 'cancel':
           return await cancel(request);
         case 'webhook':
-          findProvider(request.params.provider);
-          throw new EidError('unknown_provider', 'This provider sends no webhooks here.');
+          return await webhook(request);
         case 'session':
           if (!request.session?.identity) {
             throw new EidError('unauthenticated', 'Nobody is logged in with an eID in this session.');

@@ -63,6 +63,8 @@ export type {
   ProviderMethod,
   StartContext,
   StartResult,
+  WebhookNotice,
+  WebhookRequest,
 } from './providers/types.js';
 export { sanitizeReturnTo } from './return-to.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory.js';
@@ -76,3 +78,4 @@ export {
   type Transaction,
   type TransactionStatus,
 } from './transaction.js';
+export { verifyWebhookToken, webhookToken } from './webhook.js';

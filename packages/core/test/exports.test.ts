@@ -32,6 +32,8 @@ it('exports exactly the public API', () => {
       "signicat",
       "signicatToIdentity",
       "silentLogger",
+      "verifyWebhookToken",
+      "webhookToken",
     ]
   `);
 });

@@ -73,6 +73,7 @@ describe('signicat: requests on the wire', () => {
       transactionId: 'tx',
       method: method(provider, 'idporten'),
       callbackUrl: 'https://app.example/cb?tx=tx',
+      webhookUrl: 'https://app.example/wh',
     });
     const token = server.requests[0]!;
     expect(token.method).toBe('POST');
@@ -100,6 +101,7 @@ describe('signicat: requests on the wire', () => {
       transactionId: 'tx-1',
       method: method(provider, 'idporten'),
       callbackUrl: 'https://app.example/auth/eid/callback/signicat?tx=tx-1',
+      webhookUrl: 'https://app.example/wh',
       lang: 'nb',
     });
     const create = server.requests[1]!;
@@ -138,6 +140,7 @@ describe('signicat: requests on the wire', () => {
       transactionId: 'tx-2',
       method: method(provider, 'nbid-phone'),
       callbackUrl: 'https://app.example/cb?tx=tx-2',
+      webhookUrl: 'https://app.example/wh',
       nin: { value: '17029012345', country: 'NO', type: 'BIRTH' },
     });
     const body = JSON.parse(server.requests[1]!.body);
@@ -179,6 +182,7 @@ describe('signicat: requests on the wire', () => {
           transactionId: `t${i}`,
           method: method(provider, 'nbid'),
           callbackUrl: 'https://app.example/cb',
+          webhookUrl: 'https://app.example/wh',
         }),
       ),
     );
@@ -186,6 +190,7 @@ describe('signicat: requests on the wire', () => {
       transactionId: 'again',
       method: method(provider, 'nbid'),
       callbackUrl: 'https://app.example/cb',
+      webhookUrl: 'https://app.example/wh',
     });
     expect(server.requests.filter((r) => r.path === '/auth/open/connect/token')).toHaveLength(1);
     expect(server.requests.filter((r) => r.path === '/auth/rest/sessions')).toHaveLength(11);
@@ -209,6 +214,7 @@ describe('signicat: requests on the wire', () => {
       transactionId: 't',
       method: method(provider, 'nbid'),
       callbackUrl: 'https://app.example/cb',
+      webhookUrl: 'https://app.example/wh',
     });
     expect(tokens).toBe(2);
     expect(server.requests.at(-1)!.headers.authorization).toBe('Bearer token-2');
@@ -294,6 +300,7 @@ describe('signicat: upstream failures become EidError codes', () => {
       transactionId: 't',
       method: method(provider, 'nbid'),
       callbackUrl: 'https://app.example/cb',
+      webhookUrl: 'https://app.example/wh',
     });
 
   it.each<[string, Reply, string]>([

@@ -21,8 +21,13 @@ export interface ProviderMethod {
 export interface StartContext {
   transactionId: string;
   method: ProviderMethod;
-  /** Where the provider sends the browser back (redirect flow). */
+  /** Where the provider sends the browser back (redirect flow). Carries the transaction id as `tx`. */
   callbackUrl: string;
+  /**
+   * Where a provider with push notifications may POST the result: `{prefix}/webhook/{provider}?tx=<id>`.
+   * A provider adds its own authentication to it (see `webhookToken`).
+   */
+  webhookUrl: string;
   nin?: NationalId;
   /** UI language the user asked for: nb, nn, en, sv, da, fi. */
   lang?: string;
@@ -52,6 +57,21 @@ export type CompleteResult =
   | { status: 'failed'; error: EidError }
   | { status: 'cancelled' };
 
+/** A push notification as the adapter received it. */
+export interface WebhookRequest {
+  query: Record<string, string>;
+  headers: Record<string, string | undefined>;
+  body: unknown;
+}
+
+/** What a provider made of an authenticated push. */
+export interface WebhookNotice {
+  transactionId: string;
+  /** The provider's session id in the push; must match the transaction's. */
+  reference: string;
+  result: CompleteResult;
+}
+
 /**
  * A broker or scheme. It owns its wire format and identity mapping and knows nothing of web frameworks.
  * `specificationVersion` lets the engine accept providers written against an older interface later.
@@ -68,6 +88,11 @@ export interface Provider {
   complete(context: CompleteContext): Promise<CompleteResult>;
   /** Cancels the session at the provider. */
   cancel?(transaction: Transaction): Promise<void>;
+  /**
+   * Authenticates and reads a push notification. Throws EidError `unauthenticated` when it is not
+   * genuine; returns undefined for a push that concerns no login (a ping).
+   */
+  webhook?(request: WebhookRequest): Promise<WebhookNotice | undefined>;
   /** Which transaction a callback belongs to. Default: the `tx` query parameter the engine put in the callback URL. */
   transactionIdFromCallback?(query: Record<string, string>): string | undefined;
   close?(): Promise<void>;

@@ -1,6 +1,9 @@
-import type { EidError } from '../../src/errors.js';
+import { EidError } from '../../src/errors.js';
 import type { CompleteResult, Provider, StartContext } from '../../src/providers/types.js';
 import type { Transaction } from '../../src/transaction.js';
+import { verifyWebhookToken } from '../../src/webhook.js';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret';
 
 /**
  * A provider whose answers the test scripts: the engine's boundary, not one of our modules.
@@ -40,6 +43,15 @@ export function scriptedProvider(id = 'acme') {
       state.completes++;
       if (state.completeDelayMs) await new Promise((resolve) => setTimeout(resolve, state.completeDelayMs));
       return state.result;
+    },
+    async webhook(request) {
+      // Authenticated by the HMAC token the engine's helpers make, like a real provider would.
+      if (!verifyWebhookToken(WEBHOOK_SECRET, request.query.tx ?? '', request.query.token)) {
+        throw new EidError('unauthenticated', 'The push is not signed with our secret.');
+      }
+      const body = request.body as { reference?: string; result?: CompleteResult } | undefined;
+      if (!body?.reference || !body.result) return undefined;
+      return { transactionId: request.query.tx!, reference: body.reference, result: body.result };
     },
     async cancel(transaction) {
       if (state.cancelError) throw state.cancelError;
