@@ -1,0 +1,102 @@
+import type { ServerResponse } from 'node:http';
+import { type FaultInjector, parseFaults } from './faults.js';
+import { HttpError, mediaType, readBody, sendJson, sendNoContent } from './http.js';
+import type { SimulatedProvider } from './provider.js';
+import type { RouteHandler, Router } from './router.js';
+import type { SimulatorSessionView, TestUser } from './types.js';
+
+export interface ControlSurface {
+  readonly router: Router;
+  readonly providers: readonly SimulatedProvider[];
+  readonly users: readonly TestUser[];
+  readonly faults: FaultInjector;
+  complete(id: string, outcome: unknown, userId: unknown): SimulatorSessionView;
+}
+
+/**
+ * The test control surface under `/__sim` (DESIGN.md section 5). JSON in and out; errors are
+ * `{ error: { code, message } }`. Faults never apply here.
+ */
+export function registerControl(control: ControlSurface): void {
+  const { router, providers, users, faults } = control;
+
+  router.get(
+    '/__sim/sessions',
+    json(({ res }) => {
+      sendJson(
+        res,
+        200,
+        providers.flatMap((provider) => provider.sessions()),
+      );
+    }),
+  );
+
+  router.post(
+    '/__sim/sessions/:id/complete',
+    json(async ({ req, res, params }) => {
+      const body = await readJson(req);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new HttpError(
+          400,
+          'Send { "outcome": "success" | "abort" | "error", "user"?: "<test user id>" }.',
+        );
+      }
+      const { outcome, user } = body as Record<string, unknown>;
+      sendJson(res, 200, control.complete(params.id!, outcome, user));
+    }),
+  );
+
+  router.get(
+    '/__sim/users',
+    json(({ res }) => sendJson(res, 200, users)),
+  );
+
+  router.get(
+    '/__sim/faults',
+    json(({ res }) => sendJson(res, 200, faults.list())),
+  );
+
+  router.post(
+    '/__sim/faults',
+    json(async ({ req, res }) => {
+      faults.set(parseFaults(await readJson(req)));
+      sendJson(res, 200, faults.list());
+    }),
+  );
+
+  router.delete(
+    '/__sim/faults',
+    json(({ res }) => {
+      faults.clear();
+      sendNoContent(res);
+    }),
+  );
+}
+
+function json(handler: RouteHandler): RouteHandler {
+  return async (ctx) => {
+    try {
+      await handler(ctx);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      sendError(ctx.res, error);
+    }
+  };
+}
+
+function sendError(res: ServerResponse, error: HttpError): void {
+  sendJson(res, error.status, { error: { code: error.code, message: error.message } });
+}
+
+async function readJson(req: Parameters<typeof readBody>[0]): Promise<unknown> {
+  const type = mediaType(req);
+  const text = await readBody(req);
+  if (type !== '' && type !== 'application/json') {
+    throw new HttpError(415, 'Send application/json.');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'The request body is not valid JSON.');
+  }
+}

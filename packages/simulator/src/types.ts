@@ -1,0 +1,87 @@
+/** A person the simulator can log in as. The numbers are test-environment numbers, never real people's. */
+export interface TestUser {
+  /** Stable key used by the approval page and `POST /__sim/sessions/:id/complete`, e.g. `no-kari`. */
+  id: string;
+  country: 'NO' | 'SE' | 'DK' | 'FI';
+  /** National identity number, digits only except the FI century sign (SE: 12 digits). */
+  nin: string;
+  /**
+   * Kind of number: NO `TEST` (synthetic, month + 80), `D` (D-number), `BIRTH`; SE `PERSONNUMMER`,
+   * `SAMORDNINGSNUMMER`; DK `CPR`; FI `HETU`. Reported as `subject.nin.type`.
+   */
+  ninType: string;
+  name: string;
+  firstName: string;
+  lastName: string;
+  /** YYYY-MM-DD */
+  dateOfBirth: string;
+  /**
+   * The identity provider's own person key, reported as `subject.idpId` where the scheme has one
+   * (Norwegian BankID PID, MitID UUID). Without it the national identity number is used.
+   */
+  idpId?: string;
+}
+
+export interface SimulatorOptions {
+  /** Default 0: an ephemeral port. The `eid-simulator` bin uses `SIMULATOR_PORT` or 3001. */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** API client credentials the simulated Signicat accepts. Defaults: `sim-client`, `sim-secret`, `a-sim-account`. */
+  signicat?: { clientId?: string; clientSecret?: string; accountId?: string };
+  /** Default 1200, as Signicat's `sessionLifetime`. */
+  sessionLifetimeSeconds?: number;
+  /** Default 600. */
+  tokenLifetimeSeconds?: number;
+  /** Default: the built-in `TEST_USERS`. */
+  users?: TestUser[];
+}
+
+/** One provider session as the control surface lists it. */
+export interface SimulatorSessionView {
+  id: string;
+  /** The simulated provider, e.g. `signicat`. */
+  provider: string;
+  /** The eID method inside the provider, e.g. `nbid`. */
+  method: string;
+  /** The status exactly as the provider's API reports it, e.g. `CREATED`. */
+  status: string;
+  bindingMessage?: string;
+  /** The prefilled national identity number, when the session was started with one. */
+  nin?: string;
+}
+
+/** A failure to inject into provider API routes (never into `/__sim` or the end-user page). */
+export interface Fault {
+  /** Only this provider's routes, e.g. `signicat`. Absent: every provider. */
+  provider?: string;
+  /** Wait this long first, then answer normally (or apply `status` / `mode`). */
+  latencyMs?: number;
+  /** Answer with this HTTP status (400-599) and an error body in the provider's format. */
+  status?: number;
+  /** `timeout`: never answer; `reset`: destroy the socket; `garbage`: 200 JSON content type, body not JSON. */
+  mode?: 'timeout' | 'reset' | 'garbage';
+  /** Probability 0..1 that the fault fires on a request. Default 1. */
+  rate?: number;
+}
+
+export type Outcome = 'success' | 'abort' | 'error';
+
+export interface Simulator {
+  /** Where the simulator listens, e.g. `http://127.0.0.1:43123`. */
+  readonly url: string;
+  /** Settings for a Signicat client: `baseUrl` replaces `https://api.signicat.com`. */
+  readonly signicat: { clientId: string; clientSecret: string; accountId: string; baseUrl: string };
+  /** Every session of every simulated provider. */
+  sessions(): SimulatorSessionView[];
+  /**
+   * Finishes a session as `POST /__sim/sessions/:id/complete` does. Throws an `Error` with `status`
+   * 404 (unknown id), 400 (bad outcome or user) or 409 (already finished).
+   */
+  complete(id: string, outcome: Outcome, userId?: string): SimulatorSessionView;
+  /** Replaces the active faults. Throws on an invalid fault. */
+  setFaults(faults: Fault | Fault[]): void;
+  clearFaults(): void;
+  /** Closes the server and every open socket, including ones held by `timeout` faults. */
+  close(): Promise<void>;
+}
