@@ -73,8 +73,12 @@ export interface EidRequest {
 export type SessionChange =
   /** Store `binding` in `session.eid.binding` (keep everything else). */
   | { kind: 'bind'; binding: string }
-  /** Regenerate the session id, then set `session.eid = { identity }` and save. */
-  | { kind: 'login'; identity: Identity }
+  /**
+   * Regenerate the session id, then set `session.eid = { identity, binding }` and save. The binding secret
+   * moves into the new session so this browser still recognises its spent transactions (a replayed
+   * callback reads `already_used`, a late status poll `complete`); the old session id is dead either way.
+   */
+  | { kind: 'login'; identity: Identity; binding?: string }
   /** Remove `session.eid`. */
   | { kind: 'logout' };
 
@@ -507,7 +511,7 @@ export function createEid(options: EidOptions): Eid {
       throw settled.error ?? new EidError('already_used', 'This login has ended already; start a new one.');
     }
     return {
-      session: { kind: 'login', identity: settled.identity },
+      session: loginChange(settled.identity, request.session),
       response: json
         ? {
             type: 'json',
@@ -539,7 +543,7 @@ export function createEid(options: EidOptions): Eid {
     };
     return {
       ...(settled.kind === 'login'
-        ? { session: { kind: 'login', identity: settled.identity } as const }
+        ? { session: loginChange(settled.identity, request.session) }
         : {}),
       response: { type: 'json', status: 200, body },
     };
@@ -688,6 +692,10 @@ export function createEid(options: EidOptions): Eid {
       await store.close?.();
     },
   };
+}
+
+function loginChange(identity: Identity, session: EidSessionData | undefined): SessionChange {
+  return { kind: 'login', identity, ...(session?.binding ? { binding: session.binding } : {}) };
 }
 
 /** True when the client asked for JSON ahead of (or without) HTML. */

@@ -18,7 +18,7 @@ function browser(eid: Eid) {
     if (change?.kind === 'bind') jar.session = { ...jar.session, binding: change.binding };
     if (change?.kind === 'login') {
       jar.sessionId++;
-      jar.session = { identity: change.identity };
+      jar.session = { identity: change.identity, ...(change.binding ? { binding: change.binding } : {}) };
     }
     if (change?.kind === 'logout') jar.session = undefined;
     return outcome;
@@ -256,6 +256,7 @@ describe('callback', () => {
     expect(outcome.session).toEqual({
       kind: 'login',
       identity: { ...KARI, provider: 'acme', method: 'bankid', transactionId: tx },
+      binding: expect.any(String),
     });
     const session = await eid.handle({
       route: 'session',
@@ -281,21 +282,18 @@ describe('callback', () => {
     expect((await store.get(tx))?.status).toBe('pending');
   });
 
-  it('a replayed callback is already_used and changes nothing', async () => {
+  it('a replayed callback in the same (regenerated) session is already_used and changes nothing', async () => {
     const { state, alice, tx } = await startedLogin();
+    const binding = alice.jar.session!.binding;
     state.result = { status: 'complete', identity: KARI };
-    await alice.callback({ tx });
-    const identityBefore = alice.jar.session;
-    // The replay comes from the same browser before the regenerated session replaced the binding.
-    const replay = await alice.call({
-      route: 'callback',
-      httpMethod: 'GET',
-      params: { provider: 'acme' },
-      query: { tx },
-      headers: JSON_ACCEPT,
-    });
-    expect(replay.response).toMatchObject({ status: 404 });
-    expect(alice.jar.session).toBe(identityBefore);
+    const login = await alice.callback({ tx });
+    expect(login.session).toMatchObject({ kind: 'login', binding });
+    const sessionBefore = alice.jar.session;
+    const replay = await alice.callback({ tx }, JSON_ACCEPT);
+    expect(replay.response).toMatchObject({ status: 409, body: { error: { code: 'already_used' } } });
+    expect(replay.session).toBeUndefined();
+    expect(alice.jar.session).toBe(sessionBefore);
+    expect(state.completes).toBe(1);
   });
 
   it('a replay with the original binding is already_used', async () => {

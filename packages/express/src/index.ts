@@ -75,7 +75,7 @@ export async function applySessionChange(req: Request, change: SessionChange): P
     session.eid = { ...session.eid, binding: change.binding };
   } else if (change.kind === 'login') {
     await promisify((done) => session.regenerate(done));
-    req.session.eid = { identity: change.identity };
+    req.session.eid = { identity: change.identity, ...(change.binding ? { binding: change.binding } : {}) };
     await promisify((done) => req.session.save(done));
   } else {
     delete session.eid;

@@ -1,0 +1,4 @@
+import { runBrowserSuite } from '@eid/conformance';
+import { expressTarget } from './target.js';
+
+runBrowserSuite(expressTarget);

@@ -1,0 +1,4 @@
+import { runConformanceSuite } from '@eid/conformance';
+import { expressTarget } from './target.js';
+
+runConformanceSuite(expressTarget);

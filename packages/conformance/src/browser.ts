@@ -1,0 +1,133 @@
+import { type Simulator, startSimulator, type TestUser } from '@eid/simulator';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeSimulatorSession, sessionByBindingMessage, simulatorUsers } from './simulator-page.js';
+import type { ConformanceApp, ConformanceTarget } from './target.js';
+
+/** Debian's Chromium; playwright-core brings no browser of its own. `CHROMIUM_PATH` overrides it. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const TEST_TIMEOUT_MS = 30_000;
+const STEP_TIMEOUT_MS = 15_000;
+
+/**
+ * What a person does in a real browser: the home page, the simulator's approval page, the profile, log-out,
+ * and the call-centre page. Skipped when `EID_SKIP_BROWSER=1`.
+ */
+export function runBrowserSuite(target: ConformanceTarget): void {
+  describe.skipIf(process.env.EID_SKIP_BROWSER === '1')(`browser: ${target.name}`, () => {
+    let simulator: Simulator;
+    let app: ConformanceApp;
+    let browser: Browser;
+    let kari: TestUser;
+
+    beforeAll(async () => {
+      simulator = await startSimulator();
+      app = await target.start({ simulator });
+      kari = (await simulatorUsers(simulator.url)).find((user) => user.id === 'no-kari')!;
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: CHROMIUM_ARGS,
+        timeout: TEST_TIMEOUT_MS,
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await app?.close();
+      await simulator?.close();
+    });
+
+    /** A fresh context (its own cookies) per test, always closed. */
+    async function withPage(run: (page: Page, context: BrowserContext) => Promise<void>): Promise<void> {
+      const context = await browser.newContext();
+      context.setDefaultTimeout(STEP_TIMEOUT_MS);
+      try {
+        await run(await context.newPage(), context);
+      } finally {
+        await context.close();
+      }
+    }
+
+    const at = (path: string) => (url: URL) =>
+      url.origin === new URL(app.baseUrl).origin && url.pathname === path;
+
+    it(
+      'logs in with Norwegian BankID on the simulator page, shows the profile and logs out',
+      async () => {
+        await withPage(async (page, context) => {
+          await page.goto(`${app.baseUrl}/`);
+          await page.getByTestId('login-signicat-nbid').click();
+          await page.waitForURL((url) => url.href.startsWith(`${simulator.url}/`));
+          await page.locator('select[name="user"]').selectOption('no-kari');
+          await page.locator('button[name="outcome"][value="success"]').click();
+
+          await page.waitForURL(at('/profile'));
+          expect((await page.getByTestId('profile-name').textContent())?.trim()).toBe('Kari Nordmann');
+          const shownNin = (await page.getByTestId('profile-nin').textContent()) ?? '';
+          expect(shownNin).toContain('*');
+          expect(shownNin).toContain(kari.nin.slice(0, 6));
+          expect(await page.content()).not.toContain(kari.nin);
+
+          await page.getByTestId('logout').click();
+          await page.waitForURL(at('/'));
+          expect(await page.getByTestId('login-signicat-nbid').isVisible()).toBe(true);
+          expect(await page.getByTestId('profile-link').count()).toBe(0);
+          const session = await context.request.get(`${app.baseUrl}/auth/eid/session`);
+          expect(session.status()).toBe(401);
+          await page.goto(`${app.baseUrl}/profile`);
+          await page.waitForURL(at('/'));
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'a login cancelled on the simulator page comes back home with the reason',
+      async () => {
+        await withPage(async (page) => {
+          await page.goto(`${app.baseUrl}/`);
+          await page.getByTestId('login-signicat-nbid').click();
+          await page.waitForURL((url) => url.href.startsWith(`${simulator.url}/`));
+          await page.locator('button[name="outcome"][value="abort"]').click();
+          await page.waitForURL(at('/'));
+          expect(new URL(page.url()).searchParams.get('error')).toBe('user_cancelled');
+          expect(await page.getByTestId('error').isVisible()).toBe(true);
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'the call-centre page shows the binding message and opens the profile once the caller confirms',
+      async () => {
+        await withPage(async (page) => {
+          await page.goto(`${app.baseUrl}/call-centre`);
+          await page.getByTestId('call-centre-nin').fill(kari.nin);
+          await page.getByTestId('call-centre-start').click();
+          const binding = page.getByTestId('binding-message');
+          await binding.waitFor({ state: 'visible' });
+          const bindingMessage = ((await binding.textContent()) ?? '').trim();
+          expect(bindingMessage.length).toBeGreaterThan(0);
+
+          const session = await sessionByBindingMessage(simulator.url, bindingMessage);
+          expect((await completeSimulatorSession(simulator.url, session.id, 'success')).status).toBe(200);
+
+          await page.waitForURL(at('/profile'));
+          expect((await page.getByTestId('profile-name').textContent())?.trim()).toBe('Kari Nordmann');
+          expect(await page.content()).not.toContain(kari.nin);
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
+  });
+}

@@ -1,0 +1,17 @@
+export { runBrowserSuite } from './browser.js';
+export { ACCEPT_HTML, ACCEPT_JSON, Browserless, type BrowserlessRequest } from './browserless.js';
+export {
+  completeSimulatorSession,
+  parseSimulatorForm,
+  type SimulatorForm,
+  sessionByBindingMessage,
+  simulatorSessions,
+  simulatorUsers,
+} from './simulator-page.js';
+export { runConformanceSuite } from './suite.js';
+export {
+  type ConformanceApp,
+  type ConformanceStartOptions,
+  type ConformanceTarget,
+  PREFIX,
+} from './target.js';

@@ -1,0 +1,604 @@
+import { type Simulator, startSimulator, type TestUser } from '@eid/simulator';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ACCEPT_HTML, ACCEPT_JSON, Browserless } from './browserless.js';
+import {
+  completeSimulatorSession,
+  parseSimulatorForm,
+  sessionByBindingMessage,
+  simulatorSessions,
+  simulatorUsers,
+} from './simulator-page.js';
+import {
+  type ConformanceApp,
+  type ConformanceStartOptions,
+  type ConformanceTarget,
+  PREFIX,
+} from './target.js';
+
+type Outcome = 'success' | 'abort' | 'error';
+
+interface Identity {
+  provider: string;
+  method: string;
+  subject: string;
+  name?: string;
+  nin?: { value: string; country: string; type: string };
+  transactionId: string;
+  [key: string]: unknown;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The HTTP contract of DESIGN section 4, route by route, against one app started on a fresh simulator.
+ * Declares vitest `describe`/`it` blocks; call it at the top level of a test file.
+ */
+export function runConformanceSuite(target: ConformanceTarget): void {
+  describe(`eID HTTP contract (DESIGN 4): ${target.name}`, () => {
+    let simulator: Simulator;
+    let app: ConformanceApp;
+    let kari: TestUser;
+    const extraApps = new Set<ConformanceApp>();
+
+    beforeAll(async () => {
+      simulator = await startSimulator();
+      app = await target.start({ simulator });
+      const users = await simulatorUsers(simulator.url);
+      const found = users.find((user) => user.id === 'no-kari');
+      if (!found) throw new Error('The simulator has no test user no-kari.');
+      kari = found;
+    });
+
+    afterEach(() => {
+      simulator?.clearFaults();
+    });
+
+    afterAll(async () => {
+      await Promise.allSettled([...extraApps].map((extra) => extra.close()));
+      await app?.close();
+      await simulator?.close();
+    });
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    const route = (path: string, base = app.baseUrl) => `${base}${PREFIX}${path}`;
+    const simulatorSessionCount = async () => (await simulatorSessions(simulator.url)).length;
+
+    /** Another app on the same simulator, with other options; closed by the caller (and after all). */
+    async function startApp(options: Omit<ConformanceStartOptions, 'simulator'>): Promise<ConformanceApp> {
+      const extra = await target.start({ simulator, ...options });
+      extraApps.add(extra);
+      return {
+        baseUrl: extra.baseUrl,
+        close: async () => {
+          extraApps.delete(extra);
+          await extra.close();
+        },
+      };
+    }
+
+    /** `path` and query of an absolute URL on `base`, e.g. `/?error=user_cancelled`. */
+    function onSite(url: string, base = app.baseUrl): string {
+      const parsed = new URL(url);
+      expect(parsed.origin).toBe(new URL(base).origin);
+      return `${parsed.pathname}${parsed.search}`;
+    }
+
+    async function errorCode(response: Response): Promise<string | undefined> {
+      const body = (await response.json()) as { error?: { code?: string; message?: string } };
+      expect(typeof body.error?.message).toBe('string');
+      return body.error?.code;
+    }
+
+    /** GET start of the redirect method as a browser: 302 to the simulator's page, whose URL is returned. */
+    async function startRedirect(
+      browser: Browserless,
+      base = app.baseUrl,
+      returnTo = '/profile',
+    ): Promise<string> {
+      const response = await browser.get(
+        `${route('/start/signicat/nbid', base)}?returnTo=${encodeURIComponent(returnTo)}`,
+        ACCEPT_HTML,
+      );
+      expect(response.status).toBe(302);
+      const location = browser.location(response);
+      expect(location.startsWith(`${simulator.url}/`)).toBe(true);
+      return location;
+    }
+
+    /** Loads the simulator page, picks `user` and posts `outcome`; returns where the simulator sends the browser. */
+    async function answerSimulatorPage(
+      browser: Browserless,
+      pageUrl: string,
+      outcome: Outcome,
+      base = app.baseUrl,
+      user = 'no-kari',
+    ): Promise<string> {
+      const page = await browser.get(pageUrl, ACCEPT_HTML);
+      expect(page.status).toBe(200);
+      const form = parseSimulatorForm(await page.text(), pageUrl);
+      expect(form.users).toContain(user);
+      const response = await browser.post(form.action, {
+        form: { ...form.hidden, user, outcome },
+        headers: ACCEPT_HTML,
+      });
+      expect(response.status).toBe(303);
+      const callback = browser.location(response);
+      expect(callback.startsWith(route('/callback/signicat', base))).toBe(true);
+      return callback;
+    }
+
+    /** A complete redirect login; returns the callback URL the simulator sent the browser to. */
+    async function login(browser: Browserless, base = app.baseUrl): Promise<string> {
+      const pageUrl = await startRedirect(browser, base);
+      const callback = await answerSimulatorPage(browser, pageUrl, 'success', base);
+      const done = await browser.get(callback, ACCEPT_HTML);
+      expect(done.status).toBe(303);
+      expect(onSite(browser.location(done), base)).toBe('/profile');
+      return callback;
+    }
+
+    async function identityOf(browser: Browserless, base = app.baseUrl): Promise<Identity | undefined> {
+      const response = await browser.get(route('/session', base), ACCEPT_JSON);
+      if (response.status === 401) {
+        expect(await errorCode(response)).toBe('unauthenticated');
+        return undefined;
+      }
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { identity: Identity }).identity;
+    }
+
+    /** The session cookie was replaced at login: some cookie of the app changed its value. */
+    function expectRotated(before: Record<string, string>, after: Record<string, string>): void {
+      expect(Object.keys(before).length).toBeGreaterThan(0);
+      expect(Object.entries(before).some(([name, value]) => after[name] !== value)).toBe(true);
+    }
+
+    /** No URL of the flow (request or Location) carries the person's number or name, in any encoding. */
+    function expectNoPersonalData(urls: readonly string[], user: TestUser): void {
+      const needles = [user.nin, user.name, user.firstName, user.lastName].map((text) => text.toLowerCase());
+      for (const url of urls) {
+        let decoded = url;
+        try {
+          decoded = decodeURIComponent(url.replaceAll('+', ' '));
+        } catch {
+          // Keep the raw URL.
+        }
+        for (const needle of needles) {
+          expect(decoded.toLowerCase(), `URL ${url}`).not.toContain(needle);
+        }
+      }
+    }
+
+    async function startHeadless(browser: Browserless, base = app.baseUrl) {
+      const response = await browser.post(route('/start/signicat/nbid-phone', base), {
+        json: { nin: kari.nin, returnTo: '/profile' },
+        headers: ACCEPT_JSON,
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as {
+        transactionId: string;
+        status: string;
+        bindingMessage: string;
+        expiresAt: string;
+      };
+    }
+
+    // ---- 4.1 routes ------------------------------------------------------------------------------
+
+    it('GET /methods lists the redirect and the headless Signicat methods', async () => {
+      const response = await new Browserless().get(route('/methods'), ACCEPT_JSON);
+      expect(response.status).toBe(200);
+      const methods = (await response.json()) as Record<string, unknown>[];
+      expect(Array.isArray(methods)).toBe(true);
+      expect(methods).toContainEqual(
+        expect.objectContaining({
+          provider: 'signicat',
+          method: 'nbid',
+          flow: 'redirect',
+          label: expect.any(String),
+          country: 'NO',
+        }),
+      );
+      expect(methods).toContainEqual(
+        expect.objectContaining({
+          provider: 'signicat',
+          method: 'nbid-phone',
+          flow: 'headless',
+          label: expect.any(String),
+          country: 'NO',
+        }),
+      );
+    });
+
+    it('GET /session answers 401 unauthenticated before login', async () => {
+      const response = await new Browserless().get(route('/session'), ACCEPT_JSON);
+      expect(response.status).toBe(401);
+      expect(await errorCode(response)).toBe('unauthenticated');
+    });
+
+    it('logs in through the redirect flow, writes the identity and rotates the session id', async () => {
+      const browser = new Browserless();
+      const pageUrl = await startRedirect(browser);
+      const beforeLogin = browser.clone();
+      const cookiesBefore = browser.cookies(app.baseUrl);
+      const callback = await answerSimulatorPage(browser, pageUrl, 'success');
+      const done = await browser.get(callback, ACCEPT_HTML);
+      expect(done.status).toBe(303);
+      expect(onSite(browser.location(done))).toBe('/profile');
+
+      const identity = await identityOf(browser);
+      expect(identity).toMatchObject({
+        provider: 'signicat',
+        method: 'nbid',
+        name: 'Kari Nordmann',
+        nin: { country: 'NO', value: kari.nin },
+        transactionId: expect.any(String),
+      });
+      expectRotated(cookiesBefore, browser.cookies(app.baseUrl));
+      // The pre-login session id grants nothing (no session fixation).
+      expect(await identityOf(beforeLogin)).toBeUndefined();
+      expectNoPersonalData(browser.visited, kari);
+    });
+
+    it('start with Accept: application/json answers 200 with the redirect URL', async () => {
+      const browser = new Browserless();
+      const before = await simulatorSessionCount();
+      const response = await browser.get(`${route('/start/signicat/nbid')}?returnTo=%2Fprofile`, ACCEPT_JSON);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({
+        transactionId: expect.any(String),
+        status: 'pending',
+        redirectUrl: expect.any(String),
+        expiresAt: expect.any(String),
+      });
+      expect(String(body.redirectUrl).startsWith(`${simulator.url}/`)).toBe(true);
+      expect(Number.isNaN(Date.parse(String(body.expiresAt)))).toBe(false);
+      expect(await simulatorSessionCount()).toBe(before + 1);
+    });
+
+    it('logs in through the headless flow: binding message, status polling, identity at completion', async () => {
+      const browser = new Browserless();
+      const started = await startHeadless(browser);
+      expect(started).toMatchObject({
+        transactionId: expect.any(String),
+        status: 'pending',
+        bindingMessage: expect.any(String),
+        expiresAt: expect.any(String),
+      });
+      expect(started.bindingMessage.length).toBeGreaterThan(0);
+      const beforeLogin = browser.clone();
+      const cookiesBefore = browser.cookies(app.baseUrl);
+
+      const pending = await browser.get(route(`/status/${started.transactionId}`), ACCEPT_JSON);
+      expect(pending.status).toBe(200);
+      expect(await pending.json()).toMatchObject({
+        transactionId: started.transactionId,
+        status: 'pending',
+        bindingMessage: started.bindingMessage,
+      });
+
+      const session = await sessionByBindingMessage(simulator.url, started.bindingMessage);
+      const completed = await completeSimulatorSession(simulator.url, session.id, 'success');
+      expect(completed.status).toBe(200);
+
+      const complete = await browser.get(route(`/status/${started.transactionId}`), ACCEPT_JSON);
+      expect(complete.status).toBe(200);
+      expect(await complete.json()).toMatchObject({
+        transactionId: started.transactionId,
+        status: 'complete',
+      });
+
+      const identity = await identityOf(browser);
+      expect(identity).toMatchObject({
+        provider: 'signicat',
+        method: 'nbid-phone',
+        name: 'Kari Nordmann',
+        nin: { country: 'NO', value: kari.nin },
+        transactionId: started.transactionId,
+      });
+      expectRotated(cookiesBefore, browser.cookies(app.baseUrl));
+      expect(await identityOf(beforeLogin)).toBeUndefined();
+      expectNoPersonalData(browser.visited, kari);
+    });
+
+    it('headless start with GET answers 405 and starts nothing', async () => {
+      const before = await simulatorSessionCount();
+      const response = await new Browserless().get(
+        `${route('/start/signicat/nbid-phone')}?returnTo=%2Fprofile`,
+        ACCEPT_JSON,
+      );
+      expect(response.status).toBe(405);
+      expect(await errorCode(response)).toBe('invalid_request');
+      expect(await simulatorSessionCount()).toBe(before);
+    });
+
+    it('headless start without nin answers 400 invalid_nin and starts nothing', async () => {
+      const browser = new Browserless();
+      const before = await simulatorSessionCount();
+      const response = await browser.post(route('/start/signicat/nbid-phone'), {
+        json: { returnTo: '/profile' },
+        headers: ACCEPT_JSON,
+      });
+      expect(response.status).toBe(400);
+      expect(await errorCode(response)).toBe('invalid_nin');
+      expect(await simulatorSessionCount()).toBe(before);
+      expect(await identityOf(browser)).toBeUndefined();
+    });
+
+    it('headless start with a checksum-invalid nin answers 400 invalid_nin without echoing it', async () => {
+      const before = await simulatorSessionCount();
+      const last = Number(kari.nin.at(-1));
+      const invalid = `${kari.nin.slice(0, -1)}${(last + 1) % 10}`;
+      const response = await new Browserless().post(route('/start/signicat/nbid-phone'), {
+        json: { nin: invalid, returnTo: '/profile' },
+        headers: ACCEPT_JSON,
+      });
+      expect(response.status).toBe(400);
+      const text = await response.text();
+      const body = JSON.parse(text) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('invalid_nin');
+      expect(body.error.message).not.toContain(invalid);
+      expect(text).not.toContain(invalid);
+      expect(await simulatorSessionCount()).toBe(before);
+    });
+
+    it('cancel ends the transaction here and at the provider', async () => {
+      const browser = new Browserless();
+      const started = await startHeadless(browser);
+      const session = await sessionByBindingMessage(simulator.url, started.bindingMessage);
+
+      const response = await browser.post(route(`/cancel/${started.transactionId}`), {
+        headers: ACCEPT_JSON,
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        transactionId: started.transactionId,
+        status: 'cancelled',
+      });
+
+      const atProvider = (await simulatorSessions(simulator.url)).find(
+        (candidate) => candidate.id === session.id,
+      );
+      expect(atProvider?.status).toBe('CANCELLED');
+      const status = await browser.get(route(`/status/${started.transactionId}`), ACCEPT_JSON);
+      expect(status.status).toBe(200);
+      expect(await status.json()).toMatchObject({
+        transactionId: started.transactionId,
+        status: 'cancelled',
+      });
+      expect(await identityOf(browser)).toBeUndefined();
+    });
+
+    it('POST /logout with JSON or no body answers 204 and ends the login', async () => {
+      const browser = new Browserless();
+      await login(browser);
+      expect(await identityOf(browser)).toBeDefined();
+      const withJson = await browser.post(route('/logout'), { json: {}, headers: ACCEPT_JSON });
+      expect(withJson.status).toBe(204);
+      expect(await identityOf(browser)).toBeUndefined();
+
+      await login(browser);
+      expect(await identityOf(browser)).toBeDefined();
+      const withoutBody = await browser.post(route('/logout'));
+      expect(withoutBody.status).toBe(204);
+      expect(await identityOf(browser)).toBeUndefined();
+    });
+
+    it('POST /logout as a form answers 303 to /', async () => {
+      const browser = new Browserless();
+      await login(browser);
+      const response = await browser.post(route('/logout'), { form: {}, headers: ACCEPT_HTML });
+      expect(response.status).toBe(303);
+      expect(onSite(browser.location(response))).toBe('/');
+      expect(await identityOf(browser)).toBeUndefined();
+    });
+
+    it('a login the user aborts at the provider comes back as ?error=user_cancelled', async () => {
+      const browser = new Browserless();
+      const pageUrl = await startRedirect(browser);
+      const callback = await answerSimulatorPage(browser, pageUrl, 'abort');
+      const response = await browser.get(callback, ACCEPT_HTML);
+      expect(response.status).toBe(303);
+      expect(onSite(browser.location(response))).toBe('/?error=user_cancelled');
+      expect(await identityOf(browser)).toBeUndefined();
+    });
+
+    it('a login the provider fails comes back as ?error=provider_error', async () => {
+      const browser = new Browserless();
+      const pageUrl = await startRedirect(browser);
+      const callback = await answerSimulatorPage(browser, pageUrl, 'error');
+      const response = await browser.get(callback, ACCEPT_HTML);
+      expect(response.status).toBe(303);
+      expect(onSite(browser.location(response))).toBe('/?error=provider_error');
+      expect(await identityOf(browser)).toBeUndefined();
+    });
+
+    it('a callback replayed in another browser logs nobody in and leaves the login to its own browser', async () => {
+      const owner = new Browserless();
+      const pageUrl = await startRedirect(owner);
+      const callback = await answerSimulatorPage(owner, pageUrl, 'success');
+
+      const other = new Browserless();
+      const asBrowser = await other.get(callback, ACCEPT_HTML);
+      expect(asBrowser.status).toBe(303);
+      expect(onSite(other.location(asBrowser))).toBe('/?error=transaction_not_found');
+      const asApi = await other.get(callback, ACCEPT_JSON);
+      expect(asApi.status).toBe(404);
+      expect(await errorCode(asApi)).toBe('transaction_not_found');
+      expect(await identityOf(other)).toBeUndefined();
+      expect(await identityOf(owner)).toBeUndefined();
+
+      // Nothing changed: the browser that started the login still finishes it.
+      const done = await owner.get(callback, ACCEPT_HTML);
+      expect(done.status).toBe(303);
+      expect(onSite(owner.location(done))).toBe('/profile');
+      expect(await identityOf(owner)).toMatchObject({ name: 'Kari Nordmann' });
+      expect(await identityOf(other)).toBeUndefined();
+    });
+
+    it('a callback replayed in the same browser answers ?error=already_used and keeps the identity', async () => {
+      const browser = new Browserless();
+      const callback = await login(browser);
+      const identity = await identityOf(browser);
+      expect(identity).toBeDefined();
+
+      const replay = await browser.get(callback, ACCEPT_HTML);
+      expect(replay.status).toBe(303);
+      expect(onSite(browser.location(replay))).toBe('/?error=already_used');
+      expect(await identityOf(browser)).toEqual(identity);
+    });
+
+    it('an expired transaction cannot be finished: ?error=transaction_expired, then status 404', async () => {
+      const shortLived = await startApp({ transactionTtlSeconds: 1 });
+      try {
+        const browser = new Browserless();
+        const response = await browser.get(
+          `${route('/start/signicat/nbid', shortLived.baseUrl)}?returnTo=%2Fprofile`,
+          ACCEPT_JSON,
+        );
+        expect(response.status).toBe(200);
+        const { transactionId, redirectUrl } = (await response.json()) as {
+          transactionId: string;
+          redirectUrl: string;
+        };
+        await sleep(1500);
+        const callback = await answerSimulatorPage(browser, redirectUrl, 'success', shortLived.baseUrl);
+        const done = await browser.get(callback, ACCEPT_HTML);
+        expect(done.status).toBe(303);
+        expect(onSite(browser.location(done), shortLived.baseUrl)).toBe('/?error=transaction_expired');
+        expect(await identityOf(browser, shortLived.baseUrl)).toBeUndefined();
+        const status = await browser.get(route(`/status/${transactionId}`, shortLived.baseUrl), ACCEPT_JSON);
+        expect(status.status).toBe(404);
+      } finally {
+        await shortLived.close();
+      }
+    });
+
+    // ---- 4.3 bad input ---------------------------------------------------------------------------
+
+    for (const returnTo of ['https://evil.example/', '//evil.example', '/\\evil.example']) {
+      it(`returnTo ${JSON.stringify(returnTo)} is refused with invalid_return_to and starts nothing`, async () => {
+        const before = await simulatorSessionCount();
+        const url = `${route('/start/signicat/nbid')}?returnTo=${encodeURIComponent(returnTo)}`;
+        const browser = new Browserless();
+        const asApi = await browser.get(url, ACCEPT_JSON);
+        expect(asApi.status).toBe(400);
+        expect(await errorCode(asApi)).toBe('invalid_return_to');
+        const asBrowser = await browser.get(url, ACCEPT_HTML);
+        expect(asBrowser.status).toBe(303);
+        expect(onSite(browser.location(asBrowser))).toBe('/?error=invalid_return_to');
+        const asPost = await browser.post(route('/start/signicat/nbid-phone'), {
+          json: { nin: kari.nin, returnTo },
+          headers: ACCEPT_JSON,
+        });
+        expect(asPost.status).toBe(400);
+        expect(await errorCode(asPost)).toBe('invalid_return_to');
+        expect(await simulatorSessionCount()).toBe(before);
+      });
+    }
+
+    it('an unknown provider answers unknown_provider, an unknown method unknown_method', async () => {
+      const before = await simulatorSessionCount();
+      const browser = new Browserless();
+      const provider = await browser.get(route('/start/no-such-provider/nbid'), ACCEPT_JSON);
+      expect(provider.status).toBe(404);
+      expect(await errorCode(provider)).toBe('unknown_provider');
+      const providerPage = await browser.get(route('/start/no-such-provider/nbid'), ACCEPT_HTML);
+      expect(providerPage.status).toBe(303);
+      expect(onSite(browser.location(providerPage))).toBe('/?error=unknown_provider');
+
+      const method = await browser.get(route('/start/signicat/no-such-method'), ACCEPT_JSON);
+      expect(method.status).toBe(404);
+      expect(await errorCode(method)).toBe('unknown_method');
+      const methodPage = await browser.get(route('/start/signicat/no-such-method'), ACCEPT_HTML);
+      expect(methodPage.status).toBe(303);
+      expect(onSite(browser.location(methodPage))).toBe('/?error=unknown_method');
+      expect(await simulatorSessionCount()).toBe(before);
+    });
+
+    it('status of an unknown or malformed transaction id answers 404', async () => {
+      const browser = new Browserless();
+      for (const id of ['A'.repeat(43), 'not-a-transaction', 'not%20an%20id', 'x'.repeat(300)]) {
+        const response = await browser.get(route(`/status/${id}`), ACCEPT_JSON);
+        expect(response.status, id).toBe(404);
+        expect(await errorCode(response)).toBe('transaction_not_found');
+      }
+    });
+
+    it('an oversized returnTo answers 400 and starts nothing', async () => {
+      const before = await simulatorSessionCount();
+      const returnTo = `/${'a'.repeat(4999)}`;
+      const response = await new Browserless().get(
+        `${route('/start/signicat/nbid')}?returnTo=${encodeURIComponent(returnTo)}`,
+        ACCEPT_JSON,
+      );
+      expect(response.status).toBe(400);
+      expect(['invalid_request', 'invalid_return_to']).toContain(await errorCode(response));
+      expect(await simulatorSessionCount()).toBe(before);
+    });
+
+    // ---- provider faults -------------------------------------------------------------------------
+
+    it('a provider that does not answer gives 503 provider_unavailable', async () => {
+      const impatient = await startApp({ providerTimeoutMs: 500 });
+      try {
+        const before = await simulatorSessionCount();
+        simulator.setFaults({ provider: 'signicat', mode: 'timeout' });
+        const response = await new Browserless().get(
+          `${route('/start/signicat/nbid', impatient.baseUrl)}?returnTo=%2Fprofile`,
+          ACCEPT_JSON,
+        );
+        expect(response.status).toBe(503);
+        expect(await errorCode(response)).toBe('provider_unavailable');
+        simulator.clearFaults();
+        expect(await simulatorSessionCount()).toBe(before);
+      } finally {
+        await impatient.close();
+      }
+    });
+
+    const faults = [
+      { fault: { status: 500 }, status: 502, code: 'provider_error' },
+      { fault: { mode: 'garbage' as const }, status: 502, code: 'provider_error' },
+      { fault: { mode: 'reset' as const }, status: 503, code: 'provider_unavailable' },
+    ];
+    for (const { fault, status, code } of faults) {
+      it(`a provider fault ${JSON.stringify(fault)} gives ${status} ${code}`, async () => {
+        const before = await simulatorSessionCount();
+        simulator.setFaults({ provider: 'signicat', ...fault });
+        const browser = new Browserless();
+        const response = await browser.get(
+          `${route('/start/signicat/nbid')}?returnTo=%2Fprofile`,
+          ACCEPT_JSON,
+        );
+        expect(response.status).toBe(status);
+        expect(await errorCode(response)).toBe(code);
+        const page = await browser.get(`${route('/start/signicat/nbid')}?returnTo=%2Fprofile`, ACCEPT_HTML);
+        expect(page.status).toBe(303);
+        expect(onSite(browser.location(page))).toBe(`/?error=${code}`);
+        simulator.clearFaults();
+        expect(await simulatorSessionCount()).toBe(before);
+        expect(await identityOf(browser)).toBeUndefined();
+      });
+    }
+
+    it('after provider faults are cleared, a login works again', async () => {
+      simulator.setFaults({ provider: 'signicat', mode: 'reset' });
+      const failed = await new Browserless().get(
+        `${route('/start/signicat/nbid')}?returnTo=%2Fprofile`,
+        ACCEPT_JSON,
+      );
+      expect(failed.status).toBe(503);
+      simulator.clearFaults();
+      const browser = new Browserless();
+      await login(browser);
+      expect(await identityOf(browser)).toMatchObject({
+        name: 'Kari Nordmann',
+        provider: 'signicat',
+        method: 'nbid',
+      });
+    });
+  });
+}

@@ -1,0 +1,26 @@
+import type { Simulator } from '@eid/simulator';
+
+/** One running example app. */
+export interface ConformanceApp {
+  /** Its origin, e.g. `http://127.0.0.1:43123`; the eID routes are under `/auth/eid`. */
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export interface ConformanceStartOptions {
+  /** The simulator the app must log in against (its Signicat settings are `simulator.signicat`). */
+  simulator: Simulator;
+  transactionTtlSeconds?: number;
+  /** Connect, headers and body timeout of provider requests, ms. */
+  providerTimeoutMs?: number;
+}
+
+/** An app under test: the suites start it (more than once, with different options) and close it. */
+export interface ConformanceTarget {
+  /** E.g. `express`; names the describe blocks. */
+  name: string;
+  start(options: ConformanceStartOptions): Promise<ConformanceApp>;
+}
+
+/** Where every example app mounts the eID routes. */
+export const PREFIX = '/auth/eid';

@@ -1,0 +1,13 @@
+export { type Backends, type ResolveBackendsOptions, resolveBackends } from './backends.js';
+export { type CallCentrePage, renderCallCentre } from './call-centre.js';
+export { createNonce, escapeHtml, pageHeaders } from './html.js';
+export { ERROR_MESSAGES, errorMessage } from './messages.js';
+export {
+  CALL_CENTRE_PATH,
+  type HomePage,
+  PROFILE_PATH,
+  type ProfilePage,
+  renderHome,
+  renderProfile,
+  startPath,
+} from './pages.js';

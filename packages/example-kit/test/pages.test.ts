@@ -1,0 +1,85 @@
+import type { EidMethodInfo, Identity } from '@eid/core';
+import { describe, expect, it } from 'vitest';
+import { pageHeaders, renderCallCentre, renderHome, renderProfile } from '../src/index.js';
+
+const methods: EidMethodInfo[] = [
+  { provider: 'signicat', method: 'nbid', flow: 'redirect', label: 'Norwegian BankID', country: 'NO' },
+  { provider: 'signicat', method: 'sbid', flow: 'redirect', label: 'Swedish <b>BankID</b>', country: 'SE' },
+  {
+    provider: 'signicat',
+    method: 'nbid-phone',
+    flow: 'headless',
+    label: 'Norwegian BankID by phone',
+    country: 'NO',
+    requiresNin: true,
+  },
+];
+
+const identity: Identity = {
+  provider: 'signicat',
+  method: 'nbid',
+  subject: '9578-6000-4-2595757',
+  nin: { value: '17829034034', country: 'NO', type: 'BIRTH' },
+  name: 'Kari <Nordmann>',
+  dateOfBirth: '1990-02-17',
+  loa: 'substantial',
+  authenticatedAt: '2026-11-23T10:00:00.000Z',
+  transactionId: 'tx',
+};
+
+describe('renderHome', () => {
+  it('offers a login link per redirect method and the call centre for headless ones', () => {
+    const html = renderHome({ methods, prefix: '/auth/eid' });
+    expect(html).toContain(
+      '<a class="button" href="/auth/eid/start/signicat/nbid?returnTo=%2Fprofile" data-testid="login-signicat-nbid">Log in with Norwegian BankID</a>',
+    );
+    expect(html).toContain('Log in with Swedish &lt;b&gt;BankID&lt;/b&gt;');
+    expect(html).not.toContain('login-signicat-nbid-phone');
+    expect(html).toContain('href="/call-centre" data-testid="call-centre-link"');
+    expect(html).not.toContain('data-testid="error"');
+  });
+
+  it('explains a known error code and never echoes an unknown one', () => {
+    expect(renderHome({ methods, prefix: '/auth/eid', error: 'user_cancelled' })).toContain(
+      'The login was cancelled.',
+    );
+    const html = renderHome({ methods, prefix: '/auth/eid', error: '<script>alert(1)</script>' });
+    expect(html).toContain('data-testid="error"');
+    expect(html).not.toContain('alert(1)');
+    expect(renderHome({ methods, prefix: '/auth/eid', error: 'toString' })).toContain('did not work');
+  });
+
+  it('shows who is logged in, escaped', () => {
+    const html = renderHome({ methods, prefix: '/auth/eid', identity });
+    expect(html).toContain('Kari &lt;Nordmann&gt;');
+    expect(html).toContain('data-testid="profile-link"');
+  });
+});
+
+describe('renderProfile', () => {
+  it('shows the identity with the national identity number masked, and a log-out form', () => {
+    const html = renderProfile({ identity, prefix: '/auth/eid' });
+    expect(html).toContain('<dd data-testid="profile-name">Kari &lt;Nordmann&gt;</dd>');
+    expect(html).toContain('178290*****');
+    expect(html).not.toContain('17829034034');
+    expect(html).toContain('<form method="post" action="/auth/eid/logout">');
+    expect(html).toContain('data-testid="logout"');
+    expect(html).toContain('2026-11-23 10:00 UTC');
+  });
+});
+
+describe('renderCallCentre', () => {
+  it('lists the headless methods and carries its script under the nonce', () => {
+    const html = renderCallCentre({ methods, prefix: '/auth/eid', nonce: 'abc' });
+    expect(html).toContain('<option value="/auth/eid/start/signicat/nbid-phone">');
+    expect(html).not.toContain('value="/auth/eid/start/signicat/nbid"');
+    expect(html).toContain('<script nonce="abc">');
+    expect(html).toContain('data-testid="binding-message"');
+    expect(pageHeaders('abc')['content-security-policy']).toContain("script-src 'nonce-abc'");
+  });
+
+  it('cannot be broken out of by the prefix', () => {
+    const html = renderCallCentre({ methods, prefix: '/a</script><script>x()' });
+    expect(html.match(/<\/script>/g)).toHaveLength(1);
+  });
+});
