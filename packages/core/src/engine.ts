@@ -542,9 +542,7 @@ export function createEid(options: EidOptions): Eid {
       ...(settled.kind === 'login' ? { returnTo: current.returnTo } : {}),
     };
     return {
-      ...(settled.kind === 'login'
-        ? { session: loginChange(settled.identity, request.session) }
-        : {}),
+      ...(settled.kind === 'login' ? { session: loginChange(settled.identity, request.session) } : {}),
       response: { type: 'json', status: 200, body },
     };
   }
