@@ -74,11 +74,10 @@ export type SessionChange =
   /** Store `binding` in `session.eid.binding` (keep everything else). */
   | { kind: 'bind'; binding: string }
   /**
-   * Regenerate the session id, then set `session.eid = { identity, binding }` and save. The binding secret
-   * moves into the new session so this browser still recognises its spent transactions (a replayed
-   * callback reads `already_used`, a late status poll `complete`); the old session id is dead either way.
+   * Regenerate the session id (or clear a cookie session), then set `session.eid = { identity }` and save.
+   * The old binding secret is dropped with the old session: nothing known before login works after it.
    */
-  | { kind: 'login'; identity: Identity; binding?: string }
+  | { kind: 'login'; identity: Identity }
   /** Remove `session.eid`. */
   | { kind: 'logout' };
 
@@ -249,7 +248,11 @@ export function createEid(options: EidOptions): Eid {
       );
     if (!isTransactionId(id)) throw notFound();
     const transaction = await store.get(id);
-    if (!transaction || !bindingMatches(transaction, session?.binding)) throw notFound();
+    if (!transaction) throw notFound();
+    // The browser that logged in with this transaction no longer holds the binding (the session was
+    // regenerated) but its identity names the transaction: it may still see it, e.g. to learn it is spent.
+    const loggedInWithIt = session?.identity?.transactionId === transaction.id;
+    if (!loggedInWithIt && !bindingMatches(transaction, session?.binding)) throw notFound();
     return transaction;
   }
 
@@ -511,7 +514,7 @@ export function createEid(options: EidOptions): Eid {
       throw settled.error ?? new EidError('already_used', 'This login has ended already; start a new one.');
     }
     return {
-      session: loginChange(settled.identity, request.session),
+      session: { kind: 'login', identity: settled.identity },
       response: json
         ? {
             type: 'json',
@@ -542,7 +545,9 @@ export function createEid(options: EidOptions): Eid {
       ...(settled.kind === 'login' ? { returnTo: current.returnTo } : {}),
     };
     return {
-      ...(settled.kind === 'login' ? { session: loginChange(settled.identity, request.session) } : {}),
+      ...(settled.kind === 'login'
+        ? { session: { kind: 'login' as const, identity: settled.identity } }
+        : {}),
       response: { type: 'json', status: 200, body },
     };
   }
@@ -692,8 +697,19 @@ export function createEid(options: EidOptions): Eid {
   };
 }
 
-function loginChange(identity: Identity, session: EidSessionData | undefined): SessionChange {
-  return { kind: 'login', identity, ...(session?.binding ? { binding: session.binding } : {}) };
+/**
+ * The request headers as the engine takes them: every header by lower-case name (webhooks may need any),
+ * plus `accept` and `contentType`. Adapters pass Node's `IncomingHttpHeaders` or anything shaped like it.
+ */
+export function requestHeaders(
+  raw: Record<string, string | string[] | undefined>,
+): NonNullable<EidRequest['headers']> {
+  const headers: NonNullable<EidRequest['headers']> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  headers.contentType = headers['content-type'];
+  return headers;
 }
 
 /** True when the client asked for JSON ahead of (or without) HTML. */

@@ -9,6 +9,7 @@ export {
   type EidSessionData,
   prefersJson,
   ROUTES,
+  requestHeaders,
   type RouteDefinition,
   type RouteName,
   type SessionChange,

@@ -18,7 +18,7 @@ function browser(eid: Eid) {
     if (change?.kind === 'bind') jar.session = { ...jar.session, binding: change.binding };
     if (change?.kind === 'login') {
       jar.sessionId++;
-      jar.session = { identity: change.identity, ...(change.binding ? { binding: change.binding } : {}) };
+      jar.session = { identity: change.identity };
     }
     if (change?.kind === 'logout') jar.session = undefined;
     return outcome;
@@ -256,7 +256,6 @@ describe('callback', () => {
     expect(outcome.session).toEqual({
       kind: 'login',
       identity: { ...KARI, provider: 'acme', method: 'bankid', transactionId: tx },
-      binding: expect.any(String),
     });
     const session = await eid.handle({
       route: 'session',
@@ -284,16 +283,36 @@ describe('callback', () => {
 
   it('a replayed callback in the same (regenerated) session is already_used and changes nothing', async () => {
     const { state, alice, tx } = await startedLogin();
-    const binding = alice.jar.session!.binding;
     state.result = { status: 'complete', identity: KARI };
     const login = await alice.callback({ tx });
-    expect(login.session).toMatchObject({ kind: 'login', binding });
+    expect(login.session).toEqual({
+      kind: 'login',
+      identity: expect.objectContaining({ transactionId: tx }),
+    });
+    expect(alice.jar.session).not.toHaveProperty('binding');
     const sessionBefore = alice.jar.session;
     const replay = await alice.callback({ tx }, JSON_ACCEPT);
     expect(replay.response).toMatchObject({ status: 409, body: { error: { code: 'already_used' } } });
     expect(replay.session).toBeUndefined();
     expect(alice.jar.session).toBe(sessionBefore);
     expect(state.completes).toBe(1);
+  });
+
+  it('the old binding is dropped at login: another transaction of the old session is not found', async () => {
+    const { eid, state, alice } = await startedLogin();
+    const oldBinding = alice.jar.session!.binding!;
+    await alice.start('bankid');
+    const second = txFromCallbackUrl(state.starts[1]!.callbackUrl);
+    state.result = { status: 'complete', identity: KARI };
+    await alice.callback({ tx: txFromCallbackUrl(state.starts[0]!.callbackUrl) });
+    expect((await alice.status(second)).response).toMatchObject({ status: 404 });
+    const withOld = await eid.handle({
+      route: 'status',
+      httpMethod: 'GET',
+      params: { transactionId: second },
+      session: { binding: oldBinding },
+    });
+    expect(withOld.response).toMatchObject({ status: 200, body: { status: 'pending' } });
   });
 
   it('a replay with the original binding is already_used', async () => {

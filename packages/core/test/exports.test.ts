@@ -28,6 +28,7 @@ it('exports exactly the public API', () => {
       "randomToken",
       "redact",
       "redactingLogger",
+      "requestHeaders",
       "sanitizeReturnTo",
       "signicat",
       "signicatToIdentity",

@@ -1,11 +1,13 @@
-import type {
-  Eid,
-  EidOutcome,
-  EidRequest,
-  EidSessionData,
-  Identity,
-  RouteName,
-  SessionChange,
+import {
+  type Eid,
+  EidError,
+  type EidOutcome,
+  type EidRequest,
+  type EidSessionData,
+  type Identity,
+  type RouteName,
+  requestHeaders,
+  type SessionChange,
 } from '@eid/core';
 import express, {
   type NextFunction,
@@ -49,6 +51,23 @@ export function eidRouter(eid: Eid, options: EidRouterOptions = {}): Router {
     if (route.method === 'GET') router.get(path, handler);
     else router.post(path, ...parseBody, handler);
   }
+  // Bodies that are too large or not parseable get the contract's error body, never the parser's
+  // message (it quotes the body, which may hold a national identity number).
+  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const status = (error as { status?: unknown; type?: unknown }).status;
+    if (
+      typeof (error as { type?: unknown }).type !== 'string' ||
+      typeof status !== 'number' ||
+      status >= 500
+    ) {
+      return next(error);
+    }
+    const message = status === 413 ? 'The request body is too large.' : 'The request body could not be read.';
+    res
+      .set('cache-control', 'no-store')
+      .status(status)
+      .json(new EidError('invalid_request', message).toJSON());
+  });
   return router;
 }
 
@@ -60,7 +79,7 @@ async function run(eid: Eid, name: RouteName, req: Request, res: Response): Prom
     params: req.params as Record<string, string>,
     query: req.query as Record<string, unknown>,
     body: req.body,
-    headers: { accept: req.get('accept'), contentType: req.get('content-type') },
+    headers: requestHeaders(req.headers),
     session: req.session.eid,
   };
   const outcome = await eid.handle(request);
@@ -75,7 +94,7 @@ export async function applySessionChange(req: Request, change: SessionChange): P
     session.eid = { ...session.eid, binding: change.binding };
   } else if (change.kind === 'login') {
     await promisify((done) => session.regenerate(done));
-    req.session.eid = { identity: change.identity, ...(change.binding ? { binding: change.binding } : {}) };
+    req.session.eid = { identity: change.identity };
     await promisify((done) => req.session.save(done));
   } else {
     delete session.eid;

@@ -1,0 +1,117 @@
+import type { AddressInfo } from 'node:net';
+import { ACCEPT_HTML, ACCEPT_JSON, Browserless, parseSimulatorForm } from '@eid/conformance';
+import { type Simulator, startSimulator } from '@eid/simulator';
+import express from 'express';
+import session from 'express-session';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEid, type Eid, eidIdentity, eidRouter, requireEid, signicat } from '../src/index.js';
+
+let simulator: Simulator;
+const servers: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  simulator = await startSimulator();
+});
+afterAll(async () => {
+  await Promise.all(servers.map((close) => close()));
+  await simulator.close();
+});
+
+/** A real Express app on an ephemeral port; `withSession: false` leaves express-session out on purpose. */
+async function startApp(options: { withSession?: boolean; routes?: Parameters<typeof eidRouter>[1] } = {}) {
+  const app = express();
+  let eid: Eid | undefined;
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  eid = createEid({
+    baseUrl,
+    providers: [
+      signicat({
+        baseUrl: simulator.signicat.baseUrl,
+        clientId: simulator.signicat.clientId,
+        clientSecret: simulator.signicat.clientSecret,
+        accountId: simulator.signicat.accountId,
+      }),
+    ],
+  });
+  if (options.withSession !== false) {
+    app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));
+  }
+  app.use(eidRouter(eid, options.routes));
+  app.get('/profile', requireEid({ redirectTo: '/' }), (req, res) => {
+    res.json({ name: eidIdentity(req)?.name });
+  });
+  app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(500).json({ message: error.message });
+  });
+  servers.push(async () => {
+    await eid?.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { baseUrl };
+}
+
+describe('@eid/express', () => {
+  it('logs in through the simulator, regenerating the session id, and protects routes', async () => {
+    const { baseUrl } = await startApp();
+    const browser = new Browserless();
+    expect((await browser.get(`${baseUrl}/profile`, ACCEPT_JSON)).status).toBe(401);
+    expect(browser.location(await browser.get(`${baseUrl}/profile`, ACCEPT_HTML))).toBe(`${baseUrl}/`);
+
+    const start = await browser.get(`${baseUrl}/auth/eid/start/signicat/nbid?returnTo=/profile`, ACCEPT_HTML);
+    expect(start.status).toBe(302);
+    const sessionBefore = browser.cookies(baseUrl).sid;
+    expect(sessionBefore).toBeDefined();
+    const pageUrl = browser.location(start);
+    const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+    const approved = await browser.post(form.action, { form: { user: 'no-kari', outcome: 'success' } });
+    const callback = await browser.get(browser.location(approved), ACCEPT_HTML);
+    expect(callback.status).toBe(303);
+    expect(browser.location(callback)).toBe(`${baseUrl}/profile`);
+    expect(callback.headers.get('cache-control')).toBe('no-store');
+    expect(browser.cookies(baseUrl).sid).not.toBe(sessionBefore);
+    expect(await (await browser.get(`${baseUrl}/profile`, ACCEPT_JSON)).json()).toEqual({
+      name: 'Kari Nordmann',
+    });
+  });
+
+  it('fails with a fix-it message when express-session is not mounted', async () => {
+    const { baseUrl } = await startApp({ withSession: false });
+    const response = await new Browserless().get(`${baseUrl}/auth/eid/methods`, ACCEPT_JSON);
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { message: string }).message).toMatch(/mount express-session/);
+  });
+
+  it('routes can be renamed or disabled', async () => {
+    const { baseUrl } = await startApp({ routes: { routes: { methods: '/available', logout: false } } });
+    const browser = new Browserless();
+    expect((await browser.get(`${baseUrl}/auth/eid/available`, ACCEPT_JSON)).status).toBe(200);
+    expect((await browser.get(`${baseUrl}/auth/eid/methods`, ACCEPT_JSON)).status).toBe(404);
+    expect((await browser.post(`${baseUrl}/auth/eid/logout`, { headers: ACCEPT_JSON })).status).toBe(404);
+  });
+
+  it('answers bad input with the contract error body and oversized bodies with 413', async () => {
+    const { baseUrl } = await startApp();
+    const browser = new Browserless();
+    const unknown = await browser.get(`${baseUrl}/auth/eid/start/nope/nbid`, ACCEPT_JSON);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'unknown_provider' } });
+    const big = await browser.post(`${baseUrl}/auth/eid/start/signicat/nbid-phone`, {
+      headers: ACCEPT_JSON,
+      json: { nin: 'x'.repeat(40_000) },
+    });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({
+      error: { code: 'invalid_request', message: 'The request body is too large.' },
+    });
+    const malformed = await browser.post(`${baseUrl}/auth/eid/start/signicat/nbid-phone`, {
+      headers: { ...ACCEPT_JSON, 'content-type': 'application/json' },
+      body: '{"nin": "01819012365"',
+    });
+    expect(malformed.status).toBe(400);
+    const body = await malformed.text();
+    expect(body).toContain('invalid_request');
+    expect(body).not.toContain('01819012365');
+  });
+});
