@@ -133,6 +133,12 @@ export interface Eid {
   provider(id: string): Provider | undefined;
   /** Runs one route of the contract. Never throws for request problems: they become error outcomes. */
   handle(request: EidRequest): Promise<EidOutcome>;
+  /**
+   * The contract's answer to an error: the JSON error body, or for a browser page (`page: true`) a 303 to the
+   * failure page (`failureRedirect`, or the engine's) with `?error=<code>`. For adapters that fail requests
+   * the engine never saw, e.g. a Passport verify callback refusing the user.
+   */
+  errorResponse(error: EidError, options: { page: boolean; failureRedirect?: string }): EidResponse;
   close(): Promise<void>;
 }
 
@@ -670,16 +676,20 @@ export function createEid(options: EidOptions): Eid {
         ? thrown
         : new EidError('provider_error', 'The login failed unexpectedly. Try again.', { cause: thrown });
       if (!isEidError(thrown)) logger.error({ err: thrown, route: request.route }, 'unexpected error');
-      if (browserRoute) {
-        const location = new URL(failureRedirect, 'http://localhost');
-        location.searchParams.set('error', error.code);
-        return {
-          error,
-          response: { type: 'redirect', status: 303, location: `${location.pathname}${location.search}` },
-        };
-      }
-      return { error, response: { type: 'json', status: error.status, body: error.toJSON() } };
+      return { error, response: errorResponse(error, { page: browserRoute }) };
     }
+  }
+
+  function errorResponse(error: EidError, options: { page: boolean; failureRedirect?: string }): EidResponse {
+    if (!options.page) return { type: 'json', status: error.status, body: error.toJSON() };
+    const location = new URL(
+      options.failureRedirect === undefined
+        ? failureRedirect
+        : relativePathOption('failureRedirect', options.failureRedirect),
+      'http://localhost',
+    );
+    location.searchParams.set('error', error.code);
+    return { type: 'redirect', status: 303, location: `${location.pathname}${location.search}` };
   }
 
   return {
@@ -690,6 +700,7 @@ export function createEid(options: EidOptions): Eid {
     methods: methodList,
     provider: (id) => providers.get(id),
     handle,
+    errorResponse,
     async close() {
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await store.close?.();

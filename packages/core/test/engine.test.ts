@@ -484,6 +484,31 @@ describe('status and cancel (headless)', () => {
   });
 });
 
+describe('errorResponse', () => {
+  it('answers JSON, or the failure page with the code, for errors adapters raise themselves', () => {
+    const { eid } = setup();
+    const refused = new EidError('unauthenticated', 'This app does not accept this eID login.');
+    expect(eid.errorResponse(refused, { page: false })).toEqual({
+      type: 'json',
+      status: 401,
+      body: refused.toJSON(),
+    });
+    expect(eid.errorResponse(refused, { page: true })).toEqual({
+      type: 'redirect',
+      status: 303,
+      location: '/?error=unauthenticated',
+    });
+    expect(eid.errorResponse(refused, { page: true, failureRedirect: '/login?next=/a' })).toEqual({
+      type: 'redirect',
+      status: 303,
+      location: '/login?next=%2Fa&error=unauthenticated',
+    });
+    expect(() => eid.errorResponse(refused, { page: true, failureRedirect: 'https://evil.example' })).toThrow(
+      /failureRedirect/,
+    );
+  });
+});
+
 describe('session and logout', () => {
   it('401 without a login; logout is 204 for APIs and 303 for form posts', async () => {
     const { eid } = setup();

@@ -1,8 +1,8 @@
 import {
   type Eid,
   EidError,
-  type EidOutcome,
   type EidRequest,
+  type EidResponse,
   type EidSessionData,
   type Identity,
   type RouteName,
@@ -84,7 +84,7 @@ async function run(eid: Eid, name: RouteName, req: Request, res: Response): Prom
   };
   const outcome = await eid.handle(request);
   if (outcome.session) await applySessionChange(req, outcome.session);
-  send(res, outcome);
+  sendResponse(res, outcome.response);
 }
 
 /** Writes the engine's session change; at login the session id is regenerated first (no fixation). */
@@ -101,8 +101,8 @@ export async function applySessionChange(req: Request, change: SessionChange): P
   }
 }
 
-function send(res: Response, outcome: EidOutcome): void {
-  const { response } = outcome;
+/** Writes an engine response: a redirect, JSON, or an empty 204; never cached. */
+export function sendResponse(res: Response, response: EidResponse): void {
   res.set('cache-control', 'no-store');
   if (response.type === 'redirect') res.redirect(response.status, response.location);
   else if (response.type === 'json') res.status(response.status).json(response.body);

@@ -10,6 +10,7 @@ it('exports the router helpers and re-exports all of @eid/core', () => {
       "eidIdentity",
       "eidRouter",
       "requireEid",
+      "sendResponse",
     ]
   `);
   for (const name of Object.keys(core)) expect(adapter).toHaveProperty(name);

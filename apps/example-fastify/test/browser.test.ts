@@ -1,0 +1,4 @@
+import { runBrowserSuite } from '@eid/conformance';
+import { fastifyTarget } from './target.js';
+
+runBrowserSuite(fastifyTarget);

@@ -1,0 +1,4 @@
+import { runConformanceSuite } from '@eid/conformance';
+import { fastifyTarget } from './target.js';
+
+runConformanceSuite(fastifyTarget);

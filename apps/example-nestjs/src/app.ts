@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  CALL_CENTRE_PATH,
+  createNonce,
+  PROFILE_PATH,
+  pageHeaders,
+  renderCallCentre,
+  renderHome,
+  renderProfile,
+  resolveBackends,
+} from '@eid/example-kit';
+import {
+  createEid,
+  EID_MODULE_OPTIONS,
+  EidIdentity,
+  EidModule,
+  type EidModuleOptions,
+  type Identity,
+} from '@eid/nestjs';
+import type { Simulator } from '@eid/simulator';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession, { type FastifySessionOptions } from '@fastify/session';
+import {
+  Controller,
+  Get,
+  type INestApplication,
+  Inject,
+  Module,
+  Query,
+  Res,
+  type Type,
+} from '@nestjs/common';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import session from 'express-session';
+
+export type NestPlatform = 'express' | 'fastify';
+
+export interface ExampleAppOptions {
+  /** Default `PORT` or 3000; 0 picks a free port. */
+  port?: number;
+  /** Default `HOST` or 127.0.0.1. */
+  host?: string;
+  /** Default `NEST_PLATFORM` or `express`. */
+  platform?: NestPlatform;
+  /** Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** A simulator to use instead of starting one (when no real provider settings are given). */
+  simulator?: Simulator;
+  transactionTtlSeconds?: number;
+  providerTimeoutMs?: number;
+}
+
+export interface ExampleApp {
+  /** The app's own origin, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  platform: NestPlatform;
+  /** The simulator the app logs in against, if any. */
+  simulator?: Simulator;
+  close(): Promise<void>;
+}
+
+const PREFIX = '/auth/eid';
+const COOKIE_NAME = 'example.sid';
+
+/** The example's pages; the eID routes themselves come from EidModule. */
+@Controller()
+class PagesController {
+  constructor(
+    @Inject(EID_MODULE_OPTIONS) private readonly options: EidModuleOptions,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  @Get()
+  home(@Query('error') error: unknown, @EidIdentity() identity: Identity | undefined, @Res() res: unknown) {
+    const { eid } = this.options;
+    const code = typeof error === 'string' ? error : undefined;
+    this.page(res, renderHome({ methods: eid.methods(), identity, error: code, prefix: eid.prefix }));
+  }
+
+  @Get(PROFILE_PATH)
+  profile(@EidIdentity() identity: Identity | undefined, @Res() res: unknown) {
+    if (!identity) return this.adapterHost.httpAdapter.redirect(res, 303, '/');
+    this.page(res, renderProfile({ identity, prefix: this.options.eid.prefix }));
+  }
+
+  @Get(CALL_CENTRE_PATH)
+  callCentre(@Res() res: unknown) {
+    const { eid } = this.options;
+    const nonce = createNonce();
+    this.page(res, renderCallCentre({ methods: eid.methods(), prefix: eid.prefix, nonce }), nonce);
+  }
+
+  private page(res: unknown, html: string, nonce?: string) {
+    const http = this.adapterHost.httpAdapter;
+    for (const [name, value] of Object.entries(pageHeaders(nonce))) http.setHeader(res, name, value);
+    http.reply(res, html, 200);
+  }
+}
+
+export async function createExampleApp(options: ExampleAppOptions = {}): Promise<ExampleApp> {
+  const env = options.env ?? process.env;
+  const port = options.port ?? Number(env.PORT ?? 3000);
+  const host = options.host ?? env.HOST ?? '127.0.0.1';
+  const platform = platformOf(options.platform ?? env.NEST_PLATFORM);
+  const backends = await resolveBackends(env, {
+    ...(options.simulator ? { simulator: options.simulator } : {}),
+    ...(options.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: options.providerTimeoutMs }),
+  });
+
+  // The engine needs the app's origin, so the server listens before Nest starts; requests that come in
+  // meanwhile wait for it.
+  let nestReady!: (listener: RequestListener) => void;
+  let nestFailed!: (error: unknown) => void;
+  const listener = new Promise<RequestListener>((resolve, reject) => {
+    nestReady = resolve;
+    nestFailed = reject;
+  });
+  listener.catch(() => {});
+  const server = createServer((req, res) => {
+    listener.then(
+      (handle) => handle(req, res),
+      () => res.destroy(),
+    );
+  });
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await backends.close();
+    throw error;
+  }
+  const { port: boundPort } = server.address() as AddressInfo;
+  // The origin browsers use: the provider sends them back to it, and the session cookie belongs to it.
+  const url = new URL(env.APP_BASE_URL ?? `http://${urlHost(host)}:${boundPort}`).origin;
+  const secure = url.startsWith('https:');
+
+  const eid = createEid({
+    baseUrl: url,
+    prefix: PREFIX,
+    providers: backends.providers,
+    ...(options.transactionTtlSeconds === undefined
+      ? {}
+      : { transactionTtlSeconds: options.transactionTtlSeconds }),
+  });
+  // A random secret logs everyone out on restart, which is fine for an example; set SESSION_SECRET (at least
+  // 32 characters) to keep sessions across restarts. The memory stores suit one process only.
+  const secret = env.SESSION_SECRET || randomBytes(32).toString('hex');
+
+  let app: INestApplication;
+  try {
+    const module = appModule(EidModule.forRoot({ eid }));
+    const started = await startNest(platform, module, { secret, secure });
+    app = started.app;
+    nestReady(started.listener);
+  } catch (error) {
+    nestFailed(error);
+    await closeServer();
+    await eid.close();
+    await backends.close();
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    platform,
+    ...(backends.simulator ? { simulator: backends.simulator } : {}),
+    close() {
+      closing ??= (async () => {
+        await closeServer();
+        await app.close();
+        await eid.close();
+        await backends.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Nest on `platform`, with its session library, initialised but not listening: `listener` serves requests. */
+async function startNest(
+  platform: NestPlatform,
+  module: Type,
+  { secret, secure }: { secret: string; secure: boolean },
+): Promise<{ app: INestApplication; listener: RequestListener }> {
+  const cookie = { httpOnly: true, sameSite: 'lax', secure } as const;
+  const logger = ['error', 'warn'] as const;
+  if (platform === 'express') {
+    const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
+      logger: [...logger],
+    });
+    if (secure) app.set('trust proxy', 1); // behind a TLS-terminating proxy, so `secure` cookies are sent
+    app.use(session({ name: COOKIE_NAME, secret, resave: false, saveUninitialized: false, cookie }));
+    await app.init();
+    return { app, listener: app.getHttpAdapter().getInstance() };
+  }
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    // Fastify answers path parameters over 100 characters with a 414; the contract wants its own 404.
+    new FastifyAdapter({ trustProxy: secure ? 1 : false, routerOptions: { maxParamLength: 2048 } }),
+    { logger: [...logger] },
+  );
+  try {
+    // Casts: @nestjs/platform-fastify 11 pins its own fastify 5 minor; the plugins' types see another one.
+    await app.register(fastifyCookie as never);
+    await app.register(fastifySession as never, {
+      cookieName: COOKIE_NAME,
+      secret,
+      saveUninitialized: false,
+      cookie,
+    } satisfies FastifySessionOptions);
+    await app.init();
+    const fastify = app.getHttpAdapter().getInstance();
+    await fastify.ready();
+    return { app, listener: fastify.routing };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+function appModule(eidModule: ReturnType<typeof EidModule.forRoot>): Type {
+  @Module({ imports: [eidModule], controllers: [PagesController] })
+  class AppModule {}
+  return AppModule;
+}
+
+function platformOf(value: string | undefined): NestPlatform {
+  if (value === undefined || value === '' || value === 'express') return 'express';
+  if (value === 'fastify') return 'fastify';
+  throw new Error(`NEST_PLATFORM must be express or fastify, not ${JSON.stringify(value)}.`);
+}
+
+/** A wildcard bind is reached through localhost; IPv6 addresses go in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,5 @@
+import { runBrowserSuite } from '@eid/conformance';
+import { nestTarget } from './target.js';
+
+runBrowserSuite(nestTarget('express'));
+runBrowserSuite(nestTarget('fastify'));

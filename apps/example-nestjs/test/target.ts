@@ -1,0 +1,22 @@
+import type { ConformanceTarget } from '@eid/conformance';
+import { createExampleApp, type NestPlatform } from '../src/app.js';
+
+/** The NestJS example on `platform`, as the shared suites start it: on their simulator, on a free port. */
+export function nestTarget(platform: NestPlatform): ConformanceTarget {
+  return {
+    name: `nestjs (${platform})`,
+    async start({ simulator, transactionTtlSeconds, providerTimeoutMs }) {
+      const app = await createExampleApp({
+        port: 0,
+        host: '127.0.0.1',
+        platform,
+        // No provider settings and no APP_BASE_URL: the app talks to this simulator and names its own origin.
+        env: {},
+        simulator,
+        ...(transactionTtlSeconds === undefined ? {} : { transactionTtlSeconds }),
+        ...(providerTimeoutMs === undefined ? {} : { providerTimeoutMs }),
+      });
+      return { baseUrl: app.url, close: () => app.close() };
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { runBrowserSuite } from '@eid/conformance';
+import { passportTarget } from './target.js';
+
+runBrowserSuite(passportTarget);

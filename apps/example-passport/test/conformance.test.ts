@@ -1,0 +1,4 @@
+import { runConformanceSuite } from '@eid/conformance';
+import { passportTarget } from './target.js';
+
+runConformanceSuite(passportTarget);

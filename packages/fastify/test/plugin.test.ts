@@ -1,0 +1,239 @@
+import { createEid, signicat } from '@eid/core';
+import { type Simulator, startSimulator } from '@eid/simulator';
+import Fastify from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eidPlugin } from '../src/index.js';
+import { approve, Browser, registerSession, type SessionKind, startApp, type TestApp } from './helpers.js';
+
+let sim: Simulator;
+let current: TestApp | undefined;
+
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(async () => {
+  await sim.close();
+});
+afterEach(async () => {
+  await current?.close();
+  current = undefined;
+});
+
+async function start(kind: SessionKind, options: Parameters<typeof startApp>[2] = {}) {
+  current = await startApp(sim, kind, options);
+  return { app: current, browser: new Browser(current.origin) };
+}
+
+const COOKIE: Record<Exclude<SessionKind, 'none'>, string> = {
+  session: 'sessionId',
+  'secure-session': 'session',
+};
+
+describe.each(['session', 'secure-session'] as const)('with @fastify/%s', (kind) => {
+  it('logs in through the redirect flow and renews the session cookie (no fixation)', async () => {
+    const { browser } = await start(kind);
+    expect((await browser.json('/auth/eid/session')).status).toBe(401);
+
+    // Something planted in the session before login (an attacker's fixed session) must not survive it.
+    expect((await browser.request('/plant', { method: 'POST' })).status).toBe(200);
+    const planted = browser.cookies.get(COOKIE[kind]);
+    expect(planted).toBeDefined();
+
+    const started = await browser.request('/auth/eid/start/signicat/nbid?returnTo=%2Fprivate');
+    expect(started.status).toBe(302);
+    expect(started.headers.get('cache-control')).toBe('no-store');
+    const beforeLogin = browser.cookies.get(COOKIE[kind]);
+
+    const callback = await approve(started.headers.get('location')!, 'success', 'no-kari');
+    expect(callback.startsWith(`${browser.origin}/auth/eid/callback/signicat`)).toBe(true);
+    const finished = await browser.request(callback);
+    expect(finished.status).toBe(303);
+    expect(finished.headers.get('location')).toBe('/private');
+
+    const afterLogin = browser.cookies.get(COOKIE[kind]);
+    expect(afterLogin).toBeDefined();
+    expect(afterLogin).not.toBe(beforeLogin);
+    expect(afterLogin).not.toBe(planted);
+
+    const session = await browser.json('/auth/eid/session');
+    expect(session.status).toBe(200);
+    const { identity } = (await session.json()) as { identity: Record<string, unknown> };
+    expect(identity).toMatchObject({ provider: 'signicat', method: 'nbid', name: 'Kari Nordmann' });
+    expect(await (await browser.json('/private')).json()).toEqual({ name: 'Kari Nordmann' });
+    expect(await (await browser.json('/planted')).json()).toEqual({ planted: null });
+
+    // The cookie the attacker fixed before login is not logged in.
+    const attacker = new Browser(browser.origin);
+    attacker.cookies.set(COOKIE[kind], beforeLogin!);
+    expect((await attacker.json('/auth/eid/session')).status).toBe(401);
+
+    // The callback counts once: the logged-in browser replaying it learns the login is spent.
+    const replay = await browser.json(callback);
+    expect(replay.status).toBe(409);
+    expect(await replay.json()).toMatchObject({ error: { code: 'already_used' } });
+    expect((await browser.json('/auth/eid/session')).status).toBe(200);
+
+    const logout = await browser.request('/auth/eid/logout', { method: 'POST' });
+    expect(logout.status).toBe(204);
+    expect((await browser.json('/auth/eid/session')).status).toBe(401);
+  });
+
+  it('logs in headless (call centre) when the status poll sees the completion', async () => {
+    const { browser } = await start(kind);
+    const started = await browser.json('/auth/eid/start/signicat/nbid-phone', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nin: '17829034034' }),
+    });
+    expect(started.status).toBe(200);
+    const body = (await started.json()) as { transactionId: string; status: string; bindingMessage: string };
+    expect(body).toMatchObject({ status: 'pending' });
+    expect(body.bindingMessage).toEqual(expect.any(String));
+
+    const pending = await browser.json(`/auth/eid/status/${body.transactionId}`);
+    expect(await pending.json()).toMatchObject({ status: 'pending', bindingMessage: body.bindingMessage });
+    const beforeLogin = browser.cookies.get(COOKIE[kind]);
+
+    const simSession = sim.sessions().find((candidate) => candidate.bindingMessage === body.bindingMessage);
+    expect(simSession).toBeDefined();
+    sim.complete(simSession!.id, 'success', 'no-kari');
+
+    const complete = await browser.json(`/auth/eid/status/${body.transactionId}`);
+    expect(complete.status).toBe(200);
+    expect(await complete.json()).toMatchObject({ transactionId: body.transactionId, status: 'complete' });
+    expect(browser.cookies.get(COOKIE[kind])).not.toBe(beforeLogin);
+
+    const session = await browser.json('/auth/eid/session');
+    expect(await session.json()).toMatchObject({ identity: { method: 'nbid-phone', name: 'Kari Nordmann' } });
+
+    // Another browser cannot see this transaction.
+    const stranger = new Browser(browser.origin);
+    expect((await stranger.json(`/auth/eid/status/${body.transactionId}`)).status).toBe(404);
+  });
+
+  it('reads form posts and answers a form logout with 303', async () => {
+    const { browser } = await start(kind);
+    const started = await browser.json('/auth/eid/start/signicat/nbid', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'returnTo=%2Faccount&lang=nb',
+    });
+    expect(started.status).toBe(200);
+    expect(await started.json()).toMatchObject({ status: 'pending', redirectUrl: expect.any(String) });
+
+    const badReturn = await browser.json('/auth/eid/start/signicat/nbid', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'returnTo=https%3A%2F%2Fevil.example',
+    });
+    expect(badReturn.status).toBe(400);
+    expect(await badReturn.json()).toMatchObject({ error: { code: 'invalid_return_to' } });
+
+    const logout = await browser.request('/auth/eid/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    expect(logout.status).toBe(303);
+    expect(logout.headers.get('location')).toBe('/');
+  });
+});
+
+describe('@eid/fastify', () => {
+  it('fails at registration without a session plugin, saying how to fix it', async () => {
+    const eid = createEid({ baseUrl: 'http://127.0.0.1:3000', providers: [signicat(sim.signicat)] });
+    const app = Fastify();
+    await registerSession(app, 'none');
+    app.register(eidPlugin, { eid });
+    await expect(app.ready()).rejects.toThrow(
+      /@eid\/fastify needs a session: register @fastify\/cookie and @fastify\/session, or @fastify\/secure-session, before @eid\/fastify/,
+    );
+    await app.close();
+    await eid.close();
+  });
+
+  it('passes bad input to the engine: unknown provider is a 404 JSON error, or a failure redirect', async () => {
+    const { browser } = await start('session');
+    const json = await browser.json('/auth/eid/start/nope/nbid');
+    expect(json.status).toBe(404);
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await json.json()).toMatchObject({
+      error: { code: 'unknown_provider', message: expect.any(String) },
+    });
+
+    const page = await browser.request('/auth/eid/start/nope/nbid', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/?error=unknown_provider');
+
+    const method = await browser.json('/auth/eid/start/signicat/nope');
+    expect(await method.json()).toMatchObject({ error: { code: 'unknown_method' } });
+    const nin = await browser.json('/auth/eid/start/signicat/nbid-phone', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nin: '17829034035' }),
+    });
+    expect(nin.status).toBe(400);
+    expect(await nin.json()).toMatchObject({ error: { code: 'invalid_nin' } });
+    const unknownTransaction = await browser.json(`/auth/eid/status/${'a'.repeat(43)}`);
+    expect(unknownTransaction.status).toBe(404);
+
+    // Bodies Fastify cannot parse get the contract's error body, without the body echoed back.
+    const malformed = await browser.json('/auth/eid/start/signicat/nbid-phone', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"nin":"17829034034"',
+    });
+    expect(malformed.status).toBe(400);
+    const malformedText = await malformed.text();
+    expect(JSON.parse(malformedText)).toMatchObject({ error: { code: 'invalid_request' } });
+    expect(malformedText).not.toContain('17829034034');
+    const oversized = await browser.json('/auth/eid/start/signicat/nbid', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `returnTo=/${'a'.repeat(17 * 1024)}`,
+    });
+    expect(oversized.status).toBe(413);
+    expect(await oversized.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    const unsupported = await browser.json('/auth/eid/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<bye/>',
+    });
+    expect(unsupported.status).toBe(415);
+    expect(await unsupported.json()).toMatchObject({ error: { code: 'invalid_request' } });
+  });
+
+  it('lists the methods and protects routes with requireEid', async () => {
+    const { browser } = await start('session');
+    const methods = await browser.json('/auth/eid/methods');
+    expect(methods.status).toBe(200);
+    expect(await methods.json()).toContainEqual(
+      expect.objectContaining({ provider: 'signicat', method: 'nbid' }),
+    );
+
+    const api = await browser.json('/private');
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+    const page = await browser.request('/private', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/login');
+    expect(await (await browser.json('/')).json()).toEqual({ home: true, identity: null });
+  });
+
+  it('renames and disables routes', async () => {
+    const { browser } = await start('session', { routes: { methods: '/ways-in', logout: false } });
+    expect((await browser.json('/auth/eid/ways-in')).status).toBe(200);
+    expect((await browser.json('/auth/eid/methods')).status).toBe(404);
+    expect((await browser.json('/auth/eid/logout', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('leaves form parsing of the rest of the app alone', async () => {
+    const { browser } = await start('session');
+    const outside = await browser.request('/plant', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    });
+    expect(outside.status).toBe(415);
+  });
+});

@@ -1,0 +1,155 @@
+import { createServer } from 'node:net';
+import type { Simulator } from '@eid/simulator';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession, { type FastifySessionOptions } from '@fastify/session';
+import {
+  Controller,
+  type DynamicModule,
+  Get,
+  type INestApplication,
+  Module,
+  type Type,
+  UseGuards,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import session from 'express-session';
+import { createEid, type Eid, EidGuard, EidIdentity, type Identity, signicat } from '../src/index.js';
+
+export type Platform = 'express' | 'fastify';
+export const PLATFORMS: readonly Platform[] = ['express', 'fastify'];
+const SECRET = 'a test session secret of at least 32 characters';
+
+/** A free port on 127.0.0.1: the engine needs the app's origin before Nest listens. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function simulatorEid(sim: Simulator, baseUrl: string, prefix?: string): Eid {
+  return createEid({ baseUrl, ...(prefix ? { prefix } : {}), providers: [signicat({ ...sim.signicat })] });
+}
+
+@Controller('me')
+class MeController {
+  @Get()
+  @UseGuards(EidGuard)
+  me(@EidIdentity() identity: Identity, @EidIdentity('name') name: string) {
+    return { identity, name };
+  }
+}
+
+export function appModule(eidModule: DynamicModule, imports: DynamicModule[] = []): Type {
+  @Module({ imports: [...imports, eidModule], controllers: [MeController] })
+  class AppModule {}
+  return AppModule;
+}
+
+export interface RunningApp {
+  app: INestApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A Nest app on `platform` with its session library, listening on 127.0.0.1:`port`. */
+export async function startApp(
+  platform: Platform,
+  module: Type,
+  port: number,
+  { withSession = true, globalPrefix }: { withSession?: boolean; globalPrefix?: string } = {},
+): Promise<RunningApp> {
+  let app: INestApplication;
+  if (platform === 'express') {
+    app = await NestFactory.create(module, new ExpressAdapter(), {
+      logger: false,
+      abortOnError: false,
+      forceCloseConnections: true,
+    });
+    if (withSession) app.use(session({ secret: SECRET, resave: false, saveUninitialized: false }));
+  } else {
+    const fastifyApp = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), {
+      logger: false,
+      abortOnError: false,
+    });
+    if (withSession) {
+      // Casts: @nestjs/platform-fastify 11 pins its own fastify (5.11), the session plugins' types see the
+      // workspace's newer one; at run time both are Fastify 5.
+      await fastifyApp.register(fastifyCookie as never);
+      await fastifyApp.register(fastifySession as never, {
+        secret: SECRET,
+        saveUninitialized: false,
+        cookie: { secure: false },
+      } satisfies FastifySessionOptions);
+    }
+    app = fastifyApp;
+  }
+  if (globalPrefix) app.setGlobalPrefix(globalPrefix);
+  await app.listen(port, '127.0.0.1');
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+/** fetch with cookies kept per jar and redirects not followed, like one browser on one site. */
+export class Browser {
+  readonly cookies = new Map<string, string>();
+
+  constructor(private readonly origin: string) {}
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) {
+      headers.set('cookie', [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '));
+    }
+    const res = await fetch(new URL(path, this.origin), { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const index = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, index).trim(), pair.slice(index + 1).trim());
+    }
+    return res;
+  }
+
+  /** The value of the session cookie (express-session `connect.sid`, @fastify/session `sessionId`). */
+  sessionId(): string | undefined {
+    return this.cookies.get('connect.sid') ?? this.cookies.get('sessionId');
+  }
+}
+
+/** Does what a person does on the simulator's page: picks a user and presses a button; returns the callback URL. */
+export async function approveOnSimulator(
+  pageUrl: string,
+  user: string,
+  outcome = 'success',
+): Promise<string> {
+  const page = await fetch(pageUrl);
+  const html = await page.text();
+  const form = new URLSearchParams();
+  for (const match of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
+    form.set(decodeHtml(match[1]!), decodeHtml(match[2]!));
+  }
+  form.set('user', user);
+  form.set('outcome', outcome);
+  const res = await fetch(pageUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form,
+    redirect: 'manual',
+  });
+  if (res.status !== 303) throw new Error(`simulator page answered ${res.status}: ${await res.text()}`);
+  return res.headers.get('location')!;
+}
+
+function decodeHtml(text: string): string {
+  return text
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
+}

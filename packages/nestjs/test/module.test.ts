@@ -1,0 +1,238 @@
+import { type Simulator, startSimulator } from '@eid/simulator';
+import { Module } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EidModule, ROUTES } from '../src/index.js';
+import { requireSession } from '../src/session.js';
+import {
+  appModule,
+  approveOnSimulator,
+  Browser,
+  freePort,
+  PLATFORMS,
+  type RunningApp,
+  simulatorEid,
+  startApp,
+} from './helpers.js';
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(() => sim?.close());
+
+describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    const port = await freePort();
+    const eid = simulatorEid(sim, `http://127.0.0.1:${port}`);
+    running = await startApp(platform, appModule(EidModule.forRoot({ eid })), port);
+  });
+  afterAll(() => running?.close());
+
+  it('registers every route of the contract under eid.prefix', async () => {
+    const browser = new Browser(running.url);
+    for (const route of ROUTES) {
+      const path = route.path
+        .replace(':provider', 'signicat')
+        .replace(':method', 'nbid')
+        .replace(':transactionId', 'x');
+      const res = await browser.fetch(`/auth/eid${path}`, {
+        method: route.method,
+        headers: { accept: 'application/json' },
+      });
+      // Nest's own 404 has no `error.code`; every answer of the engine is a success or a contract error.
+      const body = res.status === 204 ? undefined : ((await res.json()) as { error?: { code?: string } });
+      expect(res.status < 400 || typeof body?.error?.code === 'string', `${route.method} ${path}`).toBe(true);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
+  it('lists the methods', async () => {
+    const res = await new Browser(running.url).fetch('/auth/eid/methods');
+    expect(res.status).toBe(200);
+    const methods = (await res.json()) as { provider: string; method: string }[];
+    expect(methods).toContainEqual(
+      expect.objectContaining({ provider: 'signicat', method: 'nbid', flow: 'redirect' }),
+    );
+  });
+
+  it('logs in by redirect: new session id, identity in the session, guard and decorator', async () => {
+    const browser = new Browser(running.url);
+    const denied = await browser.fetch('/me');
+    expect(denied.status).toBe(401);
+    expect(await denied.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+
+    const start = await browser.fetch('/auth/eid/start/signicat/nbid?returnTo=/after');
+    expect(start.status).toBe(302);
+    expect(start.headers.get('cache-control')).toBe('no-store');
+    const before = browser.sessionId();
+    expect(before).toBeDefined();
+
+    const callbackUrl = await approveOnSimulator(start.headers.get('location')!, 'no-kari');
+    expect(callbackUrl.startsWith(`${running.url}/auth/eid/callback/signicat`)).toBe(true);
+    const callback = await browser.fetch(callbackUrl);
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe('/after');
+    expect(browser.sessionId()).toBeDefined();
+    expect(browser.sessionId()).not.toBe(before);
+
+    const current = await browser.fetch('/auth/eid/session');
+    expect(current.status).toBe(200);
+    const { identity } = (await current.json()) as {
+      identity: { name: string; provider: string; method: string };
+    };
+    expect(identity).toMatchObject({ provider: 'signicat', method: 'nbid', name: 'Kari Nordmann' });
+
+    const me = await browser.fetch('/me');
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ identity, name: 'Kari Nordmann' });
+
+    // Replaying the callback is refused and changes nothing: the binding moved into the new session.
+    const replay = await browser.fetch(callbackUrl, { headers: { accept: 'application/json' } });
+    expect(replay.status).toBe(409);
+    expect(await replay.json()).toMatchObject({ error: { code: 'already_used' } });
+    expect((await browser.fetch('/me')).status).toBe(200);
+  });
+
+  it('logs in headless with a form-posted start and a status poll, then logs out', async () => {
+    const browser = new Browser(running.url);
+    const start = await browser.fetch('/auth/eid/start/signicat/nbid-phone', {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ nin: '03918542174', returnTo: '/account' }),
+    });
+    expect(start.status).toBe(200);
+    const started = (await start.json()) as { transactionId: string; status: string; bindingMessage: string };
+    expect(started).toMatchObject({ status: 'pending', bindingMessage: expect.any(String) });
+    const before = browser.sessionId();
+
+    const pending = await browser.fetch(`/auth/eid/status/${started.transactionId}`);
+    expect(await pending.json()).toMatchObject({ status: 'pending', bindingMessage: started.bindingMessage });
+
+    const providerSession = sim
+      .sessions()
+      .find(
+        (candidate) => candidate.bindingMessage === started.bindingMessage && candidate.status === 'CREATED',
+      );
+    expect(providerSession).toBeDefined();
+    sim.complete(providerSession!.id, 'success', 'no-ola');
+
+    const done = await browser.fetch(`/auth/eid/status/${started.transactionId}`);
+    expect(done.status).toBe(200);
+    expect(await done.json()).toMatchObject({ status: 'complete', returnTo: '/account' });
+    expect(browser.sessionId()).not.toBe(before);
+
+    const me = await browser.fetch('/me');
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ name: 'Ola Nordmann', identity: { method: 'nbid-phone' } });
+
+    const logout = await browser.fetch('/auth/eid/logout', { method: 'POST' });
+    expect(logout.status).toBe(204);
+    expect((await browser.fetch('/me')).status).toBe(401);
+    expect((await browser.fetch('/auth/eid/session')).status).toBe(401);
+  });
+
+  it('redirects a form-posted logout', async () => {
+    const res = await new Browser(running.url).fetch('/auth/eid/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/');
+  });
+
+  it('answers bad input with the contract error', async () => {
+    const browser = new Browser(running.url);
+    const res = await browser.fetch('/auth/eid/start/signicat/nbid?returnTo=//evil.example', {
+      headers: { accept: 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_return_to' } });
+    const page = await browser.fetch('/auth/eid/start/nope/nbid');
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/?error=unknown_provider');
+  });
+});
+
+describe.each(PLATFORMS)('EidModule.forRootAsync on the %s platform', (platform) => {
+  const PREFIX = '/login/eid';
+  const CONFIG = Symbol('CONFIG');
+  let running: RunningApp;
+  beforeAll(async () => {
+    const port = await freePort();
+    @Module({
+      providers: [{ provide: CONFIG, useValue: { baseUrl: `http://127.0.0.1:${port}` } }],
+      exports: [CONFIG],
+    })
+    class ConfigModule {}
+    const eidModule = EidModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [CONFIG],
+      useFactory: async (config: { baseUrl: string }) => ({ eid: simulatorEid(sim, config.baseUrl, PREFIX) }),
+    });
+    running = await startApp(platform, appModule(eidModule), port);
+  });
+  afterAll(() => running?.close());
+
+  it('mounts the routes at the prefix of the engine the factory made, and logs in', async () => {
+    const browser = new Browser(running.url);
+    expect((await browser.fetch('/auth/eid/methods')).status).toBe(404);
+    const start = await browser.fetch(`${PREFIX}/start/signicat/sbid`);
+    expect(start.status).toBe(302);
+    const callbackUrl = await approveOnSimulator(start.headers.get('location')!, 'se-anna');
+    expect(new URL(callbackUrl).pathname).toBe(`${PREFIX}/callback/signicat`);
+    const callback = await browser.fetch(callbackUrl);
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe('/');
+    const me = await browser.fetch('/me');
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ name: 'Anna Andersson', identity: { nin: { country: 'SE' } } });
+  });
+});
+
+describe.each(PLATFORMS)('EidModule under a global prefix on the %s platform', (platform) => {
+  it('mounts the routes at `path` below the global prefix', async () => {
+    const port = await freePort();
+    const eid = simulatorEid(sim, `http://127.0.0.1:${port}`, '/api/auth/eid');
+    const module = appModule(EidModule.forRoot({ eid, path: '/auth/eid' }));
+    const running = await startApp(platform, module, port, { globalPrefix: 'api' });
+    try {
+      const browser = new Browser(running.url);
+      const start = await browser.fetch('/api/auth/eid/start/signicat/nbid');
+      expect(start.status).toBe(302);
+      const callbackUrl = await approveOnSimulator(start.headers.get('location')!, 'no-kari');
+      const callback = await browser.fetch(callbackUrl);
+      expect(callback.status).toBe(303);
+      expect((await browser.fetch('/api/auth/eid/session')).status).toBe(200);
+      expect((await browser.fetch('/api/me')).status).toBe(200);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe('EidModule set-up errors', () => {
+  it('names the missing option at bootstrap', async () => {
+    const port = await freePort();
+    await expect(
+      startApp('express', appModule(EidModule.forRoot({ eid: undefined as never })), port),
+    ).rejects.toThrow(/`eid` must be the engine/);
+  });
+
+  it.each(PLATFORMS)('says how to fix a missing session on the %s platform', async (platform) => {
+    const port = await freePort();
+    const eid = simulatorEid(sim, `http://127.0.0.1:${port}`);
+    const running = await startApp(platform, appModule(EidModule.forRoot({ eid })), port, {
+      withSession: false,
+    });
+    try {
+      const res = await fetch(`${running.url}/auth/eid/methods`);
+      expect(res.status).toBe(500);
+      // What the 500 logs:
+      expect(() => requireSession({})).toThrow(/register express-session .* @fastify\/session/);
+    } finally {
+      await running.close();
+    }
+  });
+});

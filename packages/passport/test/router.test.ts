@@ -1,0 +1,171 @@
+import type { Identity } from '@eid/core';
+import { type Simulator, startSimulator } from '@eid/simulator';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EidStrategy, type EidVerify, eidPassportRouter } from '../src/index.js';
+import { type AppUser, approve, Browser, startAndApprove, startApp, type TestApp } from './helpers.js';
+
+let sim: Simulator;
+let current: TestApp | undefined;
+
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(async () => {
+  await sim.close();
+});
+afterEach(async () => {
+  sim.clearFaults();
+  await current?.close();
+  current = undefined;
+});
+
+const verified: Identity[] = [];
+const verify: EidVerify = (identity, done) => {
+  verified.push(identity);
+  done(null, { id: `eid:${identity.subject}`, name: identity.name ?? '?' } satisfies AppUser);
+};
+
+async function start() {
+  verified.length = 0;
+  current = await startApp(sim, (app, eid, passport) => {
+    passport.use(new EidStrategy({ eid, name: 'bankid' }, verify));
+    app.use(eidPassportRouter(eid, { passport, strategy: 'bankid' }));
+  });
+  return new Browser(current.origin);
+}
+
+const KARI_NIN = '17829034034';
+
+describe('eidPassportRouter', () => {
+  it('serves the whole redirect flow: start, callback, session, logout', async () => {
+    const browser = await start();
+    const anonymous = await browser.json('/auth/eid/session');
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+
+    const started = await browser.request('/auth/eid/start/signicat/nbid?returnTo=%2Fprivate');
+    expect(started.status).toBe(302);
+    expect(started.headers.get('cache-control')).toBe('no-store');
+    const beforeLogin = browser.sessionCookie;
+    const finished = await browser.request(await approve(started.headers.get('location')!));
+    expect(finished.status).toBe(303);
+    expect(finished.headers.get('location')).toBe('/private');
+    expect(browser.sessionCookie).not.toBe(beforeLogin);
+
+    const session = await browser.json('/auth/eid/session');
+    expect(session.status).toBe(200);
+    expect(await session.json()).toEqual({ identity: verified[0] });
+    expect((await browser.whoami()).user).toEqual({
+      id: `eid:${verified[0]!.subject}`,
+      name: 'Kari Nordmann',
+    });
+
+    const logout = await browser.request('/auth/eid/logout', { method: 'POST' });
+    expect(logout.status).toBe(204);
+    expect((await browser.json('/auth/eid/session')).status).toBe(401);
+    expect((await browser.whoami()).user).toBeNull();
+  });
+
+  it('answers a form-posted logout with 303 to /', async () => {
+    const browser = await start();
+    await browser.request(await startAndApprove(browser));
+    const logout = await browser.request('/auth/eid/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    expect(logout.status).toBe(303);
+    expect(logout.headers.get('location')).toBe('/');
+    expect((await browser.whoami()).user).toBeNull();
+  });
+
+  it('answers failures as the contract does: cancel, replay, bad input, provider trouble', async () => {
+    const browser = await start();
+    const cancelled = await browser.request(await startAndApprove(browser, 'abort'));
+    expect(cancelled.status).toBe(303);
+    expect(cancelled.headers.get('location')).toBe('/?error=user_cancelled');
+
+    const callback = await startAndApprove(browser);
+    await browser.request(callback);
+    const replay = await browser.json(callback);
+    expect(replay.status).toBe(409);
+    expect(await replay.json()).toMatchObject({ error: { code: 'already_used' } });
+
+    const unknown = await browser.json('/auth/eid/start/signicat/nope');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'unknown_method' } });
+
+    sim.setFaults({ status: 500 });
+    const broken = await browser.request('/auth/eid/start/signicat/nbid');
+    expect(broken.status).toBe(303);
+    expect(broken.headers.get('location')).toMatch(/^\/\?error=provider_(error|unavailable)$/);
+    const brokenJson = await browser.json('/auth/eid/start/signicat/nbid');
+    expect(brokenJson.status).toBeGreaterThanOrEqual(502);
+    expect(await brokenJson.json()).toMatchObject({ error: { code: expect.stringMatching(/^provider_/) } });
+  });
+
+  it('answers a JSON callback with JSON, login and cancel alike', async () => {
+    const browser = await start();
+    const finished = await browser.json(await startAndApprove(browser));
+    expect(finished.status).toBe(200);
+    expect(await finished.json()).toMatchObject({ status: 'complete', returnTo: '/private' });
+    expect((await browser.whoami()).user).toMatchObject({ name: 'Kari Nordmann' });
+
+    const cancelled = await browser.json(await startAndApprove(browser, 'abort'));
+    expect(cancelled.status).toBe(401);
+    expect(await cancelled.json()).toMatchObject({ error: { code: 'user_cancelled' } });
+  });
+
+  it('logs a headless login in at the status poll, through verify and req.logIn', async () => {
+    const browser = await start();
+    const started = await browser.json('/auth/eid/start/signicat/nbid-phone', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nin: KARI_NIN }),
+    });
+    expect(started.status).toBe(200);
+    const { transactionId, bindingMessage } = (await started.json()) as {
+      transactionId: string;
+      bindingMessage: string;
+    };
+    expect(bindingMessage).toBeTruthy();
+
+    const pending = await browser.json(`/auth/eid/status/${transactionId}`);
+    expect(await pending.json()).toMatchObject({ transactionId, status: 'pending' });
+
+    const simSession = sim
+      .sessions()
+      .find((s) => s.bindingMessage === bindingMessage && s.status === 'CREATED');
+    sim.complete(simSession!.id, 'success', 'no-kari');
+    const beforeLogin = browser.sessionCookie;
+    const complete = await browser.json(`/auth/eid/status/${transactionId}`);
+    expect(complete.status).toBe(200);
+    expect(await complete.json()).toMatchObject({ transactionId, status: 'complete' });
+    expect(browser.sessionCookie).not.toBe(beforeLogin);
+    expect(verified).toHaveLength(1);
+    expect((await browser.whoami()).user).toMatchObject({ name: 'Kari Nordmann' });
+    expect(await (await browser.json('/auth/eid/session')).json()).toEqual({ identity: verified[0] });
+
+    // The identity is handed over once: a later poll sees the login complete and logs in nobody again.
+    const again = await browser.json(`/auth/eid/status/${transactionId}`);
+    expect(await again.json()).toEqual({ transactionId, status: 'complete' });
+    expect(verified).toHaveLength(1);
+  });
+
+  it('cancels, lists methods and refuses webhooks through the engine', async () => {
+    const browser = await start();
+    const methods = await browser.json('/auth/eid/methods');
+    expect(methods.status).toBe(200);
+    expect(await methods.json()).toContainEqual(
+      expect.objectContaining({ provider: 'signicat', method: 'nbid' }),
+    );
+
+    const started = await browser.json('/auth/eid/start/signicat/nbid');
+    const { transactionId } = (await started.json()) as { transactionId: string };
+    const cancelled = await browser.json(`/auth/eid/cancel/${transactionId}`, { method: 'POST' });
+    expect(await cancelled.json()).toEqual({ transactionId, status: 'cancelled' });
+
+    const webhook = await browser.json('/auth/eid/webhook/signicat', { method: 'POST' });
+    expect(webhook.status).toBe(404);
+  });
+});
