@@ -9,9 +9,9 @@ export {
   type EidSessionData,
   prefersJson,
   ROUTES,
-  requestHeaders,
   type RouteDefinition,
   type RouteName,
+  requestHeaders,
   type SessionChange,
 } from './engine.js';
 export {
