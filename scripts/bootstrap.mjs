@@ -4,10 +4,11 @@
 //   npm test   -> install, build, lint, typecheck and run every test (browser tests included)
 // pnpm is pinned in package.json#packageManager and installed through npm when missing
 // (corepack cannot download in every environment).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
@@ -54,6 +55,37 @@ function ensureChromium() {
   });
 }
 
+/** Runs the test task, echoing its output, and ends with one summary line over every package's vitest run. */
+function runTests(args, env) {
+  const child = spawn('pnpm', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let passed = 0;
+  let failed = 0;
+  let pending = '';
+  const count = (line) => {
+    // vitest's per-package line, e.g. "Tests  2 failed | 31 passed (33)"
+    const plain = stripVTControlCharacters(line);
+    const match = /\bTests\s+(?:(\d+) failed \| )?(\d+) passed/.exec(plain);
+    if (match) {
+      failed += Number(match[1] ?? 0);
+      passed += Number(match[2]);
+    } else if (/\bTests\s+(\d+) failed/.test(plain)) {
+      failed += Number(/\bTests\s+(\d+) failed/.exec(plain)[1]);
+    }
+  };
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    const lines = (pending + chunk.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    lines.forEach(count);
+  });
+  child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+  child.on('close', (code) => {
+    count(pending);
+    console.log(`\nTests: ${passed} passed, ${failed} failed`);
+    process.exit(code ?? 1);
+  });
+}
+
 ensurePnpm();
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
 run('pnpm', ['install', '--frozen-lockfile'], { env });
@@ -67,7 +99,7 @@ if (task === 'start') {
   run('pnpm', ['turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only'], { env });
   // Packages run one at a time: the browser and integration suites start servers and chromium,
   // and the machines are small.
-  run('pnpm', ['turbo', 'run', 'test', '--concurrency=1'], { env });
+  runTests(['turbo', 'run', 'test', '--concurrency=1'], env);
 } else {
   console.error('usage: node scripts/bootstrap.mjs start|test');
   process.exit(2);
