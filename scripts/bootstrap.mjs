@@ -96,7 +96,8 @@ if (task === 'start') {
 } else if (task === 'test') {
   ensureChromium();
   run('pnpm', ['run', 'lint'], { env });
-  run('pnpm', ['turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only'], { env });
+  // lint:package checks each published package's exports map and types (publint, arethetypeswrong).
+  run('pnpm', ['turbo', 'run', 'build', 'typecheck', 'lint:package', '--output-logs=errors-only'], { env });
   // Packages run one at a time: the browser and integration suites start servers and chromium,
   // and the machines are small.
   runTests(['turbo', 'run', 'test', '--concurrency=1'], env);
