@@ -30,19 +30,22 @@ export interface RouteDefinition {
   method: 'GET' | 'POST';
   /** Relative to the prefix, with `:param` placeholders (the syntax of Express, Fastify and Nest). */
   path: string;
+  /** Largest request body in bytes the adapter should accept (POST routes). */
+  bodyLimit?: number;
 }
 
 /** The HTTP contract (DESIGN 4.1). Adapters register exactly these. */
 export const ROUTES: readonly RouteDefinition[] = [
   { name: 'methods', method: 'GET', path: '/methods' },
   { name: 'start', method: 'GET', path: '/start/:provider/:method' },
-  { name: 'start', method: 'POST', path: '/start/:provider/:method' },
+  { name: 'start', method: 'POST', path: '/start/:provider/:method', bodyLimit: 16 * 1024 },
   { name: 'callback', method: 'GET', path: '/callback/:provider' },
   { name: 'status', method: 'GET', path: '/status/:transactionId' },
-  { name: 'cancel', method: 'POST', path: '/cancel/:transactionId' },
-  { name: 'webhook', method: 'POST', path: '/webhook/:provider' },
+  { name: 'cancel', method: 'POST', path: '/cancel/:transactionId', bodyLimit: 16 * 1024 },
+  // Pushes carry whole provider results (ZignSec's Swedish BankID ones include a signature and an OCSP response).
+  { name: 'webhook', method: 'POST', path: '/webhook/:provider', bodyLimit: 1024 * 1024 },
   { name: 'session', method: 'GET', path: '/session' },
-  { name: 'logout', method: 'POST', path: '/logout' },
+  { name: 'logout', method: 'POST', path: '/logout', bodyLimit: 16 * 1024 },
 ];
 
 /** What the engine keeps in the host framework's session, as `session.eid`. */
@@ -95,6 +98,8 @@ export interface EidOutcome {
 
 export interface EidMethodInfo {
   provider: string;
+  /** The provider's human name, e.g. `Signicat`: several providers may offer a method with the same label. */
+  providerName: string;
   method: string;
   flow: ProviderMethod['flow'];
   label: string;
@@ -228,6 +233,7 @@ export function createEid(options: EidOptions): Eid {
     [...providers.values()].flatMap((provider) =>
       provider.methods.map((method) => ({
         provider: provider.id,
+        providerName: provider.name,
         method: method.id,
         flow: method.flow,
         label: method.label,
@@ -341,6 +347,8 @@ export function createEid(options: EidOptions): Eid {
           status,
           finishedAt: now(),
           error: { code: error.code, message: error.message },
+          // The browser asking learns the outcome now; a replay of its callback is then `already_used`.
+          ...(consume ? { consumedAt: now() } : {}),
         });
         if (!failed) continue;
         logger.info({ transactionId: transaction.id, code: error.code }, 'login failed');
@@ -361,6 +369,12 @@ export function createEid(options: EidOptions): Eid {
       const error = transaction.error
         ? new EidError(transaction.error.code, transaction.error.message)
         : undefined;
+      if (consume && transaction.status !== 'complete' && transaction.consumedAt === undefined) {
+        // Ended by the provider's push (or a cancel) before this browser came back: tell it once.
+        const seen = await transition(transaction, { consumedAt: now() });
+        if (!seen) continue;
+        return { kind: 'final', transaction: seen, ...(error ? { error } : {}) };
+      }
       return { kind: 'final', transaction, ...(error ? { error } : {}) };
     }
     throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
@@ -500,14 +514,9 @@ export function createEid(options: EidOptions): Eid {
     if (transaction.provider !== provider.id) {
       throw new EidError('transaction_not_found', 'This callback does not belong to the login in progress.');
     }
-    if (transaction.status === 'complete' && transaction.consumedAt !== undefined) {
-      throw new EidError(
-        'already_used',
-        'This login has been completed already; a callback counts only once.',
-      );
-    }
-    if (transaction.status !== 'pending' && transaction.status !== 'complete') {
-      throw new EidError('already_used', 'This login has ended already; start a new one.');
+    // A callback counts once: after the browser has been told the outcome, the transaction is spent.
+    if (transaction.consumedAt !== undefined || transaction.status === 'expired') {
+      throw new EidError('already_used', 'This login has ended already; a callback counts only once.');
     }
     const settled = await settle(transaction, { callbackQuery: query });
     if (settled.kind === 'pending') {

@@ -48,6 +48,35 @@ export {
   parseNationalId,
 } from './nin/index.js';
 export {
+  BANKID_NO_ESIGN_SCOPES,
+  BANKID_NO_ISSUERS,
+  BANKID_NO_METHODS,
+  type BankIdNorwayEsignScope,
+  type BankIdNorwayMethodId,
+  type BankIdNorwayOptions,
+  type BankIdNorwayProvider,
+  bankIdNorway,
+} from './providers/bankid-no.js';
+export {
+  IDPORTEN_ISSUERS,
+  IDPORTEN_METHODS,
+  type IdportenAcr,
+  type IdportenOptions,
+  idporten,
+} from './providers/idporten.js';
+export {
+  type MapAuthenticationContext as NextMapContext,
+  mapAuthentication as mapNextAuthentication,
+  NEXT_DEFAULT_BASE_URL,
+  NEXT_METHODS,
+  type NextAuthentication,
+  type NextMethodId,
+  type NextOptions,
+  next,
+  toIdentity as nextToIdentity,
+} from './providers/next.js';
+export type { OidcClaims, TokenEndpointAuthMethod } from './providers/oidc.js';
+export {
   mapSessionStatus as mapSignicatSessionStatus,
   SIGNICAT_METHODS,
   type SignicatMethodId,
@@ -67,6 +96,17 @@ export type {
   WebhookNotice,
   WebhookRequest,
 } from './providers/types.js';
+export {
+  mapResult as mapZignSecResult,
+  toIdentity as zignsecToIdentity,
+  ZIGNSEC_METHODS,
+  type ZignSecError,
+  type ZignSecIdentity,
+  type ZignSecMethodId,
+  type ZignSecOptions,
+  type ZignSecResult,
+  zignsec,
+} from './providers/zignsec.js';
 export { sanitizeReturnTo } from './return-to.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory.js';
 export type { TransactionStore } from './store/types.js';

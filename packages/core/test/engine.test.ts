@@ -90,16 +90,31 @@ describe('createEid configuration', () => {
       type: 'json',
       status: 200,
       body: [
-        { provider: 'acme', method: 'bankid', flow: 'redirect', label: 'Acme BankID', country: 'NO' },
         {
           provider: 'acme',
+          providerName: 'Acme eID',
+          method: 'bankid',
+          flow: 'redirect',
+          label: 'Acme BankID',
+          country: 'NO',
+        },
+        {
+          provider: 'acme',
+          providerName: 'Acme eID',
           method: 'phone',
           flow: 'headless',
           label: 'Acme by phone',
           country: 'NO',
           requiresNin: true,
         },
-        { provider: 'acme', method: 'swiss', flow: 'redirect', label: 'Acme Swiss', country: 'CH' },
+        {
+          provider: 'acme',
+          providerName: 'Acme eID',
+          method: 'swiss',
+          flow: 'redirect',
+          label: 'Acme Swiss',
+          country: 'CH',
+        },
       ],
     });
     expect(eid.prefix).toBe('/auth/eid');
@@ -650,6 +665,29 @@ describe('webhook', () => {
     const [pushOutcome, ...outcomes] = await Promise.all([push(success), ...polls]);
     expect(pushOutcome.response.status).toBe(200);
     expect(outcomes.filter((outcome) => outcome.session?.kind === 'login')).toHaveLength(1);
+  });
+
+  it('a failure pushed before the browser returns is shown at its callback once, then already_used', async () => {
+    const context = setup();
+    const alice = browser(context.eid);
+    await alice.start('bankid');
+    const tx = txFromCallbackUrl(context.state.starts[0]!.callbackUrl);
+    const pushed = await context.eid.handle({
+      route: 'webhook',
+      httpMethod: 'POST',
+      params: { provider: 'acme' },
+      query: { tx, token: webhookToken(WEBHOOK_SECRET, tx) },
+      body: {
+        reference: 'ref-1',
+        result: { status: 'failed', error: new EidError('user_cancelled', 'Cancelled.') },
+      },
+    });
+    expect(pushed.response).toMatchObject({ status: 200, body: { status: 'failed' } });
+    expect((await alice.callback({ tx, outcome: 'abort' })).response).toMatchObject({
+      location: '/?error=user_cancelled',
+    });
+    expect((await alice.callback({ tx })).response).toMatchObject({ location: '/?error=already_used' });
+    expect(context.state.completes).toBe(0);
   });
 
   it('a provider without webhooks is unknown_provider', async () => {

@@ -1,4 +1,16 @@
-import { EidError, type HttpTimeouts, type Logger, type Provider, signicat } from '@eid/core';
+import { randomBytes } from 'node:crypto';
+import {
+  bankIdNorway,
+  EidError,
+  type HttpTimeouts,
+  type IdportenAcr,
+  idporten,
+  type Logger,
+  next,
+  type Provider,
+  signicat,
+  zignsec,
+} from '@eid/core';
 import { type Simulator, startSimulator } from '@eid/simulator';
 
 export interface ResolveBackendsOptions {
@@ -46,8 +58,69 @@ const signicatBackend: Backend = async ({ env, simulator, timeouts, logger }) =>
   return signicat({ ...settings, ...(timeouts ? { timeouts } : {}), ...(logger ? { logger } : {}) });
 };
 
-// ZignSec, LinkMobility NEXT, BankID Norway and ID-porten come here, one block each.
-const BACKENDS: readonly Backend[] = [signicatBackend];
+const nextBackend: Backend = async ({ env, simulator, timeouts, logger }) => {
+  // NEXT_BASE_URL is optional: the client defaults to the documented production URL.
+  const settings =
+    readSettings(
+      env,
+      'LinkMobility NEXT',
+      { username: 'NEXT_USERNAME', password: 'NEXT_PASSWORD', partnerId: 'NEXT_PARTNER_ID' },
+      { baseUrl: 'NEXT_BASE_URL' },
+    ) ?? (await simulator()).next;
+  return next({ ...settings, ...(timeouts ? { timeouts } : {}), ...(logger ? { logger } : {}) });
+};
+
+const zignsecBackend: Backend = async ({ env, simulator, timeouts, logger }) => {
+  // ZIGNSEC_BASE_URL is optional: the client defaults to production (https://api.zignsec.com).
+  const real = readSettings(env, 'ZignSec', { token: 'ZIGNSEC_TOKEN' }, { baseUrl: 'ZIGNSEC_BASE_URL' });
+  const settings = real ?? (await simulator()).zignsec;
+  // Webhooks are authenticated with a secret of the app's own; on the simulator a random one per run.
+  const webhookSecret =
+    env.ZIGNSEC_WEBHOOK_SECRET?.trim() || (real ? undefined : randomBytes(32).toString('base64url'));
+  return zignsec({
+    ...settings,
+    ...(webhookSecret ? { webhookSecret } : {}),
+    ...(timeouts ? { timeouts } : {}),
+    ...(logger ? { logger } : {}),
+  });
+};
+
+const bankIdNorwayBackend: Backend = async ({ env, simulator, timeouts, logger }) => {
+  // BANKID_NO_SCOPE is optional (space-separated, default `openid profile`): add nnin_altsub where BankID
+  // has granted it to the client. The simulator's client has it, so the example shows the number.
+  const settings = readSettings(
+    env,
+    'BankID Norway',
+    { issuer: 'BANKID_NO_ISSUER', clientId: 'BANKID_NO_CLIENT_ID', clientSecret: 'BANKID_NO_CLIENT_SECRET' },
+    { scope: 'BANKID_NO_SCOPE' },
+  ) ?? { ...(await simulator()).bankIdNo, scope: 'openid profile nnin_altsub' };
+  return bankIdNorway({ ...settings, ...(timeouts ? { timeouts } : {}), ...(logger ? { logger } : {}) });
+};
+
+const idportenBackend: Backend = async ({ env, simulator, timeouts, logger }) => {
+  // IDPORTEN_ACR is optional: idporten-loa-substantial (default) or idporten-loa-high.
+  const settings =
+    readSettings(
+      env,
+      'ID-porten',
+      { issuer: 'IDPORTEN_ISSUER', clientId: 'IDPORTEN_CLIENT_ID', clientSecret: 'IDPORTEN_CLIENT_SECRET' },
+      { acr: 'IDPORTEN_ACR' },
+    ) ?? (await simulator()).idporten;
+  return idporten({
+    ...settings,
+    ...('acr' in settings && settings.acr ? { acr: settings.acr as IdportenAcr } : {}),
+    ...(timeouts ? { timeouts } : {}),
+    ...(logger ? { logger } : {}),
+  });
+};
+
+const BACKENDS: readonly Backend[] = [
+  signicatBackend,
+  nextBackend,
+  zignsecBackend,
+  bankIdNorwayBackend,
+  idportenBackend,
+];
 
 /**
  * The providers of an example app, from environment variables. Without a provider's settings it talks to

@@ -48,7 +48,7 @@ body{margin:0;min-height:100vh;font:16px/1.55 system-ui,-apple-system,"Segoe UI"
 header{padding:1rem 1.5rem;border-bottom:1px solid var(--line);background:var(--card)}
 header a{color:var(--ink);font-weight:700;text-decoration:none}
 header small{margin-left:.5rem;color:var(--muted)}
-main{max-width:34rem;margin:2rem auto;padding:0 1rem}
+main{max-width:46rem;margin:2rem auto;padding:0 1rem}
 .card{padding:1.75rem;background:var(--card);border:1px solid var(--line);border-radius:14px;box-shadow:0 6px 24px rgba(23,32,43,.06)}
 .card+.card{margin-top:1rem}
 h1{margin:0 0 .5rem;font-size:1.5rem;line-height:1.25}
@@ -56,6 +56,9 @@ h2{margin:0 0 .75rem;font-size:1.05rem}
 p{margin:.25rem 0 1rem;color:var(--muted)}
 a{color:var(--accent)}
 .stack{display:grid;gap:.6rem}
+.provider h2{font-size:.8rem;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);margin:.9rem 0 .5rem}
+.buttons{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:.5rem}
+.buttons .button{font-size:.9rem;padding:.6rem .75rem;text-align:center}
 .button,button{display:flex;align-items:center;justify-content:center;width:100%;padding:.75rem 1rem;border:0;border-radius:10px;
 font:inherit;font-weight:600;text-decoration:none;cursor:pointer;background:var(--accent);color:var(--accent-ink)}
 .button:hover,button:hover{background:#1a39ad}

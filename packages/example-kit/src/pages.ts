@@ -30,10 +30,24 @@ export function renderHome({ methods, identity, error, prefix }: HomePage): stri
       ? `<div class="alert" role="alert" data-testid="error">${escapeHtml(errorMessage(error))}</div>`
       : '';
   const redirects = methods.filter((method) => method.flow === 'redirect');
-  const buttons = redirects
-    .map((method) => {
-      const href = `${startPath(prefix, method)}?returnTo=${encodeURIComponent(PROFILE_PATH)}`;
-      return `<a class="button" href="${escapeHtml(href)}" data-testid="${escapeHtml(testId('login', method.provider, method.method))}">Log in with ${escapeHtml(method.label)}</a>`;
+  // One group per provider: several brokers sell the same eID, so labels repeat across providers.
+  const providers = [...new Set(redirects.map((method) => method.provider))];
+  const buttons = providers
+    .map((provider) => {
+      const offered = redirects.filter((method) => method.provider === provider);
+      const links = offered
+        .map((method) => {
+          const href = `${startPath(prefix, method)}?returnTo=${encodeURIComponent(PROFILE_PATH)}`;
+          return `<a class="button" href="${escapeHtml(href)}" data-testid="${escapeHtml(testId('login', method.provider, method.method))}">Log in with ${escapeHtml(method.label)}</a>`;
+        })
+        .join('\n');
+      const name = offered[0]?.providerName ?? provider;
+      return `<div class="provider" data-testid="${escapeHtml(testId('provider', provider))}">
+<h2>${escapeHtml(name)}</h2>
+<div class="buttons">
+${links}
+</div>
+</div>`;
     })
     .join('\n');
   const headless = methods.filter((method) => method.flow === 'headless');

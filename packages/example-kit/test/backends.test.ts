@@ -13,7 +13,7 @@ describe('resolveBackends', () => {
 
   it('points Signicat at the given simulator and leaves it running on close', async () => {
     const backends = await resolveBackends({}, { simulator, providerTimeoutMs: 1000 });
-    expect(backends.providers.map((provider) => provider.id)).toEqual(['signicat']);
+    expect(backends.providers.map((provider) => provider.id)).toContain('signicat');
     expect(backends.simulator).toBe(simulator);
     await backends.close();
     expect((await fetch(`${simulator.url}/__sim/users`)).status).toBe(200);
@@ -34,8 +34,24 @@ describe('resolveBackends', () => {
       SIGNICAT_CLIENT_ID: 'client',
       SIGNICAT_CLIENT_SECRET: 'secret',
       SIGNICAT_ACCOUNT_ID: 'a-account',
+      NEXT_USERNAME: 'user',
+      NEXT_PASSWORD: 'password',
+      NEXT_PARTNER_ID: 'partner',
+      ZIGNSEC_TOKEN: '00000000-e2a2-4968-b651-5352305c9fb0',
+      BANKID_NO_ISSUER: 'https://auth.current.bankid.no/auth/realms/current',
+      BANKID_NO_CLIENT_ID: 'bankid-client',
+      BANKID_NO_CLIENT_SECRET: 'bankid-secret',
+      IDPORTEN_ISSUER: 'https://test.idporten.no',
+      IDPORTEN_CLIENT_ID: 'idporten-client',
+      IDPORTEN_CLIENT_SECRET: 'idporten-secret',
     });
-    expect(backends.providers.map((provider) => provider.id)).toEqual(['signicat']);
+    expect(backends.providers.map((provider) => provider.id)).toEqual([
+      'signicat',
+      'next',
+      'zignsec',
+      'bankid-no',
+      'idporten',
+    ]);
     expect(backends.simulator).toBeUndefined();
     await backends.close();
     await Promise.all(backends.providers.map((provider) => provider.close?.()));
@@ -48,6 +64,32 @@ describe('resolveBackends', () => {
     });
     await expect(resolveBackends({ SIGNICAT_BASE_URL: 'https://api.signicat.com' })).rejects.toMatchObject({
       code: 'invalid_config',
+    });
+  });
+
+  it('ZignSec: the simulator with a random webhook secret; real settings with ZIGNSEC_WEBHOOK_SECRET only if set', async () => {
+    const zignsecOf = (backends: Awaited<ReturnType<typeof resolveBackends>>) =>
+      backends.providers.find((provider) => provider.id === 'zignsec')!;
+    const simulated = await resolveBackends({}, { simulator });
+    expect(typeof zignsecOf(simulated).webhook).toBe('function');
+    const real = await resolveBackends(
+      { ZIGNSEC_TOKEN: 'token', ZIGNSEC_BASE_URL: 'https://test.zignsec.com' },
+      { simulator },
+    );
+    expect(zignsecOf(real).webhook).toBeUndefined();
+    const withSecret = await resolveBackends(
+      { ZIGNSEC_TOKEN: 'token', ZIGNSEC_WEBHOOK_SECRET: 'a-secret-of-sixteen-or-more' },
+      { simulator },
+    );
+    expect(typeof zignsecOf(withSecret).webhook).toBe('function');
+    for (const backends of [simulated, real, withSecret]) {
+      await Promise.all(backends.providers.map((provider) => provider.close?.()));
+    }
+    await expect(
+      resolveBackends({ ZIGNSEC_BASE_URL: 'https://api.zignsec.com' }, { simulator }),
+    ).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining('ZIGNSEC_TOKEN'),
     });
   });
 

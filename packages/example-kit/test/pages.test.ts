@@ -3,10 +3,25 @@ import { describe, expect, it } from 'vitest';
 import { pageHeaders, renderCallCentre, renderHome, renderProfile } from '../src/index.js';
 
 const methods: EidMethodInfo[] = [
-  { provider: 'signicat', method: 'nbid', flow: 'redirect', label: 'Norwegian BankID', country: 'NO' },
-  { provider: 'signicat', method: 'sbid', flow: 'redirect', label: 'Swedish <b>BankID</b>', country: 'SE' },
   {
     provider: 'signicat',
+    providerName: 'Signicat',
+    method: 'nbid',
+    flow: 'redirect',
+    label: 'Norwegian BankID',
+    country: 'NO',
+  },
+  {
+    provider: 'signicat',
+    providerName: 'Signicat',
+    method: 'sbid',
+    flow: 'redirect',
+    label: 'Swedish <b>BankID</b>',
+    country: 'SE',
+  },
+  {
+    provider: 'signicat',
+    providerName: 'Signicat',
     method: 'nbid-phone',
     flow: 'headless',
     label: 'Norwegian BankID by phone',
@@ -81,5 +96,31 @@ describe('renderCallCentre', () => {
   it('cannot be broken out of by the prefix', () => {
     const html = renderCallCentre({ methods, prefix: '/a</script><script>x()' });
     expect(html.match(/<\/script>/g)).toHaveLength(1);
+  });
+});
+
+describe('home page grouping', () => {
+  it('groups the buttons under each provider, so equal labels from two brokers stay apart', () => {
+    const html = renderHome({
+      prefix: '/auth/eid',
+      methods: [
+        ...methods,
+        {
+          provider: 'next',
+          providerName: 'LinkMobility NEXT',
+          method: 'nbid',
+          flow: 'redirect',
+          label: 'Norwegian BankID',
+          country: 'NO',
+        },
+      ],
+    });
+    const signicat = html.indexOf('data-testid="provider-signicat"');
+    const next = html.indexOf('data-testid="provider-next"');
+    expect(signicat).toBeGreaterThan(-1);
+    expect(next).toBeGreaterThan(signicat);
+    expect(html.slice(next)).toContain('<h2>LinkMobility NEXT</h2>');
+    expect(html.slice(next)).toContain('data-testid="login-next-nbid"');
+    expect(html.slice(signicat, next)).toContain('data-testid="login-signicat-nbid"');
   });
 });

@@ -40,7 +40,10 @@ const SESSION_MISSING =
  */
 export function eidRouter(eid: Eid, options: EidRouterOptions = {}): Router {
   const router = express.Router();
-  const parseBody = [express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' })];
+  const parseBody = (limit = 16 * 1024) => [
+    express.urlencoded({ extended: false, limit }),
+    express.json({ limit }),
+  ];
   for (const route of eid.routes) {
     const rename = options.routes?.[route.name];
     if (rename === false) continue;
@@ -49,7 +52,7 @@ export function eidRouter(eid: Eid, options: EidRouterOptions = {}): Router {
       run(eid, route.name, req, res).catch(next);
     };
     if (route.method === 'GET') router.get(path, handler);
-    else router.post(path, ...parseBody, handler);
+    else router.post(path, ...parseBody(route.bodyLimit), handler);
   }
   // Bodies that are too large or not parseable get the contract's error body, never the parser's
   // message (it quotes the body, which may hold a national identity number).

@@ -112,7 +112,7 @@ const plugin: FastifyPluginAsync<FastifyEidOptions> = async (fastify, options) =
       routes.route({
         method: route.method,
         url: `${eid.prefix}${typeof rename === 'string' ? rename : route.path}`,
-        bodyLimit: BODY_LIMIT,
+        bodyLimit: route.bodyLimit ?? BODY_LIMIT,
         handler: (request, reply) => run(eid, route.name, request, reply),
       });
     }

@@ -2,6 +2,8 @@ export { startSimulator } from './server.js';
 export type {
   Fault,
   Simulator,
+  SimulatorOidcClient,
+  SimulatorOidcSettings,
   SimulatorOptions,
   SimulatorSessionView,
   TestUser,

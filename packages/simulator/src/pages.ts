@@ -1,3 +1,5 @@
+import { HttpError, sendHtml } from './http.js';
+import type { RouteHandler } from './router.js';
 import type { TestUser } from './types.js';
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
@@ -121,4 +123,17 @@ export function renderErrorPage(title: string, message: string, lang = 'en'): st
     title,
     `<span class="badge">Test environment</span>\n<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`,
   );
+}
+
+/** Wraps an end-user page route: an HttpError becomes an error page for the person, not JSON. */
+export function endUserPage(handler: RouteHandler): RouteHandler {
+  return async (ctx) => {
+    try {
+      await handler(ctx);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      const title = error.status === 404 ? 'Login not found' : 'Login not possible';
+      sendHtml(ctx.res, error.status, renderErrorPage(title, error.message));
+    }
+  };
 }

@@ -4,7 +4,10 @@ import { registerControl } from './control.js';
 import { FaultInjector, parseFaults } from './faults.js';
 import { HttpError, sendJson } from './http.js';
 import type { ProviderContext, SimulatedProvider } from './provider.js';
+import { nextCredentials, next as nextProvider } from './providers/next.js';
+import { oidcProviders } from './providers/oidc.js';
 import { signicat } from './providers/signicat.js';
+import { zignsec as zignsecProvider, zignsecSettings } from './providers/zignsec.js';
 import { Router } from './router.js';
 import type { Fault, Outcome, Simulator, SimulatorOptions, SimulatorSessionView } from './types.js';
 import { TEST_USERS } from './users.js';
@@ -45,13 +48,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     accountId: options.signicat?.accountId ?? DEFAULTS.accountId,
   };
 
+  const nextSettings = nextCredentials(options.next);
+  const zignsecOptions = zignsecSettings(options.zignsec);
   const router = new Router();
   const faults = new FaultInjector();
   let origin = '';
   const context: ProviderContext = { router, users, origin: () => origin };
 
+  const oidc = oidcProviders(context, { ...options, sessionLifetimeSeconds, tokenLifetimeSeconds });
   const providers: SimulatedProvider[] = [
     signicat(context, { ...credentials, sessionLifetimeSeconds, tokenLifetimeSeconds }),
+    zignsecProvider(context, { ...zignsecOptions, sessionLifetimeSeconds }),
+    ...oidc.providers,
+    nextProvider(context, { ...nextSettings, sessionLifetimeSeconds }),
   ];
   const providersById = new Map(providers.map((provider) => [provider.id, provider]));
 
@@ -118,6 +127,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url: origin,
     signicat: { ...credentials, baseUrl: origin },
+    zignsec: { ...zignsecOptions, baseUrl: origin },
+    ...oidc.settings(),
+    next: { ...nextSettings, baseUrl: origin },
     sessions: () => providers.flatMap((provider) => provider.sessions()),
     complete: (id, outcome, userId) => complete(id, outcome, userId),
     setFaults(input: Fault | Fault[]) {

@@ -22,6 +22,25 @@ export interface TestUser {
   idpId?: string;
 }
 
+/** The preregistered client of a simulated OpenID Provider (BankID Norway, ID-porten). */
+export interface SimulatorOidcClient {
+  clientId?: string;
+  clientSecret?: string;
+  /**
+   * Redirect URIs besides the built-in `http://{localhost,127.0.0.1,[::1]}/auth/eid/callback/{provider}`,
+   * which match on any port (loopback redirects, RFC 8252 section 7.3). Loopback http or https only.
+   */
+  redirectUris?: string[];
+}
+
+/** What an app needs to log in against a simulated OpenID Provider. */
+export interface SimulatorOidcSettings {
+  /** E.g. `http://127.0.0.1:43123/oidc/bankid-no`; discovery is at `{issuer}/.well-known/openid-configuration`. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
 export interface SimulatorOptions {
   /** Default 0: an ephemeral port. The `eid-simulator` bin uses `SIMULATOR_PORT` or 3001. */
   port?: number;
@@ -29,6 +48,14 @@ export interface SimulatorOptions {
   host?: string;
   /** API client credentials the simulated Signicat accepts. Defaults: `sim-client`, `sim-secret`, `a-sim-account`. */
   signicat?: { clientId?: string; clientSecret?: string; accountId?: string };
+  /** HTTP Basic credentials and partner id the simulated LinkMobility NEXT accepts. Defaults: `sim-next-user`, `sim-next-password`, `sim-partner`. */
+  next?: { username?: string; password?: string; partnerId?: string };
+  /** The access token the simulated ZignSec accepts in `Authorization`. Default `00000000-sim0-4968-b651-5352305c9fb0`. */
+  zignsec?: { token?: string };
+  /** The BankID Norway OIDC client. Defaults: `sim-bankid-client`, `sim-bankid-secret`. */
+  bankIdNo?: SimulatorOidcClient;
+  /** The ID-porten OIDC client. Defaults: `sim-idporten-client`, `sim-idporten-secret`. */
+  idporten?: SimulatorOidcClient;
   /** Default 1200, as Signicat's `sessionLifetime`. */
   sessionLifetimeSeconds?: number;
   /** Default 600. */
@@ -72,6 +99,14 @@ export interface Simulator {
   readonly url: string;
   /** Settings for a Signicat client: `baseUrl` replaces `https://api.signicat.com`. */
   readonly signicat: { clientId: string; clientSecret: string; accountId: string; baseUrl: string };
+  /** Settings for a LinkMobility NEXT client: `baseUrl` replaces the Identity API's production URL. */
+  readonly next: { username: string; password: string; partnerId: string; baseUrl: string };
+  /** Settings for a ZignSec client: `baseUrl` replaces `https://api.zignsec.com`. */
+  readonly zignsec: { token: string; baseUrl: string };
+  /** BankID Norway (OpenID Connect): issuer `{url}/oidc/bankid-no` and its preregistered client. */
+  readonly bankIdNo: SimulatorOidcSettings;
+  /** ID-porten (OpenID Connect): issuer `{url}/oidc/idporten` and its preregistered client. */
+  readonly idporten: SimulatorOidcSettings;
   /** Every session of every simulated provider. */
   sessions(): SimulatorSessionView[];
   /**

@@ -10,7 +10,7 @@
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, mediaType, readBody, redirect, sendHtml, sendJson, sendProblem } from '../http.js';
-import { renderApprovalPage, renderErrorPage } from '../pages.js';
+import { endUserPage, renderApprovalPage, renderErrorPage } from '../pages.js';
 import type { ProviderContext, SimulatedProvider } from '../provider.js';
 import type { RouteHandler } from '../router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../types.js';
@@ -441,21 +441,9 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
       : session.allowedProviders[0]!;
   }
 
-  function page(handler: RouteHandler): RouteHandler {
-    return async (ctx) => {
-      try {
-        await handler(ctx);
-      } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-        const title = error.status === 404 ? 'Login not found' : 'Login not possible';
-        sendHtml(ctx.res, error.status, renderErrorPage(title, error.message));
-      }
-    };
-  }
-
   router.get(
     LOGIN_PATH,
-    page(({ res, url }) => {
+    endUserPage(({ res, url }) => {
       const session = pageSession(url);
       const method = pageMethod(session, url.searchParams.get('provider'));
       const info = METHODS[method]!;
@@ -483,7 +471,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
 
   router.post(
     LOGIN_PATH,
-    page(async ({ req, res, url }) => {
+    endUserPage(async ({ req, res, url }) => {
       const form = new URLSearchParams(await readBody(req));
       // Looked up after the body is read, so two concurrent posts cannot both finish the session.
       const session = pageSession(url);

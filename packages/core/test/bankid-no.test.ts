@@ -1,0 +1,595 @@
+import { type Simulator, startSimulator, TEST_USERS } from '@eid/simulator';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createEid } from '../src/engine.js';
+import { EidError } from '../src/errors.js';
+import { parseNationalId } from '../src/nin/index.js';
+import {
+  BANKID_NO_ISSUERS,
+  BANKID_NO_METHODS,
+  type BankIdNorwayOptions,
+  type BankIdNorwayProvider,
+  bankIdLevel,
+  bankIdNorway,
+} from '../src/providers/bankid-no.js';
+import type { CompleteResult, StartResult } from '../src/providers/types.js';
+import { randomToken, type Transaction } from '../src/transaction.js';
+import { OidcBrowser } from './helpers/oidc-browser.js';
+import { startTestOp, TEST_CLIENT, type TestOp } from './helpers/test-op.js';
+
+const CALLBACK = 'http://127.0.0.1:3000/auth/eid/callback/bankid-no';
+const kari = TEST_USERS.find((user) => user.id === 'no-kari')!;
+const ola = TEST_USERS.find((user) => user.id === 'no-ola')!;
+const TIMEOUTS = { connect: 1000, headers: 1000, body: 1000 };
+
+let sim: Simulator;
+let closers: Array<() => Promise<void>> = [];
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterEach(async () => {
+  sim.clearFaults();
+  await Promise.all(closers.map((close) => close()));
+  closers = [];
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+function provider(options: Partial<BankIdNorwayOptions> = {}): BankIdNorwayProvider {
+  const created = bankIdNorway({ ...sim.bankIdNo, timeouts: TIMEOUTS, ...options });
+  closers.push(async () => created.close?.());
+  return created;
+}
+
+async function testOp(options: { par?: boolean } = {}): Promise<TestOp> {
+  const op = await startTestOp(options);
+  closers.push(op.close);
+  return op;
+}
+
+function method(bankId: BankIdNorwayProvider, id: string) {
+  const found = bankId.methods.find((candidate) => candidate.id === id);
+  if (!found) throw new Error(`no method ${id}`);
+  return found;
+}
+
+/** Starts a login as the engine would: the callback URL carries `?tx=`. */
+async function start(
+  bankId: BankIdNorwayProvider,
+  methodId: string,
+  extra: { nin?: string; lang?: string } = {},
+): Promise<{ started: StartResult; transaction: Transaction }> {
+  const id = randomToken();
+  const started = await bankId.start({
+    transactionId: id,
+    method: method(bankId, methodId),
+    callbackUrl: `${CALLBACK}?tx=${id}`,
+    webhookUrl: `http://127.0.0.1:3000/auth/eid/webhook/bankid-no?tx=${id}`,
+    ...(extra.nin ? { nin: parseNationalId(extra.nin, 'NO') } : {}),
+    ...(extra.lang ? { lang: extra.lang } : {}),
+  });
+  const now = Date.now();
+  const transaction: Transaction = {
+    id,
+    provider: 'bankid-no',
+    method: methodId,
+    flow: 'redirect',
+    status: 'pending',
+    version: 1,
+    createdAt: now,
+    expiresAt: now + 600_000,
+    retainUntil: now + 1_200_000,
+    reference: started.reference,
+    returnTo: '/',
+    bindingHash: 'x',
+    ...(started.state ? { providerState: started.state } : {}),
+  };
+  return { started, transaction };
+}
+
+function failure(result: CompleteResult): EidError {
+  if (result.status !== 'failed') throw new Error(`expected a failed login, got ${result.status}`);
+  return result.error;
+}
+
+describe('bankIdNorway(): configuration', () => {
+  const valid = { issuer: BANKID_NO_ISSUERS.current, clientId: 'id', clientSecret: 'secret' };
+  const configError = (options: Record<string, unknown>, field: RegExp) => {
+    try {
+      bankIdNorway(options as unknown as BankIdNorwayOptions);
+    } catch (error) {
+      expect(error).toBeInstanceOf(EidError);
+      expect((error as EidError).code).toBe('invalid_config');
+      expect((error as EidError).message).toMatch(field);
+      return;
+    }
+    throw new Error('expected invalid_config');
+  };
+
+  it('names the bad field', () => {
+    configError({ ...valid, clientId: '' }, /`clientId`/);
+    configError({ ...valid, clientSecret: undefined }, /`clientSecret`/);
+    configError({ ...valid, issuer: 'http://auth.bankid.no/auth/realms/prod' }, /`issuer`/);
+    configError({ ...valid, issuer: 'not a url' }, /`issuer`/);
+    configError({ ...valid, methods: ['nbid'] }, /unknown method "nbid"/);
+    configError({ ...valid, methods: [] }, /`methods`/);
+    configError({ ...valid, scope: 'profile' }, /`scope` must include openid/);
+    configError({ ...valid, minimumAcr: 'high' }, /`minimumAcr`/);
+    configError({ ...valid, tokenEndpointAuthMethod: 'private_key_jwt' }, /`tokenEndpointAuthMethod`/);
+    configError({ ...valid, loginHint: { nbid: 'BID' } }, /`loginHint` names the unknown method "nbid"/);
+  });
+
+  it('refuses a floor that a chosen method can never reach', () => {
+    configError({ ...valid, minimumAcr: 'urn:bankid:bid;LOA=4' }, /"bankid-biometric" gives LOA 3/);
+    expect(() =>
+      bankIdNorway({ ...valid, minimumAcr: 'LOA=4', methods: ['bankid', 'bankid-mobile'] }),
+    ).not.toThrow();
+  });
+
+  it('accepts the simulator only on a loopback http issuer, and lists the three BankID methods', () => {
+    const bankId = bankIdNorway({ ...valid, issuer: 'http://127.0.0.1:3001/oidc/bankid-no' });
+    expect(bankId.id).toBe('bankid-no');
+    expect(bankId.methods).toEqual([
+      { id: 'bankid', flow: 'redirect', label: 'BankID', country: 'NO' },
+      { id: 'bankid-mobile', flow: 'redirect', label: 'BankID on mobile', country: 'NO' },
+      { id: 'bankid-biometric', flow: 'redirect', label: 'BankID with biometrics', country: 'NO' },
+    ]);
+    expect(BANKID_NO_METHODS.map((m) => [m.id, m.idp, m.level])).toEqual([
+      ['bankid', 'BID', 4],
+      ['bankid-mobile', 'BIM', 4],
+      ['bankid-biometric', 'BIS', 3],
+    ]);
+  });
+
+  it('reads the level of BankID acr values', () => {
+    expect(bankIdLevel('urn:bankid:bid;LOA=4')).toBe(4);
+    expect(bankIdLevel('urn:bankid:bis;LOA=3')).toBe(3);
+    expect(bankIdLevel('LOA=3')).toBe(3);
+    expect(bankIdLevel('4')).toBe(4);
+    expect(bankIdLevel('urn:bankid:bis')).toBe(3);
+    expect(bankIdLevel('urn:other')).toBeUndefined();
+    expect(bankIdLevel(4)).toBeUndefined();
+  });
+});
+
+describe('bankIdNorway(): the authorization request', () => {
+  it('uses discovery, PKCE S256, state = transaction id, a nonce, and the callback URL without its query', async () => {
+    const bankId = provider();
+    const { started, transaction } = await start(bankId, 'bankid', { lang: 'nb' });
+    const url = new URL(started.redirectUrl!);
+    expect(`${url.origin}${url.pathname}`).toBe(`${sim.bankIdNo.issuer}/auth`);
+    const params = Object.fromEntries(url.searchParams);
+    expect(params).toMatchObject({
+      client_id: sim.bankIdNo.clientId,
+      response_type: 'code',
+      redirect_uri: CALLBACK,
+      scope: 'openid profile',
+      state: transaction.id,
+      code_challenge_method: 'S256',
+      login_hint: 'BID',
+      acr_values: 'urn:bankid:bid',
+      ui_locales: 'nb',
+    });
+    expect(params.nonce).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(params.code_challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(started.reference).toBe(transaction.id);
+    // The verifier and the nonce stay in the server-side transaction.
+    expect(started.state).toEqual({
+      codeVerifier: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/),
+      nonce: params.nonce,
+      redirectUri: CALLBACK,
+    });
+    expect(started.redirectUrl).not.toContain(started.state!.codeVerifier);
+  });
+
+  it('asks for each method with its login_hint and acr_values', async () => {
+    const bankId = provider({ loginHint: { 'bankid-mobile': false }, acrValues: { bankid: [] } });
+    const params = async (id: string) =>
+      Object.fromEntries(new URL((await start(bankId, id)).started.redirectUrl!).searchParams);
+    expect(await params('bankid')).not.toHaveProperty('acr_values');
+    expect((await params('bankid')).login_hint).toBe('BID');
+    expect(await params('bankid-mobile')).not.toHaveProperty('login_hint');
+    expect(await params('bankid-biometric')).toMatchObject({
+      login_hint: 'BIS',
+      acr_values: 'urn:bankid:bis',
+    });
+  });
+
+  it('sends a prefilled nin (BID:<nin>) by pushed authorization request only, never in the URL', async () => {
+    const bankId = provider();
+    const { started } = await start(bankId, 'bankid', { nin: ola.nin });
+    expect(started.redirectUrl).not.toContain(ola.nin);
+    const url = new URL(started.redirectUrl!);
+    expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    // The simulator locks its page to the person of the hint.
+    const { page } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK, { outcome: 'abort' });
+    expect(page).toContain('value="no-ola"');
+    expect(page).not.toContain('value="no-kari"');
+  });
+
+  it('leaves the nin out when the provider takes no pushed authorization requests', async () => {
+    const op = await testOp({ par: false });
+    const warnings: unknown[] = [];
+    const bankId = bankIdNorway({
+      issuer: op.issuer,
+      ...TEST_CLIENT,
+      logger: { debug() {}, info() {}, error() {}, warn: (obj) => warnings.push(obj) },
+    });
+    closers.push(async () => bankId.close?.());
+    const { started } = await start(bankId, 'bankid', { nin: ola.nin });
+    expect(started.redirectUrl).not.toContain(ola.nin);
+    expect(new URL(started.redirectUrl!).searchParams.get('login_hint')).toBe('BID');
+    expect(JSON.stringify(warnings)).not.toContain(ola.nin);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('reports a provider whose discovery fails as provider_unavailable', async () => {
+    sim.setFaults({ provider: 'bankid-no', status: 503 });
+    await expect(start(provider(), 'bankid')).rejects.toMatchObject({ code: 'provider_unavailable' });
+    sim.setFaults({ provider: 'bankid-no', mode: 'garbage' });
+    await expect(start(provider(), 'bankid')).rejects.toMatchObject({ code: 'provider_unavailable' });
+    sim.setFaults({ provider: 'bankid-no', mode: 'timeout' });
+    const slow = provider({ timeouts: { connect: 300, headers: 300, body: 300 } });
+    await expect(start(slow, 'bankid')).rejects.toMatchObject({ code: 'provider_unavailable' });
+    sim.clearFaults();
+    const nowhere = bankIdNorway({ ...sim.bankIdNo, issuer: 'http://127.0.0.1:9/oidc/bankid-no' });
+    closers.push(async () => nowhere.close?.());
+    await expect(start(nowhere, 'bankid')).rejects.toMatchObject({ code: 'provider_unavailable' });
+  });
+
+  it('discovers again after a failed discovery', async () => {
+    const bankId = provider();
+    sim.setFaults({ provider: 'bankid-no', status: 500 });
+    await expect(start(bankId, 'bankid')).rejects.toMatchObject({ code: 'provider_unavailable' });
+    sim.clearFaults();
+    expect((await start(bankId, 'bankid')).started.redirectUrl).toContain('/auth?');
+  });
+});
+
+describe('bankIdNorway(): logins on the simulator (oidc-provider)', () => {
+  const expectedNin = { value: kari.nin, country: 'NO', type: 'BIRTH' };
+
+  for (const [methodId, acr, amr, loa] of [
+    ['bankid', 'urn:bankid:bid;LOA=4', 'bid', 'high'],
+    ['bankid-mobile', 'urn:bankid:bim;LOA=4', 'bim', 'high'],
+    ['bankid-biometric', 'urn:bankid:bis;LOA=3', 'bis', 'substantial'],
+  ] as const) {
+    it(`logs in with ${methodId}: verified ID token, nin from the signed userinfo`, async () => {
+      const bankId = provider({ scope: 'openid profile nnin_altsub' });
+      const { started, transaction } = await start(bankId, methodId);
+      const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK, { user: 'no-kari' });
+      expect(bankId.transactionIdFromCallback?.(query)).toBe(transaction.id);
+      const result = await bankId.complete({ transaction, callbackQuery: query });
+      expect(result.status).toBe('complete');
+      if (result.status !== 'complete') return;
+      const { identity } = result;
+      expect(identity).toMatchObject({
+        nin: { value: expectedNin.value, country: 'NO' },
+        name: 'Kari Nordmann',
+        firstName: 'Kari',
+        lastName: 'Nordmann',
+        dateOfBirth: '1990-02-17',
+        loa,
+        extra: { acr, amr: [amr], bankidAltsub: kari.idpId },
+      });
+      expect(identity.subject).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Date.parse(identity.authenticatedAt)).toBeGreaterThan(Date.now() - 60_000);
+    });
+  }
+
+  it('gives no nin without the nnin_altsub scope', async () => {
+    const bankId = provider();
+    const { started, transaction } = await start(bankId, 'bankid');
+    const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK, { user: 'no-kari' });
+    const result = await bankId.complete({ transaction, callbackQuery: query });
+    expect(result.status).toBe('complete');
+    if (result.status === 'complete') {
+      expect(result.identity.nin).toBeUndefined();
+      expect(result.identity.name).toBe('Kari Nordmann');
+    }
+  });
+
+  it('maps the person cancelling (access_denied) to user_cancelled, a failing eID to provider_error', async () => {
+    const bankId = provider();
+    const cancelled = await start(bankId, 'bankid');
+    const back = await new OidcBrowser().login(cancelled.started.redirectUrl!, CALLBACK, {
+      outcome: 'abort',
+    });
+    expect(back.query.error).toBe('access_denied');
+    const error = failure(
+      await bankId.complete({ transaction: cancelled.transaction, callbackQuery: back.query }),
+    );
+    expect(error.code).toBe('user_cancelled');
+
+    const failed = await start(bankId, 'bankid');
+    const failedBack = await new OidcBrowser().login(failed.started.redirectUrl!, CALLBACK, {
+      outcome: 'error',
+    });
+    const failedError = failure(
+      await bankId.complete({ transaction: failed.transaction, callbackQuery: failedBack.query }),
+    );
+    expect(failedError).toMatchObject({ code: 'provider_error' });
+    expect(failedError.message).toContain('server_error');
+  });
+
+  it('refuses an acr below the floor: BankID asked for, biometrics (LOA 3) used', async () => {
+    const bankId = provider({ scope: 'openid profile nnin_altsub' });
+    const { started, transaction } = await start(bankId, 'bankid');
+    const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK, {
+      user: 'no-kari',
+      idp: 'BIS',
+    });
+    const error = failure(await bankId.complete({ transaction, callbackQuery: query }));
+    expect(error.code).toBe('provider_error');
+    expect(error.message).toMatch(/lower level of assurance/);
+    expect(error.message).not.toContain(kari.nin);
+  });
+
+  it('accepts biometrics for the bankid method when the app lowers minimumAcr to LOA=3', async () => {
+    const bankId = provider({ minimumAcr: 'LOA=3' });
+    const { started, transaction } = await start(bankId, 'bankid');
+    const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK, { idp: 'BIS' });
+    const result = await bankId.complete({ transaction, callbackQuery: query });
+    expect(result).toMatchObject({ status: 'complete', identity: { loa: 'substantial' } });
+  });
+
+  it('refuses a callback with another state, and a replayed code', async () => {
+    const bankId = provider();
+    const { started, transaction } = await start(bankId, 'bankid');
+    const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK);
+    const wrongState = failure(
+      await bankId.complete({ transaction, callbackQuery: { ...query, state: randomToken() } }),
+    );
+    expect(wrongState.code).toBe('provider_error');
+    expect(wrongState.message).toMatch(/did not pass verification/);
+
+    expect((await bankId.complete({ transaction, callbackQuery: query })).status).toBe('complete');
+    const replay = failure(await bankId.complete({ transaction, callbackQuery: query }));
+    expect(replay).toMatchObject({ code: 'provider_error' });
+    expect(replay.message).toMatch(/invalid_grant/);
+  });
+
+  it('stays pending without a callback, and throws provider_unavailable when the token endpoint fails', async () => {
+    const bankId = provider();
+    const { started, transaction } = await start(bankId, 'bankid');
+    expect(await bankId.complete({ transaction })).toEqual({ status: 'pending' });
+    const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK);
+    sim.setFaults({ provider: 'bankid-no', status: 503 });
+    await expect(bankId.complete({ transaction, callbackQuery: query })).rejects.toMatchObject({
+      code: 'provider_unavailable',
+    });
+    // The code was not spent: once the provider answers, the same callback completes.
+    sim.clearFaults();
+    expect((await bankId.complete({ transaction, callbackQuery: query })).status).toBe('complete');
+  });
+
+  it('logs in through the engine: start, the approval page, the callback by state', async () => {
+    const bankId = provider({ scope: 'openid profile nnin_altsub' });
+    const eid = createEid({ baseUrl: 'http://127.0.0.1:3000', providers: [bankId] });
+    const started = await eid.handle({
+      route: 'start',
+      httpMethod: 'GET',
+      params: { provider: 'bankid-no', method: 'bankid-biometric' },
+      query: { returnTo: '/profile' },
+    });
+    expect(started.response).toMatchObject({ type: 'redirect', status: 302 });
+    const binding = started.session?.kind === 'bind' ? started.session.binding : '';
+    const location = started.response.type === 'redirect' ? started.response.location : '';
+    const { query } = await new OidcBrowser().login(location, CALLBACK, { user: 'no-kari' });
+    const done = await eid.handle({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'bankid-no' },
+      query,
+      session: { binding },
+    });
+    expect(done.response).toEqual({ type: 'redirect', status: 303, location: '/profile' });
+    expect(done.session).toMatchObject({
+      kind: 'login',
+      identity: {
+        provider: 'bankid-no',
+        method: 'bankid-biometric',
+        nin: { value: kari.nin },
+        loa: 'substantial',
+      },
+    });
+    // Another browser (no binding) cannot use the same callback.
+    const stranger = await eid.handle({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'bankid-no' },
+      query,
+      headers: { accept: 'application/json' },
+    });
+    expect(stranger.error?.code).toBe('transaction_not_found');
+  });
+});
+
+describe('bankIdNorway(): tampering, against a hand-rolled OP', () => {
+  async function login(op: TestOp, options: Partial<BankIdNorwayOptions> = {}) {
+    const bankId = bankIdNorway({
+      issuer: op.issuer,
+      ...TEST_CLIENT,
+      scope: 'openid profile nnin_altsub',
+      ...options,
+    });
+    closers.push(async () => bankId.close?.());
+    const { started, transaction } = await start(bankId, 'bankid');
+    return bankId.complete({ transaction, callbackQuery: op.approve(started.redirectUrl!) });
+  }
+
+  it('completes when nothing is tampered with (the OP checks PKCE, client auth and redirect URI)', async () => {
+    const op = await testOp();
+    const result = await login(op);
+    expect(result).toMatchObject({
+      status: 'complete',
+      identity: { subject: op.person.sub, nin: { value: '17829034034', country: 'NO' }, loa: 'high' },
+    });
+    const token = op.requests.find((request) => request.path === '/token')!;
+    expect(new URLSearchParams(token.body).get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    expect(token.headers.authorization).toMatch(/^Basic /);
+  });
+
+  const cases: Array<[string, (op: TestOp) => void, RegExp]> = [
+    [
+      'an ID token whose acr was raised after signing',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, acr: 'urn:bankid:bis;LOA=3' });
+        op.behaviour.signedIdToken = (jwt) => {
+          const [header, payload, signature] = jwt.split('.') as [string, string, string];
+          const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+          claims.acr = 'urn:bankid:bid;LOA=4';
+          return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+        };
+      },
+      /did not pass verification/,
+    ],
+    [
+      'an ID token signed with a key the issuer does not publish',
+      (op) => {
+        op.behaviour.idTokenKey = 'unpublished';
+      },
+      /did not pass verification/,
+    ],
+    [
+      'an ID token with another nonce',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, nonce: 'not-the-nonce' });
+      },
+      /did not pass verification/,
+    ],
+    [
+      'an ID token for another client',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, aud: 'another-client' });
+      },
+      /did not pass verification/,
+    ],
+    [
+      'an expired ID token',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, exp: Math.floor(Date.now() / 1000) - 3600 });
+      },
+      /did not pass verification/,
+    ],
+    [
+      'an acr below the floor',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, acr: 'urn:bankid:bis;LOA=3' });
+      },
+      /lower level of assurance/,
+    ],
+    [
+      'an ID token without acr',
+      (op) => {
+        op.behaviour.idToken = ({ acr: _acr, ...claims }) => claims;
+      },
+      /lower level of assurance/,
+    ],
+    [
+      'a userinfo with a bad signature',
+      (op) => {
+        op.behaviour.signedUserinfo = (jwt) => {
+          const [header, payload, signature] = jwt.split('.') as [string, string, string];
+          const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+          claims.nnin_altsub = '03918542174';
+          return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+        };
+      },
+      /did not pass verification/,
+    ],
+    [
+      'a userinfo signed with an unpublished key',
+      (op) => {
+        op.behaviour.userinfoKey = 'unpublished';
+      },
+      /did not pass verification/,
+    ],
+    [
+      'an unsigned userinfo',
+      (op) => {
+        op.behaviour.userinfoFormat = 'json';
+      },
+      /did not pass verification/,
+    ],
+    [
+      'a userinfo about another subject',
+      (op) => {
+        op.behaviour.userinfo = (claims) => ({ ...claims, sub: 'someone-else' });
+      },
+      /did not pass verification/,
+    ],
+  ];
+
+  for (const [what, tamper, message] of cases) {
+    it(`fails with provider_error on ${what}, naming no personal data`, async () => {
+      const op = await testOp();
+      tamper(op);
+      const error = failure(await login(op));
+      expect(error.code).toBe('provider_error');
+      expect(error.message).toMatch(message);
+      expect(error.message).not.toMatch(/\d{11}/);
+    });
+  }
+
+  it('maps token endpoint answers: invalid_client, 503, 429', async () => {
+    const op = await testOp();
+    op.behaviour.token = () => ({ status: 401, json: { error: 'invalid_client' } });
+    expect(failure(await login(op)).message).toMatch(/rejected the client credentials/);
+    op.behaviour.token = () => ({ status: 503, json: { error: 'temporarily_unavailable' } });
+    await expect(login(op)).rejects.toMatchObject({ code: 'provider_unavailable' });
+    op.behaviour.token = () => ({ status: 429, json: { error: 'slow_down' } });
+    await expect(login(op)).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+});
+
+describe('bankIdNorway(): getAccessToken for the eSign APIs', () => {
+  it('fetches client-credentials tokens from the discovered token endpoint, cached per scope set', async () => {
+    const op = await testOp();
+    const bankId = bankIdNorway({ issuer: op.issuer, ...TEST_CLIENT });
+    closers.push(async () => bankId.close?.());
+    const [first, concurrent] = await Promise.all([
+      bankId.getAccessToken(['esign/csc']),
+      bankId.getAccessToken(['esign/csc']),
+    ]);
+    expect(first).toBe('cc-1');
+    expect(concurrent).toBe('cc-1');
+    expect(await bankId.getAccessToken(['esign', 'signdoc/read_write'])).toBe('cc-2');
+    expect(await bankId.getAccessToken(['signdoc/read_write', 'esign', 'esign'])).toBe('cc-2');
+    expect(op.clientCredentialsCount()).toBe(2);
+    const requests = op.requests.filter((request) => request.path === '/token');
+    expect(requests.map((request) => Object.fromEntries(new URLSearchParams(request.body)))).toEqual([
+      { grant_type: 'client_credentials', scope: 'esign/csc' },
+      { grant_type: 'client_credentials', scope: 'esign signdoc/read_write' },
+    ]);
+    expect(requests[0]!.headers.authorization).toMatch(/^Basic /);
+  });
+
+  it('gets real tokens from the simulator for each eSign scope', async () => {
+    const bankId = provider();
+    const csc = await bankId.getAccessToken(['esign/csc']);
+    expect(csc).toEqual(expect.any(String));
+    expect(await bankId.getAccessToken(['esign/csc'])).toBe(csc);
+    const all = await bankId.getAccessToken(['esign', 'signdoc/read_write', 'esign/qtsa', 'esign/nnin']);
+    expect(all).not.toBe(csc);
+  });
+
+  it('maps failures: bad secret to provider_error, an unavailable OP to provider_unavailable; nothing cached', async () => {
+    const wrong = provider({ clientSecret: 'wrong' });
+    await expect(wrong.getAccessToken(['esign'])).rejects.toMatchObject({
+      code: 'provider_error',
+      message: expect.stringMatching(/client credentials/),
+    });
+    const bankId = provider();
+    sim.setFaults({ provider: 'bankid-no', status: 503 });
+    await expect(bankId.getAccessToken(['esign'])).rejects.toMatchObject({ code: 'provider_unavailable' });
+    sim.clearFaults();
+    expect(await bankId.getAccessToken(['esign'])).toEqual(expect.any(String));
+  });
+
+  it('refuses an empty or malformed scope list', async () => {
+    const bankId = provider();
+    await expect(bankId.getAccessToken([])).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(bankId.getAccessToken(['esign csc'])).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+});

@@ -1,0 +1,208 @@
+import { type Simulator, startSimulator, TEST_USERS } from '@eid/simulator';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EidError } from '../src/errors.js';
+import { IDPORTEN_ISSUERS, type IdportenOptions, idporten } from '../src/providers/idporten.js';
+import type { CompleteResult, Provider } from '../src/providers/types.js';
+import { randomToken, type Transaction } from '../src/transaction.js';
+import { OidcBrowser } from './helpers/oidc-browser.js';
+import { startTestOp, TEST_CLIENT } from './helpers/test-op.js';
+
+const CALLBACK = 'http://localhost:4000/auth/eid/callback/idporten';
+const kari = TEST_USERS.find((user) => user.id === 'no-kari')!;
+const jonas = TEST_USERS.find((user) => user.id === 'no-jonas')!;
+
+let sim: Simulator;
+let closers: Array<() => Promise<void>> = [];
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterEach(async () => {
+  sim.clearFaults();
+  await Promise.all(closers.map((close) => close()));
+  closers = [];
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+function provider(options: Partial<IdportenOptions> = {}): Provider {
+  const created = idporten({
+    ...sim.idporten,
+    timeouts: { connect: 1000, headers: 1000, body: 1000 },
+    ...options,
+  });
+  closers.push(async () => created.close?.());
+  return created;
+}
+
+async function start(target: Provider): Promise<{ redirectUrl: string; transaction: Transaction }> {
+  const id = randomToken();
+  const started = await target.start({
+    transactionId: id,
+    method: target.methods[0]!,
+    callbackUrl: `${CALLBACK}?tx=${id}`,
+    webhookUrl: `http://localhost:4000/auth/eid/webhook/idporten?tx=${id}`,
+    lang: 'nn',
+  });
+  const now = Date.now();
+  return {
+    redirectUrl: started.redirectUrl!,
+    transaction: {
+      id,
+      provider: 'idporten',
+      method: 'idporten',
+      flow: 'redirect',
+      status: 'pending',
+      version: 1,
+      createdAt: now,
+      expiresAt: now + 600_000,
+      retainUntil: now + 1_200_000,
+      reference: started.reference,
+      returnTo: '/',
+      bindingHash: 'x',
+      ...(started.state ? { providerState: started.state } : {}),
+    },
+  };
+}
+
+async function login(
+  target: Provider,
+  choice: { user?: string; idp?: string; outcome?: 'success' | 'abort' } = {},
+) {
+  const { redirectUrl, transaction } = await start(target);
+  const { query } = await new OidcBrowser().login(redirectUrl, CALLBACK, choice);
+  return target.complete({ transaction, callbackQuery: query });
+}
+
+function failure(result: CompleteResult): EidError {
+  if (result.status !== 'failed') throw new Error(`expected a failed login, got ${result.status}`);
+  return result.error;
+}
+
+describe('idporten(): configuration', () => {
+  it('names the bad field', () => {
+    const valid = { issuer: IDPORTEN_ISSUERS.test, clientId: 'id', clientSecret: 'secret' };
+    for (const [options, field] of [
+      [{ ...valid, acr: 'Level4' }, /`acr`/],
+      [{ ...valid, issuer: 'http://idporten.no' }, /`issuer`/],
+      [{ ...valid, clientSecret: ' ' }, /`clientSecret`/],
+      [{ ...valid, scope: ['profile'] }, /openid/],
+    ] as const) {
+      expect(() => idporten(options as unknown as IdportenOptions)).toThrow(field);
+      try {
+        idporten(options as unknown as IdportenOptions);
+      } catch (error) {
+        expect((error as EidError).code).toBe('invalid_config');
+      }
+    }
+    const made = idporten(valid);
+    expect(made.id).toBe('idporten');
+    expect(made.methods).toEqual([{ id: 'idporten', flow: 'redirect', label: 'ID-porten', country: 'NO' }]);
+  });
+});
+
+describe('idporten(): on the simulator (oidc-provider)', () => {
+  it('asks with PKCE S256, state, nonce and the configured acr_values', async () => {
+    const { redirectUrl, transaction } = await start(provider({ acr: 'idporten-loa-high' }));
+    const params = Object.fromEntries(new URL(redirectUrl).searchParams);
+    expect(params).toMatchObject({
+      client_id: sim.idporten.clientId,
+      response_type: 'code',
+      redirect_uri: CALLBACK,
+      scope: 'openid profile',
+      state: transaction.id,
+      code_challenge_method: 'S256',
+      acr_values: 'idporten-loa-high',
+      ui_locales: 'nn',
+    });
+    expect(params.nonce).toBeTruthy();
+    expect(params.code_challenge).toBeTruthy();
+  });
+
+  it('logs in at substantial (MinID): pid as the nin, the pairwise sub as subject', async () => {
+    const result = await login(provider(), { user: 'no-kari' });
+    expect(result.status).toBe('complete');
+    if (result.status !== 'complete') return;
+    expect(result.identity).toMatchObject({
+      nin: { value: kari.nin, country: 'NO' },
+      dateOfBirth: '1990-02-17',
+      loa: 'substantial',
+      extra: { acr: 'idporten-loa-substantial', amr: ['Minid-PIN'], locale: 'nb' },
+    });
+    expect(result.identity.subject).not.toBe('no-kari');
+    expect(result.identity.subject).not.toContain(kari.nin);
+    const again = await login(provider(), { user: 'no-kari', idp: 'BankID' });
+    expect(again).toMatchObject({
+      status: 'complete',
+      identity: { subject: result.identity.subject, loa: 'high' },
+    });
+  });
+
+  it('logs in at high (BankID) and types a D-number', async () => {
+    const result = await login(provider({ acr: 'idporten-loa-high' }), { user: 'no-jonas' });
+    expect(result).toMatchObject({
+      status: 'complete',
+      identity: { nin: { value: jonas.nin, type: 'D' }, loa: 'high', extra: { amr: ['BankID'] } },
+    });
+  });
+
+  it('refuses a login below the requested level (high asked, MinID used)', async () => {
+    const error = failure(
+      await login(provider({ acr: 'idporten-loa-high' }), { user: 'no-kari', idp: 'MinID' }),
+    );
+    expect(error.code).toBe('provider_error');
+    expect(error.message).toMatch(/lower level of assurance/);
+  });
+
+  it('maps the person cancelling to user_cancelled', async () => {
+    expect(failure(await login(provider(), { outcome: 'abort' })).code).toBe('user_cancelled');
+  });
+
+  it('does not read userinfo: everything is in the signed ID token', async () => {
+    const op = await startTestOp();
+    closers.push(op.close);
+    op.behaviour.idToken = (claims) => ({
+      ...claims,
+      acr: 'idporten-loa-high',
+      amr: 'BankID',
+      pid: kari.nin,
+    });
+    const target = idporten({ issuer: op.issuer, ...TEST_CLIENT, acr: 'idporten-loa-high' });
+    closers.push(async () => target.close?.());
+    const { redirectUrl, transaction } = await start(target);
+    const result = await target.complete({ transaction, callbackQuery: op.approve(redirectUrl) });
+    expect(result).toMatchObject({
+      status: 'complete',
+      identity: { nin: { value: kari.nin }, loa: 'high', extra: { amr: ['BankID'] } },
+    });
+    expect(op.requests.some((request) => request.path === '/userinfo')).toBe(false);
+  });
+
+  it('accepts the older Level4 acr, and refuses a tampered pid', async () => {
+    const op = await startTestOp();
+    closers.push(op.close);
+    const target = idporten({ issuer: op.issuer, ...TEST_CLIENT, acr: 'idporten-loa-high' });
+    closers.push(async () => target.close?.());
+    op.behaviour.idToken = (claims) => ({ ...claims, acr: 'Level4', pid: kari.nin });
+    const first = await start(target);
+    expect(
+      await target.complete({ transaction: first.transaction, callbackQuery: op.approve(first.redirectUrl) }),
+    ).toMatchObject({ status: 'complete', identity: { loa: 'high' } });
+
+    op.behaviour.signedIdToken = (jwt) => {
+      const [header, payload, signature] = jwt.split('.') as [string, string, string];
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      claims.pid = jonas.nin;
+      return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+    };
+    const second = await start(target);
+    const error = failure(
+      await target.complete({
+        transaction: second.transaction,
+        callbackQuery: op.approve(second.redirectUrl),
+      }),
+    );
+    expect(error.code).toBe('provider_error');
+    expect(error.message).not.toContain(jonas.nin);
+  });
+});
