@@ -91,6 +91,34 @@ export function runBrowserSuite(target: ConformanceTarget): void {
       TEST_TIMEOUT_MS,
     );
 
+    // One method of every other provider the example apps enable, through its own simulated page.
+    it.each([
+      { provider: 'zignsec', method: 'sbid', user: 'se-anna', name: 'Anna Andersson' },
+      { provider: 'next', method: 'nbid', user: 'no-ola', name: 'Ola Nordmann' },
+      { provider: 'bankid-no', method: 'bankid', user: 'no-kari', name: 'Kari Nordmann' },
+      // ID-porten gives no name, only the national id (`pid`): the profile shows it masked.
+      { provider: 'idporten', method: 'idporten', user: 'no-jonas', name: undefined },
+    ])(
+      'logs in through $provider ($method) on its simulator page and shows the profile',
+      async ({ provider, method, user, name }) => {
+        await withPage(async (page) => {
+          await page.goto(`${app.baseUrl}/`);
+          await page.getByTestId(`login-${provider}-${method}`).click();
+          await page.waitForURL((url) => url.href.startsWith(`${simulator.url}/`));
+          await page.locator('select[name="user"]').selectOption(user);
+          await page.locator('button[name="outcome"][value="success"]').click();
+          await page.waitForURL(at('/profile'));
+          if (name) expect((await page.getByTestId('profile-name').textContent())?.trim()).toBe(name);
+          const nin = (await simulatorUsers(simulator.url)).find((candidate) => candidate.id === user)!.nin;
+          const shownNin = (await page.getByTestId('profile-nin').textContent()) ?? '';
+          expect(shownNin).toContain(nin.slice(0, 6));
+          expect(await page.content()).not.toContain(nin);
+          expect(await page.content()).toContain(provider);
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
     it(
       'a login cancelled on the simulator page comes back home with the reason',
       async () => {
