@@ -2,13 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  BANKID_QR_PATH,
   CALL_CENTRE_PATH,
   createNonce,
   PROFILE_PATH,
   pageHeaders,
+  QR_SVG_PATH,
+  renderBankIdQr,
   renderCallCentre,
   renderHome,
   renderProfile,
+  renderQrSvg,
   resolveBackends,
 } from '@eid/example-kit';
 import { createEid, eidPlugin, requireEid } from '@eid/fastify';
@@ -136,6 +140,14 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     app.get(CALL_CENTRE_PATH, async (_request, reply) => {
       const nonce = createNonce();
       return page(reply, renderCallCentre({ methods: eid.methods(), prefix: eid.prefix, nonce }), nonce);
+    });
+    app.get(BANKID_QR_PATH, async (_request, reply) => {
+      const nonce = createNonce();
+      return page(reply, renderBankIdQr({ methods: eid.methods(), prefix: eid.prefix, nonce }), nonce);
+    });
+    app.get(QR_SVG_PATH, async (request, reply) => {
+      const qr = await renderQrSvg((request.query as Record<string, unknown>).data);
+      return reply.code(qr.status).headers(qr.headers).send(qr.body);
     });
     await app.ready();
   } catch (error) {

@@ -2,13 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  BANKID_QR_PATH,
   CALL_CENTRE_PATH,
   createNonce,
   PROFILE_PATH,
   pageHeaders,
+  QR_SVG_PATH,
+  renderBankIdQr,
   renderCallCentre,
   renderHome,
   renderProfile,
+  renderQrSvg,
   resolveBackends,
 } from '@eid/example-kit';
 import {
@@ -92,6 +96,21 @@ class PagesController {
     const { eid } = this.options;
     const nonce = createNonce();
     this.page(res, renderCallCentre({ methods: eid.methods(), prefix: eid.prefix, nonce }), nonce);
+  }
+
+  @Get(BANKID_QR_PATH)
+  bankIdQr(@Res() res: unknown) {
+    const { eid } = this.options;
+    const nonce = createNonce();
+    this.page(res, renderBankIdQr({ methods: eid.methods(), prefix: eid.prefix, nonce }), nonce);
+  }
+
+  @Get(QR_SVG_PATH)
+  async qrSvg(@Query('data') data: unknown, @Res() res: unknown) {
+    const qr = await renderQrSvg(data);
+    const http = this.adapterHost.httpAdapter;
+    for (const [name, value] of Object.entries(qr.headers)) http.setHeader(res, name, value);
+    http.reply(res, qr.body, qr.status);
   }
 
   private page(res: unknown, html: string, nonce?: string) {

@@ -2,13 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  BANKID_QR_PATH,
   CALL_CENTRE_PATH,
   createNonce,
   PROFILE_PATH,
   pageHeaders,
+  QR_SVG_PATH,
+  renderBankIdQr,
   renderCallCentre,
   renderHome,
   renderProfile,
+  renderQrSvg,
   resolveBackends,
 } from '@eid/example-kit';
 import { createEid, EidStrategy, eidIdentity, eidPassportRouter, type Identity } from '@eid/passport';
@@ -130,6 +134,14 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   app.get(CALL_CENTRE_PATH, (_req, res) => {
     const nonce = createNonce();
     page(res, renderCallCentre({ methods: eid.methods(), prefix: eid.prefix, nonce }), nonce);
+  });
+  app.get(BANKID_QR_PATH, (_req, res) => {
+    const nonce = createNonce();
+    page(res, renderBankIdQr({ methods: eid.methods(), prefix: eid.prefix, nonce }), nonce);
+  });
+  app.get(QR_SVG_PATH, async (req, res) => {
+    const qr = await renderQrSvg(req.query.data);
+    res.status(qr.status).set(qr.headers).send(qr.body);
   });
 
   let closing: Promise<void> | undefined;

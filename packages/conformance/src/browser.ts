@@ -1,7 +1,12 @@
 import { type Simulator, startSimulator, type TestUser } from '@eid/simulator';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeSimulatorSession, sessionByBindingMessage, simulatorUsers } from './simulator-page.js';
+import {
+  completeSimulatorSession,
+  sessionByBindingMessage,
+  simulatorSessions,
+  simulatorUsers,
+} from './simulator-page.js';
 import type { ConformanceApp, ConformanceTarget } from './target.js';
 
 /** Debian's Chromium; playwright-core brings no browser of its own. `CHROMIUM_PATH` overrides it. */
@@ -20,7 +25,7 @@ const STEP_TIMEOUT_MS = 15_000;
 
 /**
  * What a person does in a real browser: the home page, the simulator's approval page, the profile, log-out,
- * and the call-centre page. Skipped when `EID_SKIP_BROWSER=1`.
+ * the call-centre page and the Swedish BankID QR page. Skipped when `EID_SKIP_BROWSER=1`.
  */
 export function runBrowserSuite(target: ConformanceTarget): void {
   describe.skipIf(process.env.EID_SKIP_BROWSER === '1')(`browser: ${target.name}`, () => {
@@ -153,6 +158,45 @@ export function runBrowserSuite(target: ConformanceTarget): void {
           await page.waitForURL(at('/profile'));
           expect((await page.getByTestId('profile-name').textContent())?.trim()).toBe('Kari Nordmann');
           expect(await page.content()).not.toContain(kari.nin);
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'the BankID QR page shows the QR code, refreshes it, and opens the profile once the app confirms',
+      async () => {
+        await withPage(async (page) => {
+          await page.goto(`${app.baseUrl}/bankid-qr`);
+          const image = page.getByTestId('bankid-qr-image');
+          // Polled from here: the page's CSP allows no eval, which page.waitForFunction needs.
+          const loadedWidth = () =>
+            image.evaluate((element) => {
+              const img = element as unknown as { complete: boolean; naturalWidth: number; src: string };
+              return img.src && img.complete ? img.naturalWidth : 0;
+            });
+          // The image the app drew (GET /qr.svg) has loaded: the page's CSP and the SVG response let it through.
+          await expect.poll(loadedWidth, { timeout: STEP_TIMEOUT_MS }).toBeGreaterThan(0);
+          const firstSrc = await image.getAttribute('src');
+          expect(firstSrc).toMatch(/^\/qr\.svg\?data=bankid\./);
+          const transactionId = await page.getByTestId('bankid-qr').getAttribute('data-transaction-id');
+          expect(transactionId).toBeTruthy();
+
+          // BankID's QR code changes every second; the page takes each one from its status poll.
+          await expect.poll(() => image.getAttribute('src'), { timeout: STEP_TIMEOUT_MS }).not.toBe(firstSrc);
+          await expect.poll(loadedWidth, { timeout: STEP_TIMEOUT_MS }).toBeGreaterThan(0);
+
+          // The simulator session is the one Signicat was asked for with this transaction as externalReference.
+          const session = (await simulatorSessions(simulator.url)).find(
+            (candidate) => candidate.externalReference === transactionId && candidate.status === 'CREATED',
+          );
+          expect(session).toMatchObject({ provider: 'signicat', method: 'sbid' });
+          const completed = await completeSimulatorSession(simulator.url, session!.id, 'success', 'se-anna');
+          expect(completed.status).toBe(200);
+
+          await page.waitForURL(at('/profile'));
+          expect((await page.getByTestId('profile-name').textContent())?.trim()).toBe('Anna Andersson');
+          expect(await page.getByTestId('profile-method').textContent()).toContain('sbid-qr');
         });
       },
       TEST_TIMEOUT_MS,

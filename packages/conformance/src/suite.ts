@@ -283,12 +283,15 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       const completed = await completeSimulatorSession(simulator.url, session.id, 'success');
       expect(completed.status).toBe(200);
 
-      const complete = await browser.get(route(`/status/${started.transactionId}`), ACCEPT_JSON);
-      expect(complete.status).toBe(200);
-      expect(await complete.json()).toMatchObject({
-        transactionId: started.transactionId,
-        status: 'complete',
-      });
+      // Poll as a client does: the engine asks the provider at most once a second per transaction.
+      let complete: { status?: string } = {};
+      for (let polls = 0; polls < 20 && complete.status !== 'complete'; polls++) {
+        if (polls > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+        const response = await browser.get(route(`/status/${started.transactionId}`), ACCEPT_JSON);
+        expect(response.status).toBe(200);
+        complete = (await response.json()) as { status?: string };
+      }
+      expect(complete).toMatchObject({ transactionId: started.transactionId, status: 'complete' });
 
       const identity = await identityOf(browser);
       expect(identity).toMatchObject({
@@ -393,6 +396,102 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(response.status).toBe(303);
       expect(onSite(browser.location(response))).toBe('/');
       expect(await identityOf(browser)).toBeUndefined();
+    });
+
+    it('POST /logout renews the session: a copy of the logged-in cookie is no longer logged in', async () => {
+      const browser = new Browserless();
+      await login(browser);
+      const loggedIn = browser.clone();
+      const cookiesBefore = browser.cookies(app.baseUrl);
+      const response = await browser.post(route('/logout'), { headers: ACCEPT_JSON });
+      expect(response.status).toBe(204);
+      expectRotated(cookiesBefore, browser.cookies(app.baseUrl));
+      expect(await identityOf(browser)).toBeUndefined();
+      expect(await identityOf(loggedIn)).toBeUndefined();
+    });
+
+    it('POST /logout answers a multipart form as a form post, and ignores a body of another type', async () => {
+      const browser = new Browserless();
+      await login(browser);
+      const multipart = await browser.post(route('/logout'), {
+        headers: { ...ACCEPT_HTML, 'content-type': 'multipart/form-data; boundary=eid' },
+        body: '--eid\r\nContent-Disposition: form-data; name="reason"\r\n\r\nbye\r\n--eid--\r\n',
+      });
+      expect(multipart.status).toBe(303);
+      expect(onSite(browser.location(multipart))).toBe('/');
+      expect(await identityOf(browser)).toBeUndefined();
+
+      await login(browser);
+      const xml = await browser.post(route('/logout'), {
+        headers: { ...ACCEPT_JSON, 'content-type': 'application/xml' },
+        body: '<logout/>',
+      });
+      expect(xml.status).toBe(204);
+      expect(await identityOf(browser)).toBeUndefined();
+    });
+
+    it('every contract response carries cache-control: no-store', async () => {
+      const browser = new Browserless();
+      const { transactionId } = await startHeadless(browser);
+      const responses: Array<[string, Response]> = [
+        ['methods', await browser.get(route('/methods'), ACCEPT_JSON)],
+        ['start redirect', await browser.get(route('/start/signicat/nbid'), ACCEPT_HTML)],
+        ['start JSON', await browser.get(route('/start/signicat/nbid'), ACCEPT_JSON)],
+        ['start error page', await browser.get(route('/start/no-such-provider/nbid'), ACCEPT_HTML)],
+        ['callback error', await browser.get(route('/callback/signicat?tx=unknown'), ACCEPT_JSON)],
+        ['status', await browser.get(route(`/status/${transactionId}`), ACCEPT_JSON)],
+        ['status 404', await browser.get(route(`/status/${'A'.repeat(43)}`), ACCEPT_JSON)],
+        ['cancel', await browser.post(route(`/cancel/${transactionId}`), { headers: ACCEPT_JSON })],
+        [
+          'webhook',
+          await browser.post(route('/webhook/no-such-provider'), { json: {}, headers: ACCEPT_JSON }),
+        ],
+        ['session 401', await browser.get(route('/session'), ACCEPT_JSON)],
+        ['logout', await browser.post(route('/logout'), { headers: ACCEPT_JSON })],
+        ['logout form', await browser.post(route('/logout'), { form: {}, headers: ACCEPT_HTML })],
+        [
+          'unreadable body',
+          await browser.post(route('/start/signicat/nbid-phone'), {
+            headers: { ...ACCEPT_JSON, 'content-type': 'application/json' },
+            body: '{',
+          }),
+        ],
+      ];
+      await login(browser);
+      responses.push(['session 200', await browser.get(route('/session'), ACCEPT_JSON)]);
+      for (const [name, response] of responses) {
+        expect(response.headers.get('cache-control'), name).toBe('no-store');
+        await response.body?.cancel();
+      }
+    });
+
+    it("status and cancel of another browser's transaction answer 404 and change nothing", async () => {
+      const owner = new Browserless();
+      const started = await startHeadless(owner);
+      const other = new Browserless();
+      const status = await other.get(route(`/status/${started.transactionId}`), ACCEPT_JSON);
+      expect(status.status).toBe(404);
+      expect(await errorCode(status)).toBe('transaction_not_found');
+      const cancel = await other.post(route(`/cancel/${started.transactionId}`), { headers: ACCEPT_JSON });
+      expect(cancel.status).toBe(404);
+      expect(await errorCode(cancel)).toBe('transaction_not_found');
+
+      const own = await owner.get(route(`/status/${started.transactionId}`), ACCEPT_JSON);
+      expect(own.status).toBe(200);
+      expect(await own.json()).toMatchObject({ transactionId: started.transactionId, status: 'pending' });
+    });
+
+    it('cancel after the login completed answers 409 already_used and keeps the login', async () => {
+      const browser = new Browserless();
+      await login(browser);
+      const identity = await identityOf(browser);
+      expect(identity?.transactionId).toEqual(expect.any(String));
+      const response = await browser.post(route(`/cancel/${identity?.transactionId}`), {
+        headers: ACCEPT_JSON,
+      });
+      expect(response.status).toBe(409);
+      expect(await errorCode(response)).toBe('already_used');
+      expect(await identityOf(browser)).toEqual(identity);
     });
 
     it('a login the user aborts at the provider comes back as ?error=user_cancelled', async () => {
@@ -537,6 +636,40 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(response.status).toBe(400);
       expect(['invalid_request', 'invalid_return_to']).toContain(await errorCode(response));
       expect(await simulatorSessionCount()).toBe(before);
+    });
+
+    it('a malformed JSON body answers 400 invalid_request without echoing it, and starts nothing', async () => {
+      const before = await simulatorSessionCount();
+      const response = await new Browserless().post(route('/start/signicat/nbid-phone'), {
+        headers: { ...ACCEPT_JSON, 'content-type': 'application/json' },
+        body: `{"nin": "${kari.nin}", "returnTo": "/profile"`,
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const text = await response.text();
+      expect(text).not.toContain(kari.nin);
+      expect((JSON.parse(text) as { error: { code: string } }).error.code).toBe('invalid_request');
+      expect(await simulatorSessionCount()).toBe(before);
+    });
+
+    it('a 40 kB body on POST start answers 413 invalid_request and starts nothing', async () => {
+      const before = await simulatorSessionCount();
+      const response = await new Browserless().post(route('/start/signicat/nbid-phone'), {
+        json: { nin: kari.nin, returnTo: '/profile', padding: 'x'.repeat(40 * 1024) },
+        headers: ACCEPT_JSON,
+      });
+      expect(response.status).toBe(413);
+      expect(await errorCode(response)).toBe('invalid_request');
+      expect(await simulatorSessionCount()).toBe(before);
+    });
+
+    it('a 500 kB webhook body is not refused for its size (it reaches the engine)', async () => {
+      const response = await new Browserless().post(route('/webhook/no-such-provider'), {
+        json: { padding: 'x'.repeat(500 * 1024) },
+        headers: ACCEPT_JSON,
+      });
+      expect(response.status).toBe(404);
+      expect(await errorCode(response)).toBe('unknown_provider');
     });
 
     // ---- provider faults -------------------------------------------------------------------------

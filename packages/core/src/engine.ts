@@ -1,8 +1,9 @@
+import { isIP } from 'node:net';
 import { EidError, isEidError } from './errors.js';
 import type { Identity } from './identity.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
 import { type NationalId, parseNationalId } from './nin/index.js';
-import type { Provider, ProviderMethod } from './providers/types.js';
+import type { CompleteResult, Provider, ProviderMethod } from './providers/types.js';
 import { sanitizeReturnTo } from './return-to.js';
 import { MemoryStore } from './store/memory.js';
 import type { TransactionStore } from './store/types.js';
@@ -70,6 +71,12 @@ export interface EidRequest {
   };
   /** `session.eid` as it stands, or undefined. */
   session?: EidSessionData | undefined;
+  /**
+   * The end user's IP address as the adapter sees it (Express `req.ip`, Fastify `request.ip`), for the
+   * providers that must send it (Swedish BankID). Behind a reverse proxy, configure the framework to trust it
+   * (Express `app.set('trust proxy', …)`, Fastify `trustProxy`), or this is the proxy's address.
+   */
+  clientIp?: string | undefined;
 }
 
 /** What the adapter must do to its session before sending the response. */
@@ -152,6 +159,13 @@ const MAX_PARAM_LENGTH = 2048;
 const LANGUAGES = ['nb', 'nn', 'no', 'en', 'sv', 'da', 'fi'];
 /** CAS retries before giving up; each retry means another request changed the transaction meanwhile. */
 const MAX_CAS_ATTEMPTS = 5;
+/** A callback's (or push's) claim on asking the provider: long enough for an OIDC code exchange. */
+const CALLBACK_LEASE_MS = 15_000;
+/** A status poll's claim: at most one provider poll per transaction per interval. */
+const POLL_INTERVAL_MS = 1_000;
+const CLAIM_WAIT_STEP_MS = 50;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function configError(field: string, why: string): EidError {
   return new EidError('invalid_config', `createEid(): \`${field}\` ${why}`);
@@ -282,43 +296,100 @@ export function createEid(options: EidOptions): Eid {
     | { kind: 'login'; transaction: Transaction; identity: Identity }
     | { kind: 'final'; transaction: Transaction; error?: EidError };
 
+  interface SettleOptions {
+    /** The query the browser brought back (callbacks). */
+    callbackQuery?: Record<string, string>;
+    /** A result the provider pushed; used instead of asking the provider. */
+    pushed?: CompleteResult;
+    /** Ask the provider while pending. */
+    poll: boolean;
+    /** The caller is the bound browser: it takes the identity (or learns the failure) now, once. */
+    consume: boolean;
+    /** How long the claim on asking the provider lasts: a callback's code exchange, or the poll interval. */
+    lease: number;
+    /** Wait for another request's claim to end (callbacks, pushes) instead of answering "pending" (polls). */
+    waitForClaim: boolean;
+  }
+
   /**
-   * Brings a transaction bound to the calling browser as far as it can go: asks the provider while it is
-   * pending, and hands the identity over exactly once. Every state change is a compare-and-set, so
-   * concurrent callbacks, polls and processes agree on one outcome.
+   * Brings a transaction as far as it can go: asks the provider while it is pending, and hands the identity
+   * over exactly once. Every state change is a compare-and-set, so concurrent callbacks, polls, pushes and
+   * processes agree on one outcome. Before asking the provider a request claims the transaction for a
+   * short lease: one request at a time exchanges a one-time code (OIDC) or polls, and polls are throttled
+   * to one per interval per transaction, as the providers ask (Signicat: every 1 to 3 seconds).
    */
-  async function settle(
-    start: Transaction,
-    {
-      callbackQuery,
-      poll = true,
-      consume = true,
-    }: { callbackQuery?: Record<string, string>; poll?: boolean; consume?: boolean } = {},
-  ): Promise<Settled> {
+  async function settle(start: Transaction, options: SettleOptions): Promise<Settled> {
+    const { callbackQuery, pushed, poll, consume, lease, waitForClaim } = options;
     let transaction = start;
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      if (attempt > 0) {
-        const fresh = await store.get(transaction.id);
-        if (!fresh)
-          throw new EidError('transaction_not_found', 'The login is no longer known. Start it again.');
-        transaction = fresh;
+    let conflicts = 0;
+    const waitUntil = now() + CALLBACK_LEASE_MS;
+    const reread = async () => {
+      const fresh = await store.get(transaction.id);
+      if (!fresh)
+        throw new EidError('transaction_not_found', 'The login is no longer known. Start it again.');
+      transaction = fresh;
+    };
+    const conflict = async () => {
+      if (++conflicts >= MAX_CAS_ATTEMPTS) {
+        throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
       }
+      await reread();
+    };
+    for (;;) {
       if (transaction.status === 'pending') {
         if (now() >= transaction.expiresAt) {
           const expired = await transition(transaction, { status: 'expired', finishedAt: now() });
-          if (!expired) continue;
+          if (!expired) {
+            await conflict();
+            continue;
+          }
           logger.info({ transactionId: transaction.id }, 'transaction expired');
           return { kind: 'final', transaction: expired, error: expiredError() };
         }
-        if (!poll) return { kind: 'pending', transaction };
-        const provider = findProvider(transaction.provider);
-        const result = await provider.complete({ transaction, callbackQuery });
+        if (!poll && !pushed) return { kind: 'pending', transaction };
+        let result: CompleteResult;
+        if (pushed) {
+          result = pushed;
+        } else {
+          if ((transaction.claimedUntil ?? 0) > now()) {
+            if (!waitForClaim) return { kind: 'pending', transaction };
+            if (now() >= waitUntil) {
+              throw new EidError(
+                'provider_unavailable',
+                'The provider is slow to answer. Try again in a moment.',
+              );
+            }
+            await delay(CLAIM_WAIT_STEP_MS);
+            await reread();
+            continue;
+          }
+          const claimed = await transition(transaction, { claimedUntil: now() + lease });
+          if (!claimed) {
+            await conflict();
+            continue;
+          }
+          transaction = claimed;
+          try {
+            result = await findProvider(transaction.provider).complete({ transaction, callbackQuery });
+          } catch (error) {
+            // A callback or push that failed (a forged callback, the provider down) must not hold up the
+            // next one for the whole lease; a poll's claim stays, as the throttle.
+            if (waitForClaim) await transition(transaction, { claimedUntil: undefined });
+            throw error;
+          }
+        }
         if (result.status === 'pending') {
+          if (waitForClaim && !pushed) {
+            // A callback that found the provider unfinished lets the next request ask at once.
+            await transition(transaction, { claimedUntil: undefined });
+          }
           return {
             kind: 'pending',
             transaction: {
               ...transaction,
               ...(result.bindingMessage ? { bindingMessage: result.bindingMessage } : {}),
+              // Swedish BankID's QR changes every second: each poll carries the current one.
+              ...(result.qrData ? { qrData: result.qrData } : {}),
             },
           };
         }
@@ -329,14 +400,21 @@ export function createEid(options: EidOptions): Eid {
             method: transaction.method,
             transactionId: transaction.id,
           };
+          // The bound browser takes the identity now; otherwise (a push) it waits in the transaction.
           const done = await transition(transaction, {
             status: 'complete',
             finishedAt: now(),
-            consumedAt: now(),
+            claimedUntil: undefined,
+            ...(consume ? { consumedAt: now() } : { identity }),
           });
-          if (!done) continue;
+          if (!done) {
+            await conflict();
+            continue;
+          }
           logger.info({ transactionId: transaction.id, provider: transaction.provider }, 'login complete');
-          return { kind: 'login', transaction: done, identity };
+          return consume
+            ? { kind: 'login', transaction: done, identity }
+            : { kind: 'final', transaction: done };
         }
         const status: TransactionStatus = result.status === 'cancelled' ? 'cancelled' : 'failed';
         const error =
@@ -346,11 +424,15 @@ export function createEid(options: EidOptions): Eid {
         const failed = await transition(transaction, {
           status,
           finishedAt: now(),
+          claimedUntil: undefined,
           error: { code: error.code, message: error.message },
           // The browser asking learns the outcome now; a replay of its callback is then `already_used`.
           ...(consume ? { consumedAt: now() } : {}),
         });
-        if (!failed) continue;
+        if (!failed) {
+          await conflict();
+          continue;
+        }
         logger.info({ transactionId: transaction.id, code: error.code }, 'login failed');
         return { kind: 'final', transaction: failed, error };
       }
@@ -363,7 +445,10 @@ export function createEid(options: EidOptions): Eid {
         // Finished by the provider's push before this browser came back: hand the identity over once.
         const identity = transaction.identity;
         const consumed = await transition(transaction, { consumedAt: now(), identity: undefined });
-        if (!consumed) continue;
+        if (!consumed) {
+          await conflict();
+          continue;
+        }
         return { kind: 'login', transaction: consumed, identity };
       }
       const error = transaction.error
@@ -372,12 +457,14 @@ export function createEid(options: EidOptions): Eid {
       if (consume && transaction.status !== 'complete' && transaction.consumedAt === undefined) {
         // Ended by the provider's push (or a cancel) before this browser came back: tell it once.
         const seen = await transition(transaction, { consumedAt: now() });
-        if (!seen) continue;
+        if (!seen) {
+          await conflict();
+          continue;
+        }
         return { kind: 'final', transaction: seen, ...(error ? { error } : {}) };
       }
       return { kind: 'final', transaction, ...(error ? { error } : {}) };
     }
-    throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
   }
 
   function expiredError(): EidError {
@@ -426,6 +513,7 @@ export function createEid(options: EidOptions): Eid {
       throw new EidError('invalid_request', `lang must be one of ${LANGUAGES.join(', ')}.`);
     }
 
+    const clientIp = endUserIp(request.clientIp);
     const binding = request.session?.binding ?? randomToken();
     const transactionId = randomToken();
     const callbackUrl = new URL(`${prefix}/callback/${provider.id}`, baseUrl);
@@ -440,6 +528,7 @@ export function createEid(options: EidOptions): Eid {
       webhookUrl: webhookUrl.toString(),
       ...(nin ? { nin } : {}),
       ...(lang ? { lang } : {}),
+      ...(clientIp ? { endUserIp: clientIp } : {}),
     });
     const createdAt = now();
     const providerExpiry = started.expiresAt?.getTime();
@@ -465,7 +554,13 @@ export function createEid(options: EidOptions): Eid {
       ...(started.redirectUrl ? { redirectUrl: started.redirectUrl } : {}),
       ...(started.state ? { providerState: started.state } : {}),
     };
-    await store.create(transaction);
+    try {
+      await store.create(transaction);
+    } catch (error) {
+      // Refused (e.g. the store is full): do not leave a session open at the provider.
+      await provider.cancel?.(transaction).catch(() => {});
+      throw error;
+    }
     logger.info(
       { transactionId, provider: provider.id, method: method.id, flow: method.flow },
       'login started',
@@ -485,6 +580,9 @@ export function createEid(options: EidOptions): Eid {
             status: 'pending',
             bindingMessage: started.bindingMessage,
             ...(started.qrData ? { qrData: started.qrData } : {}),
+            // Only here, to the browser that started the login: it launches the BankID app on this device,
+            // so it is not kept in the transaction (nor in a shared store) and no status poll repeats it.
+            ...(started.autoStartToken ? { autoStartToken: started.autoStartToken } : {}),
             expiresAt: expires,
           },
         },
@@ -514,11 +612,18 @@ export function createEid(options: EidOptions): Eid {
     if (transaction.provider !== provider.id) {
       throw new EidError('transaction_not_found', 'This callback does not belong to the login in progress.');
     }
+    if (transaction.status === 'expired') throw expiredError();
     // A callback counts once: after the browser has been told the outcome, the transaction is spent.
-    if (transaction.consumedAt !== undefined || transaction.status === 'expired') {
+    if (transaction.consumedAt !== undefined) {
       throw new EidError('already_used', 'This login has ended already; a callback counts only once.');
     }
-    const settled = await settle(transaction, { callbackQuery: query });
+    const settled = await settle(transaction, {
+      callbackQuery: query,
+      poll: true,
+      consume: true,
+      lease: CALLBACK_LEASE_MS,
+      waitForClaim: true,
+    });
     if (settled.kind === 'pending') {
       throw new EidError(
         'provider_error',
@@ -544,7 +649,12 @@ export function createEid(options: EidOptions): Eid {
     const transaction = await boundTransaction(request.params.transactionId, request.session);
     // Redirect logins finish at the callback; polling them here would race the browser's return.
     const headless = transaction.flow === 'headless';
-    const settled = await settle(transaction, { poll: headless, consume: headless });
+    const settled = await settle(transaction, {
+      poll: headless,
+      consume: headless,
+      lease: POLL_INTERVAL_MS,
+      waitForClaim: false,
+    });
     if (settled.kind === 'final' && settled.transaction.status === 'expired') {
       throw new EidError('transaction_expired', 'The login has expired. Start it again.', { status: 404 });
     }
@@ -569,13 +679,16 @@ export function createEid(options: EidOptions): Eid {
 
   async function cancel(request: EidRequest): Promise<EidOutcome> {
     let transaction = await boundTransaction(request.params.transactionId, request.session);
+    const answer = (): EidOutcome => ({
+      response: { type: 'json', status: 200, body: { transactionId: transaction.id, status: 'cancelled' } },
+    });
+    if (transaction.status === 'cancelled') return answer();
+    if (transaction.status !== 'pending') {
+      throw new EidError('already_used', 'This login has ended already and cannot be cancelled.');
+    }
+    // Cancelled at the provider first (once): if that fails, the transaction stays as it was.
+    await findProvider(transaction.provider).cancel?.(transaction);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      if (transaction.status === 'cancelled') break;
-      if (transaction.status !== 'pending') {
-        throw new EidError('already_used', 'This login has ended already and cannot be cancelled.');
-      }
-      // Cancelled at the provider first: if that fails, the transaction stays as it was.
-      await findProvider(transaction.provider).cancel?.(transaction);
       const cancelled = await transition(transaction, {
         status: 'cancelled',
         finishedAt: now(),
@@ -583,13 +696,16 @@ export function createEid(options: EidOptions): Eid {
       });
       if (cancelled) {
         logger.info({ transactionId: transaction.id }, 'login cancelled');
-        break;
+        transaction = cancelled;
+        return answer();
       }
       transaction = await boundTransaction(transaction.id, request.session);
+      if (transaction.status === 'cancelled') return answer();
+      if (transaction.status !== 'pending') {
+        throw new EidError('already_used', 'The login ended while it was being cancelled.');
+      }
     }
-    return {
-      response: { type: 'json', status: 200, body: { transactionId: transaction.id, status: 'cancelled' } },
-    };
+    throw new EidError('provider_error', 'The login changed state too often to cancel. Try again.');
   }
 
   /**
@@ -606,40 +722,29 @@ export function createEid(options: EidOptions): Eid {
       response: { type: 'json', status: 200, body },
     });
     if (!notice) return ok({ status: 'ignored' });
-    let transaction = isTransactionId(notice.transactionId)
+    const transaction = isTransactionId(notice.transactionId)
       ? await store.get(notice.transactionId)
       : undefined;
     if (!transaction || transaction.provider !== provider.id || transaction.reference !== notice.reference) {
       throw new EidError('transaction_not_found', 'The push names no login in progress here.');
     }
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      if (transaction.status !== 'pending') return ok({ status: transaction.status, duplicate: true });
-      const { result } = notice;
-      if (result.status === 'pending') return ok({ status: 'pending' });
-      const changes: Partial<Transaction> =
-        result.status === 'complete'
-          ? {
-              status: 'complete',
-              identity: {
-                ...result.identity,
-                provider: provider.id,
-                method: transaction.method,
-                transactionId: transaction.id,
-              },
-            }
-          : result.status === 'cancelled'
-            ? { status: 'cancelled', error: { code: 'user_cancelled', message: 'The login was cancelled.' } }
-            : { status: 'failed', error: { code: result.error.code, message: result.error.message } };
-      const next = await transition(transaction, { ...changes, finishedAt: now() });
-      if (next) {
-        logger.info({ transactionId: transaction.id, status: next.status }, 'webhook settled the login');
-        return ok({ status: next.status });
-      }
-      const fresh = await store.get(transaction.id);
-      if (!fresh) break;
-      transaction = fresh;
+    if (transaction.status !== 'pending') return ok({ status: transaction.status, duplicate: true });
+    // A push that is only a signal (no result) is answered by asking the provider: the authoritative
+    // result comes from its API, not from a body that anyone holding the webhook URL could send.
+    const settled = await settle(transaction, {
+      ...(notice.result ? { pushed: notice.result } : {}),
+      poll: true,
+      consume: false,
+      lease: CALLBACK_LEASE_MS,
+      waitForClaim: true,
+    });
+    const status = settled.transaction.status;
+    if (settled.transaction.version === transaction.version && status !== 'pending') {
+      return ok({ status, duplicate: true });
     }
-    throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
+    if (status !== 'pending')
+      logger.info({ transactionId: transaction.id, status }, 'webhook settled the login');
+    return ok({ status });
   }
 
   async function handle(request: EidRequest): Promise<EidOutcome> {
@@ -755,6 +860,14 @@ function single(input: Record<string, unknown>, name: string): string | undefine
     throw new EidError('invalid_request', `${name} must be given once, as text.`);
   if (value.length > MAX_PARAM_LENGTH) throw new EidError('invalid_request', `${name} is too long.`);
   return value;
+}
+
+/** An IP address as providers take it: IPv4-mapped IPv6 (`::ffff:192.0.2.1`) unwrapped; anything else dropped. */
+function endUserIp(value: string | undefined): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const mapped = value.toLowerCase().startsWith('::ffff:') ? value.slice(7) : undefined;
+  if (mapped !== undefined && isIP(mapped) === 4) return mapped;
+  return isIP(value) ? value : undefined;
 }
 
 function stringQuery(query: Record<string, unknown> | undefined): Record<string, string> {

@@ -75,3 +75,13 @@ export function isEidError(value: unknown): value is EidError {
 export function httpStatusOf(code: EidErrorCode): number {
   return HTTP_STATUS[code];
 }
+
+/**
+ * An upstream error code that is safe to show: a short identifier starting with a letter, with no run of
+ * digits long enough to be (part of) a national identity number. Anything else is dropped.
+ */
+export function safeUpstreamCode(code: unknown): string | undefined {
+  if (typeof code !== 'string') return undefined;
+  const trimmed = code.trim();
+  return /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(trimmed) && !/\d{4}/.test(trimmed) ? trimmed : undefined;
+}

@@ -107,7 +107,9 @@ export {
   type ZignSecResult,
   zignsec,
 } from './providers/zignsec.js';
+export { bodyParseError } from './request-body.js';
 export { sanitizeReturnTo } from './return-to.js';
+export { commitSessionChange, type SessionPort, sessionPortOf } from './session.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory.js';
 export type { TransactionStore } from './store/types.js';
 export { type AccessToken, TokenCache, type TokenCacheOptions } from './token-cache.js';

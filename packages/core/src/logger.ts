@@ -15,12 +15,20 @@ export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error
 /** Keys whose values are personal data, whatever they hold. */
 const SENSITIVE_KEY =
   /^(nin|nnin|pid|ssn|personal_?number|personalnumber|identitynumber|socialsecuritynumber|prefilledinput|login_hint|authorization|access_token|client_secret|password)$/i;
-/** Digit runs shaped like a Nordic identity number (NO/DK/SE/FI, with or without separator). */
-const NIN_LIKE = /\d{6}[-+A-Za-z]?\d{3,6}[0-9A-Za-z]?/g;
+/**
+ * Digit runs shaped like a Nordic identity number, with or without a separator after the date part:
+ * NO `17029012345` / `170290 12345`, SE `199002171234` / `19900217-1234` / `900217+1234`,
+ * DK `170290-1234`, FI `170290A123B`.
+ */
+const NIN_LIKE = /(?<!\d)(?:\d{8}|\d{6})[\s+\-A-Za-z]?\d{3,5}[0-9A-Za-z]?(?!\d)/g;
+/** Whole numbers long enough to be an identity number when a number was stored as a JSON number. */
+const NIN_LIKE_NUMBER = 1_000_000_000;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[truncated]';
   if (typeof value === 'string') return value.replace(NIN_LIKE, '[redacted]');
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) >= NIN_LIKE_NUMBER)
+    return '[redacted]';
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   if (value instanceof Error) {
     return { name: value.name, message: redact(value.message), code: (value as { code?: unknown }).code };

@@ -21,5 +21,9 @@ export function sanitizeReturnTo(value: unknown, fallback = '/'): string {
   if (!value.startsWith('/') || value.startsWith('//')) throw bad('it must start with a single /');
   const parsed = new URL(value, 'http://localhost');
   if (parsed.origin !== 'http://localhost') throw bad('it points to another site');
+  // What is returned is the normalised path, so check that too: dot segments (`/.//evil`, `/%2e//evil`,
+  // `/a/..//evil`) normalise to a protocol-relative `//evil`.
+  if (parsed.pathname.startsWith('//') || parsed.pathname.includes('\\'))
+    throw bad('it points to another site');
   return `${parsed.pathname}${parsed.search}${parsed.hash}`;
 }

@@ -37,8 +37,11 @@ export interface Transaction {
   consumedAt?: number;
   error?: { code: EidErrorCode; message: string };
   finishedAt?: number;
-  /** Last time the engine asked the provider for the status (throttles polling). */
-  polledAt?: number;
+  /**
+   * Until when one request holds the right to ask the provider (epoch ms): serialises one-time code
+   * exchanges and throttles polling.
+   */
+  claimedUntil?: number;
 }
 
 export const TERMINAL_STATUSES: readonly TransactionStatus[] = ['complete', 'failed', 'cancelled', 'expired'];

@@ -369,6 +369,52 @@ describe('callback', () => {
     expect(outcomes.filter((outcome) => outcome.error?.code === 'already_used')).toHaveLength(24);
   });
 
+  it('concurrent callbacks ask the provider one at a time: a one-time code is exchanged once', async () => {
+    const { eid, state, alice, tx } = await startedLogin();
+    const binding = alice.jar.session!.binding!;
+    // Like OIDC: the first exchange of the code succeeds, any later one fails (invalid_grant).
+    const { provider } = scriptedProvider();
+    let exchanges = 0;
+    provider.complete = async () => {
+      exchanges++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return exchanges === 1
+        ? { status: 'complete', identity: KARI }
+        : { status: 'failed', error: new EidError('provider_error', 'invalid_grant') };
+    };
+    eid.provider('acme')!.complete = provider.complete;
+    const outcomes = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        eid.handle({
+          route: 'callback',
+          httpMethod: 'GET',
+          params: { provider: 'acme' },
+          query: { tx },
+          headers: JSON_ACCEPT,
+          session: { binding },
+        }),
+      ),
+    );
+    expect(exchanges).toBe(1);
+    expect(outcomes.filter((outcome) => outcome.session?.kind === 'login')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.error?.code === 'already_used')).toHaveLength(3);
+    expect(state.completes).toBe(0);
+  });
+
+  it('a callback the provider refuses (a forged one) does not hold up the genuine one', async () => {
+    const { eid, state, alice, tx } = await startedLogin();
+    const original = eid.provider('acme')!.complete;
+    eid.provider('acme')!.complete = async () => {
+      throw new EidError('transaction_not_found', 'Forged.');
+    };
+    expect((await alice.callback({ tx }, JSON_ACCEPT)).response).toMatchObject({ status: 404 });
+    eid.provider('acme')!.complete = original;
+    state.result = { status: 'complete', identity: KARI };
+    const started = Date.now();
+    expect((await alice.callback({ tx })).session?.kind).toBe('login');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('user abort goes to the failure page with user_cancelled, and the transaction is spent', async () => {
     const { state, alice, tx, store } = await startedLogin();
     state.result = { status: 'failed', error: new EidError('user_cancelled', 'The login was cancelled.') };
@@ -394,6 +440,10 @@ describe('callback', () => {
       location: '/?error=transaction_expired',
     });
     expect(context.state.completes).toBe(0);
+    // Again: still the expiry, not `already_used` (DESIGN 4.3).
+    expect((await alice.callback({ tx })).response).toMatchObject({
+      location: '/?error=transaction_expired',
+    });
     expect((await alice.status(tx)).response).toMatchObject({
       status: 404,
       body: { error: { code: 'transaction_expired' } },
@@ -421,15 +471,33 @@ describe('callback', () => {
 
 describe('status and cancel (headless)', () => {
   async function headless() {
-    const context = setup();
+    const clock = { now: Date.now() };
+    const context = setup({ now: () => clock.now });
     const alice = browser(context.eid);
     const started = await alice.headless({ nin: '01819012365', returnTo: '/profile' });
     const tx = (started.response as { body: { transactionId: string } }).body.transactionId;
-    return { ...context, alice, tx };
+    /** Past the poll throttle (one provider poll per second per transaction). */
+    const nextPoll = () => {
+      clock.now += 1000;
+    };
+    return { ...context, alice, tx, clock, nextPoll };
   }
 
+  it('polls the provider at most once a second per transaction, answering what it knows meanwhile', async () => {
+    const { state, alice, tx, nextPoll } = await headless();
+    await alice.status(tx);
+    await alice.status(tx);
+    await alice.status(tx);
+    expect(state.completes).toBe(1);
+    nextPoll();
+    const polls = await Promise.all(Array.from({ length: 5 }, () => alice.status(tx)));
+    expect(state.completes).toBe(2);
+    for (const poll of polls)
+      expect(poll.response).toMatchObject({ body: { status: 'pending', bindingMessage: 'Blue whale' } });
+  });
+
   it('polls the provider and writes the identity into the session once', async () => {
-    const { state, alice, tx } = await headless();
+    const { state, alice, tx, nextPoll } = await headless();
     const binding = alice.jar.session!.binding;
     expect((await alice.status(tx)).response).toEqual({
       type: 'json',
@@ -437,6 +505,7 @@ describe('status and cancel (headless)', () => {
       body: { transactionId: tx, status: 'pending', bindingMessage: 'Blue whale' },
     });
     state.result = { status: 'complete', identity: KARI };
+    nextPoll();
     const done = await alice.status(tx);
     expect(done.response).toEqual({
       type: 'json',
@@ -558,6 +627,10 @@ describe('personal data', () => {
     state.result = { status: 'complete', identity: KARI };
     await alice.status(tx);
     await browser(eid).headless({ nin: '01819012366' });
+    // An unexpected failure whose message carries the number is logged, redacted.
+    state.startError = new TypeError('upstream rejected 01819012365') as never;
+    await browser(eid).headless({ nin: '01819012365' });
+    expect(lines.some((line) => line.includes('unexpected error') && line.includes('[redacted]'))).toBe(true);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join('\n')).not.toMatch(/0181901236/);
   });
@@ -688,6 +761,39 @@ describe('webhook', () => {
     });
     expect((await alice.callback({ tx })).response).toMatchObject({ location: '/?error=already_used' });
     expect(context.state.completes).toBe(0);
+  });
+
+  it('a push after the transaction expired does not finish it', async () => {
+    let clock = Date.now();
+    const context = setup({ now: () => clock });
+    const alice = browser(context.eid);
+    await alice.start('bankid');
+    const tx = txFromCallbackUrl(context.state.starts[0]!.callbackUrl);
+    clock += 10 * 60_000;
+    const pushed = await context.eid.handle({
+      route: 'webhook',
+      httpMethod: 'POST',
+      params: { provider: 'acme' },
+      query: { tx, token: webhookToken(WEBHOOK_SECRET, tx) },
+      body: success,
+    });
+    expect(pushed.response).toMatchObject({ status: 200, body: { status: 'expired' } });
+    const callback = await alice.callback({ tx });
+    expect(callback.session).toBeUndefined();
+    expect(callback.response).toMatchObject({ location: '/?error=transaction_expired' });
+  });
+
+  it('a push that is only a signal makes the engine ask the provider, once', async () => {
+    const { push, alice, tx, state } = await headlessWithPush();
+    state.result = { status: 'complete', identity: KARI };
+    expect((await push({ reference: 'ref-1' })).response).toMatchObject({
+      status: 200,
+      body: { status: 'complete' },
+    });
+    expect(state.completes).toBe(1);
+    const poll = await alice.status(tx);
+    expect(poll.session).toMatchObject({ kind: 'login', identity: { name: 'Kari Nordmann' } });
+    expect(state.completes).toBe(1);
   });
 
   it('a provider without webhooks is unknown_provider', async () => {

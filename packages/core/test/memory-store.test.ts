@@ -63,27 +63,49 @@ describe('MemoryStore', () => {
     expect(await store.compareAndSet('a', 1, tx('a', clock))).toBe(false);
   });
 
-  it('is bounded: forgotten entries go first, then the oldest', async () => {
+  it('is bounded: forgotten entries go first, then finished ones, oldest first', async () => {
     let clock = 1_000_000;
     const store = new MemoryStore({ maxEntries: 3, now: () => clock });
     await store.create(tx('old', clock, { retainUntil: clock + 10 }));
-    await store.create(tx('b', clock));
-    await store.create(tx('c', clock));
+    await store.create(tx('done-1', clock, { status: 'complete' }));
+    await store.create(tx('done-2', clock, { status: 'failed' }));
     clock += 11;
-    await store.create(tx('d', clock));
+    await store.create(tx('live-1', clock));
     expect(store.size).toBe(3);
     expect(await store.get('old')).toBeUndefined();
-    expect(await store.get('b')).toBeDefined();
-    await store.create(tx('e', clock));
+    await store.create(tx('live-2', clock));
+    expect(await store.get('done-1')).toBeUndefined();
+    expect(await store.get('done-2')).toBeDefined();
     expect(store.size).toBe(3);
-    expect(await store.get('b')).toBeUndefined();
-    expect(await store.get('e')).toBeDefined();
+  });
+
+  it('never evicts a login in progress: when all entries are live, new ones are refused', async () => {
+    const clock = 1_000_000;
+    const store = new MemoryStore({ maxEntries: 3, now: () => clock });
+    for (const id of ['a', 'b', 'c']) await store.create(tx(id, clock));
+    await expect(store.create(tx('flood', clock))).rejects.toMatchObject({ code: 'rate_limited' });
+    for (const id of ['a', 'b', 'c']) expect((await store.get(id))?.status).toBe('pending');
+  });
+
+  it('a pending login past its expiry may make room', async () => {
+    let clock = 1_000_000;
+    const store = new MemoryStore({ maxEntries: 2, now: () => clock });
+    await store.create(tx('stale', clock, { expiresAt: clock + 5, retainUntil: clock + 10_000 }));
+    await store.create(tx('live', clock, { expiresAt: clock + 100_000, retainUntil: clock + 200_000 }));
+    clock += 6;
+    await store.create(tx('new', clock, { expiresAt: clock + 100_000, retainUntil: clock + 200_000 }));
+    expect(await store.get('stale')).toBeUndefined();
+    expect(await store.get('live')).toBeDefined();
   });
 
   it('a flood of creates never grows past the cap', async () => {
     const store = new MemoryStore({ maxEntries: 100 });
-    for (let i = 0; i < 5000; i++) await store.create(tx(`t${i}`, Date.now()));
+    let refused = 0;
+    for (let i = 0; i < 5000; i++) {
+      await store.create(tx(`t${i}`, Date.now())).catch(() => refused++);
+    }
     expect(store.size).toBe(100);
+    expect(refused).toBe(4900);
   });
 
   it('refuses a bad cap', () => {

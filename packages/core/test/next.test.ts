@@ -186,6 +186,13 @@ describe('next: requests on the wire', () => {
 });
 
 describe('next: the callback id must be the transaction reference', () => {
+  it('finds the transaction id even when NEXT concatenates "?id=" to a URL that has a query', () => {
+    const provider = next(credentials);
+    expect(provider.transactionIdFromCallback?.({ tx: `abc?id=${ID}` })).toBe('abc');
+    expect(provider.transactionIdFromCallback?.({ tx: 'abc', id: ID })).toBe('abc');
+    expect(provider.transactionIdFromCallback?.({ id: ID })).toBeUndefined();
+  });
+
   it('a callback whose id differs is transaction_not_found, without asking NEXT', async () => {
     const { server, provider } = await setup(
       api(() => ({ status: 200, json: fixture('authentication-success-nbid') })),

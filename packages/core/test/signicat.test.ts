@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createEid } from '../src/engine.js';
 import { EidError } from '../src/errors.js';
 import { mapSessionStatus, signicat, toIdentity } from '../src/providers/signicat.js';
 import type { Provider, ProviderMethod } from '../src/providers/types.js';
@@ -291,6 +292,215 @@ describe('signicat: documented responses mapped to Identity', () => {
       }),
     );
     expect(result.status === 'complete' && result.identity.extra).toMatchObject({ kept: true });
+  });
+});
+
+describe('signicat: headless Swedish BankID (QR code, app launch)', () => {
+  const QR_START = '67df3917-fa0d-44e5-b327-edcc928297f8';
+  /** A CREATED sbid session as the headless guide describes it; `qrData` as BankID animates it. */
+  const created = (id: string, seconds = 0, extra: Record<string, unknown> = {}) => ({
+    id,
+    accountId: 'a-sdge-test',
+    status: 'CREATED',
+    idpData: {
+      qrData: `bankid.${QR_START}.${seconds}.${String(seconds).padStart(2, '0').repeat(32)}`,
+      autoStartToken: '7c40b5c9-fa74-49cf-b98c-bfe651f9a7c6',
+    },
+    allowedProviders: ['sbid'],
+    flow: 'headless',
+    requestedAttributes: ['dateOfBirth', 'firstName', 'lastName', 'name', 'nin', 'idpId'],
+    sessionLifetime: 1200,
+    expiresAt: '2026-06-29T11:08:34.9495067+00:00',
+    ...extra,
+  });
+  const startSbid = (provider: Provider, id: 'sbid-qr' | 'sbid-app', endUserIp?: string) =>
+    provider.start({
+      transactionId: 'tx-se',
+      method: method(provider, id),
+      callbackUrl: 'https://app.example/cb?tx=tx-se',
+      webhookUrl: 'https://app.example/wh',
+      ...(endUserIp ? { endUserIp } : {}),
+    });
+
+  it('offers sbid-qr and sbid-app as headless SE methods that need no nin', () => {
+    const provider = signicat({ ...credentials, methods: ['sbid-qr', 'sbid-app'] });
+    expect(provider.methods).toEqual([
+      { id: 'sbid-qr', flow: 'headless', label: 'Swedish BankID with a QR code', country: 'SE' },
+      { id: 'sbid-app', flow: 'headless', label: 'Swedish BankID on this device', country: 'SE' },
+    ]);
+  });
+
+  it('creates a QR session field by field: sbid, headless, sbid_flow QR and the end user IP', async () => {
+    const { server, provider } = await setup(sessionApi(() => ({ status: 200, json: created('se-1') })));
+    const started = await startSbid(provider, 'sbid-qr', '192.0.2.10');
+    const create = server.requests[1]!;
+    expect(`${create.method} ${create.path}`).toBe('POST /auth/rest/sessions');
+    expect(create.query.get('signicat-accountId')).toBe('a-sdge-test');
+    expect(create.headers.authorization).toBe('Bearer token-1');
+    expect(create.headers['content-type']).toBe('application/json');
+    const body = JSON.parse(create.body);
+    expect(Object.keys(body).sort()).toEqual(
+      ['additionalParameters', 'allowedProviders', 'externalReference', 'flow', 'requestedAttributes'].sort(),
+    );
+    expect(body.flow).toBe('headless');
+    expect(body.allowedProviders).toEqual(['sbid']);
+    expect(body.additionalParameters).toEqual({ sbid_flow: 'QR', sbid_end_user_ip: '192.0.2.10' });
+    expect([...body.requestedAttributes].sort()).toEqual(
+      ['dateOfBirth', 'firstName', 'idpId', 'lastName', 'name', 'nin'].sort(),
+    );
+    expect(body.externalReference).toBe('tx-se');
+    expect(started).toEqual({
+      reference: 'se-1',
+      qrData: `bankid.${QR_START}.0.${'00'.repeat(32)}`,
+      autoStartToken: '7c40b5c9-fa74-49cf-b98c-bfe651f9a7c6',
+      expiresAt: new Date('2026-06-29T11:08:34.9495067+00:00'),
+    });
+  });
+
+  it('creates an app-launch session with sbid_flow APP_LAUNCH and hands back the autoStartToken', async () => {
+    const { server, provider } = await setup(
+      sessionApi(() => ({
+        status: 200,
+        json: created('se-2', 0, { idpData: { autoStartToken: '0b8a2d1c-5e4f-4a3b-9c8d-7e6f5a4b3c2d' } }),
+      })),
+    );
+    const started = await startSbid(provider, 'sbid-app', '2001:db8::7');
+    expect(JSON.parse(server.requests[1]!.body).additionalParameters).toEqual({
+      sbid_flow: 'APP_LAUNCH',
+      sbid_end_user_ip: '2001:db8::7',
+    });
+    expect(started.autoStartToken).toBe('0b8a2d1c-5e4f-4a3b-9c8d-7e6f5a4b3c2d');
+    expect(started.qrData).toBeUndefined();
+  });
+
+  it('refuses to start without the end user IP, naming the trust-proxy setting, before calling Signicat', async () => {
+    const { server, provider } = await setup(sessionApi(() => ({ status: 200, json: created('se-3') })));
+    const error = await startSbid(provider, 'sbid-qr').catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(EidError);
+    expect(error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/trust ?proxy/i) });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each<['sbid-qr' | 'sbid-app', string]>([
+    ['sbid-qr', 'qrData'],
+    ['sbid-app', 'autoStartToken'],
+  ])('%s: a created session without %s is a provider_error', async (id, field) => {
+    const { provider } = await setup(
+      sessionApi(() => ({ status: 200, json: created('se-4', 0, { idpData: {} }) })),
+    );
+    await expect(startSbid(provider, id, '192.0.2.10')).rejects.toMatchObject({
+      code: 'provider_error',
+      message: expect.stringContaining(field),
+    });
+  });
+
+  it('every poll of a CREATED session carries the QR data of that second', async () => {
+    let polls = 0;
+    const { provider } = await setup(sessionApi(() => ({ status: 200, json: created('se-5', ++polls) })));
+    const first = await provider.complete({ transaction: transaction('se-5') });
+    const second = await provider.complete({ transaction: transaction('se-5') });
+    expect(first).toEqual({ status: 'pending', qrData: `bankid.${QR_START}.1.${'01'.repeat(32)}` });
+    expect(second).toEqual({ status: 'pending', qrData: `bankid.${QR_START}.2.${'02'.repeat(32)}` });
+  });
+
+  it('maps a SUCCESS with a Swedish personnummer to an SE identity', () => {
+    const identity = toIdentity({
+      id: 'se-6',
+      status: 'SUCCESS',
+      provider: 'sbid',
+      loa: 'substantial',
+      subject: {
+        id: 'pairwise-se',
+        idpId: '198503149828',
+        name: 'Anna Andersson',
+        firstName: 'Anna',
+        lastName: 'Andersson',
+        dateOfBirth: '1985-03-14',
+        nin: { value: '198503149828', issuingCountry: 'SE', type: 'PERSON' },
+      },
+    });
+    expect(identity).toMatchObject({
+      subject: '198503149828',
+      nin: { value: '198503149828', country: 'SE', type: 'PERSONNUMMER' },
+      name: 'Anna Andersson',
+      firstName: 'Anna',
+      lastName: 'Andersson',
+      dateOfBirth: '1985-03-14',
+      loa: 'substantial',
+      extra: { idp: 'sbid', signicatSubjectId: 'pairwise-se' },
+    });
+  });
+
+  it('through the engine: the client IP reaches Signicat, the start answer has the QR and the token, polls refresh the QR', async () => {
+    let polls = 0;
+    const { server, provider } = await setup(
+      sessionApi((request) =>
+        request.method === 'POST'
+          ? { status: 200, json: created('se-7') }
+          : { status: 200, json: created('se-7', ++polls) },
+      ),
+    );
+    // The engine polls a provider at most once a second per transaction: a clock steps past that.
+    let clock = Date.now();
+    const eid = createEid({ baseUrl: 'https://shop.example', providers: [provider], now: () => clock });
+    const started = await eid.handle({
+      route: 'start',
+      httpMethod: 'POST',
+      params: { provider: 'signicat', method: 'sbid-qr' },
+      body: { returnTo: '/profile' },
+      headers: { accept: 'application/json' },
+      clientIp: '::ffff:192.0.2.44',
+    });
+    expect(JSON.parse(server.requests[1]!.body).additionalParameters.sbid_end_user_ip).toBe('192.0.2.44');
+    expect(started.response).toMatchObject({
+      status: 200,
+      body: {
+        status: 'pending',
+        qrData: `bankid.${QR_START}.0.${'00'.repeat(32)}`,
+        autoStartToken: '7c40b5c9-fa74-49cf-b98c-bfe651f9a7c6',
+      },
+    });
+    const { transactionId } = (started.response as { body: { transactionId: string } }).body;
+    const binding = started.session?.kind === 'bind' ? started.session.binding : undefined;
+    // The token is shown to the starting browser once; the stored transaction does not keep it.
+    expect(JSON.stringify(await eid.store.get(transactionId))).not.toContain('7c40b5c9');
+    for (const seconds of [1, 2]) {
+      clock += 1000;
+      const status = await eid.handle({
+        route: 'status',
+        httpMethod: 'GET',
+        params: { transactionId },
+        headers: { accept: 'application/json' },
+        session: { binding },
+      });
+      expect(status.response).toEqual({
+        type: 'json',
+        status: 200,
+        body: {
+          transactionId,
+          status: 'pending',
+          qrData: `bankid.${QR_START}.${seconds}.${String(seconds).padStart(2, '0').repeat(32)}`,
+        },
+      });
+    }
+    await eid.close();
+  });
+
+  it('through the engine: a client IP that is not an address is not sent, and the start is refused', async () => {
+    const { server, provider } = await setup(sessionApi(() => ({ status: 200, json: created('se-8') })));
+    const eid = createEid({ baseUrl: 'https://shop.example', providers: [provider] });
+    const outcome = await eid.handle({
+      route: 'start',
+      httpMethod: 'POST',
+      params: { provider: 'signicat', method: 'sbid-app' },
+      body: {},
+      headers: { accept: 'application/json' },
+      clientIp: 'not-an-ip, 192.0.2.1',
+    });
+    expect(outcome.error?.code).toBe('invalid_request');
+    expect(outcome.response).toMatchObject({ status: 400 });
+    expect(server.requests).toHaveLength(0);
+    await eid.close();
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EID_ERROR_CODES, EidError, httpStatusOf, isEidError } from '../src/errors.js';
+import { EID_ERROR_CODES, EidError, httpStatusOf, isEidError, safeUpstreamCode } from '../src/errors.js';
 import { compactIdentity, nationalIdFromProvider } from '../src/identity.js';
 import { redact, redactingLogger } from '../src/logger.js';
 import { sanitizeReturnTo } from '../src/return-to.js';
@@ -21,12 +21,52 @@ describe('sanitizeReturnTo', () => {
     '/\\evil.example',
     '\\\\evil.example',
     'javascript:alert(1)',
+    '/.//evil.example/phish',
+    '/..//evil.example',
+    '/%2e//evil.example',
+    '/%2E%2E//evil.example',
+    '/a/..//evil.example/x',
     'profile',
     '/\tevil',
     '/ok\r\nSet-Cookie: x=1',
     `/${'a'.repeat(3000)}`,
   ])('refuses %s', (value) => {
     expect(() => sanitizeReturnTo(value)).toThrow(expect.objectContaining({ code: 'invalid_return_to' }));
+  });
+
+  it('never yields a protocol-relative or foreign URL from paths built of tricky pieces', () => {
+    const piece = fc.constantFrom(
+      '/',
+      '.',
+      '..',
+      '%2e',
+      '%2E',
+      '%2f',
+      '\\',
+      'evil.example',
+      'a',
+      '?',
+      '#',
+      '@',
+      ':',
+      ' ',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 8 }), (pieces) => {
+        const value = `/${pieces.join('')}`;
+        let result: string;
+        try {
+          result = sanitizeReturnTo(value);
+        } catch (error) {
+          expect((error as EidError).code).toBe('invalid_return_to');
+          return;
+        }
+        expect(result.startsWith('//')).toBe(false);
+        expect(result.includes('\\')).toBe(false);
+        expect(new URL(result, 'https://app.example').origin).toBe('https://app.example');
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('defaults when absent, refuses non-strings', () => {
@@ -114,6 +154,33 @@ describe('logger redaction', () => {
       Authorization: '[redacted]',
       count: 3,
     });
+  });
+
+  it.each([
+    ['NO', 'kari 01819012365 logged in'],
+    ['NO grouped', 'kari 018190 12365 logged in'],
+    ['SE 12 digits', 'anna 198503149828 logged in'],
+    ['SE dashed', 'anna 19850314-9828 logged in'],
+    ['SE 10 digits', 'anna 850314-9828 logged in'],
+    ['SE centenarian', 'anna 850314+9828 logged in'],
+    ['DK', 'mette 120688-2278 logged in'],
+    ['FI', 'matti 150480-9152 logged in'],
+    ['FI 2000s', 'aino 071002A942F logged in'],
+  ])('redacts a %s number inside text', (_kind, text) => {
+    const out = redact(text) as string;
+    expect(out).toMatch(/^\w+ \[redacted\] logged in$/);
+  });
+
+  it('redacts numbers stored as JSON numbers and error codes made of digits', () => {
+    expect(redact({ n: 1819012365, count: 42, port: 3000 })).toEqual({
+      n: '[redacted]',
+      count: 42,
+      port: 3000,
+    });
+    expect(safeUpstreamCode('01819012365')).toBeUndefined();
+    expect(safeUpstreamCode('user1819012365')).toBeUndefined();
+    expect(safeUpstreamCode('userError')).toBe('userError');
+    expect(safeUpstreamCode('invalid_grant')).toBe('invalid_grant');
   });
 
   it('the wrapping logger redacts objects and messages', () => {

@@ -1,7 +1,7 @@
 import type { EidMethodInfo } from '@eid/core';
 import { escapeHtml, layout, scriptJson } from './html.js';
 import { ERROR_MESSAGES } from './messages.js';
-import { PROFILE_PATH, startPath } from './pages.js';
+import { callCentreMethods, PROFILE_PATH, startPath } from './pages.js';
 
 export interface CallCentrePage {
   methods: readonly EidMethodInfo[];
@@ -19,11 +19,11 @@ const POLL_MS = 1500;
  * app. The number travels only in the POST body, never in a URL.
  */
 export function renderCallCentre({ methods, prefix, nonce }: CallCentrePage): string {
-  const headless = methods.filter((method) => method.flow === 'headless');
+  const headless = callCentreMethods(methods);
   if (headless.length === 0) {
     return layout({
       title: 'Call centre',
-      body: '<section class="card"><h1>Call centre</h1><p>No headless login method is enabled.</p><a href="/">Back</a></section>',
+      body: '<section class="card"><h1>Call centre</h1><p>No call-centre login method is enabled.</p><a href="/">Back</a></section>',
     });
   }
   const options = headless

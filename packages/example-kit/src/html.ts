@@ -74,6 +74,8 @@ input,select{width:100%;margin-bottom:1rem;padding:.65rem .75rem;border:1px soli
 .binding{margin:.5rem 0 1rem;padding:1.25rem;border:2px dashed var(--accent);border-radius:12px;text-align:center;
 font-size:2rem;font-weight:700;letter-spacing:.02em;color:var(--ink)}
 .status{color:var(--muted)}
+.qr{display:flex;justify-content:center;margin:.5rem 0 1rem}
+.qr img{width:240px;height:240px;border:1px solid var(--line);border-radius:10px;background:#fff}
 .row{display:flex;gap:.6rem}
 [hidden]{display:none!important}
 `;

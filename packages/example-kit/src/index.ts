@@ -1,8 +1,10 @@
 export { type Backends, type ResolveBackendsOptions, resolveBackends } from './backends.js';
+export { type BankIdQrPage, renderBankIdQr } from './bankid-qr.js';
 export { type CallCentrePage, renderCallCentre } from './call-centre.js';
 export { createNonce, escapeHtml, pageHeaders } from './html.js';
 export { ERROR_MESSAGES, errorMessage } from './messages.js';
 export {
+  BANKID_QR_PATH,
   CALL_CENTRE_PATH,
   type HomePage,
   PROFILE_PATH,
@@ -11,3 +13,4 @@ export {
   renderProfile,
   startPath,
 } from './pages.js';
+export { QR_SVG_PATH, type QrSvgResponse, renderQrSvg } from './qr-svg.js';

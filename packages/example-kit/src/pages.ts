@@ -2,9 +2,27 @@ import { type EidMethodInfo, type Identity, maskNationalId } from '@eid/core';
 import { escapeHtml, layout } from './html.js';
 import { errorMessage } from './messages.js';
 
-/** Where the pages send a person after login, and where the call-centre page lives. */
+/** Where the pages send a person after login, and where the call-centre and BankID QR pages live. */
 export const PROFILE_PATH = '/profile';
 export const CALL_CENTRE_PATH = '/call-centre';
+export const BANKID_QR_PATH = '/bankid-qr';
+
+/** The headless methods an agent starts for a caller: those that take the caller's national identity number. */
+export function callCentreMethods(methods: readonly EidMethodInfo[]): EidMethodInfo[] {
+  return methods.filter((method) => method.flow === 'headless' && method.requiresNin);
+}
+
+/** Swedish BankID's QR method (`sbid-qr`) and, from the same provider, its same-device one (`sbid-app`). */
+export function bankIdQrMethods(methods: readonly EidMethodInfo[]): {
+  qr?: EidMethodInfo;
+  app?: EidMethodInfo;
+} {
+  const headless = methods.filter((method) => method.flow === 'headless');
+  const qr = headless.find((method) => method.method === 'sbid-qr');
+  const app =
+    qr && headless.find((method) => method.provider === qr.provider && method.method === 'sbid-app');
+  return { ...(qr ? { qr } : {}), ...(app ? { app } : {}) };
+}
 
 export interface HomePage {
   methods: readonly EidMethodInfo[];
@@ -50,15 +68,24 @@ ${links}
 </div>`;
     })
     .join('\n');
-  const headless = methods.filter((method) => method.flow === 'headless');
+  // The headless methods: no redirect, the app shows what the person needs and polls.
+  const byPhone = callCentreMethods(methods);
   const callCentre =
-    headless.length > 0
+    byPhone.length > 0
       ? `<section class="card">
 <h2>Helping someone on the phone?</h2>
-<p>${escapeHtml(headless.map((method) => method.label).join(', '))}: the person confirms a code in their app, no browser needed.</p>
+<p>${escapeHtml(byPhone.map((method) => method.label).join(', '))}: the person confirms a code in their app, no browser needed.</p>
 <a class="button secondary" href="${CALL_CENTRE_PATH}" data-testid="call-centre-link">Open the call-centre page</a>
 </section>`
       : '';
+  const { qr } = bankIdQrMethods(methods);
+  const bankIdQr = qr
+    ? `<section class="card">
+<h2>Swedish BankID on this page</h2>
+<p>${escapeHtml(qr.label)}: scan the code with the BankID app on your phone, or open the app on this device.</p>
+<a class="button secondary" href="${BANKID_QR_PATH}" data-testid="bankid-qr-link">Log in with a BankID QR code</a>
+</section>`
+    : '';
   const loggedIn = identity
     ? `<div class="note" data-testid="home-identity">Logged in as <strong>${escapeHtml(identity.name ?? identity.subject)}</strong>
 with ${escapeHtml(identity.provider)} (${escapeHtml(identity.method)}). <a href="${PROFILE_PATH}" data-testid="profile-link">See your profile</a></div>`
@@ -72,6 +99,7 @@ ${loggedIn}
 ${buttons || '<p>No browser login methods are enabled.</p>'}
 </div>
 </section>
+${bankIdQr}
 ${callCentre}`;
   return layout({ title: 'Log in with eID', body });
 }

@@ -4,16 +4,20 @@ import * as kit from '../src/index.js';
 it('exports what the example apps use', () => {
   expect(Object.keys(kit).sort()).toMatchInlineSnapshot(`
     [
+      "BANKID_QR_PATH",
       "CALL_CENTRE_PATH",
       "ERROR_MESSAGES",
       "PROFILE_PATH",
+      "QR_SVG_PATH",
       "createNonce",
       "errorMessage",
       "escapeHtml",
       "pageHeaders",
+      "renderBankIdQr",
       "renderCallCentre",
       "renderHome",
       "renderProfile",
+      "renderQrSvg",
       "resolveBackends",
       "startPath",
     ]

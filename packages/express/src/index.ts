@@ -1,6 +1,7 @@
 import {
+  bodyParseError,
+  commitSessionChange,
   type Eid,
-  EidError,
   type EidRequest,
   type EidResponse,
   type EidSessionData,
@@ -8,6 +9,8 @@ import {
   type RouteName,
   requestHeaders,
   type SessionChange,
+  type SessionPort,
+  sessionPortOf,
 } from '@eid/core';
 import express, {
   type NextFunction,
@@ -29,10 +32,16 @@ declare module 'express-session' {
 export interface EidRouterOptions {
   /** Rename a route (relative to the prefix) or disable it with `false`. */
   routes?: Partial<Record<RouteName, string | false>>;
+  /**
+   * Answer some routes with handlers of your own; paths, body parsing and body errors stay the router's.
+   * @eid/passport runs start, callback, status and logout through `passport.authenticate` this way.
+   */
+  handlers?: Partial<Record<RouteName, RequestHandler>>;
 }
 
 const SESSION_MISSING =
-  '@eid/express needs a session: mount express-session (app.use(session({ ... }))) before the eID router.';
+  '@eid/express needs a session that can regenerate its id: mount express-session ' +
+  '(app.use(session({ ... }))) before the eID router (cookie-session cannot regenerate, so it cannot serve).';
 
 /**
  * The contract's routes (DESIGN 4.1) under `eid.prefix`, as an Express router: `app.use(eidRouter(eid))`.
@@ -48,34 +57,36 @@ export function eidRouter(eid: Eid, options: EidRouterOptions = {}): Router {
     const rename = options.routes?.[route.name];
     if (rename === false) continue;
     const path = `${eid.prefix}${typeof rename === 'string' ? rename : route.path}`;
-    const handler: RequestHandler = (req, res, next) => {
-      run(eid, route.name, req, res).catch(next);
-    };
+    const handler: RequestHandler =
+      options.handlers?.[route.name] ??
+      ((req, res, next) => {
+        run(eid, route.name, req, res).catch(next);
+      });
     if (route.method === 'GET') router.get(path, handler);
     else router.post(path, ...parseBody(route.bodyLimit), handler);
   }
   // Bodies that are too large or not parseable get the contract's error body, never the parser's
   // message (it quotes the body, which may hold a national identity number).
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const status = (error as { status?: unknown; type?: unknown }).status;
-    if (
-      typeof (error as { type?: unknown }).type !== 'string' ||
-      typeof status !== 'number' ||
-      status >= 500
-    ) {
+    const { status, type } = error as { status?: unknown; type?: unknown };
+    if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500) {
       return next(error);
     }
-    const message = status === 413 ? 'The request body is too large.' : 'The request body could not be read.';
-    res
-      .set('cache-control', 'no-store')
-      .status(status)
-      .json(new EidError('invalid_request', message).toJSON());
+    const refused = bodyParseError(status);
+    sendResponse(res, { type: 'json', status: refused.status, body: refused.toJSON() });
   });
   return router;
 }
 
+/** The port to `req.session`; checked before the engine runs, so a missing capability consumes nothing. */
+function sessionPort(req: Request): SessionPort {
+  const port = sessionPortOf(req);
+  if (!port) throw new Error(SESSION_MISSING);
+  return port;
+}
+
 async function run(eid: Eid, name: RouteName, req: Request, res: Response): Promise<void> {
-  if (!req.session) throw new Error(SESSION_MISSING);
+  const session = sessionPort(req);
   const request: EidRequest = {
     route: name,
     httpMethod: req.method,
@@ -83,25 +94,17 @@ async function run(eid: Eid, name: RouteName, req: Request, res: Response): Prom
     query: req.query as Record<string, unknown>,
     body: req.body,
     headers: requestHeaders(req.headers),
-    session: req.session.eid,
+    session: session.read(),
+    clientIp: req.ip,
   };
   const outcome = await eid.handle(request);
-  if (outcome.session) await applySessionChange(req, outcome.session);
+  if (outcome.session) await commitSessionChange(outcome.session, session);
   sendResponse(res, outcome.response);
 }
 
-/** Writes the engine's session change; at login the session id is regenerated first (no fixation). */
-export async function applySessionChange(req: Request, change: SessionChange): Promise<void> {
-  const session = req.session;
-  if (change.kind === 'bind') {
-    session.eid = { ...session.eid, binding: change.binding };
-  } else if (change.kind === 'login') {
-    await promisify((done) => session.regenerate(done));
-    req.session.eid = { identity: change.identity };
-    await promisify((done) => req.session.save(done));
-  } else {
-    delete session.eid;
-  }
+/** Writes the engine's session change; at login and logout the session id is regenerated first (no fixation). */
+export function applySessionChange(req: Request, change: SessionChange): Promise<void> {
+  return commitSessionChange(change, sessionPort(req));
 }
 
 /** Writes an engine response: a redirect, JSON, or an empty 204; never cached. */
@@ -110,10 +113,6 @@ export function sendResponse(res: Response, response: EidResponse): void {
   if (response.type === 'redirect') res.redirect(response.status, response.location);
   else if (response.type === 'json') res.status(response.status).json(response.body);
   else res.status(response.status).end();
-}
-
-function promisify(call: (done: (error?: unknown) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => call((error) => (error ? reject(error) : resolve())));
 }
 
 /** The identity of the logged-in user, or undefined. */

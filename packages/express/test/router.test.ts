@@ -17,8 +17,13 @@ afterAll(async () => {
   await simulator.close();
 });
 
-/** A real Express app on an ephemeral port; `withSession: false` leaves express-session out on purpose. */
-async function startApp(options: { withSession?: boolean; routes?: Parameters<typeof eidRouter>[1] } = {}) {
+/**
+ * A real Express app on an ephemeral port; `withSession: false` leaves express-session out on purpose,
+ * `cookieSession` mounts a session like cookie-session's instead: a plain object that cannot regenerate.
+ */
+async function startApp(
+  options: { withSession?: boolean; cookieSession?: boolean; routes?: Parameters<typeof eidRouter>[1] } = {},
+) {
   const app = express();
   let eid: Eid | undefined;
   const server = app.listen(0, '127.0.0.1');
@@ -35,7 +40,12 @@ async function startApp(options: { withSession?: boolean; routes?: Parameters<ty
       }),
     ],
   });
-  if (options.withSession !== false) {
+  if (options.cookieSession) {
+    app.use((req, _res, next) => {
+      (req as unknown as { session: object }).session = {};
+      next();
+    });
+  } else if (options.withSession !== false) {
     app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));
   }
   app.use(eidRouter(eid, options.routes));
@@ -81,6 +91,33 @@ describe('@eid/express', () => {
     const response = await new Browserless().get(`${baseUrl}/auth/eid/methods`, ACCEPT_JSON);
     expect(response.status).toBe(500);
     expect(((await response.json()) as { message: string }).message).toMatch(/mount express-session/);
+  });
+
+  it('refuses a session that cannot regenerate its id before the engine consumes or starts anything', async () => {
+    const { baseUrl } = await startApp({ cookieSession: true });
+    const before = simulator.sessions().length;
+    const response = await new Browserless().get(`${baseUrl}/auth/eid/start/signicat/nbid`, ACCEPT_JSON);
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { message: string }).message).toMatch(/mount express-session/);
+    expect(simulator.sessions()).toHaveLength(before);
+  });
+
+  it('renews the session at logout: a copy of the logged-in cookie is no longer logged in', async () => {
+    const { baseUrl } = await startApp();
+    const browser = new Browserless();
+    const start = await browser.get(`${baseUrl}/auth/eid/start/signicat/nbid`, ACCEPT_HTML);
+    const pageUrl = browser.location(start);
+    const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+    const approved = await browser.post(form.action, { form: { user: 'no-kari', outcome: 'success' } });
+    await browser.get(browser.location(approved), ACCEPT_HTML);
+    const loggedIn = browser.clone();
+    expect((await loggedIn.get(`${baseUrl}/auth/eid/session`, ACCEPT_JSON)).status).toBe(200);
+
+    const logout = await browser.post(`${baseUrl}/auth/eid/logout`, { headers: ACCEPT_JSON });
+    expect(logout.status).toBe(204);
+    expect(browser.cookies(baseUrl).sid).not.toBe(loggedIn.cookies(baseUrl).sid);
+    expect((await browser.get(`${baseUrl}/auth/eid/session`, ACCEPT_JSON)).status).toBe(401);
+    expect((await loggedIn.get(`${baseUrl}/auth/eid/session`, ACCEPT_JSON)).status).toBe(401);
   });
 
   it('routes can be renamed or disabled', async () => {

@@ -1,14 +1,17 @@
 import { parse as parseQueryString } from 'node:querystring';
 import {
+  bodyParseError,
+  commitSessionChange,
   type Eid,
-  EidError,
-  type EidOutcome,
+  type EidResponse,
   type EidSessionData,
   type Identity,
   prefersJson,
   type RouteName,
   requestHeaders,
   type SessionChange,
+  type SessionPort,
+  sessionPortOf,
 } from '@eid/core';
 // Brings secure-session's types into the program so its `SessionData` can be augmented below.
 import type {} from '@fastify/secure-session';
@@ -45,25 +48,21 @@ export interface FastifyEidOptions {
   routes?: Partial<Record<RouteName, string | false>>;
 }
 
-/** What @fastify/session and @fastify/secure-session have in common, as far as the engine needs it. */
-interface SessionLike {
-  get(key: 'eid'): EidSessionData | undefined;
-  set(key: 'eid', value: EidSessionData | undefined): void;
-  data?(): Record<string, unknown> | undefined;
-  /** @fastify/session: new id, old one destroyed (async). recent @fastify/secure-session: fields cleared (sync). */
-  regenerate?(): Promise<void> | void;
-  /** @fastify/session only; secure-session writes its sealed cookie on send. */
-  save?(): Promise<void>;
-}
-
 const SESSION_MISSING =
   '@eid/fastify needs a session: register @fastify/cookie and @fastify/session, or @fastify/secure-session, ' +
   'before @eid/fastify (e.g. await app.register(fastifyCookie); await app.register(fastifySession, { secret })).';
 const BODY_LIMIT = 16 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 
-const sessionOf = (request: FastifyRequest): SessionLike | undefined =>
-  (request as unknown as { session?: SessionLike | null }).session ?? undefined;
+/**
+ * The port to @fastify/session (a new id at login and logout) or @fastify/secure-session (its fields cleared);
+ * checked before the engine runs, so a missing capability consumes nothing.
+ */
+function sessionPort(request: FastifyRequest): SessionPort {
+  const port = sessionPortOf(request as { session?: unknown });
+  if (!port) throw new Error(SESSION_MISSING);
+  return port;
+}
 
 /**
  * The contract's routes (DESIGN 4.1) under `eid.prefix`: `app.register(eidPlugin, { eid })`.
@@ -81,7 +80,7 @@ const plugin: FastifyPluginAsync<FastifyEidOptions> = async (fastify, options) =
   if (!fastify.hasRequestDecorator('session')) throw new Error(SESSION_MISSING);
   fastify.decorateRequest('eid', {
     getter(this: FastifyRequest): EidRequestContext {
-      return { identity: sessionOf(this)?.get('eid')?.identity };
+      return { identity: sessionPortOf(this as { session?: unknown })?.read()?.identity };
     },
   });
 
@@ -92,20 +91,6 @@ const plugin: FastifyPluginAsync<FastifyEidOptions> = async (fastify, options) =
         done(null, parseQueryString(body as string));
       });
     }
-    // Body parsing fails before the engine sees the request: answer in the contract's shape (DESIGN 4.4),
-    // without echoing the body (JSON.parse messages quote it, and it may hold a nin).
-    routes.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-      const status = error.statusCode ?? 500;
-      if (status >= 500) throw error;
-      const message =
-        status === 413
-          ? 'The request body is too large.'
-          : 'The request body could not be read: send JSON or a form (application/x-www-form-urlencoded).';
-      return reply
-        .code(status)
-        .header('cache-control', 'no-store')
-        .send(new EidError('invalid_request', message, { status }).toJSON());
-    });
     for (const route of eid.routes) {
       const rename = options.routes?.[route.name];
       if (rename === false) continue;
@@ -114,6 +99,20 @@ const plugin: FastifyPluginAsync<FastifyEidOptions> = async (fastify, options) =
         url: `${eid.prefix}${typeof rename === 'string' ? rename : route.path}`,
         bodyLimit: route.bodyLimit ?? BODY_LIMIT,
         handler: (request, reply) => run(eid, route.name, request, reply),
+        // Body parsing fails before the engine sees the request: answer in the contract's shape (DESIGN 4.4),
+        // without echoing the body (JSON.parse messages quote it, and it may hold a nin). A logout reads no
+        // body, so one Fastify has no parser for (multipart) does not stop it, as on Express.
+        errorHandler: (error: Error & { code?: unknown; statusCode?: number }, request, reply) => {
+          const status = error.statusCode ?? 500;
+          if (typeof error.code !== 'string' || !error.code.startsWith('FST_ERR_CTP_') || status >= 500) {
+            throw error;
+          }
+          if (route.name === 'logout' && error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+            return run(eid, 'logout', request, reply);
+          }
+          const refused = bodyParseError(status);
+          return send(reply, { type: 'json', status: refused.status, body: refused.toJSON() });
+        },
       });
     }
   });
@@ -125,8 +124,7 @@ async function run(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const session = sessionOf(request);
-  if (!session) throw new Error(SESSION_MISSING);
+  const session = sessionPort(request);
   const outcome = await eid.handle({
     route: name,
     httpMethod: request.method,
@@ -134,40 +132,23 @@ async function run(
     query: request.query as Record<string, unknown>,
     body: request.body,
     headers: requestHeaders(request.headers),
-    session: session.get('eid'),
+    session: session.read(),
+    clientIp: request.ip,
   });
-  if (outcome.session) await applySessionChange(request, outcome.session);
-  return send(reply, outcome);
+  if (outcome.session) await commitSessionChange(outcome.session, session);
+  return send(reply, outcome.response);
 }
 
 /**
- * Writes the engine's session change. At login the session is renewed first (no fixation): @fastify/session
- * gets a new id, @fastify/secure-session (a sealed cookie, so new content is the rotation) loses its old fields,
- * as @fastify/passport does for both.
+ * Writes the engine's session change. At login and logout the session is renewed first (no fixation):
+ * @fastify/session gets a new id, @fastify/secure-session (a sealed cookie, so new content is the rotation)
+ * loses its old fields, as @fastify/passport does for both.
  */
-export async function applySessionChange(request: FastifyRequest, change: SessionChange): Promise<void> {
-  const session = sessionOf(request);
-  if (!session) throw new Error(SESSION_MISSING);
-  if (change.kind === 'bind') {
-    session.set('eid', { ...session.get('eid'), binding: change.binding });
-  } else if (change.kind === 'login') {
-    if (session.regenerate) {
-      await session.regenerate();
-    } else {
-      // Older @fastify/secure-session versions have no regenerate: clear every field ourselves.
-      for (const key of Object.keys(session.data?.() ?? {})) session.set(key as 'eid', undefined);
-    }
-    // @fastify/session replaces request.session on regenerate; read it again.
-    const renewed = sessionOf(request) ?? session;
-    renewed.set('eid', { identity: change.identity });
-    await renewed.save?.();
-  } else {
-    session.set('eid', undefined);
-  }
+export function applySessionChange(request: FastifyRequest, change: SessionChange): Promise<void> {
+  return commitSessionChange(change, sessionPort(request));
 }
 
-function send(reply: FastifyReply, outcome: EidOutcome): FastifyReply {
-  const { response } = outcome;
+function send(reply: FastifyReply, response: EidResponse): FastifyReply {
   reply.header('cache-control', 'no-store');
   if (response.type === 'redirect') return reply.redirect(response.location, response.status);
   if (response.type === 'json') return reply.code(response.status).send(response.body);
@@ -182,7 +163,7 @@ export interface RequireEidOptions {
 /** A preHandler that lets requests with an eID login through and answers the rest 401 (or redirects browsers). */
 export function requireEid(options: RequireEidOptions = {}): preHandlerAsyncHookHandler {
   return async (request, reply) => {
-    if (!sessionOf(request)) throw new Error(SESSION_MISSING);
+    sessionPort(request);
     if (request.eid.identity) return;
     const accept = request.headers.accept ?? '';
     if (options.redirectTo && /text\/html/i.test(accept) && !prefersJson(accept)) {

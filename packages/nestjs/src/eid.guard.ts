@@ -10,7 +10,7 @@ import { requireSession, type SessionRequest } from './session.js';
 @Injectable()
 export class EidGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const identity = requireSession(this.getRequest(context)).eid?.identity;
+    const identity = requireSession(this.getRequest(context)).read()?.identity;
     this.handleRequest(identity, context);
     return true;
   }

@@ -1,14 +1,17 @@
-import type { EidSessionData, SessionChange } from '@eid/core';
+import {
+  commitSessionChange,
+  type EidSessionData,
+  type SessionChange,
+  type SessionPort,
+  sessionPortOf,
+} from '@eid/core';
 
 /**
- * What this module uses of a session object. express-session and @fastify/session both offer it:
- * `eid` is a plain property on both, and both take a callback in `regenerate` and `save`, which
- * lets one code path serve the Express and the Fastify platform.
+ * What the guard and the decorator read of a session: `eid` is a property of express-session's and
+ * @fastify/session's sessions, and of @fastify/secure-session's (through its Proxy).
  */
 export interface HostSession {
   eid?: EidSessionData;
-  regenerate(callback: (error?: unknown) => void): void;
-  save(callback: (error?: unknown) => void): void;
 }
 
 /** A request of either platform, as far as its session goes. */
@@ -17,30 +20,21 @@ export interface SessionRequest {
 }
 
 const SESSION_MISSING =
-  '@eid/nestjs needs a session: register express-session (app.use(session({ ... }))) on the Express platform, ' +
-  'or @fastify/cookie and @fastify/session (app.register(...)) on the Fastify platform, before app.listen().';
+  '@eid/nestjs needs a session that can regenerate its id: register express-session (app.use(session({ ... }))) ' +
+  'on the Express platform, or @fastify/cookie and @fastify/session, or @fastify/secure-session ' +
+  '(app.register(...)) on the Fastify platform, before app.listen() (cookie-session cannot regenerate).';
 
-export function requireSession(request: SessionRequest): HostSession {
-  if (!request.session) throw new Error(SESSION_MISSING);
-  return request.session;
+/**
+ * The port to the request's session: express-session, @fastify/session or @fastify/secure-session. Checked
+ * before the engine runs, so a session that cannot be renewed fails the request before anything is consumed.
+ */
+export function requireSession(request: SessionRequest): SessionPort {
+  const port = sessionPortOf(request);
+  if (!port) throw new Error(SESSION_MISSING);
+  return port;
 }
 
-/** Writes the engine's session change; at login the session id is regenerated first (no fixation). */
-export async function applySessionChange(request: SessionRequest, change: SessionChange): Promise<void> {
-  const session = requireSession(request);
-  if (change.kind === 'bind') {
-    session.eid = { ...session.eid, binding: change.binding };
-  } else if (change.kind === 'login') {
-    await promisify((done) => session.regenerate(done));
-    // Both libraries put the new session on the request.
-    const fresh = requireSession(request);
-    fresh.eid = { identity: change.identity };
-    await promisify((done) => fresh.save(done));
-  } else {
-    delete session.eid;
-  }
-}
-
-function promisify(call: (done: (error?: unknown) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => call((error) => (error ? reject(error) : resolve())));
+/** Writes the engine's session change; at login and logout the session is renewed first (no fixation). */
+export function applySessionChange(request: SessionRequest, change: SessionChange): Promise<void> {
+  return commitSessionChange(change, requireSession(request));
 }

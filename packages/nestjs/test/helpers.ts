@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { Simulator } from '@eid/simulator';
 import fastifyCookie from '@fastify/cookie';
+import fastifySecureSession from '@fastify/secure-session';
 import fastifySession, { type FastifySessionOptions } from '@fastify/session';
 import {
   Controller,
@@ -58,12 +59,19 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** A Nest app on `platform` with its session library, listening on 127.0.0.1:`port`. */
+/**
+ * A Nest app on `platform` with its session library, listening on 127.0.0.1:`port`. On Fastify that is
+ * @fastify/session, or @fastify/secure-session with `secureSession`.
+ */
 export async function startApp(
   platform: Platform,
   module: Type,
   port: number,
-  { withSession = true, globalPrefix }: { withSession?: boolean; globalPrefix?: string } = {},
+  {
+    withSession = true,
+    secureSession = false,
+    globalPrefix,
+  }: { withSession?: boolean; secureSession?: boolean; globalPrefix?: string } = {},
 ): Promise<RunningApp> {
   let app: INestApplication;
   if (platform === 'express') {
@@ -78,7 +86,13 @@ export async function startApp(
       logger: false,
       abortOnError: false,
     });
-    if (withSession) {
+    if (withSession && secureSession) {
+      await fastifyApp.register(fastifySecureSession as never, {
+        secret: SECRET,
+        salt: 'mq9hDxBVDbspDR6n',
+        cookie: { path: '/', httpOnly: true, sameSite: 'lax' },
+      });
+    } else if (withSession) {
       // Casts: @nestjs/platform-fastify 11 pins its own fastify (5.11), the session plugins' types see the
       // workspace's newer one; at run time both are Fastify 5.
       await fastifyApp.register(fastifyCookie as never);
@@ -115,9 +129,19 @@ export class Browser {
     return res;
   }
 
-  /** The value of the session cookie (express-session `connect.sid`, @fastify/session `sessionId`). */
+  /**
+   * The value of the session cookie (express-session `connect.sid`, @fastify/session `sessionId`,
+   * @fastify/secure-session `session`).
+   */
   sessionId(): string | undefined {
-    return this.cookies.get('connect.sid') ?? this.cookies.get('sessionId');
+    return this.cookies.get('connect.sid') ?? this.cookies.get('sessionId') ?? this.cookies.get('session');
+  }
+
+  /** Another browser holding a copy of this one's cookies, e.g. the logged-in cookie before a logout. */
+  copy(): Browser {
+    const copy = new Browser(this.origin);
+    for (const [name, value] of this.cookies) copy.cookies.set(name, value);
+    return copy;
   }
 }
 

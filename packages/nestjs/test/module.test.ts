@@ -117,7 +117,16 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
     expect(providerSession).toBeDefined();
     sim.complete(providerSession!.id, 'success', 'no-ola');
 
-    const done = await browser.fetch(`/auth/eid/status/${started.transactionId}`);
+    // The engine asks the provider at most once a second per transaction: poll as a client does.
+    let done = await browser.fetch(`/auth/eid/status/${started.transactionId}`);
+    for (
+      let polls = 1;
+      polls < 20 && ((await done.clone().json()) as { status?: string }).status === 'pending';
+      polls++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      done = await browser.fetch(`/auth/eid/status/${started.transactionId}`);
+    }
     expect(done.status).toBe(200);
     expect(await done.json()).toMatchObject({ status: 'complete', returnTo: '/account' });
     expect(browser.sessionId()).not.toBe(before);
@@ -152,6 +161,106 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
     const page = await browser.fetch('/auth/eid/start/nope/nbid');
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/?error=unknown_provider');
+  });
+
+  it('answers unreadable and oversized bodies with the contract error, with each route its own limit', async () => {
+    const browser = new Browser(running.url);
+    const malformed = await browser.fetch('/auth/eid/start/signicat/nbid-phone', {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: '{"nin":"17829034034"',
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('cache-control')).toBe('no-store');
+    const text = await malformed.text();
+    expect(text).not.toContain('17829034034');
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'invalid_request' } });
+
+    const large = await browser.fetch('/auth/eid/start/signicat/nbid-phone', {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify({ nin: '17829034034', returnTo: `/${'a'.repeat(40_000)}` }),
+    });
+    expect(large.status).toBe(413);
+    expect(large.headers.get('cache-control')).toBe('no-store');
+    expect(await large.json()).toEqual({
+      error: { code: 'invalid_request', message: 'The request body is too large.' },
+    });
+
+    // Pushes may carry whole provider results: 500 kB reaches the engine (which knows no such provider).
+    const push = await browser.fetch('/auth/eid/webhook/no-such-provider', {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(500_000) }),
+    });
+    expect(push.status).toBe(404);
+    expect(await push.json()).toMatchObject({ error: { code: 'unknown_provider' } });
+  });
+
+  it('logs out whatever the body: a multipart form is a form post, another type is ignored', async () => {
+    const browser = new Browser(running.url);
+    const multipart = await browser.fetch('/auth/eid/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',
+    });
+    expect(multipart.status).toBe(303);
+    expect(multipart.headers.get('location')).toBe('/');
+    const xml = await browser.fetch('/auth/eid/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<bye/>',
+    });
+    expect(xml.status).toBe(204);
+    expect(xml.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('renews the session at logout: a copy of the logged-in cookie is no longer logged in', async () => {
+    const browser = new Browser(running.url);
+    const start = await browser.fetch('/auth/eid/start/signicat/nbid');
+    await browser.fetch(await approveOnSimulator(start.headers.get('location')!, 'no-kari'));
+    expect((await browser.fetch('/auth/eid/session')).status).toBe(200);
+    const loggedIn = browser.copy();
+
+    const logout = await browser.fetch('/auth/eid/logout', { method: 'POST' });
+    expect(logout.status).toBe(204);
+    expect(browser.sessionId()).not.toBe(loggedIn.sessionId());
+    expect((await browser.fetch('/auth/eid/session')).status).toBe(401);
+    expect((await loggedIn.fetch('/auth/eid/session')).status).toBe(401);
+  });
+});
+
+describe('EidModule on the fastify platform with @fastify/secure-session', () => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    const port = await freePort();
+    const eid = simulatorEid(sim, `http://127.0.0.1:${port}`);
+    running = await startApp('fastify', appModule(EidModule.forRoot({ eid })), port, { secureSession: true });
+  });
+  afterAll(() => running?.close());
+
+  it('logs in (the sealed cookie renewed, nothing planted before kept) and logs out', async () => {
+    const browser = new Browser(running.url);
+    const start = await browser.fetch('/auth/eid/start/signicat/nbid?returnTo=/after');
+    expect(start.status).toBe(302);
+    const beforeLogin = browser.copy();
+    expect(beforeLogin.sessionId()).toBeDefined();
+
+    const callback = await browser.fetch(await approveOnSimulator(start.headers.get('location')!, 'no-kari'));
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe('/after');
+    expect(browser.sessionId()).not.toBe(beforeLogin.sessionId());
+    expect(await (await browser.fetch('/me')).json()).toMatchObject({ name: 'Kari Nordmann' });
+    expect((await beforeLogin.fetch('/auth/eid/session')).status).toBe(401);
+
+    const loggedIn = browser.sessionId();
+    const logout = await browser.fetch('/auth/eid/logout', { method: 'POST' });
+    expect(logout.status).toBe(204);
+    expect(browser.sessionId()).not.toBe(loggedIn);
+    expect((await browser.fetch('/auth/eid/session')).status).toBe(401);
+    expect((await browser.fetch('/me')).status).toBe(401);
+    // A copy of the logged-in cookie still opens it: a sealed cookie holds the session itself, and nothing on
+    // the server can revoke it before it expires. Apps that need revocation use @fastify/session and a store.
   });
 });
 

@@ -1,12 +1,6 @@
-import type { Eid, RouteName } from '@eid/core';
-import { applySessionChange, eidRouter, sendResponse } from '@eid/express';
-import express, {
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-  type Router,
-} from 'express';
+import { commitSessionChange, type Eid, type RouteName, sessionPortOf } from '@eid/core';
+import { eidRouter, sendResponse } from '@eid/express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import defaultPassport from 'passport';
 import {
   type AuthenticatingRoute,
@@ -32,39 +26,26 @@ const PASSPORT_MISSING =
 /**
  * The whole contract (DESIGN 4.1) under `eid.prefix` for a Passport app: `app.use(eidPassportRouter(eid))`, after
  * express-session and `passport.session()`. Start, callback and status go through `passport.authenticate`, so
- * logins run the strategy's verify and `req.logIn`; logout also ends the Passport login; the other routes are
- * the engine's own (through @eid/express). Every answer, failures included, is the contract's.
+ * logins run the strategy's verify and `req.logIn`; logout also ends the Passport login; methods, cancel, webhook
+ * and session change nothing Passport knows about, so the engine answers them as is. The routes, their body
+ * limits and the answers to unreadable bodies are @eid/express's; every answer, failures included, is the contract's.
  */
 export function eidPassportRouter(eid: Eid, options: EidPassportRouterOptions = {}): Router {
   const passport = options.passport ?? defaultPassport;
   const strategy = options.strategy ?? 'eid';
-  const path = (name: RouteName, fallback: string): string | undefined => {
-    const rename = options.routes?.[name];
-    return rename === false ? undefined : `${eid.prefix}${rename ?? fallback}`;
-  };
-  const parseBody = [express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' })];
   const authenticate = (route: AuthenticatingRoute): RequestHandler => {
     const authenticateOptions: EidAuthenticateOptions = { route };
     return (req, res, next) => {
       passport.authenticate(strategy, authenticateOptions, answerLogin(req, res, next))(req, res, next);
     };
   };
-
-  const router = express.Router();
-  const start = path('start', '/start/:provider/:method');
-  if (start) router.get(start, authenticate('start')).post(start, ...parseBody, authenticate('start'));
-  const callback = path('callback', '/callback/:provider');
-  if (callback) router.get(callback, authenticate('callback'));
-  const status = path('status', '/status/:transactionId');
-  if (status) router.get(status, authenticate('status'));
-  const logout = path('logout', '/logout');
-  if (logout) router.post(logout, ...parseBody, logOut(eid));
-  // methods, cancel, webhook and session change nothing Passport knows about: the engine answers them as is.
-  router.use(
-    eidRouter(eid, {
-      routes: { ...options.routes, start: false, callback: false, status: false, logout: false },
-    }),
-  );
+  const handlers: Partial<Record<RouteName, RequestHandler>> = {
+    start: authenticate('start'),
+    callback: authenticate('callback'),
+    status: authenticate('status'),
+    logout: logOut(eid),
+  };
+  const router = eidRouter(eid, { ...(options.routes ? { routes: options.routes } : {}), handlers });
   router.use(eidErrorHandler());
   return router;
 }
@@ -82,7 +63,8 @@ function answerLogin(req: Request, res: Response, next: NextFunction) {
 
 function logOut(eid: Eid): RequestHandler {
   return (req, res, next) => {
-    if (!req.session) return next(new Error(SESSION_MISSING));
+    const session = sessionPortOf(req);
+    if (!session) return next(new Error(SESSION_MISSING));
     if (typeof req.logout !== 'function') return next(new Error(PASSPORT_MISSING));
     eid
       .handle({
@@ -90,11 +72,11 @@ function logOut(eid: Eid): RequestHandler {
         httpMethod: req.method,
         params: {},
         headers: { accept: req.get('accept'), contentType: req.get('content-type') },
-        session: req.session.eid,
+        session: session.read(),
       })
       .then(async (outcome) => {
-        if (outcome.session) await applySessionChange(req, outcome.session);
-        // Passport saves the session without its user, then regenerates the session id.
+        // A new session without `eid`; Passport then ends its own login (and regenerates once more).
+        if (outcome.session) await commitSessionChange(outcome.session, session);
         req.logout((error) => (error ? next(error) : sendResponse(res, outcome.response)));
       })
       .catch(next);

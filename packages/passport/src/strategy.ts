@@ -1,4 +1,5 @@
 import {
+  commitSessionChange,
   type Eid,
   EidError,
   type EidErrorCode,
@@ -7,8 +8,9 @@ import {
   type Identity,
   isEidError,
   requestHeaders,
+  sessionPortOf,
 } from '@eid/core';
-import { applySessionChange, sendResponse } from '@eid/express';
+import { sendResponse } from '@eid/express';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import type { Session } from 'express-session';
 import type passport from 'passport';
@@ -67,7 +69,8 @@ const INFRASTRUCTURE: ReadonlySet<string> = new Set([
 const contractResponses = new WeakMap<Error, EidResponse>();
 
 export const SESSION_MISSING =
-  '@eid/passport needs a session: mount express-session (app.use(session({ ... }))) before passport and the eID routes.';
+  '@eid/passport needs a session that can regenerate its id: mount express-session (app.use(session({ ... }))) ' +
+  'before passport and the eID routes (cookie-session cannot regenerate, so it cannot serve).';
 
 type Created = passport.StrategyCreated<EidStrategy>;
 const REFUSED = 'This app does not accept this eID login.';
@@ -145,7 +148,9 @@ export class EidStrategy implements passport.Strategy {
 }
 
 async function run(strategy: Created, req: Request, options: EidAuthenticateOptions): Promise<void> {
-  if (!req.session) throw new Error(SESSION_MISSING);
+  // Checked before the engine runs: a session that cannot be renewed must not cost the user the transaction.
+  const session = sessionPortOf(req);
+  if (!session) throw new Error(SESSION_MISSING);
   const route = strategy.routeOf(req, options);
   const request: EidRequest = {
     route,
@@ -154,14 +159,15 @@ async function run(strategy: Created, req: Request, options: EidAuthenticateOpti
     query: req.query as Record<string, unknown>,
     body: req.body,
     headers: requestHeaders(req.headers),
-    session: req.session.eid,
+    session: session.read(),
+    clientIp: req.ip,
   };
   const outcome = await strategy.eid.handle(request);
   const change = outcome.session;
   if (change?.kind === 'login') {
     return verifyAndLogIn(strategy, req, options, outcome.response, change.identity);
   }
-  if (change) await applySessionChange(req, change);
+  if (change) await commitSessionChange(change, session);
   if (outcome.error) return failed(strategy, req, options, outcome.error, outcome.response);
   answer(strategy, req, outcome.response);
 }

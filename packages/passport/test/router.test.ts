@@ -138,7 +138,16 @@ describe('eidPassportRouter', () => {
       .find((s) => s.bindingMessage === bindingMessage && s.status === 'CREATED');
     sim.complete(simSession!.id, 'success', 'no-kari');
     const beforeLogin = browser.sessionCookie;
-    const complete = await browser.json(`/auth/eid/status/${transactionId}`);
+    // The engine asks the provider at most once a second per transaction: poll as a client does.
+    let complete = await browser.json(`/auth/eid/status/${transactionId}`);
+    for (
+      let polls = 1;
+      polls < 20 && ((await complete.clone().json()) as { status?: string }).status === 'pending';
+      polls++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      complete = await browser.json(`/auth/eid/status/${transactionId}`);
+    }
     expect(complete.status).toBe(200);
     expect(await complete.json()).toMatchObject({ transactionId, status: 'complete' });
     expect(browser.sessionCookie).not.toBe(beforeLogin);
@@ -150,6 +159,36 @@ describe('eidPassportRouter', () => {
     const again = await browser.json(`/auth/eid/status/${transactionId}`);
     expect(await again.json()).toEqual({ transactionId, status: 'complete' });
     expect(verified).toHaveLength(1);
+  });
+
+  it('answers unreadable and oversized bodies with the contract error, with each route its own limit', async () => {
+    const browser = await start();
+    const malformed = await browser.json('/auth/eid/start/signicat/nbid-phone', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"nin":"${KARI_NIN}"`,
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('cache-control')).toBe('no-store');
+    const text = await malformed.text();
+    expect(text).not.toContain(KARI_NIN);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'invalid_request' } });
+
+    const large = await browser.json('/auth/eid/start/signicat/nbid-phone', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nin: KARI_NIN, returnTo: `/${'a'.repeat(40_000)}` }),
+    });
+    expect(large.status).toBe(413);
+    expect(await large.json()).toMatchObject({ error: { code: 'invalid_request' } });
+
+    const push = await browser.json('/auth/eid/webhook/no-such-provider', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(500_000) }),
+    });
+    expect(push.status).toBe(404);
+    expect(await push.json()).toMatchObject({ error: { code: 'unknown_provider' } });
   });
 
   it('cancels, lists methods and refuses webhooks through the engine', async () => {

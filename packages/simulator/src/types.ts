@@ -76,6 +76,8 @@ export interface SimulatorSessionView {
   bindingMessage?: string;
   /** The prefilled national identity number, when the session was started with one. */
   nin?: string;
+  /** The client's own reference for the session, where the API takes one (Signicat `externalReference`). */
+  externalReference?: string;
 }
 
 /** A failure to inject into provider API routes (never into `/__sim` or the end-user page). */

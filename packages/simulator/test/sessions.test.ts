@@ -170,8 +170,8 @@ describe('POST /auth/rest/sessions, headless flow', () => {
     await expectProblem(res, 400, /nbid_auth_type/);
   });
 
-  it('refuses a headless session for another provider than nbid', async () => {
-    const res = await createSession(sim, accessToken, headlessRequest({ allowedProviders: ['sbid'] }));
+  it('refuses a headless session for another provider than nbid or sbid', async () => {
+    const res = await createSession(sim, accessToken, headlessRequest({ allowedProviders: ['mitid'] }));
     await expectProblem(res, 400, /nbid/);
   });
 

@@ -1,4 +1,4 @@
-import { EidError } from '../errors.js';
+import { EidError, safeUpstreamCode } from '../errors.js';
 import { HttpClient, type HttpResponse, type HttpTimeouts, headerValue, parseJson } from '../http.js';
 import { compactIdentity, nationalIdFromProvider, type ProviderIdentity } from '../identity.js';
 import { type Logger, redactingLogger, silentLogger } from '../logger.js';
@@ -241,6 +241,12 @@ export function next(options: NextOptions): Provider {
       return { reference: id, redirectUrl: url(browserPath(AUTHENTICATIONS, partner, id)) };
     },
 
+    // NEXT is documented to append `id` as a query parameter. Should it concatenate `?id=` to a URL that
+    // already has a query, `tx` would read `<id>?id=<guid>`: take the transaction id up to any `?`.
+    transactionIdFromCallback(query: Record<string, string>): string | undefined {
+      return query.tx?.split('?')[0];
+    },
+
     async complete({ transaction, callbackQuery }): Promise<CompleteResult> {
       if (callbackQuery !== undefined) {
         // The callback's `id` is only a claim: the engine found the transaction by `tx` and this browser's
@@ -375,7 +381,6 @@ function invalidFields(problem: unknown): string[] {
 const CANCELLED = ['cancelled', 'canceled', 'aborted'];
 const FAILED = ['failed', 'error', 'rejected'];
 const PENDING = ['pending', 'created', 'started', 'inprogress'];
-const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export interface MapAuthenticationContext {
   transaction: Pick<Transaction, 'id'>;
@@ -424,7 +429,7 @@ export function mapAuthentication(
     error: new EidError(
       'provider_error',
       known
-        ? `The eID provider reported an error${typeof code === 'string' && ERROR_CODE.test(code) ? ` (${code})` : ''}.`
+        ? `The eID provider reported an error${safeUpstreamCode(code) ? ` (${safeUpstreamCode(code)})` : ''}.`
         : 'NEXT reported an authentication status this library does not know.',
     ),
   };

@@ -9,7 +9,7 @@
  */
 import type * as OpenIdClient from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { EidError, isEidError } from '../errors.js';
+import { EidError, isEidError, safeUpstreamCode } from '../errors.js';
 import type { HttpTimeouts } from '../http.js';
 import type { ProviderIdentity } from '../identity.js';
 import type { Logger } from '../logger.js';
@@ -56,7 +56,6 @@ export interface OidcLoginState extends Record<string, string> {
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-const OAUTH_ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 type Step =
   | 'discovery'
@@ -279,10 +278,8 @@ export class OidcClient {
       status?: unknown;
       cause?: unknown;
     };
-    const oauthError =
-      typeof failure.error === 'string' && OAUTH_ERROR_CODE.test(failure.error) ? failure.error : undefined;
-    const code =
-      typeof failure.code === 'string' && OAUTH_ERROR_CODE.test(failure.code) ? failure.code : undefined;
+    const oauthError = safeUpstreamCode(failure.error);
+    const code = safeUpstreamCode(failure.code);
     const status =
       typeof failure.status === 'number'
         ? failure.status

@@ -1,4 +1,4 @@
-import { EidError } from '../errors.js';
+import { EidError, safeUpstreamCode } from '../errors.js';
 import { HttpClient, type HttpResponse, type HttpTimeouts, parseJson } from '../http.js';
 import {
   compactIdentity,
@@ -25,6 +25,10 @@ interface SignicatMethodSpec extends ProviderMethod {
   idp: SignicatIdp;
   requestedAttributes: string[];
   additionalParameters?: Record<string, string>;
+  /** Headless: the `idpData` field the created session must carry for the user to go on. */
+  idpData?: 'bindingMessage' | 'qrData' | 'autoStartToken';
+  /** The `additionalParameters` field that carries the end user's IP address, where the eID requires it. */
+  endUserIpParameter?: string;
 }
 
 const PERSON_ATTRIBUTES = ['name', 'firstName', 'lastName', 'dateOfBirth', 'nin', 'idpId'];
@@ -49,6 +53,7 @@ export const SIGNICAT_METHODS: readonly SignicatMethodSpec[] = [
     requiresNin: true,
     requestedAttributes: PERSON_ATTRIBUTES,
     additionalParameters: { nbid_auth_type: 'PHONE' },
+    idpData: 'bindingMessage',
   },
   {
     id: 'idporten',
@@ -65,6 +70,32 @@ export const SIGNICAT_METHODS: readonly SignicatMethodSpec[] = [
     label: 'Swedish BankID',
     country: 'SE',
     requestedAttributes: PERSON_ATTRIBUTES,
+  },
+  {
+    // Headless Swedish BankID (developer.signicat.com, identity-methods/sbid, auth-rest-api/headless): the app
+    // shows `idpData.qrData`, BankID's animated QR code, which changes every second, so every poll brings
+    // the current one. BankID requires the end user's IP address (`sbid_end_user_ip`).
+    id: 'sbid-qr',
+    idp: 'sbid',
+    flow: 'headless',
+    label: 'Swedish BankID with a QR code',
+    country: 'SE',
+    requestedAttributes: PERSON_ATTRIBUTES,
+    additionalParameters: { sbid_flow: 'QR' },
+    idpData: 'qrData',
+    endUserIpParameter: 'sbid_end_user_ip',
+  },
+  {
+    // The same on the user's own device: the app opens `bankid:///?autostarttoken=<idpData.autoStartToken>`.
+    id: 'sbid-app',
+    idp: 'sbid',
+    flow: 'headless',
+    label: 'Swedish BankID on this device',
+    country: 'SE',
+    requestedAttributes: PERSON_ATTRIBUTES,
+    additionalParameters: { sbid_flow: 'APP_LAUNCH' },
+    idpData: 'autoStartToken',
+    endUserIpParameter: 'sbid_end_user_ip',
   },
   {
     id: 'mitid',
@@ -84,7 +115,15 @@ export const SIGNICAT_METHODS: readonly SignicatMethodSpec[] = [
   },
 ];
 
-export type SignicatMethodId = 'nbid' | 'nbid-phone' | 'idporten' | 'sbid' | 'mitid' | 'ftn';
+export type SignicatMethodId =
+  | 'nbid'
+  | 'nbid-phone'
+  | 'idporten'
+  | 'sbid'
+  | 'sbid-qr'
+  | 'sbid-app'
+  | 'mitid'
+  | 'ftn';
 
 /** A session as `GET /auth/rest/sessions/{id}` returns it (fields the engine reads). */
 export interface SignicatSession {
@@ -94,7 +133,7 @@ export interface SignicatSession {
   expiresAt?: string;
   provider?: string;
   loa?: string;
-  idpData?: { bindingMessage?: string; [key: string]: unknown };
+  idpData?: { bindingMessage?: string; qrData?: string; autoStartToken?: string; [key: string]: unknown };
   subject?: {
     id?: string;
     idpId?: string;
@@ -250,13 +289,26 @@ export function signicat(options: SignicatOptions): Provider {
           ...(options.requestedAttributes?.[spec.id as SignicatMethodId] ?? []),
         ]),
       ];
+      const additionalParameters: Record<string, string> = { ...spec.additionalParameters };
+      if (spec.endUserIpParameter) {
+        // Refused here rather than by Signicat: without it the session cannot start, and the fix is in the app.
+        if (!context.endUserIp) {
+          throw new EidError(
+            'invalid_request',
+            `${spec.label} needs the end user's IP address, and the adapter passed none (clientIp). Behind a reverse proxy, set Express's 'trust proxy' or Fastify's trustProxy so that the adapter sees the client's address.`,
+          );
+        }
+        additionalParameters[spec.endUserIpParameter] = context.endUserIp;
+      }
       const body: Record<string, unknown> = {
         flow: spec.flow,
         allowedProviders: [spec.idp],
         requestedAttributes,
+        // Not in the seeds: the API reference's free-text `externalReference` ties Signicat's session to our
+        // transaction in their dashboard and logs. The transaction id is random and carries no personal data.
         externalReference: context.transactionId,
       };
-      if (spec.additionalParameters) body.additionalParameters = spec.additionalParameters;
+      if (Object.keys(additionalParameters).length > 0) body.additionalParameters = additionalParameters;
       if (context.nin) body.prefilledInput = { nin: context.nin.value };
       if (spec.flow === 'redirect') {
         body.language = context.lang ?? options.language ?? 'en';
@@ -277,13 +329,19 @@ export function signicat(options: SignicatOptions): Provider {
       if (spec.flow === 'redirect' && !isHttpUrl(session.authenticationUrl)) {
         throw new EidError('provider_error', 'Signicat created a session without an authenticationUrl.');
       }
-      if (spec.flow === 'headless' && typeof session.idpData?.bindingMessage !== 'string') {
-        throw new EidError('provider_error', 'Signicat created a headless session without a bindingMessage.');
+      if (spec.idpData && !nonEmpty(session.idpData?.[spec.idpData])) {
+        throw new EidError(
+          'provider_error',
+          `Signicat created a headless session without a ${spec.idpData}.`,
+        );
       }
+      const idpData = session.idpData;
       return {
         reference: session.id,
         ...(session.authenticationUrl ? { redirectUrl: session.authenticationUrl } : {}),
-        ...(session.idpData?.bindingMessage ? { bindingMessage: session.idpData.bindingMessage } : {}),
+        ...(nonEmpty(idpData?.bindingMessage) ? { bindingMessage: idpData.bindingMessage } : {}),
+        ...(nonEmpty(idpData?.qrData) ? { qrData: idpData.qrData } : {}),
+        ...(nonEmpty(idpData?.autoStartToken) ? { autoStartToken: idpData.autoStartToken } : {}),
         ...(parseDate(session.expiresAt) ? { expiresAt: parseDate(session.expiresAt) } : {}),
       };
     },
@@ -375,8 +433,6 @@ function upstreamError(response: HttpResponse, what: string, logger: Logger): Ei
   );
 }
 
-const IDP_ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
-
 export function mapSessionStatus(
   session: SignicatSession,
   transaction: Pick<Transaction, 'id'>,
@@ -387,7 +443,10 @@ export function mapSessionStatus(
     case 'CREATED':
       return {
         status: 'pending',
-        ...(session.idpData?.bindingMessage ? { bindingMessage: session.idpData.bindingMessage } : {}),
+        ...(nonEmpty(session.idpData?.bindingMessage)
+          ? { bindingMessage: session.idpData.bindingMessage }
+          : {}),
+        ...(nonEmpty(session.idpData?.qrData) ? { qrData: session.idpData.qrData } : {}),
       };
     case 'SUCCESS': {
       const identity = toIdentity(session, logger);
@@ -407,7 +466,7 @@ export function mapSessionStatus(
         status: 'failed',
         error: new EidError(
           'provider_error',
-          `The eID provider reported an error${typeof code === 'string' && IDP_ERROR_CODE.test(code) ? ` (${code})` : ''}.`,
+          `The eID provider reported an error${safeUpstreamCode(code) ? ` (${safeUpstreamCode(code)})` : ''}.`,
         ),
       };
     }
@@ -459,6 +518,10 @@ export function toIdentity(session: SignicatSession, logger: Logger = silentLogg
     authenticatedAt: new Date().toISOString(),
     extra: Object.keys(extra).length > 0 ? extra : undefined,
   }) as ProviderIdentity;
+}
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
 }
 
 function stringOr(value: unknown): string | undefined {

@@ -31,6 +31,11 @@ export interface StartContext {
   nin?: NationalId;
   /** UI language the user asked for: nb, nn, en, sv, da, fi. */
   lang?: string;
+  /**
+   * The end user's IP address as the adapter saw it (`EidRequest.clientIp`), IPv4-mapped IPv6 addresses
+   * unwrapped. Swedish BankID requires it; behind a proxy it is right only when the app trusts the proxy.
+   */
+  endUserIp?: string;
 }
 
 export interface StartResult {
@@ -39,6 +44,11 @@ export interface StartResult {
   redirectUrl?: string;
   bindingMessage?: string;
   qrData?: string;
+  /**
+   * Swedish BankID's token for starting the app on the same device (`bankid:///?autostarttoken=…`).
+   * Returned to the browser that started the login once, in the start response; never stored.
+   */
+  autoStartToken?: string;
   /** When the provider forgets the session; the engine never keeps a transaction longer. */
   expiresAt?: Date;
   /** Private values the provider needs again at completion (PKCE verifier, nonce). */
@@ -69,7 +79,11 @@ export interface WebhookNotice {
   transactionId: string;
   /** The provider's session id in the push; must match the transaction's. */
   reference: string;
-  result: CompleteResult;
+  /**
+   * What the push says happened. Leave it out when the push is only a signal: the engine then asks the
+   * provider's API (`complete`) for the authoritative result.
+   */
+  result?: CompleteResult;
 }
 
 /**

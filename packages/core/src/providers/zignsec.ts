@@ -1,4 +1,4 @@
-import { EidError } from '../errors.js';
+import { EidError, safeUpstreamCode } from '../errors.js';
 import { HttpClient, type HttpResponse, type HttpTimeouts } from '../http.js';
 import { compactIdentity, nationalIdFromProvider, type ProviderIdentity } from '../identity.js';
 import { type Logger, redactingLogger, silentLogger } from '../logger.js';
@@ -447,11 +447,9 @@ export function zignsec(options: ZignSecOptions): Provider {
       const body = webhookBody(request.body);
       // A push without a session id concerns no login (a test ping from ZignSec's settings page).
       if (!body || typeof body.id !== 'string' || body.id === '') return undefined;
-      return {
-        transactionId,
-        reference: body.id,
-        result: mapResult(body, { id: transactionId }, logger, options.profile),
-      };
+      // The push is a signal only: its token lives in a URL (proxies and access logs see those), so the
+      // result, identity included, is fetched from ZignSec's API (`complete`) rather than taken from the body.
+      return { transactionId, reference: body.id };
     };
   }
   return provider;
@@ -489,14 +487,13 @@ function isHttpUrl(value: unknown): value is string {
   }
 }
 
-/** ZignSec's error codes are upper-case words; descriptions may echo input (a personal number) and are only logged. */
-const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_ ]{0,63}$/;
+// ZignSec's error codes are upper-case words; descriptions may echo input (a personal number) and are only logged.
 
 function codesOf(errors: unknown): string[] {
   if (!Array.isArray(errors)) return [];
   return errors
-    .map((error) => (isRecord(error) && typeof error.code === 'string' ? error.code.trim() : ''))
-    .filter((code) => ERROR_CODE.test(code));
+    .map((error) => (isRecord(error) ? safeUpstreamCode(error.code) : undefined))
+    .filter((code): code is string => code !== undefined);
 }
 
 /** An error body `{ errors: [{ code, description }] }` (docs.zignsec.com, "Error handling") as an EidError. */

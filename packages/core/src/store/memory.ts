@@ -3,7 +3,10 @@ import type { Transaction } from '../transaction.js';
 import type { TransactionStore } from './types.js';
 
 export interface MemoryStoreOptions {
-  /** Most transactions held at once. Past it, forgotten ones go first, then the oldest. Default 10 000. */
+  /**
+   * Most transactions held at once. Past it, expired and finished ones make room; when every entry is a
+   * live login, new ones are refused (`rate_limited`) rather than evicting someone's login. Default 10 000.
+   */
   maxEntries?: number;
   /** Clock, for tests. */
   now?: () => number;
@@ -11,7 +14,8 @@ export interface MemoryStoreOptions {
 
 /**
  * The default store: one process, bounded and expiring. A flood of starts cannot grow it past
- * `maxEntries`. Use `@eid/redis` when more than one process serves the app.
+ * `maxEntries`, and cannot push out logins in progress. Use a shared store when more than one process
+ * serves the app.
  */
 export class MemoryStore implements TransactionStore {
   readonly #entries = new Map<string, Transaction>();
@@ -66,11 +70,14 @@ export class MemoryStore implements TransactionStore {
     for (const [id, entry] of this.#entries) {
       if (entry.retainUntil <= now) this.#entries.delete(id);
     }
-    // Still full: drop the oldest (Map keeps insertion order).
-    while (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.#entries.delete(oldest);
+    // Still full: finished or expired transactions go, oldest first (Map keeps insertion order). They are
+    // kept only to recognise replays; a login still in progress is never dropped.
+    for (const [id, entry] of this.#entries) {
+      if (this.#entries.size < this.#maxEntries) return;
+      if (entry.status !== 'pending' || entry.expiresAt <= now) this.#entries.delete(id);
+    }
+    if (this.#entries.size >= this.#maxEntries) {
+      throw new EidError('rate_limited', 'Too many logins are in progress right now. Try again in a minute.');
     }
   }
 }

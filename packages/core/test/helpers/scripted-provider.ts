@@ -50,8 +50,13 @@ export function scriptedProvider(id = 'acme') {
         throw new EidError('unauthenticated', 'The push is not signed with our secret.');
       }
       const body = request.body as { reference?: string; result?: CompleteResult } | undefined;
-      if (!body?.reference || !body.result) return undefined;
-      return { transactionId: request.query.tx!, reference: body.reference, result: body.result };
+      if (!body?.reference) return undefined;
+      // Without a result the push is only a signal: the engine asks `complete` instead.
+      return {
+        transactionId: request.query.tx!,
+        reference: body.reference,
+        ...(body.result ? { result: body.result } : {}),
+      };
     },
     async cancel(transaction) {
       if (state.cancelError) throw state.cancelError;

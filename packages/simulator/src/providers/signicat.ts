@@ -5,10 +5,14 @@
  * - `POST /auth/rest/sessions?signicat-accountId=…`, `GET /auth/rest/sessions/{id}`,
  *   `POST /auth/rest/sessions/{id}/cancel`, bearer token, RFC 7807 problem JSON on errors.
  * - The end-user page `/broker/sp/external-service/login?messageId=…` that `authenticationUrl` points at.
+ * - Headless Swedish BankID (developer.signicat.com, identity-methods/sbid, auth-rest-api/headless):
+ *   `additionalParameters.sbid_flow` QR or APP_LAUNCH and `sbid_end_user_ip`; the CREATED session's `idpData`
+ *   carries BankID's `autoStartToken` and, for QR, the animated `qrData`.
  * Where the documentation is silent the choice is written next to the code.
  */
-import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { HttpError, mediaType, readBody, redirect, sendHtml, sendJson, sendProblem } from '../http.js';
 import { endUserPage, renderApprovalPage, renderErrorPage } from '../pages.js';
 import type { ProviderContext, SimulatedProvider } from '../provider.js';
@@ -41,6 +45,17 @@ const MAX_TOKENS = 10_000;
 
 type SessionStatus = 'CREATED' | 'SUCCESS' | 'ABORT' | 'ERROR' | 'CANCELLED';
 type Loa = 'low' | 'substantial' | 'high';
+type SbidFlow = 'QR' | 'APP_LAUNCH';
+
+interface BankIdOrder {
+  flow: SbidFlow;
+  endUserIp: string;
+  autoStartToken: string;
+  qrStartToken: string;
+  qrStartSecret: string;
+  /** Epoch ms; the QR code's time counts from here. */
+  startedAt: number;
+}
 
 interface CallbackUrls {
   success: string;
@@ -62,6 +77,8 @@ interface Session {
   prefilledNin?: string;
   externalReference?: string;
   bindingMessage?: string;
+  /** Headless Swedish BankID: the order, as BankID's RP API would have answered Signicat. */
+  bankId?: BankIdOrder;
   sessionLifetime: number;
   expiresAt: number;
   /** Set when the session is final. */
@@ -259,6 +276,14 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
       // authenticationUrl carries a messageId that is not the session id, as in the seed examples.
       session.messageId = randomUUID();
       sessionsByMessageId.set(session.messageId, session);
+    } else if (request.sbid) {
+      session.bankId = {
+        ...request.sbid,
+        autoStartToken: randomUUID(),
+        qrStartToken: randomUUID(),
+        qrStartSecret: randomUUID(),
+        startedAt: Date.now(),
+      };
     } else {
       session.bindingMessage = bindingMessage();
     }
@@ -298,6 +323,13 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
     }
     if (session.status === 'CREATED' && session.bindingMessage) {
       body.idpData = { bindingMessage: session.bindingMessage };
+    }
+    if (session.status === 'CREATED' && session.bankId) {
+      // A QR code only where the user scans one (QR); the app-launch token exists for every BankID order.
+      body.idpData = {
+        ...(session.bankId.flow === 'QR' ? { qrData: qrData(session.bankId, Date.now()) } : {}),
+        autoStartToken: session.bankId.autoStartToken,
+      };
     }
     if (session.error) body.error = session.error;
     if (session.callbackUrls) body.callbackUrls = session.callbackUrls;
@@ -414,6 +446,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
     };
     if (session.bindingMessage) result.bindingMessage = session.bindingMessage;
     if (session.prefilledNin) result.nin = session.prefilledNin;
+    if (session.externalReference !== undefined) result.externalReference = session.externalReference;
     return result;
   }
 
@@ -531,6 +564,7 @@ interface CreateRequest {
   callbackUrls?: Partial<CallbackUrls>;
   prefilledNin?: string;
   externalReference?: string;
+  sbid?: { flow: SbidFlow; endUserIp: string };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -634,10 +668,30 @@ function parseCreateRequest(body: unknown): CreateRequest {
     parameters = additionalParameters;
   }
 
-  if (flow === 'headless') {
-    // The headless flow exists for Norwegian BankID Safe Conversation (call centre) only.
+  if (
+    flow === 'headless' &&
+    request.allowedProviders.length === 1 &&
+    request.allowedProviders[0] === 'sbid'
+  ) {
+    // Swedish BankID, QR code on another device or the app on this one. BankID needs the end user's IP.
+    const { sbid_flow: sbidFlow, sbid_end_user_ip: endUserIp } = parameters;
+    if (sbidFlow !== 'QR' && sbidFlow !== 'APP_LAUNCH') {
+      throw bad('The headless flow for sbid needs additionalParameters.sbid_flow "QR" or "APP_LAUNCH".');
+    }
+    if (typeof endUserIp !== 'string' || endUserIp === '') {
+      throw bad('The headless flow for sbid needs additionalParameters.sbid_end_user_ip.');
+    }
+    if (isIP(endUserIp) === 0) {
+      throw bad('additionalParameters.sbid_end_user_ip must be an IPv4 or IPv6 address.');
+    }
+    if (request.prefilledNin !== undefined && !/^\d{12}$/.test(request.prefilledNin)) {
+      throw bad('prefilledInput.nin must be a 12-digit Swedish personal identity number.');
+    }
+    request.sbid = { flow: sbidFlow, endUserIp };
+  } else if (flow === 'headless') {
+    // Otherwise the headless flow is Norwegian BankID Safe Conversation (call centre).
     if (request.allowedProviders.length !== 1 || request.allowedProviders[0] !== 'nbid') {
-      throw bad('The headless flow needs allowedProviders ["nbid"].');
+      throw bad('The headless flow needs allowedProviders ["nbid"] (Safe Conversation) or ["sbid"].');
     }
     if (parameters.nbid_auth_type !== 'PHONE') {
       throw bad('The headless flow needs additionalParameters.nbid_auth_type "PHONE".');
@@ -769,6 +823,16 @@ const NOUNS = [
   'bjørk',
   'sild',
 ];
+
+/**
+ * BankID's animated QR code: `bankid.<qrStartToken>.<seconds since the order>.<qrAuthCode>`, where qrAuthCode is
+ * HMAC-SHA256 over the seconds (as decimal text) keyed with qrStartSecret, in hex (BankID RP API, "QR codes").
+ */
+function qrData(order: BankIdOrder, now: number): string {
+  const seconds = String(Math.max(0, Math.floor((now - order.startedAt) / 1000)));
+  const authCode = createHmac('sha256', order.qrStartSecret).update(seconds).digest('hex');
+  return `bankid.${order.qrStartToken}.${seconds}.${authCode}`;
+}
 
 /** Two Norwegian words, like the "Snedig redning" of the Safe Conversation example. */
 function bindingMessage(): string {

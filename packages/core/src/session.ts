@@ -1,0 +1,92 @@
+import type { EidSessionData, SessionChange } from './engine.js';
+
+/** What the engine needs of the host framework's session: its `eid` field, and a way to start afresh. */
+export interface SessionPort {
+  /** `session.eid`, or undefined. */
+  read(): EidSessionData | undefined;
+  /** Sets `session.eid`; undefined removes it. */
+  write(data: EidSessionData | undefined): void;
+  /** A new session id (or, for cookie sessions, cleared contents): nothing of the old session survives. */
+  renew(): Promise<void>;
+  /** Persists the session now, where the library does not do it by itself at the end of the request. */
+  save?(): Promise<void>;
+}
+
+/**
+ * Applies the engine's session change, in the order that prevents session fixation: at login and logout the
+ * session is renewed first, then `eid` is written, then the session is saved (before the response goes out).
+ */
+export async function commitSessionChange(change: SessionChange, port: SessionPort): Promise<void> {
+  if (change.kind === 'bind') {
+    port.write({ ...port.read(), binding: change.binding });
+    return;
+  }
+  await port.renew();
+  port.write(change.kind === 'login' ? { identity: change.identity } : undefined);
+  await port.save?.();
+}
+
+/** express-session and @fastify/session: `eid` is a property; `regenerate` and `save` take a callback. */
+interface CallbackSession {
+  eid?: EidSessionData;
+  regenerate(callback: (error?: unknown) => void): unknown;
+  save(callback: (error?: unknown) => void): unknown;
+}
+
+/** @fastify/secure-session: a Proxy over the fields of a sealed cookie (it has no `delete` trap). */
+interface SealedSession {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  data(): Record<string, unknown> | undefined;
+  /** Synchronous, and takes the fields to keep, not a callback (recent versions only). */
+  regenerate?(ignoredFields?: string[]): void;
+}
+
+const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function';
+
+/**
+ * The port to `request.session`, chosen by its shape: express-session and @fastify/session (renewed with a
+ * new id; both put the new session on the request), or @fastify/secure-session (a sealed cookie: renewing
+ * clears its fields, and the cookie is resealed when the response is sent). Undefined when there is no session,
+ * or one that cannot be renewed (cookie-session has no `regenerate`): adapters then refuse the request with a
+ * message naming the session library to mount, before the engine has consumed anything.
+ */
+export function sessionPortOf(request: { session?: unknown }): SessionPort | undefined {
+  const session = request.session as Partial<CallbackSession & SealedSession> | null | undefined;
+  if (!session || typeof session !== 'object') return undefined;
+  if (isFunction(session.get) && isFunction(session.set) && isFunction(session.data)) {
+    return sealedSessionPort(session as SealedSession);
+  }
+  if (isFunction(session.regenerate) && isFunction(session.save)) return callbackSessionPort(request);
+  return undefined;
+}
+
+function callbackSessionPort(request: { session?: unknown }): SessionPort {
+  // Read on every call: `regenerate` replaces the request's session object.
+  const current = () => request.session as CallbackSession;
+  const settle = (call: (done: (error?: unknown) => void) => unknown) =>
+    new Promise<void>((resolve, reject) => {
+      call((error) => (error ? reject(error) : resolve()));
+    });
+  return {
+    read: () => current().eid,
+    write(data) {
+      if (data) current().eid = data;
+      else delete current().eid;
+    },
+    renew: () => settle((done) => current().regenerate(done)),
+    save: () => settle((done) => current().save(done)),
+  };
+}
+
+function sealedSessionPort(session: SealedSession): SessionPort {
+  return {
+    read: () => session.get('eid') as EidSessionData | undefined,
+    // `delete session.eid` would not reach the cookie's fields; a field set to undefined is left out of it.
+    write: (data) => session.set('eid', data),
+    async renew() {
+      if (isFunction(session.regenerate)) session.regenerate();
+      else for (const key of Object.keys(session.data() ?? {})) session.set(key, undefined);
+    },
+  };
+}
