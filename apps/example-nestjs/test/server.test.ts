@@ -1,98 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runServerSuite } from '@eid/conformance';
 
-const SERVER = fileURLToPath(new URL('../dist/server.js', import.meta.url));
-
-/** A port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
+const server = fileURLToPath(new URL('../dist/server.js', import.meta.url));
+for (const platform of ['express', 'fastify']) {
+  runServerSuite({
+    app: 'example-nestjs',
+    server,
+    env: { NEST_PLATFORM: platform },
+    expectOutput: [`(NestJS on ${platform})`],
   });
 }
-
-/** Resolves with the app's URL once the server prints it; rejects if it exits or stays silent. */
-function waitForStart(child: ChildProcess, output: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server.js printed no URL in time:\n${output.join('')}`)),
-      20_000,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output.push(chunk.toString());
-      const match = /Example app: (\S+)/.exec(output.join(''));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server.js exited with ${code}:\n${output.join('')}`));
-    });
-  });
-}
-
-describe.each(['express', 'fastify'])('NEST_PLATFORM=%s node dist/server.js', (platform) => {
-  let child: ChildProcess | undefined;
-  let url = '';
-  let simulatorPort = 0;
-  const output: string[] = [];
-
-  beforeAll(async () => {
-    if (!existsSync(SERVER))
-      throw new Error('dist/server.js is missing: run `pnpm --filter example-nestjs build` first.');
-    const port = await freePort();
-    simulatorPort = await freePort();
-    child = spawn(process.execPath, [SERVER], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        SIMULATOR_PORT: String(simulatorPort),
-        HOST: '127.0.0.1',
-        NEST_PLATFORM: platform,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    url = await waitForStart(child, output);
-  });
-
-  afterAll(async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child?.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  });
-
-  it('prints where the app and the simulator run', () => {
-    expect(url).toMatch(/^http:\/\/localhost:\d+$/);
-    expect(output.join('')).toContain(`(NestJS on ${platform})`);
-    expect(output.join('')).toContain(`eID simulator: http://127.0.0.1:${simulatorPort}`);
-  });
-
-  it('serves the home page with the Norwegian BankID button', async () => {
-    // The printed URL names localhost; the server listens on 127.0.0.1.
-    const response = await fetch(`http://127.0.0.1:${new URL(url).port}/`);
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    const html = await response.text();
-    expect(html).toContain('data-testid="login-signicat-nbid"');
-    expect(html).toContain('Log in with Norwegian BankID');
-  });
-
-  it('stops on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
-    child?.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  });
-});

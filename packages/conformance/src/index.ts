@@ -1,5 +1,6 @@
 export { runBrowserSuite } from './browser.js';
 export { ACCEPT_HTML, ACCEPT_JSON, Browserless, type BrowserlessRequest } from './browserless.js';
+export { runServerSuite, type ServerSuiteOptions } from './server.js';
 export {
   completeSimulatorSession,
   parseSimulatorForm,
