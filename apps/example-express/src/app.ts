@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   BANKID_QR_PATH,
   CALL_CENTRE_PATH,
   createNonce,
+  type ExampleApp,
+  type ExampleAppOptions,
   PROFILE_PATH,
   pageHeaders,
   QR_SVG_PATH,
@@ -13,74 +14,20 @@ import {
   renderHome,
   renderProfile,
   renderQrSvg,
-  resolveBackends,
+  startExampleServer,
 } from '@eid/example-kit';
-import { createEid, eidIdentity, eidRouter, requireEid } from '@eid/express';
-import type { Simulator } from '@eid/simulator';
+import { eidIdentity, eidRouter, requireEid } from '@eid/express';
 import express from 'express';
 import session from 'express-session';
 
-export interface ExampleAppOptions {
-  /** Default `PORT` or 3000; 0 picks a free port. */
-  port?: number;
-  /** Default `HOST` or 127.0.0.1. */
-  host?: string;
-  /** Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  /** A simulator to use instead of starting one (when no real provider settings are given). */
-  simulator?: Simulator;
-  transactionTtlSeconds?: number;
-  providerTimeoutMs?: number;
-}
-
-export interface ExampleApp {
-  /** The app's own origin, e.g. `http://127.0.0.1:3000`. */
-  url: string;
-  /** The simulator the app logs in against, if any. */
-  simulator?: Simulator;
-  close(): Promise<void>;
-}
-
-const PREFIX = '/auth/eid';
+export type { ExampleApp, ExampleAppOptions } from '@eid/example-kit';
 
 export async function createExampleApp(options: ExampleAppOptions = {}): Promise<ExampleApp> {
-  const env = options.env ?? process.env;
-  const port = options.port ?? Number(env.PORT ?? 3000);
-  const host = options.host ?? env.HOST ?? '127.0.0.1';
-  const backends = await resolveBackends(env, {
-    ...(options.simulator ? { simulator: options.simulator } : {}),
-    ...(options.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: options.providerTimeoutMs }),
-  });
-
   const app = express();
   const server = createServer(app);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    await backends.close();
-    throw error;
-  }
+  // Listens (so the app's origin is known when port is 0) and creates the engine, `eid`, on that origin.
+  const { env, secure, eid, exampleApp } = await startExampleServer(server, options);
   // Everything below is synchronous, so no request is served before the routes are in place.
-  const { port: boundPort } = server.address() as AddressInfo;
-  // The origin browsers use: the provider sends them back to it, and the session cookie belongs to it.
-  const url = new URL(env.APP_BASE_URL ?? `http://${urlHost(host)}:${boundPort}`).origin;
-  const secure = url.startsWith('https:');
-
-  const eid = createEid({
-    baseUrl: url,
-    prefix: PREFIX,
-    providers: backends.providers,
-    ...(options.transactionTtlSeconds === undefined
-      ? {}
-      : { transactionTtlSeconds: options.transactionTtlSeconds }),
-  });
-
   if (secure) app.set('trust proxy', 1); // behind a TLS-terminating proxy, so `secure` cookies are sent
   app.use(
     session({
@@ -120,26 +67,5 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     res.status(qr.status).set(qr.headers).send(qr.body);
   });
 
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    ...(backends.simulator ? { simulator: backends.simulator } : {}),
-    close() {
-      closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await eid.close();
-        await backends.close();
-      })();
-      return closing;
-    },
-  };
-}
-
-/** A wildcard bind is reached through localhost; IPv6 addresses go in brackets. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
-  return host.includes(':') ? `[${host}]` : host;
+  return exampleApp();
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   BANKID_QR_PATH,
   CALL_CENTRE_PATH,
   createNonce,
+  type ExampleApp,
+  type ExampleAppOptions,
   PROFILE_PATH,
   pageHeaders,
   QR_SVG_PATH,
@@ -13,46 +14,16 @@ import {
   renderHome,
   renderProfile,
   renderQrSvg,
-  resolveBackends,
+  startExampleServer,
 } from '@eid/example-kit';
-import { createEid, eidPlugin, requireEid } from '@eid/fastify';
-import type { Simulator } from '@eid/simulator';
+import { eidPlugin, requireEid } from '@eid/fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import Fastify, { type FastifyReply } from 'fastify';
 
-export interface ExampleAppOptions {
-  /** Default `PORT` or 3000; 0 picks a free port. */
-  port?: number;
-  /** Default `HOST` or 127.0.0.1. */
-  host?: string;
-  /** Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  /** A simulator to use instead of starting one (when no real provider settings are given). */
-  simulator?: Simulator;
-  transactionTtlSeconds?: number;
-  providerTimeoutMs?: number;
-}
-
-export interface ExampleApp {
-  /** The app's own origin, e.g. `http://127.0.0.1:3000`. */
-  url: string;
-  /** The simulator the app logs in against, if any. */
-  simulator?: Simulator;
-  close(): Promise<void>;
-}
-
-const PREFIX = '/auth/eid';
+export type { ExampleApp, ExampleAppOptions } from '@eid/example-kit';
 
 export async function createExampleApp(options: ExampleAppOptions = {}): Promise<ExampleApp> {
-  const env = options.env ?? process.env;
-  const port = options.port ?? Number(env.PORT ?? 3000);
-  const host = options.host ?? env.HOST ?? '127.0.0.1';
-  const backends = await resolveBackends(env, {
-    ...(options.simulator ? { simulator: options.simulator } : {}),
-    ...(options.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: options.providerTimeoutMs }),
-  });
-
   // The server listens first, so the origin (and with it the callback URL) is known when port is 0.
   // Requests wait for Fastify to be ready, as plugins load asynchronously.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -63,36 +34,8 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   const server = createServer((req, res) => {
     void ready.then(() => handler?.(req, res));
   });
-  const stopServer = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    await backends.close();
-    throw error;
-  }
-  const { port: boundPort } = server.address() as AddressInfo;
-  // The origin browsers use: the provider sends them back to it, and the session cookie belongs to it.
-  const url = new URL(env.APP_BASE_URL ?? `http://${urlHost(host)}:${boundPort}`).origin;
-  const secure = url.startsWith('https:');
-
-  const eid = createEid({
-    baseUrl: url,
-    prefix: PREFIX,
-    providers: backends.providers,
-    ...(options.transactionTtlSeconds === undefined
-      ? {}
-      : { transactionTtlSeconds: options.transactionTtlSeconds }),
-  });
+  // Listens, and creates the engine, `eid`, on the app's origin.
+  const { env, secure, eid, close, exampleApp } = await startExampleServer(server, options);
 
   const app = Fastify<Server>({
     // Fastify answers path parameters over 100 characters with its own 414; let the engine judge them
@@ -151,31 +94,9 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     });
     await app.ready();
   } catch (error) {
-    await stopServer();
-    await eid.close();
-    await backends.close();
+    await close();
     throw error;
   }
   markReady();
-
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    ...(backends.simulator ? { simulator: backends.simulator } : {}),
-    close() {
-      closing ??= (async () => {
-        await stopServer();
-        await app.close();
-        await eid.close();
-        await backends.close();
-      })();
-      return closing;
-    },
-  };
-}
-
-/** A wildcard bind is reached through localhost; IPv6 addresses go in brackets. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
-  return host.includes(':') ? `[${host}]` : host;
+  return exampleApp(app);
 }

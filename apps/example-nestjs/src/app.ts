@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   BANKID_QR_PATH,
+  type ExampleApp as BaseExampleApp,
+  type ExampleAppOptions as BaseExampleAppOptions,
   CALL_CENTRE_PATH,
   createNonce,
   PROFILE_PATH,
@@ -13,17 +14,15 @@ import {
   renderHome,
   renderProfile,
   renderQrSvg,
-  resolveBackends,
+  startExampleServer,
 } from '@eid/example-kit';
 import {
-  createEid,
   EID_MODULE_OPTIONS,
   EidIdentity,
   EidModule,
   type EidModuleOptions,
   type Identity,
 } from '@eid/nestjs';
-import type { Simulator } from '@eid/simulator';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession, { type FastifySessionOptions } from '@fastify/session';
 import {
@@ -43,31 +42,15 @@ import session from 'express-session';
 
 export type NestPlatform = 'express' | 'fastify';
 
-export interface ExampleAppOptions {
-  /** Default `PORT` or 3000; 0 picks a free port. */
-  port?: number;
-  /** Default `HOST` or 127.0.0.1. */
-  host?: string;
+export interface ExampleAppOptions extends BaseExampleAppOptions {
   /** Default `NEST_PLATFORM` or `express`. */
   platform?: NestPlatform;
-  /** Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  /** A simulator to use instead of starting one (when no real provider settings are given). */
-  simulator?: Simulator;
-  transactionTtlSeconds?: number;
-  providerTimeoutMs?: number;
 }
 
-export interface ExampleApp {
-  /** The app's own origin, e.g. `http://127.0.0.1:3000`. */
-  url: string;
+export interface ExampleApp extends BaseExampleApp {
   platform: NestPlatform;
-  /** The simulator the app logs in against, if any. */
-  simulator?: Simulator;
-  close(): Promise<void>;
 }
 
-const PREFIX = '/auth/eid';
 const COOKIE_NAME = 'example.sid';
 
 /** The example's pages; the eID routes themselves come from EidModule. */
@@ -121,14 +104,7 @@ class PagesController {
 }
 
 export async function createExampleApp(options: ExampleAppOptions = {}): Promise<ExampleApp> {
-  const env = options.env ?? process.env;
-  const port = options.port ?? Number(env.PORT ?? 3000);
-  const host = options.host ?? env.HOST ?? '127.0.0.1';
-  const platform = platformOf(options.platform ?? env.NEST_PLATFORM);
-  const backends = await resolveBackends(env, {
-    ...(options.simulator ? { simulator: options.simulator } : {}),
-    ...(options.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: options.providerTimeoutMs }),
-  });
+  const platform = platformOf(options.platform ?? (options.env ?? process.env).NEST_PLATFORM);
 
   // The engine needs the app's origin, so the server listens before Nest starts; requests that come in
   // meanwhile wait for it.
@@ -145,36 +121,7 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       () => res.destroy(),
     );
   });
-  const closeServer = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    await backends.close();
-    throw error;
-  }
-  const { port: boundPort } = server.address() as AddressInfo;
-  // The origin browsers use: the provider sends them back to it, and the session cookie belongs to it.
-  const url = new URL(env.APP_BASE_URL ?? `http://${urlHost(host)}:${boundPort}`).origin;
-  const secure = url.startsWith('https:');
-
-  const eid = createEid({
-    baseUrl: url,
-    prefix: PREFIX,
-    providers: backends.providers,
-    ...(options.transactionTtlSeconds === undefined
-      ? {}
-      : { transactionTtlSeconds: options.transactionTtlSeconds }),
-  });
+  const { env, secure, eid, close, exampleApp } = await startExampleServer(server, options);
   // A random secret logs everyone out on restart, which is fine for an example; set SESSION_SECRET (at least
   // 32 characters) to keep sessions across restarts. The memory stores suit one process only.
   const secret = env.SESSION_SECRET || randomBytes(32).toString('hex');
@@ -187,27 +134,10 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     nestReady(started.listener);
   } catch (error) {
     nestFailed(error);
-    await closeServer();
-    await eid.close();
-    await backends.close();
+    await close();
     throw error;
   }
-
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    platform,
-    ...(backends.simulator ? { simulator: backends.simulator } : {}),
-    close() {
-      closing ??= (async () => {
-        await closeServer();
-        await app.close();
-        await eid.close();
-        await backends.close();
-      })();
-      return closing;
-    },
-  };
+  return { ...exampleApp(app), platform };
 }
 
 /** Nest on `platform`, with its session library, initialised but not listening: `listener` serves requests. */
@@ -262,10 +192,4 @@ function platformOf(value: string | undefined): NestPlatform {
   if (value === undefined || value === '' || value === 'express') return 'express';
   if (value === 'fastify') return 'fastify';
   throw new Error(`NEST_PLATFORM must be express or fastify, not ${JSON.stringify(value)}.`);
-}
-
-/** A wildcard bind is reached through localhost; IPv6 addresses go in brackets. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
-  return host.includes(':') ? `[${host}]` : host;
 }

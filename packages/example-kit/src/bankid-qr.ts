@@ -1,5 +1,6 @@
 import type { EidMethodInfo } from '@eid/core';
-import { layout, scriptJson } from './html.js';
+import { pageScript, type ScriptConfig } from './client-script.js';
+import { layout } from './html.js';
 import { ERROR_MESSAGES } from './messages.js';
 import { bankIdQrMethods, PROFILE_PATH, startPath } from './pages.js';
 import { QR_SVG_PATH } from './qr-svg.js';
@@ -63,20 +64,18 @@ ${openApp}<a class="button" data-testid="bankid-app-link" hidden>Open the BankID
   return layout({ title: 'Swedish BankID', body, script: { code, ...(nonce ? { nonce } : {}) } });
 }
 
-function clientScript(config: {
-  prefix: string;
-  qrStart: string;
-  appStart: string | null;
-  qrPath: string;
-  returnTo: string;
-  messages: Record<string, string>;
-  pollMs: number;
-}) {
-  return `
-(() => {
-  const config = ${scriptJson(config)};
-  const $ = (id) => document.querySelector('[data-testid="' + id + '"]');
-  const root = $('bankid-qr');
+function clientScript(
+  config: ScriptConfig & {
+    qrStart: string;
+    appStart: string | null;
+    qrPath: string;
+    messages: Record<string, string>;
+    pollMs: number;
+  },
+) {
+  return pageScript(
+    config,
+    `  const root = $('bankid-qr');
   const qrBox = document.getElementById('qr-box');
   const image = $('bankid-qr-image');
   const statusLine = $('bankid-status');
@@ -85,7 +84,6 @@ function clientScript(config: {
   const appLink = $('bankid-app-link');
   const retryButton = $('bankid-retry');
   const cancelButton = $('bankid-cancel');
-  const json = { accept: 'application/json' };
   let transactionId;
   let timer;
   let failures = 0;
@@ -115,18 +113,13 @@ function clientScript(config: {
     retryButton.hidden = false;
     statusLine.textContent = '';
   };
-  const readBody = (response) => response.json().catch(() => ({}));
-  const errorCode = (body, fallback) => (body && body.error && body.error.code) || fallback;
-  const localPath = (path) => (typeof path === 'string' && path.startsWith('/') && !path.startsWith('//') && !path.includes('\\\\') ? path : config.returnTo);
-  const cancelAtServer = (id) =>
-    fetch(config.prefix + '/cancel/' + encodeURIComponent(id), { method: 'POST', headers: json, credentials: 'same-origin' });
 
   async function poll() {
     const id = transactionId;
     if (!id) return;
     let response;
     try {
-      response = await fetch(config.prefix + '/status/' + encodeURIComponent(id), { headers: json, credentials: 'same-origin' });
+      response = await fetchStatus(id);
     } catch {
       if (id !== transactionId) return;
       // A network blip: try again a few times before giving up.
@@ -148,11 +141,10 @@ function clientScript(config: {
       window.location.assign(localPath(body.returnTo));
       return;
     }
-    const fallback = body.status === 'cancelled' ? 'user_cancelled' : body.status === 'expired' ? 'transaction_expired' : 'provider_error';
-    showError(errorCode(body, fallback));
+    showError(failureCode(body));
   }
 
-  /** Starts a login by POST (headless methods take no GET); undefined when it failed and the error shows. */
+  /** Starts a login; undefined when it failed and the error shows. */
   async function start(path) {
     clearTimeout(timer);
     setTransaction(undefined);
@@ -160,12 +152,7 @@ function clientScript(config: {
     retryButton.hidden = true;
     let response;
     try {
-      response = await fetch(path, {
-        method: 'POST',
-        headers: { ...json, 'content-type': 'application/json' },
-        credentials: 'same-origin',
-        body: JSON.stringify({ returnTo: config.returnTo }),
-      });
+      response = await postStart(path, { returnTo: config.returnTo });
     } catch {
       return showError('provider_unavailable');
     }
@@ -226,6 +213,6 @@ function clientScript(config: {
     }
   });
   startQr();
-})();
-`;
+`,
+  );
 }

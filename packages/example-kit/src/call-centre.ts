@@ -1,5 +1,6 @@
 import type { EidMethodInfo } from '@eid/core';
-import { escapeHtml, layout, scriptJson } from './html.js';
+import { pageScript, type ScriptConfig } from './client-script.js';
+import { escapeHtml, layout } from './html.js';
 import { ERROR_MESSAGES } from './messages.js';
 import { callCentreMethods, PROFILE_PATH, startPath } from './pages.js';
 
@@ -57,23 +58,15 @@ ${options}
   return layout({ title: 'Call centre', body, script: { code, ...(nonce ? { nonce } : {}) } });
 }
 
-function clientScript(config: {
-  prefix: string;
-  returnTo: string;
-  messages: Record<string, string>;
-  pollMs: number;
-}) {
-  return `
-(() => {
-  const config = ${scriptJson(config)};
-  const $ = (id) => document.querySelector('[data-testid="' + id + '"]');
-  const form = $('call-centre-form');
+function clientScript(config: ScriptConfig & { messages: Record<string, string>; pollMs: number }) {
+  return pageScript(
+    config,
+    `  const form = $('call-centre-form');
   const pending = document.getElementById('pending');
   const binding = $('binding-message');
   const statusLine = $('call-centre-status');
   const errorBox = $('call-centre-error');
   const cancelButton = $('call-centre-cancel');
-  const json = { accept: 'application/json' };
   let transactionId;
   let timer;
   let failures = 0;
@@ -87,16 +80,13 @@ function clientScript(config: {
     pending.hidden = true;
     form.hidden = false;
   };
-  const readBody = (response) => response.json().catch(() => ({}));
-  const errorCode = (body, fallback) => (body && body.error && body.error.code) || fallback;
-  const localPath = (path) => (typeof path === 'string' && path.startsWith('/') && !path.startsWith('//') && !path.includes('\\\\') ? path : config.returnTo);
 
   async function poll() {
     const id = transactionId;
     if (!id) return;
     let response;
     try {
-      response = await fetch(config.prefix + '/status/' + encodeURIComponent(id), { headers: json, credentials: 'same-origin' });
+      response = await fetchStatus(id);
     } catch {
       // A network blip: try again a few times before giving up.
       if (++failures > 3) return showError('provider_unavailable');
@@ -117,8 +107,7 @@ function clientScript(config: {
       window.location.assign(localPath(body.returnTo));
       return;
     }
-    const fallback = body.status === 'cancelled' ? 'user_cancelled' : body.status === 'expired' ? 'transaction_expired' : 'provider_error';
-    showError(errorCode(body, fallback));
+    showError(failureCode(body));
   }
 
   form.addEventListener('submit', async (event) => {
@@ -127,12 +116,7 @@ function clientScript(config: {
     const nin = form.elements.nin.value.trim();
     let response;
     try {
-      response = await fetch(form.elements.method.value, {
-        method: 'POST',
-        headers: { ...json, 'content-type': 'application/json' },
-        credentials: 'same-origin',
-        body: JSON.stringify({ nin, returnTo: config.returnTo }),
-      });
+      response = await postStart(form.elements.method.value, { nin, returnTo: config.returnTo });
     } catch {
       return showError('provider_unavailable');
     }
@@ -153,17 +137,13 @@ function clientScript(config: {
     clearTimeout(timer);
     statusLine.textContent = 'Cancelling…';
     try {
-      const response = await fetch(config.prefix + '/cancel/' + encodeURIComponent(id), {
-        method: 'POST',
-        headers: json,
-        credentials: 'same-origin',
-      });
+      const response = await cancelAtServer(id);
       const body = await readBody(response);
       showError(response.ok ? 'user_cancelled' : errorCode(body, 'provider_error'));
     } catch {
       showError('provider_unavailable');
     }
   });
-})();
-`;
+`,
+  );
 }

@@ -1,6 +1,13 @@
 export { type Backends, type ResolveBackendsOptions, resolveBackends } from './backends.js';
 export { type BankIdQrPage, renderBankIdQr } from './bankid-qr.js';
 export { type CallCentrePage, renderCallCentre } from './call-centre.js';
+export {
+  type Closable,
+  type ExampleApp,
+  type ExampleAppOptions,
+  type ExampleServer,
+  startExampleServer,
+} from './example-server.js';
 export { createNonce, escapeHtml, pageHeaders } from './html.js';
 export { ERROR_MESSAGES, errorMessage } from './messages.js';
 export {
@@ -14,3 +21,4 @@ export {
   startPath,
 } from './pages.js';
 export { QR_SVG_PATH, type QrSvgResponse, renderQrSvg } from './qr-svg.js';
+export { runExampleServer } from './run-server.js';

@@ -19,6 +19,8 @@ it('exports what the example apps use', () => {
       "renderProfile",
       "renderQrSvg",
       "resolveBackends",
+      "runExampleServer",
+      "startExampleServer",
       "startPath",
     ]
   `);

@@ -1,0 +1,123 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEid, type Eid } from '@eid/core';
+import type { Simulator } from '@eid/simulator';
+import { type Backends, resolveBackends } from './backends.js';
+
+/** Where every example app mounts the eID routes. */
+const PREFIX = '/auth/eid';
+
+export interface ExampleAppOptions {
+  /** Default `PORT` or 3000; 0 picks a free port. */
+  port?: number;
+  /** Default `HOST` or 127.0.0.1. */
+  host?: string;
+  /** Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** A simulator to use instead of starting one (when no real provider settings are given). */
+  simulator?: Simulator;
+  transactionTtlSeconds?: number;
+  providerTimeoutMs?: number;
+}
+
+export interface ExampleApp {
+  /** The app's own origin, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** The simulator the app logs in against, if any. */
+  simulator?: Simulator;
+  close(): Promise<void>;
+}
+
+/** What an example app closes besides the server: its framework's app. */
+export interface Closable {
+  close(): Promise<unknown>;
+}
+
+export interface ExampleServer {
+  /** `options.env` or `process.env`. */
+  env: NodeJS.ProcessEnv;
+  /** The origin browsers use: the provider sends them back to it, and the session cookie belongs to it. */
+  url: string;
+  /** `url` is https: the app is behind a TLS-terminating proxy, and its cookies are `secure`. */
+  secure: boolean;
+  /** The engine, on `url` with the routes under `/auth/eid`. */
+  eid: Eid;
+  backends: Backends;
+  /** Stops the server (dropping open connections), the engine and the backends: when the framework fails. */
+  close(): Promise<void>;
+  /** The app to hand back; its `close()` stops the server, then `app`, the engine and the backends. */
+  exampleApp(app?: Closable): ExampleApp;
+}
+
+/**
+ * The start-up every example app shares: the providers from `env` (or the simulator), `server` listening on
+ * `port` and `host`, the app's origin (`APP_BASE_URL`, or the bound host and port, so port 0 works) and the
+ * engine on it. The server listens before the engine exists, so its request listener must not serve before
+ * the app has its routes: nothing here waits for I/O after listening, so code right after the `await` runs
+ * before any request is read. If listening fails, the backends are closed and the error is thrown.
+ */
+export async function startExampleServer(server: Server, options: ExampleAppOptions): Promise<ExampleServer> {
+  const env = options.env ?? process.env;
+  const port = options.port ?? Number(env.PORT ?? 3000);
+  const host = options.host ?? env.HOST ?? '127.0.0.1';
+  const backends = await resolveBackends(env, {
+    ...(options.simulator ? { simulator: options.simulator } : {}),
+    ...(options.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: options.providerTimeoutMs }),
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await backends.close();
+    throw error;
+  }
+  const { port: boundPort } = server.address() as AddressInfo;
+  const url = new URL(env.APP_BASE_URL ?? `http://${urlHost(host)}:${boundPort}`).origin;
+  const secure = url.startsWith('https:');
+  const eid = createEid({
+    baseUrl: url,
+    prefix: PREFIX,
+    providers: backends.providers,
+    ...(options.transactionTtlSeconds === undefined
+      ? {}
+      : { transactionTtlSeconds: options.transactionTtlSeconds }),
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (app?: Closable) => {
+    closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await app?.close();
+      await eid.close();
+      await backends.close();
+    })();
+    return closing;
+  };
+  return {
+    env,
+    url,
+    secure,
+    eid,
+    backends,
+    close: () => close(),
+    exampleApp: (app) => ({
+      url,
+      ...(backends.simulator ? { simulator: backends.simulator } : {}),
+      close: () => close(app),
+    }),
+  };
+}
+
+/** A wildcard bind is reached through localhost; IPv6 addresses go in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
