@@ -16,3 +16,4 @@ export {
   type ConformanceTarget,
   PREFIX,
 } from './target.js';
+export { approveOnSimulatorPage, CookieJarClient, freePort } from './test-client.js';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from './test-client.js';
 
 export interface ServerSuiteOptions {
   /** The example app's package name, e.g. `example-express`. */
@@ -12,20 +12,6 @@ export interface ServerSuiteOptions {
   env?: Record<string, string>;
   /** Text the start-up output must also contain. */
   expectOutput?: string[];
-}
-
-/** A port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Resolves with the app's URL once the server prints it; rejects if it exits or stays silent. */

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { approveOnSimulatorPage, freePort } from '@eid/conformance';
 import { createEid, type Eid, signicat } from '@eid/core';
 import type { Simulator } from '@eid/simulator';
 import fastifyCookie from '@fastify/cookie';
@@ -14,16 +14,6 @@ export interface TestApp {
   eid: Eid;
   origin: string;
   close(): Promise<void>;
-}
-
-/** A free port, so the engine's `baseUrl` (the callback address) is known before the app listens. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 export async function registerSession(app: FastifyInstance, kind: SessionKind): Promise<void> {
@@ -78,63 +68,8 @@ export async function startApp(
   };
 }
 
-/** fetch with a cookie jar, never following redirects by itself. */
-export class Browser {
-  readonly cookies = new Map<string, string>();
-
-  constructor(readonly origin: string) {}
-
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const url = new URL(path, this.origin);
-    const headers = new Headers(init.headers);
-    if (url.origin === this.origin && this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '));
-    }
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
-    if (url.origin === this.origin) {
-      for (const line of response.headers.getSetCookie()) {
-        const [pair = '', ...attributes] = line.split(';');
-        const index = pair.indexOf('=');
-        const name = pair.slice(0, index).trim();
-        const value = pair.slice(index + 1).trim();
-        const expired = attributes.some(
-          (attribute) => /^\s*max-age=0/i.test(attribute) || /^\s*expires=thu, 01 jan 1970/i.test(attribute),
-        );
-        if (expired || value === '') this.cookies.delete(name);
-        else this.cookies.set(name, value);
-      }
-    }
-    return response;
-  }
-
-  json(path: string, init: RequestInit = {}): Promise<Response> {
-    return this.request(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
-  }
-}
+/** fetch with a cookie jar, never following redirects by itself (the shared client of @eid/conformance). */
+export { CookieJarClient as Browser } from '@eid/conformance';
 
 /** Opens the simulator's approval page, picks a user, presses a button; returns where the browser is sent. */
-export async function approve(
-  authenticationUrl: string,
-  outcome: 'success' | 'abort' | 'error' = 'success',
-  user?: string,
-): Promise<string> {
-  const page = await fetch(authenticationUrl);
-  if (page.status !== 200) throw new Error(`approval page: ${page.status}`);
-  const html = await page.text();
-  const form = new URLSearchParams();
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
-    form.set(match[1]!, match[2]!.replaceAll('&amp;', '&'));
-  }
-  const firstUser = /<select[^>]*name="user"[^>]*>[\s\S]*?<option value="([^"]*)"/.exec(html)?.[1];
-  form.set('user', user ?? firstUser ?? '');
-  form.set('outcome', outcome);
-  const action = /<form[^>]*action="([^"]*)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
-  const posted = await fetch(new URL(action ?? '', authenticationUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-    redirect: 'manual',
-  });
-  if (posted.status !== 303) throw new Error(`approval post: ${posted.status} ${await posted.text()}`);
-  return posted.headers.get('location')!;
-}
+export const approve = approveOnSimulatorPage;

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { approveOnSimulatorPage, CookieJarClient } from '@eid/conformance';
 import type { Simulator } from '@eid/simulator';
 import fastifyCookie from '@fastify/cookie';
 import fastifySecureSession from '@fastify/secure-session';
@@ -23,16 +23,7 @@ export const PLATFORMS: readonly Platform[] = ['express', 'fastify'];
 const SECRET = 'a test session secret of at least 32 characters';
 
 /** A free port on 127.0.0.1: the engine needs the app's origin before Nest listens. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '@eid/conformance';
 
 export function simulatorEid(sim: Simulator, baseUrl: string, prefix?: string): Eid {
   return createEid({ baseUrl, ...(prefix ? { prefix } : {}), providers: [signicat({ ...sim.signicat })] });
@@ -109,24 +100,10 @@ export async function startApp(
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
-/** fetch with cookies kept per jar and redirects not followed, like one browser on one site. */
-export class Browser {
-  readonly cookies = new Map<string, string>();
-
-  constructor(private readonly origin: string) {}
-
-  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '));
-    }
-    const res = await fetch(new URL(path, this.origin), { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const index = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, index).trim(), pair.slice(index + 1).trim());
-    }
-    return res;
+/** The shared cookie-jar client of @eid/conformance, named after `fetch` here, with the session cookie's value. */
+export class Browser extends CookieJarClient {
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return this.request(path, init);
   }
 
   /**
@@ -146,34 +123,10 @@ export class Browser {
 }
 
 /** Does what a person does on the simulator's page: picks a user and presses a button; returns the callback URL. */
-export async function approveOnSimulator(
+export function approveOnSimulator(
   pageUrl: string,
   user: string,
-  outcome = 'success',
+  outcome: 'success' | 'abort' | 'error' = 'success',
 ): Promise<string> {
-  const page = await fetch(pageUrl);
-  const html = await page.text();
-  const form = new URLSearchParams();
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
-    form.set(decodeHtml(match[1]!), decodeHtml(match[2]!));
-  }
-  form.set('user', user);
-  form.set('outcome', outcome);
-  const res = await fetch(pageUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form,
-    redirect: 'manual',
-  });
-  if (res.status !== 303) throw new Error(`simulator page answered ${res.status}: ${await res.text()}`);
-  return res.headers.get('location')!;
-}
-
-function decodeHtml(text: string): string {
-  return text
-    .replaceAll('&quot;', '"')
-    .replaceAll('&#39;', "'")
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&amp;', '&');
+  return approveOnSimulatorPage(pageUrl, outcome, user);
 }

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createServer } from 'node:net';
+import { approveOnSimulatorPage, CookieJarClient, freePort } from '@eid/conformance';
 import { createEid, type Eid, type EidOptions, signicat } from '@eid/core';
 import type { Simulator } from '@eid/simulator';
 import express, { type Express } from 'express';
@@ -19,16 +19,6 @@ export interface TestApp {
   passport: PassportInstance;
   origin: string;
   close(): Promise<void>;
-}
-
-/** A free port, so the engine's `baseUrl` (the callback address) is known before the app listens. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /**
@@ -92,35 +82,10 @@ declare module 'express-session' {
   }
 }
 
-/** fetch with a cookie jar, never following redirects by itself. */
-export class Browser {
-  readonly cookies = new Map<string, string>();
-
-  constructor(readonly origin: string) {}
-
+/** The shared cookie-jar client of @eid/conformance, with this app's session cookie and `/whoami`. */
+export class Browser extends CookieJarClient {
   get sessionCookie(): string | undefined {
     return this.cookies.get('connect.sid');
-  }
-
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const url = new URL(path, this.origin);
-    const headers = new Headers(init.headers);
-    if (url.origin === this.origin && this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '));
-    }
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
-    if (url.origin === this.origin) {
-      for (const line of response.headers.getSetCookie()) {
-        const [pair = ''] = line.split(';');
-        const index = pair.indexOf('=');
-        this.cookies.set(pair.slice(0, index).trim(), pair.slice(index + 1).trim());
-      }
-    }
-    return response;
-  }
-
-  json(path: string, init: RequestInit = {}): Promise<Response> {
-    return this.request(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
   }
 
   async whoami(): Promise<{
@@ -133,30 +98,13 @@ export class Browser {
   }
 }
 
-/** Opens the simulator's approval page, picks a user, presses a button; returns where the browser is sent. */
-export async function approve(
+/** Opens the simulator's approval page, picks a user (Kari unless named), presses a button; returns where the browser is sent. */
+export function approve(
   authenticationUrl: string,
   outcome: 'success' | 'abort' | 'error' = 'success',
   user = 'no-kari',
 ): Promise<string> {
-  const page = await fetch(authenticationUrl);
-  if (page.status !== 200) throw new Error(`approval page: ${page.status}`);
-  const html = await page.text();
-  const form = new URLSearchParams();
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
-    form.set(match[1]!, match[2]!.replaceAll('&amp;', '&'));
-  }
-  form.set('user', user);
-  form.set('outcome', outcome);
-  const action = /<form[^>]*action="([^"]*)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
-  const posted = await fetch(new URL(action ?? '', authenticationUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-    redirect: 'manual',
-  });
-  if (posted.status !== 303) throw new Error(`approval post: ${posted.status} ${await posted.text()}`);
-  return posted.headers.get('location')!;
+  return approveOnSimulatorPage(authenticationUrl, outcome, user);
 }
 
 /** Starts a redirect login in `browser` and approves it at the simulator; returns the callback address. */
