@@ -95,11 +95,15 @@ describe('HttpClient', () => {
     });
   });
 
-  it('keeps one pool per origin', async () => {
+  it('keeps one pool per origin: sequential requests reuse its connections', async () => {
     const { http, server } = await setup(() => ({ status: 200, json: {} }));
-    await Promise.all(
-      Array.from({ length: 5 }, () => http.request({ method: 'GET', url: `${server.url}/p` })),
-    );
-    expect(server.requests).toHaveLength(5);
+    for (let i = 0; i < 20; i++) await http.request({ method: 'GET', url: `${server.url}/p?i=${i}` });
+    expect(server.requests).toHaveLength(20);
+    // Kept alive and reused: undici may open a second connection while the first is being released, no more.
+    const reused = server.connections;
+    expect(reused).toBeLessThanOrEqual(2);
+    // A second origin (the same server by another name) gets a pool, and so a connection, of its own.
+    await http.request({ method: 'GET', url: server.url.replace('127.0.0.1', 'localhost') });
+    expect(server.connections).toBe(reused + 1);
   });
 });

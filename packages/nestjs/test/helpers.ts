@@ -8,6 +8,7 @@ import {
   type DynamicModule,
   Get,
   type INestApplication,
+  type LoggerService,
   Module,
   type Type,
   UseGuards,
@@ -62,19 +63,25 @@ export async function startApp(
     withSession = true,
     secureSession = false,
     globalPrefix,
-  }: { withSession?: boolean; secureSession?: boolean; globalPrefix?: string } = {},
+    logger = false,
+  }: {
+    withSession?: boolean;
+    secureSession?: boolean;
+    globalPrefix?: string;
+    logger?: LoggerService | false;
+  } = {},
 ): Promise<RunningApp> {
   let app: INestApplication;
   if (platform === 'express') {
     app = await NestFactory.create(module, new ExpressAdapter(), {
-      logger: false,
+      logger,
       abortOnError: false,
       forceCloseConnections: true,
     });
     if (withSession) app.use(session({ secret: SECRET, resave: false, saveUninitialized: false }));
   } else {
     const fastifyApp = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), {
-      logger: false,
+      logger,
       abortOnError: false,
     });
     if (withSession && secureSession) {

@@ -29,6 +29,19 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
   });
   afterAll(() => running?.close());
 
+  /** What the engine answers each route for the placeholder input below (JSON asked, anonymous session). */
+  const EXPECTED: Record<string, { status: number; code?: string }> = {
+    'GET /methods': { status: 200 },
+    'GET /start/:provider/:method': { status: 200 },
+    'POST /start/:provider/:method': { status: 200 },
+    'GET /callback/:provider': { status: 404, code: 'transaction_not_found' },
+    'GET /status/:transactionId': { status: 404, code: 'transaction_not_found' },
+    'POST /cancel/:transactionId': { status: 404, code: 'transaction_not_found' },
+    'POST /webhook/:provider': { status: 404, code: 'unknown_provider' },
+    'GET /session': { status: 401, code: 'unauthenticated' },
+    'POST /logout': { status: 204 },
+  };
+
   it('registers every route of the contract under eid.prefix', async () => {
     const browser = new Browser(running.url);
     for (const route of ROUTES) {
@@ -40,9 +53,12 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
         method: route.method,
         headers: { accept: 'application/json' },
       });
-      // Nest's own 404 has no `error.code`; every answer of the engine is a success or a contract error.
-      const body = res.status === 204 ? undefined : ((await res.json()) as { error?: { code?: string } });
-      expect(res.status < 400 || typeof body?.error?.code === 'string', `${route.method} ${path}`).toBe(true);
+      // Each route answers as the engine does for this input; Nest's own 404 would have no `error.code`.
+      const expected = EXPECTED[`${route.method} ${route.path}`]!;
+      expect(res.status, `${route.method} ${path}`).toBe(expected.status);
+      if (expected.code) {
+        expect(((await res.json()) as { error?: { code?: string } }).error?.code).toBe(expected.code);
+      }
       expect(res.headers.get('cache-control')).toBe('no-store');
     }
   });
@@ -332,13 +348,19 @@ describe('EidModule set-up errors', () => {
   it.each(PLATFORMS)('says how to fix a missing session on the %s platform', async (platform) => {
     const port = await freePort();
     const eid = simulatorEid(sim, `http://127.0.0.1:${port}`);
+    const logged: string[] = [];
+    const record = (message: unknown, ...rest: unknown[]) => {
+      logged.push([message, ...rest].map(String).join(' '));
+    };
     const running = await startApp(platform, appModule(EidModule.forRoot({ eid })), port, {
       withSession: false,
+      logger: { log: () => {}, warn: record, error: record, debug: () => {}, verbose: () => {} },
     });
     try {
       const res = await fetch(`${running.url}/auth/eid/methods`);
       expect(res.status).toBe(500);
-      // What the 500 logs:
+      // The 500 hides the reason from the browser; the app's log names the fix.
+      expect(logged.join('\n')).toMatch(/register express-session .* @fastify\/session/);
       expect(() => requireSession({})).toThrow(/register express-session .* @fastify\/session/);
     } finally {
       await running.close();

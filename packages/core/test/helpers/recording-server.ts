@@ -43,7 +43,9 @@ export async function startRecordingServer(answer: (request: RecordedRequest) =>
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
     res.end(body);
   });
+  let connections = 0;
   server.on('connection', (socket) => {
+    connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -52,6 +54,10 @@ export async function startRecordingServer(answer: (request: RecordedRequest) =>
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    /** TCP connections accepted so far: shows whether a client reuses its pool's connections. */
+    get connections() {
+      return connections;
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
