@@ -6,7 +6,13 @@ import { mapAuthentication, NEXT_METHODS, next, toIdentity } from '../src/provid
 import type { Provider, ProviderMethod } from '../src/providers/types.js';
 import { MemoryStore } from '../src/store/memory.js';
 import type { Transaction } from '../src/transaction.js';
-import { type RecordedRequest, type Reply, startRecordingServer } from './helpers/recording-server.js';
+import {
+  type RecordedRequest,
+  type Reply,
+  recordedProvider,
+  startRecordingServer,
+  TEST_TIMEOUTS,
+} from './helpers/recording-server.js';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`./fixtures/next/${name}.json`, import.meta.url), 'utf8'));
@@ -41,23 +47,13 @@ afterEach(async () => {
   closers = [];
 });
 
-async function setup(
+const setup = (
   answer: (request: RecordedRequest) => Reply | Promise<Reply>,
   options: Record<string, unknown> = {},
-) {
-  const server = await startRecordingServer(answer);
-  const provider = next({
-    ...credentials,
-    baseUrl: server.url,
-    timeouts: { connect: 300, headers: 300, body: 300 },
-    ...options,
-  });
-  closers.push(async () => {
-    await provider.close?.();
-    await server.close();
-  });
-  return { server, provider };
-}
+) =>
+  recordedProvider(answer, (baseUrl) =>
+    next({ ...credentials, baseUrl, timeouts: TEST_TIMEOUTS, ...options }),
+  );
 
 /** NEXT as a script: POST answers `create`, GET answers `read`. */
 function api(read: (request: RecordedRequest) => Reply, create: Reply = created) {

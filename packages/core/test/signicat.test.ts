@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEid } from '../src/engine.js';
 import { EidError } from '../src/errors.js';
 import { mapSessionStatus, signicat, toIdentity } from '../src/providers/signicat.js';
 import type { Provider, ProviderMethod } from '../src/providers/types.js';
 import type { Transaction } from '../src/transaction.js';
-import { type RecordedRequest, type Reply, startRecordingServer } from './helpers/recording-server.js';
+import {
+  type RecordedRequest,
+  type Reply,
+  recordedProvider,
+  TEST_TIMEOUTS,
+} from './helpers/recording-server.js';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`./fixtures/signicat/${name}.json`, import.meta.url), 'utf8'));
@@ -36,29 +41,13 @@ const tokenReply: Reply = {
   json: { access_token: 'token-1', token_type: 'Bearer', expires_in: 600, scope: 'signicat-api' },
 };
 
-let closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(closers.map((close) => close()));
-  closers = [];
-});
-
-async function setup(
+const setup = (
   answer: (request: RecordedRequest) => Reply | Promise<Reply>,
   options: Record<string, unknown> = {},
-) {
-  const server = await startRecordingServer(answer);
-  const provider = signicat({
-    ...credentials,
-    baseUrl: server.url,
-    timeouts: { connect: 300, headers: 300, body: 300 },
-    ...options,
-  });
-  closers.push(async () => {
-    await provider.close?.();
-    await server.close();
-  });
-  return { server, provider };
-}
+) =>
+  recordedProvider(answer, (baseUrl) =>
+    signicat({ ...credentials, baseUrl, timeouts: TEST_TIMEOUTS, ...options }),
+  );
 
 function sessionApi(session: (request: RecordedRequest) => Reply) {
   return (request: RecordedRequest): Reply =>

@@ -15,7 +15,13 @@ import {
 } from '../src/providers/zignsec.js';
 import type { Transaction } from '../src/transaction.js';
 import { verifyWebhookToken, webhookToken } from '../src/webhook.js';
-import { type RecordedRequest, type Reply, startRecordingServer } from './helpers/recording-server.js';
+import {
+  type RecordedRequest,
+  type Reply,
+  recordedProvider,
+  startRecordingServer,
+  TEST_TIMEOUTS,
+} from './helpers/recording-server.js';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`./fixtures/zignsec/${name}.json`, import.meta.url), 'utf8'));
@@ -63,23 +69,13 @@ afterEach(async () => {
   closers = [];
 });
 
-async function setup(
+const setup = (
   answer: (request: RecordedRequest) => Reply | Promise<Reply>,
   options: Partial<ZignSecOptions> = {},
-) {
-  const server = await startRecordingServer(answer);
-  const provider = zignsec({
-    token: TOKEN,
-    baseUrl: server.url,
-    timeouts: { connect: 300, headers: 300, body: 300 },
-    ...options,
-  });
-  closers.push(async () => {
-    await provider.close?.();
-    await server.close();
-  });
-  return { server, provider };
-}
+) =>
+  recordedProvider(answer, (baseUrl) =>
+    zignsec({ token: TOKEN, baseUrl, timeouts: TEST_TIMEOUTS, ...options }),
+  );
 
 const form = (request: RecordedRequest) => Object.fromEntries(new URLSearchParams(request.body));
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { onTestFinished } from 'vitest';
 
 export interface RecordedRequest {
   method: string;
@@ -63,4 +64,24 @@ export async function startRecordingServer(answer: (request: RecordedRequest) =>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Timeouts short enough for a test to see a silent server fail fast. */
+export const TEST_TIMEOUTS = { connect: 300, headers: 300, body: 300 };
+
+/**
+ * A provider pointed at a fresh recording server; both are closed when the current test finishes.
+ * `make` gets the server's base URL.
+ */
+export async function recordedProvider<P extends { close?(): Promise<void> }>(
+  answer: (request: RecordedRequest) => Reply | Promise<Reply>,
+  make: (baseUrl: string) => P,
+): Promise<{ server: Awaited<ReturnType<typeof startRecordingServer>>; provider: P }> {
+  const server = await startRecordingServer(answer);
+  const provider = make(server.url);
+  onTestFinished(async () => {
+    await provider.close?.();
+    await server.close();
+  });
+  return { server, provider };
 }
