@@ -4,6 +4,7 @@ import {
   Browserless,
   completeSimulatorSession,
   parseSimulatorForm,
+  pollWhilePending,
   simulatorSessions,
 } from '@eid/conformance';
 import { type Simulator, startSimulator } from '@eid/simulator';
@@ -92,13 +93,10 @@ describe('example-express with Signicat: every method logs in', () => {
     );
     expect(session).toBeDefined();
     expect((await completeSimulatorSession(simulator.url, session!.id, 'success', user)).status).toBe(200);
-    let status: Record<string, unknown> = {};
-    for (let polls = 0; polls < 20 && status.status !== 'complete'; polls++) {
-      if (polls > 0) await new Promise((resolve) => setTimeout(resolve, 250));
-      status = (await (
-        await browser.get(route(`/status/${body.transactionId}`), ACCEPT_JSON)
-      ).json()) as Record<string, unknown>;
-    }
+    const polled = await pollWhilePending(() =>
+      browser.get(route(`/status/${body.transactionId}`), ACCEPT_JSON),
+    );
+    const status = (await polled.json()) as Record<string, unknown>;
     expect(status.status).toBe('complete');
     expect(await identityOf(browser)).toMatchObject({
       provider: 'signicat',

@@ -16,4 +16,4 @@ export {
   type ConformanceTarget,
   PREFIX,
 } from './target.js';
-export { approveOnSimulatorPage, CookieJarClient, freePort } from './test-client.js';
+export { approveOnSimulatorPage, CookieJarClient, freePort, pollWhilePending } from './test-client.js';

@@ -14,6 +14,7 @@ import {
   type ConformanceTarget,
   PREFIX,
 } from './target.js';
+import { pollWhilePending } from './test-client.js';
 
 type Outcome = 'success' | 'abort' | 'error';
 
@@ -284,14 +285,14 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(completed.status).toBe(200);
 
       // Poll as a client does: the engine asks the provider at most once a second per transaction.
-      let complete: { status?: string } = {};
-      for (let polls = 0; polls < 20 && complete.status !== 'complete'; polls++) {
-        if (polls > 0) await new Promise((resolve) => setTimeout(resolve, 250));
-        const response = await browser.get(route(`/status/${started.transactionId}`), ACCEPT_JSON);
-        expect(response.status).toBe(200);
-        complete = (await response.json()) as { status?: string };
-      }
-      expect(complete).toMatchObject({ transactionId: started.transactionId, status: 'complete' });
+      const response = await pollWhilePending(() =>
+        browser.get(route(`/status/${started.transactionId}`), ACCEPT_JSON),
+      );
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        transactionId: started.transactionId,
+        status: 'complete',
+      });
 
       const identity = await identityOf(browser);
       expect(identity).toMatchObject({

@@ -80,3 +80,18 @@ export async function approveOnSimulatorPage(
     throw new Error(`The simulator form answered ${posted.status}: ${await posted.text()}`);
   return posted.headers.get('location')!;
 }
+
+/**
+ * Repeats a status request while its JSON says `pending`, as a client polls (the engine asks the provider at
+ * most once a second per transaction); gives up after about five seconds. Returns the last response.
+ */
+export async function pollWhilePending(request: () => Promise<Response>): Promise<Response> {
+  let response = await request();
+  for (let polls = 1; polls < 20; polls++) {
+    const body = (await response.clone().json()) as { status?: string };
+    if (body.status !== 'pending') break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    response = await request();
+  }
+  return response;
+}

@@ -1,3 +1,4 @@
+import { pollWhilePending } from '@eid/conformance';
 import { createEid, signicat } from '@eid/core';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import Fastify from 'fastify';
@@ -106,15 +107,7 @@ describe.each(['session', 'secure-session'] as const)('with @fastify/%s', (kind)
     sim.complete(simSession!.id, 'success', 'no-kari');
 
     // The engine asks the provider at most once a second per transaction: poll as a client does.
-    let complete = await browser.json(`/auth/eid/status/${body.transactionId}`);
-    for (
-      let polls = 1;
-      polls < 20 && ((await complete.clone().json()) as { status?: string }).status === 'pending';
-      polls++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      complete = await browser.json(`/auth/eid/status/${body.transactionId}`);
-    }
+    const complete = await pollWhilePending(() => browser.json(`/auth/eid/status/${body.transactionId}`));
     expect(complete.status).toBe(200);
     expect(await complete.json()).toMatchObject({ transactionId: body.transactionId, status: 'complete' });
     expect(browser.cookies.get(COOKIE[kind])).not.toBe(beforeLogin);

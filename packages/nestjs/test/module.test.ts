@@ -1,3 +1,4 @@
+import { pollWhilePending } from '@eid/conformance';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import { Module } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,15 +135,7 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
     sim.complete(providerSession!.id, 'success', 'no-ola');
 
     // The engine asks the provider at most once a second per transaction: poll as a client does.
-    let done = await browser.fetch(`/auth/eid/status/${started.transactionId}`);
-    for (
-      let polls = 1;
-      polls < 20 && ((await done.clone().json()) as { status?: string }).status === 'pending';
-      polls++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      done = await browser.fetch(`/auth/eid/status/${started.transactionId}`);
-    }
+    const done = await pollWhilePending(() => browser.fetch(`/auth/eid/status/${started.transactionId}`));
     expect(done.status).toBe(200);
     expect(await done.json()).toMatchObject({ status: 'complete', returnTo: '/account' });
     expect(browser.sessionId()).not.toBe(before);

@@ -1,3 +1,4 @@
+import { pollWhilePending } from '@eid/conformance';
 import type { Identity } from '@eid/core';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -139,15 +140,7 @@ describe('eidPassportRouter', () => {
     sim.complete(simSession!.id, 'success', 'no-kari');
     const beforeLogin = browser.sessionCookie;
     // The engine asks the provider at most once a second per transaction: poll as a client does.
-    let complete = await browser.json(`/auth/eid/status/${transactionId}`);
-    for (
-      let polls = 1;
-      polls < 20 && ((await complete.clone().json()) as { status?: string }).status === 'pending';
-      polls++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      complete = await browser.json(`/auth/eid/status/${transactionId}`);
-    }
+    const complete = await pollWhilePending(() => browser.json(`/auth/eid/status/${transactionId}`));
     expect(complete.status).toBe(200);
     expect(await complete.json()).toMatchObject({ transactionId, status: 'complete' });
     expect(browser.sessionCookie).not.toBe(beforeLogin);
