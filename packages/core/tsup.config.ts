@@ -1,7 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: {
+    index: 'src/index.ts',
+    adapter: 'src/adapter/index.ts',
+    'provider-kit': 'src/provider-kit/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

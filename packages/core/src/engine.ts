@@ -1,4 +1,16 @@
 import { isIP } from 'node:net';
+import {
+  type Eid,
+  type EidMethodInfo,
+  type EidOptions,
+  type EidOutcome,
+  type EidRequest,
+  type EidResponse,
+  type EidSessionData,
+  prefersJson,
+  ROUTES,
+  type SessionChange,
+} from './engine/contract.js';
 import { EidError, isEidError } from './errors.js';
 import type { Identity } from './identity.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
@@ -15,144 +27,6 @@ import {
   type Transaction,
   type TransactionStatus,
 } from './transaction.js';
-
-export type RouteName =
-  | 'methods'
-  | 'start'
-  | 'callback'
-  | 'status'
-  | 'cancel'
-  | 'webhook'
-  | 'session'
-  | 'logout';
-
-export interface RouteDefinition {
-  name: RouteName;
-  method: 'GET' | 'POST';
-  /** Relative to the prefix, with `:param` placeholders (the syntax of Express, Fastify and Nest). */
-  path: string;
-  /** Largest request body in bytes the adapter should accept (POST routes). */
-  bodyLimit?: number;
-}
-
-/** The HTTP contract (DESIGN 4.1). Adapters register exactly these. */
-export const ROUTES: readonly RouteDefinition[] = [
-  { name: 'methods', method: 'GET', path: '/methods' },
-  { name: 'start', method: 'GET', path: '/start/:provider/:method' },
-  { name: 'start', method: 'POST', path: '/start/:provider/:method', bodyLimit: 16 * 1024 },
-  { name: 'callback', method: 'GET', path: '/callback/:provider' },
-  { name: 'status', method: 'GET', path: '/status/:transactionId' },
-  { name: 'cancel', method: 'POST', path: '/cancel/:transactionId', bodyLimit: 16 * 1024 },
-  // Pushes carry whole provider results (ZignSec's Swedish BankID ones include a signature and an OCSP response).
-  { name: 'webhook', method: 'POST', path: '/webhook/:provider', bodyLimit: 1024 * 1024 },
-  { name: 'session', method: 'GET', path: '/session' },
-  { name: 'logout', method: 'POST', path: '/logout', bodyLimit: 16 * 1024 },
-];
-
-/** What the engine keeps in the host framework's session, as `session.eid`. */
-export interface EidSessionData {
-  identity?: Identity;
-  /** The browser binding secret; transactions keep only its hash. */
-  binding?: string;
-}
-
-/** One HTTP request, as an adapter hands it to the engine. */
-export interface EidRequest {
-  route: RouteName;
-  httpMethod: string;
-  params: Record<string, string | undefined>;
-  query?: Record<string, unknown>;
-  body?: unknown;
-  /** `accept` and `contentType` at least; for webhooks, every header (lower-case names). */
-  headers?: {
-    accept?: string | undefined;
-    contentType?: string | undefined;
-    [name: string]: string | undefined;
-  };
-  /** `session.eid` as it stands, or undefined. */
-  session?: EidSessionData | undefined;
-  /**
-   * The end user's IP address as the adapter sees it (Express `req.ip`, Fastify `request.ip`), for the
-   * providers that must send it (Swedish BankID). Behind a reverse proxy, configure the framework to trust it
-   * (Express `app.set('trust proxy', …)`, Fastify `trustProxy`), or this is the proxy's address.
-   */
-  clientIp?: string | undefined;
-}
-
-/** What the adapter must do to its session before sending the response. */
-export type SessionChange =
-  /** Store `binding` in `session.eid.binding` (keep everything else). */
-  | { kind: 'bind'; binding: string }
-  /**
-   * Regenerate the session id (or clear a cookie session), then set `session.eid = { identity }` and save.
-   * The old binding secret is dropped with the old session: nothing known before login works after it.
-   */
-  | { kind: 'login'; identity: Identity }
-  /** Remove `session.eid`. */
-  | { kind: 'logout' };
-
-export type EidResponse =
-  | { type: 'redirect'; status: 302 | 303; location: string }
-  | { type: 'json'; status: number; body: unknown }
-  | { type: 'empty'; status: 204 };
-
-export interface EidOutcome {
-  response: EidResponse;
-  session?: SessionChange;
-  /** Set when the request failed; Passport maps `user_cancelled` to fail() and the rest to error(). */
-  error?: EidError;
-}
-
-export interface EidMethodInfo {
-  provider: string;
-  /** The provider's human name, e.g. `Signicat`: several providers may offer a method with the same label. */
-  providerName: string;
-  method: string;
-  flow: ProviderMethod['flow'];
-  label: string;
-  country: ProviderMethod['country'];
-  requiresNin?: boolean;
-}
-
-export interface EidOptions {
-  /** The app's public origin, e.g. `https://shop.example` or `http://localhost:3000`. */
-  baseUrl: string;
-  /** Where the routes are mounted. Default `/auth/eid`. */
-  prefix?: string;
-  providers: readonly Provider[];
-  /** Default: an in-process MemoryStore. */
-  store?: TransactionStore;
-  logger?: Logger;
-  /** How long a started login may take. Default 600 s; a provider's own shorter limit wins. */
-  transactionTtlSeconds?: number;
-  /** How long a finished transaction is remembered to recognise replays. Default 900 s. */
-  retainSeconds?: number;
-  /** Where a failed browser login goes, with `?error=<code>`. Default `/`. */
-  failureRedirect?: string;
-  /** Where a login goes without `returnTo`. Default `/`. */
-  defaultReturnTo?: string;
-  /** Where a form-posted logout goes. Default `/`. */
-  logoutRedirect?: string;
-  now?: () => number;
-}
-
-export interface Eid {
-  readonly prefix: string;
-  readonly baseUrl: string;
-  readonly routes: readonly RouteDefinition[];
-  readonly store: TransactionStore;
-  methods(): EidMethodInfo[];
-  provider(id: string): Provider | undefined;
-  /** Runs one route of the contract. Never throws for request problems: they become error outcomes. */
-  handle(request: EidRequest): Promise<EidOutcome>;
-  /**
-   * The contract's answer to an error: the JSON error body, or for a browser page (`page: true`) a 303 to the
-   * failure page (`failureRedirect`, or the engine's) with `?error=<code>`. For adapters that fail requests
-   * the engine never saw, e.g. a Passport verify callback refusing the user.
-   */
-  errorResponse(error: EidError, options: { page: boolean; failureRedirect?: string }): EidResponse;
-  close(): Promise<void>;
-}
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MAX_PARAM_LENGTH = 2048;
@@ -820,30 +694,6 @@ export function createEid(options: EidOptions): Eid {
       await store.close?.();
     },
   };
-}
-
-/**
- * The request headers as the engine takes them: every header by lower-case name (webhooks may need any),
- * plus `accept` and `contentType`. Adapters pass Node's `IncomingHttpHeaders` or anything shaped like it.
- */
-export function requestHeaders(
-  raw: Record<string, string | string[] | undefined>,
-): NonNullable<EidRequest['headers']> {
-  const headers: NonNullable<EidRequest['headers']> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  headers.contentType = headers['content-type'];
-  return headers;
-}
-
-/** True when the client asked for JSON ahead of (or without) HTML. */
-export function prefersJson(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const lower = accept.toLowerCase();
-  const json = lower.indexOf('application/json');
-  const html = lower.indexOf('text/html');
-  return json !== -1 && (html === -1 || json < html);
 }
 
 function plainObject(value: unknown): Record<string, unknown> {

@@ -1,5 +1,5 @@
+export { requestHeaders } from './adapter/request.js';
 export {
-  createEid,
   type Eid,
   type EidMethodInfo,
   type EidOptions,
@@ -11,9 +11,9 @@ export {
   ROUTES,
   type RouteDefinition,
   type RouteName,
-  requestHeaders,
   type SessionChange,
-} from './engine.js';
+} from './engine/contract.js';
+export { createEid } from './engine.js';
 export {
   EID_ERROR_CODES,
   EidError,

@@ -1,4 +1,4 @@
-import type { EidSessionData, SessionChange } from './engine.js';
+import type { EidSessionData, SessionChange } from './engine/contract.js';
 
 /** What the engine needs of the host framework's session: its `eid` field, and a way to start afresh. */
 export interface SessionPort {

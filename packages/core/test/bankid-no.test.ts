@@ -1,7 +1,7 @@
 import { type Simulator, startSimulator, TEST_USERS } from '@eid/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEid } from '../src/engine.js';
 import { EidError } from '../src/errors.js';
+import { createEid } from '../src/index.js';
 import { parseNationalId } from '../src/nin/index.js';
 import {
   BANKID_NO_ISSUERS,

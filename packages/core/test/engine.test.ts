@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createEid, type Eid, type EidOutcome, type EidRequest, type EidSessionData } from '../src/engine.js';
 import { EidError } from '../src/errors.js';
+import { createEid, type Eid, type EidOutcome, type EidRequest, type EidSessionData } from '../src/index.js';
 import type { Logger } from '../src/logger.js';
 import { MemoryStore } from '../src/store/memory.js';
 import { webhookToken } from '../src/webhook.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEid, type EidSessionData } from '../src/engine.js';
 import { EidError } from '../src/errors.js';
+import { createEid, type EidSessionData } from '../src/index.js';
 import { mapAuthentication, NEXT_METHODS, next, toIdentity } from '../src/providers/next.js';
 import type { Provider, ProviderMethod } from '../src/providers/types.js';
 import { MemoryStore } from '../src/store/memory.js';

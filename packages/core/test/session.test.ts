@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EidSessionData } from '../src/engine.js';
 import type { Identity } from '../src/identity.js';
+import type { EidSessionData } from '../src/index.js';
 import { bodyParseError } from '../src/request-body.js';
 import { commitSessionChange, type SessionPort, sessionPortOf } from '../src/session.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createEid } from '../src/engine.js';
 import { EidError } from '../src/errors.js';
+import { createEid } from '../src/index.js';
 import { mapSessionStatus, signicat, toIdentity } from '../src/providers/signicat.js';
 import type { Provider, ProviderMethod } from '../src/providers/types.js';
 import type { Transaction } from '../src/transaction.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEid, type Eid, type EidOutcome, type EidRequest, type EidSessionData } from '../src/engine.js';
 import { EidError } from '../src/errors.js';
+import { createEid, type Eid, type EidOutcome, type EidRequest, type EidSessionData } from '../src/index.js';
 import type { Logger } from '../src/logger.js';
 import type { NationalId } from '../src/nin/index.js';
 import type { Provider, ProviderMethod, StartContext } from '../src/providers/types.js';

@@ -1,7 +1,9 @@
 import type { EidError } from '../errors.js';
 import type { ProviderIdentity } from '../identity.js';
+import type { Logger } from '../logger.js';
 import type { NationalId, NinCountry } from '../nin/index.js';
 import type { Flow, Transaction } from '../transaction.js';
+import type { Transport } from '../transport.js';
 
 /** Countries a method's users come from (ISO 3166-1 alpha-2). */
 export type MethodCountry = NinCountry | 'CH' | 'EE' | 'LV' | 'LT';
@@ -86,6 +88,14 @@ export interface WebhookNotice {
   result?: CompleteResult;
 }
 
+/** What the engine gives each provider when `createEid` registers it. */
+export interface ProviderRuntime {
+  /** The logger given to `createEid`, already redacting personal data. */
+  logger: Logger;
+  /** The engine's one HTTP stack. */
+  transport: Transport;
+}
+
 /**
  * A broker or scheme. It owns its wire format and identity mapping and knows nothing of web frameworks.
  * `specificationVersion` lets the engine accept providers written against an older interface later.
@@ -109,5 +119,10 @@ export interface Provider {
   webhook?(request: WebhookRequest): Promise<WebhookNotice | undefined>;
   /** Which transaction a callback belongs to. Default: the `tx` query parameter the engine put in the callback URL. */
   transactionIdFromCallback?(query: Record<string, string>): string | undefined;
+  /**
+   * Called once by `createEid` before the first request: from then on the provider logs through the engine's
+   * logger and calls out through its transport. A provider used without an engine (tests) uses its own.
+   */
+  attach?(runtime: ProviderRuntime): void;
   close?(): Promise<void>;
 }
