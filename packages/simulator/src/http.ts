@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 
 /** A request the simulator refuses; each surface renders it in its own format. */
@@ -119,4 +119,21 @@ export function sendProblem(
     traceId: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`,
   };
   sendBody(res, status, 'application/problem+json; charset=utf-8', JSON.stringify(problem), headers);
+}
+
+/** An absolute http(s) URL, as the providers' APIs require of callback and redirect addresses. */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** Compares two secrets in constant time (hashed first, so their lengths do not leak either). */
+export function safeEqual(a: string, b: string): boolean {
+  const left = createHash('sha256').update(a).digest();
+  const right = createHash('sha256').update(b).digest();
+  return timingSafeEqual(left, right);
 }

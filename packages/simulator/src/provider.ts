@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { Router } from './router.js';
+import { HttpError } from './http.js';
+import type { RouteHandler, RouteOptions, Router } from './router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from './types.js';
 
 /** What every simulated provider module gets from the server. */
@@ -25,4 +26,57 @@ export interface SimulatedProvider {
   complete(id: string, outcome: Outcome, userId?: string): SimulatorSessionView | undefined;
   /** Answers a `status` fault in this provider's error format. */
   respondWithStatus(res: ServerResponse, status: number): void;
+}
+
+/** How a provider module keeps its sessions, as far as the control surface needs them. */
+export interface SessionBook<Session> {
+  /** The session by the id the control surface uses, or undefined. */
+  find(id: string): Session | undefined;
+  all(): Iterable<Session>;
+  /** Brings a session's time-dependent state (expiry, QR codes) up to date. */
+  refresh(session: Session): void;
+  /** The provider's own word for the session's state, e.g. `CREATED`; `pending` says whether it may still finish. */
+  state(session: Session): { name: string; pending: boolean };
+  finish(session: Session, outcome: Outcome, userId: string | undefined): void;
+  view(session: Session): SimulatorSessionView;
+}
+
+/** The control surface's `sessions()` and `complete()` over a provider's sessions. */
+export function sessionControl<Session>(
+  book: SessionBook<Session>,
+): Pick<SimulatedProvider, 'sessions' | 'complete'> {
+  return {
+    sessions() {
+      return [...book.all()].map((session) => {
+        book.refresh(session);
+        return book.view(session);
+      });
+    },
+    complete(id, outcome, userId) {
+      const session = book.find(id);
+      if (!session) return undefined;
+      book.refresh(session);
+      const state = book.state(session);
+      if (!state.pending) throw new HttpError(409, `Session ${id} is already ${state.name}.`);
+      book.finish(session, outcome, userId);
+      return book.view(session);
+    },
+  };
+}
+
+/**
+ * Answers 404 for any other path under one API's own collection (so other simulated providers keep the rest of
+ * the path space), behind the API's own authentication (`guard`), in its own error format (`refuse`).
+ */
+export function unknownEndpoints(
+  router: Router,
+  pattern: string,
+  guard: (handler: RouteHandler) => RouteHandler,
+  options: RouteOptions,
+  refuse: (message: string) => Error = (message) => new HttpError(404, message),
+): void {
+  const handler: RouteHandler = ({ req, url }) => {
+    throw refuse(`No such endpoint: ${req.method} ${url.pathname}.`);
+  };
+  router.add('*', pattern, guard(handler), options);
 }

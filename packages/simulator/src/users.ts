@@ -1,3 +1,4 @@
+import { HttpError } from './http.js';
 import type { TestUser } from './types.js';
 
 const users: TestUser[] = [
@@ -124,3 +125,34 @@ const users: TestUser[] = [
  * independent implementation.
  */
 export const TEST_USERS: readonly TestUser[] = Object.freeze(users.map((user) => Object.freeze(user)));
+
+/** How a session decides which test user finishes it (the control surface's or the approval page's choice). */
+export interface TestUserChoice<User> {
+  /** The id asked for; empty or undefined means "the default one". */
+  userId: string | undefined;
+  /** Who may finish this session when named. */
+  eligible: readonly User[];
+  /** The default, first of these (e.g. the user whose number the session was started for). */
+  defaults: readonly User[];
+  /** Whether the simulator knows the id at all (then the answer is `cannot`, not "no such user"). */
+  known(userId: string): boolean;
+  cannot(userId: string): string;
+  /** When there is no default user. */
+  none: string;
+}
+
+/** The test user for a successful outcome; a 400 `HttpError` saying why when there is none. */
+export function chooseTestUser<User extends { id: string }>(choice: TestUserChoice<User>): User {
+  const { userId } = choice;
+  if (userId === undefined || userId === '') {
+    const user = choice.defaults[0];
+    if (!user) throw new HttpError(400, choice.none);
+    return user;
+  }
+  const user = choice.eligible.find((candidate) => candidate.id === userId);
+  if (user) return user;
+  throw new HttpError(
+    400,
+    choice.known(userId) ? choice.cannot(userId) : `There is no test user "${userId}".`,
+  );
+}

@@ -14,13 +14,29 @@
  * Errors are ASP.NET Core problem JSON (the API runs on azurewebsites.net). This module shares no code
  * with @eid/core.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, mediaType, readBody, redirect, sendBody, sendHtml, sendProblem } from '../http.js';
+import {
+  HttpError,
+  isHttpUrl,
+  mediaType,
+  readBody,
+  redirect,
+  safeEqual,
+  sendBody,
+  sendHtml,
+  sendProblem,
+} from '../http.js';
 import { endUserPage, renderApprovalPage } from '../pages.js';
-import type { ProviderContext, SimulatedProvider } from '../provider.js';
+import {
+  type ProviderContext,
+  type SimulatedProvider,
+  sessionControl,
+  unknownEndpoints,
+} from '../provider.js';
 import type { RouteHandler } from '../router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../types.js';
+import { chooseTestUser } from '../users.js';
 
 export const NEXT = 'next';
 
@@ -186,14 +202,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
   );
 
   // Only under this API's own collection, so other simulated providers keep the rest of /api.
-  router.add(
-    '*',
-    '/api/authentications/*',
-    rest(({ req, url }) => {
-      throw new HttpError(404, `No such endpoint: ${req.method} ${url.pathname}.`);
-    }),
-    api,
-  );
+  unknownEndpoints(router, '/api/authentications/*', rest, api);
 
   function create(request: CreateRequest): Authentication {
     const now = Date.now();
@@ -259,21 +268,16 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
 
   function finish(authentication: Authentication, outcome: Outcome, userId: string | undefined): void {
     if (outcome === 'success') {
-      const offered = choices(authentication);
-      let user: TestUser | undefined;
-      if (userId !== undefined && userId !== '') {
-        user = users.find((candidate) => candidate.id === userId);
-        if (!user) throw new HttpError(400, `There is no test user "${userId}".`);
-        if (user.country !== METHODS[authentication.method]!.country) {
-          throw new HttpError(
-            400,
-            `Test user ${user.id} (${user.country}) cannot use ${authentication.method}.`,
-          );
-        }
-      } else {
-        user = offered[0];
-        if (!user) throw new HttpError(400, `The simulator has no test users for ${authentication.method}.`);
-      }
+      const country = METHODS[authentication.method]!.country;
+      const user = chooseTestUser({
+        userId,
+        eligible: users.filter((candidate) => candidate.country === country),
+        defaults: choices(authentication),
+        known: (id) => users.some((candidate) => candidate.id === id),
+        cannot: (id) =>
+          `Test user ${id} (${users.find((candidate) => candidate.id === id)?.country}) cannot use ${authentication.method}.`,
+        none: `The simulator has no test users for ${authentication.method}.`,
+      });
       authentication.completedAt = Date.now();
       // "Identity to verify against": someone else's eID fails the authentication, as the real one would.
       if (authentication.identity !== undefined && authentication.identity !== user.nin) {
@@ -300,14 +304,8 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
   }
 
   function view(authentication: Authentication): SimulatorSessionView {
-    const result: SimulatorSessionView = {
-      id: authentication.id,
-      provider: NEXT,
-      method: authentication.method,
-      status: authentication.status,
-    };
-    if (authentication.identity !== undefined) result.nin = authentication.identity;
-    return result;
+    const { id, method, status, identity } = authentication;
+    return { id, provider: NEXT, method, status, ...(identity !== undefined ? { nin: identity } : {}) };
   }
 
   // ---- end-user page --------------------------------------------------------------------------
@@ -359,22 +357,17 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
 
   return {
     id: NEXT,
-    sessions() {
-      return [...authentications.values()].map((authentication) => {
-        refresh(authentication);
-        return view(authentication);
-      });
-    },
-    complete(id, outcome, userId) {
-      const authentication = authentications.get(id.toLowerCase());
-      if (!authentication) return undefined;
-      refresh(authentication);
-      if (authentication.status !== 'Pending') {
-        throw new HttpError(409, `Authentication ${id} is already ${authentication.status}.`);
-      }
-      finish(authentication, outcome, userId);
-      return view(authentication);
-    },
+    ...sessionControl({
+      find: (id) => authentications.get(id.toLowerCase()),
+      all: () => authentications.values(),
+      refresh,
+      state: (authentication) => ({
+        name: authentication.status,
+        pending: authentication.status === 'Pending',
+      }),
+      finish,
+      view,
+    }),
     respondWithStatus(res: ServerResponse, status: number) {
       if (status === 401) {
         unauthorized(res);
@@ -464,19 +457,4 @@ function parseCreateRequest(body: unknown, checkPartner: (partnerId: unknown) =>
     request.customProperties = { ...(customProperties as Record<string, string>) };
   }
   return request;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right);
 }

@@ -10,12 +10,27 @@
  *   carries BankID's `autoStartToken` and, for QR, the animated `qrData`.
  * Where the documentation is silent the choice is written next to the code.
  */
-import { createHash, createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { HttpError, mediaType, readBody, redirect, sendHtml, sendJson, sendProblem } from '../http.js';
+import {
+  HttpError,
+  isHttpUrl,
+  mediaType,
+  readBody,
+  redirect,
+  safeEqual,
+  sendHtml,
+  sendJson,
+  sendProblem,
+} from '../http.js';
 import { endUserPage, renderApprovalPage, renderErrorPage } from '../pages.js';
-import type { ProviderContext, SimulatedProvider } from '../provider.js';
+import {
+  type ProviderContext,
+  type SimulatedProvider,
+  sessionControl,
+  unknownEndpoints,
+} from '../provider.js';
 import type { RouteHandler } from '../router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../types.js';
 
@@ -238,14 +253,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
     api,
   );
 
-  router.add(
-    '*',
-    '/auth/rest/*',
-    rest(({ req, url }) => {
-      throw new HttpError(404, `No such endpoint: ${req.method} ${url.pathname}.`);
-    }),
-    api,
-  );
+  unknownEndpoints(router, '/auth/rest/*', rest, api);
 
   function findSession(id: string): Session {
     const session = sessions.get(id);
@@ -530,22 +538,14 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
 
   return {
     id: SIGNICAT,
-    sessions() {
-      return [...sessions.values()].map((session) => {
-        refresh(session);
-        return view(session);
-      });
-    },
-    complete(id, outcome, userId) {
-      const session = sessions.get(id);
-      if (!session) return undefined;
-      refresh(session);
-      if (session.status !== 'CREATED') {
-        throw new HttpError(409, `Session ${id} is already ${session.status}.`);
-      }
-      finish(session, outcome, userId, undefined);
-      return view(session);
-    },
+    ...sessionControl({
+      find: (id) => sessions.get(id),
+      all: () => sessions.values(),
+      refresh,
+      state: (session) => ({ name: session.status, pending: session.status === 'CREATED' }),
+      finish: (session, outcome, userId) => finish(session, outcome, userId, undefined),
+      view,
+    }),
     respondWithStatus(res: ServerResponse, status: number) {
       const headers: Record<string, string> = status === 429 || status === 503 ? { 'retry-after': '1' } : {};
       sendProblem(res, status, 'Simulated failure.', headers);
@@ -711,15 +711,6 @@ function parseCreateRequest(body: unknown): CreateRequest {
   return request;
 }
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
 // ---- small helpers ----------------------------------------------------------------------------
 
 function clientCredentials(
@@ -745,12 +736,6 @@ function formDecode(value: string): string {
   } catch {
     return value;
   }
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right);
 }
 
 function randomToken(): string {

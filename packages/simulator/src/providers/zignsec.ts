@@ -16,13 +16,28 @@
  * `PersonalNumber`, `personalNumber` and `relaystate`/`relayState`). Where the documentation is silent the
  * choice is written next to the code. This module shares no code with @eid/core.
  */
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, mediaType, readBody, redirect, sendHtml, sendJson } from '../http.js';
+import {
+  HttpError,
+  isHttpUrl,
+  mediaType,
+  readBody,
+  redirect,
+  safeEqual,
+  sendHtml,
+  sendJson,
+} from '../http.js';
 import { endUserPage, renderApprovalPage, renderErrorPage } from '../pages.js';
-import type { ProviderContext, SimulatedProvider } from '../provider.js';
+import {
+  type ProviderContext,
+  type SimulatedProvider,
+  sessionControl,
+  unknownEndpoints,
+} from '../provider.js';
 import type { RouteHandler } from '../router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../types.js';
+import { chooseTestUser } from '../users.js';
 
 export const ZIGNSEC = 'zignsec';
 /** Shaped like the documentation's example token `00000000-e2a2-4968-b651-5352305c9fb0`. */
@@ -277,13 +292,12 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
   }
 
   for (const prefix of ['/v2/eid/*', '/v3/eid/*']) {
-    router.add(
-      '*',
+    unknownEndpoints(
+      router,
       prefix,
-      rest(({ req, url }) => {
-        throw new ZignSecError(404, 'INVALID_REQUEST', `No such endpoint: ${req.method} ${url.pathname}.`);
-      }),
+      rest,
       api,
+      (message) => new ZignSecError(404, 'INVALID_REQUEST', message),
     );
   }
 
@@ -452,22 +466,14 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
   function finish(session: Session, outcome: Outcome, userId: string | undefined): void {
     if (outcome === 'success') {
       const candidates = usersFor(session);
-      let user: ZignSecUser | undefined;
-      if (userId !== undefined && userId !== '') {
-        user = candidates.find((candidate) => candidate.id === userId);
-        if (!user) {
-          const known = allUsers().some((candidate) => candidate.id === userId);
-          throw new HttpError(
-            400,
-            known
-              ? `Test user ${userId} cannot log in to this ${session.selector} session.`
-              : `There is no test user "${userId}".`,
-          );
-        }
-      } else {
-        user = candidates[0];
-        if (!user) throw new HttpError(400, `There is no test user for ${session.country}.`);
-      }
+      const user = chooseTestUser({
+        userId,
+        eligible: candidates,
+        defaults: candidates,
+        known: (id) => allUsers().some((candidate) => candidate.id === id),
+        cannot: (id) => `Test user ${id} cannot log in to this ${session.selector} session.`,
+        none: `There is no test user for ${session.country}.`,
+      });
       session.state = 'FINISHED';
       session.user = user;
       session.identificationDate = dotNetLocalTimestamp(Date.now());
@@ -569,21 +575,17 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
 
   return {
     id: ZIGNSEC,
-    sessions() {
-      return [...sessions.values()].map((session) => {
-        refresh(session);
-        return view(session);
-      });
-    },
-    complete(id, outcome, userId) {
-      const session = sessions.get(id.toLowerCase());
-      if (!session) return undefined;
-      refresh(session);
-      if (session.state !== 'PENDING') throw new HttpError(409, `Session ${id} is already ${session.state}.`);
-      finish(session, outcome, userId);
-      void deliverWebhook(session);
-      return view(session);
-    },
+    ...sessionControl({
+      find: (id) => sessions.get(id.toLowerCase()),
+      all: () => sessions.values(),
+      refresh,
+      state: (session) => ({ name: session.state, pending: session.state === 'PENDING' }),
+      finish(session, outcome, userId) {
+        finish(session, outcome, userId);
+        void deliverWebhook(session);
+      },
+      view,
+    }),
     respondWithStatus(res: ServerResponse, status: number) {
       const code =
         status === 401
@@ -669,21 +671,6 @@ function sendErrors(
   headers: Record<string, string> = {},
 ): void {
   sendJson(res, status, { errors: [{ code, description }] }, headers);
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right);
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 function fromTestUser(user: TestUser): ZignSecUser {
