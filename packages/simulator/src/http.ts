@@ -36,6 +36,32 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * A JSON request body (`application/json` or `+json`, else 415); `invalid` makes the provider's own error for a
+ * body that does not parse.
+ */
+export async function readJsonBody(req: IncomingMessage, invalid: () => Error): Promise<unknown> {
+  const type = mediaType(req);
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new HttpError(415, 'The request body must be application/json.');
+  }
+  const text = await readBody(req);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid();
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A JSON field left out or sent as null. */
+export function absent(value: unknown): value is null | undefined {
+  return value === undefined || value === null;
+}
+
 /** The media type of a request, lower case, without parameters. */
 export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -72,6 +98,11 @@ export function sendHtml(res: ServerResponse, status: number, html: string): voi
     'content-security-policy':
       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:",
   });
+}
+
+/** `Retry-After` on the statuses a client may retry after a pause. */
+export function retryAfter(status: number): Record<string, string> {
+  return status === 429 || status === 503 ? { 'retry-after': '1' } : {};
 }
 
 export function sendNoContent(res: ServerResponse): void {

@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
-import { HttpError } from './http.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError, readBody } from './http.js';
 import type { RouteHandler, RouteOptions, Router } from './router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from './types.js';
 
@@ -79,4 +79,41 @@ export function unknownEndpoints(
     throw refuse(`No such endpoint: ${req.method} ${url.pathname}.`);
   };
   router.add('*', pattern, guard(handler), options);
+}
+
+/** The approval page's answer: its form fields and the outcome the person chose. */
+export async function readApproval(
+  req: IncomingMessage,
+): Promise<{ form: URLSearchParams; outcome: () => Outcome }> {
+  const form = new URLSearchParams(await readBody(req));
+  return {
+    form,
+    // A function, so a page can look its login up after the body is read and before refusing the outcome.
+    outcome() {
+      const outcome = form.get('outcome');
+      if (outcome !== 'success' && outcome !== 'abort' && outcome !== 'error') {
+        throw new HttpError(400, 'Choose Approve, Cancel or Fail.');
+      }
+      return outcome;
+    },
+  };
+}
+
+/** The page's answer for a login that can no longer be finished. */
+export function loginOver(expired: boolean, state: string): HttpError {
+  const why = expired ? 'This login has expired.' : `This login is already finished (${state}).`;
+  return new HttpError(400, `${why} Start a new login from the service.`);
+}
+
+/** Keeps a provider's in-memory book bounded: the oldest entries go first. */
+export function makeRoom<Key, Value>(
+  entries: Map<Key, Value>,
+  max: number,
+  evicted?: (value: Value) => void,
+): void {
+  while (entries.size >= max) {
+    const [key, value] = entries.entries().next().value!;
+    entries.delete(key);
+    evicted?.(value);
+  }
 }

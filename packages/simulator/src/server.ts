@@ -6,7 +6,7 @@ import { HttpError, sendJson } from './http.js';
 import type { ProviderContext, SimulatedProvider } from './provider.js';
 import { nextCredentials, next as nextProvider } from './providers/next.js';
 import { oidcProviders } from './providers/oidc.js';
-import { signicat } from './providers/signicat.js';
+import { signicat } from './providers/signicat/index.js';
 import { zignsec as zignsecProvider, zignsecSettings } from './providers/zignsec.js';
 import { Router } from './router.js';
 import type { Fault, Outcome, Simulator, SimulatorOptions, SimulatorSessionView } from './types.js';

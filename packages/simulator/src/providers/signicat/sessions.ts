@@ -1,0 +1,253 @@
+/** The simulated Signicat account's sessions: creation, expiry, and how an end-user finishes one. */
+import { randomInt, randomUUID } from 'node:crypto';
+import { HttpError } from '../../http.js';
+import { makeRoom, type SessionBook } from '../../provider.js';
+import type { Outcome, SimulatorSessionView, TestUser } from '../../types.js';
+import { loaOf, presentSession } from './present.js';
+import { type CreateRequest, LOGIN_PATH, METHODS, type Session, SIGNICAT } from './wire.js';
+
+const MAX_SESSIONS = 10_000;
+
+export interface SignicatAccount {
+  accountId: string;
+  sessionLifetimeSeconds: number;
+}
+
+export class SignicatSessions implements SessionBook<Session> {
+  private readonly sessions = new Map<string, Session>();
+  private readonly byMessageId = new Map<string, Session>();
+
+  constructor(
+    private readonly account: SignicatAccount,
+    private readonly users: readonly TestUser[],
+    /** The simulator's origin, known once it listens. */
+    private readonly origin: () => string,
+  ) {}
+
+  find(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** The session by id, up to date; a 404 when there is none. */
+  get(id: string): Session {
+    const session = this.sessions.get(id);
+    if (!session) throw new HttpError(404, 'No session with that id.');
+    this.refresh(session);
+    return session;
+  }
+
+  /** The redirect session whose end-user page has this `messageId`. */
+  byMessage(messageId: string): Session | undefined {
+    return this.byMessageId.get(messageId);
+  }
+
+  all(): Iterable<Session> {
+    return this.sessions.values();
+  }
+
+  create(request: CreateRequest): Session {
+    const lifetime = this.account.sessionLifetimeSeconds;
+    const session: Session = {
+      id: randomUUID(),
+      accountId: this.account.accountId,
+      flow: request.flow,
+      status: 'CREATED',
+      allowedProviders: request.allowedProviders,
+      requestedAttributes: request.requestedAttributes,
+      sessionLifetime: lifetime,
+      expiresAt: Date.now() + lifetime * 1000,
+    };
+    if (request.requestedLoa) session.requestedLoa = request.requestedLoa;
+    if (request.language) session.language = request.language;
+    if (request.callbackUrls) session.callbackUrls = request.callbackUrls;
+    if (request.prefilledNin) session.prefilledNin = request.prefilledNin;
+    if (request.externalReference !== undefined) session.externalReference = request.externalReference;
+    if (request.flow === 'redirect') {
+      // authenticationUrl carries a messageId that is not the session id, as in the documentation's examples.
+      session.messageId = randomUUID();
+      this.byMessageId.set(session.messageId, session);
+    } else if (request.sbid) {
+      session.bankId = {
+        ...request.sbid,
+        autoStartToken: randomUUID(),
+        qrStartToken: randomUUID(),
+        qrStartSecret: randomUUID(),
+        startedAt: Date.now(),
+      };
+    } else {
+      session.bindingMessage = bindingMessage();
+    }
+    makeRoom(this.sessions, MAX_SESSIONS, (oldest) => {
+      if (oldest.messageId) this.byMessageId.delete(oldest.messageId);
+    });
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /**
+   * Expiry. The documentation lists no EXPIRED status; a session the end-user did not finish before
+   * `expiresAt` is reported as ERROR with `error.code` `sessionExpired`, which a client handles through
+   * the documented "ERROR: check error.code" path.
+   */
+  refresh(session: Session): void {
+    if (session.status === 'CREATED' && Date.now() > session.expiresAt) {
+      session.status = 'ERROR';
+      session.provider ??= soleProvider(session);
+      session.error = {
+        code: 'sessionExpired',
+        message: 'The session expired before the end-user finished.',
+      };
+    }
+  }
+
+  state(session: Session): { name: string; pending: boolean } {
+    return { name: session.status, pending: session.status === 'CREATED' };
+  }
+
+  present(session: Session): Record<string, unknown> {
+    const url = session.messageId
+      ? `${this.origin()}${LOGIN_PATH}?messageId=${session.messageId}`
+      : undefined;
+    return presentSession(session, url);
+  }
+
+  cancel(session: Session): void {
+    if (session.status !== 'CREATED') {
+      throw new HttpError(409, `The session is ${session.status} and can no longer be cancelled.`);
+    }
+    session.status = 'CANCELLED';
+    session.provider ??= soleProvider(session);
+  }
+
+  finish(
+    session: Session,
+    outcome: Outcome,
+    userId: string | undefined,
+    method?: string,
+    environment?: Session['environment'],
+  ): void {
+    if (outcome === 'success') {
+      const [user, chosen] = this.chooseUser(session, userId, method);
+      session.status = 'SUCCESS';
+      session.provider = chosen;
+      session.user = user;
+      session.loa = loaOf(session.requestedLoa, chosen);
+      if (environment) session.environment = environment;
+    } else if (outcome === 'abort') {
+      session.status = 'ABORT';
+      session.provider = method ?? soleProvider(session);
+    } else {
+      session.status = 'ERROR';
+      session.provider = method ?? soleProvider(session);
+      session.error = { code: 'userError', message: 'The end-user could not complete the authentication.' };
+    }
+  }
+
+  view(session: Session): SimulatorSessionView {
+    const result: SimulatorSessionView = {
+      id: session.id,
+      provider: SIGNICAT,
+      method:
+        session.status === 'SUCCESS' && session.provider ? session.provider : session.allowedProviders[0]!,
+      status: session.status,
+    };
+    if (session.bindingMessage) result.bindingMessage = session.bindingMessage;
+    if (session.prefilledNin) result.nin = session.prefilledNin;
+    if (session.externalReference !== undefined) result.externalReference = session.externalReference;
+    return result;
+  }
+
+  /** The test users the page offers for one eID: the locked one, or everyone of its country. */
+  choices(session: Session, method: string): TestUser[] {
+    const country = METHODS[method]!.country;
+    const locked = this.lockedUser(session);
+    return locked && locked.country === country ? [locked] : this.users.filter((u) => u.country === country);
+  }
+
+  /** The test user a prefilled nin locks the session to, as BankID does for a prefilled number. */
+  private lockedUser(session: Session): TestUser | undefined {
+    return session.prefilledNin === undefined
+      ? undefined
+      : this.users.find((u) => u.nin === session.prefilledNin);
+  }
+
+  /**
+   * Who logs in, and with which eID. A prefilled nin that belongs to a test user locks the session to that
+   * user; otherwise the given user, or the first test user of the first allowed eID's country.
+   */
+  private chooseUser(session: Session, userId: string | undefined, method?: string): [TestUser, string] {
+    const methods = method ? [method] : session.allowedProviders;
+    const locked = this.lockedUser(session);
+    let user: TestUser | undefined;
+    if (userId !== undefined && userId !== '') {
+      user = this.users.find((candidate) => candidate.id === userId);
+      if (!user) throw new HttpError(400, `There is no test user "${userId}".`);
+      if (locked && locked.id !== user.id) {
+        throw new HttpError(
+          400,
+          `The session is locked to the prefilled national identity number (${locked.id}).`,
+        );
+      }
+    } else {
+      user =
+        locked ??
+        this.users.find((candidate) => methods.some((m) => METHODS[m]?.country === candidate.country));
+      if (!user) throw new HttpError(400, `There is no test user for ${methods.join(', ')}.`);
+    }
+    const chosen = methods.find((m) => METHODS[m]?.country === user.country);
+    if (!chosen) {
+      throw new HttpError(
+        400,
+        `Test user ${user.id} (${user.country}) cannot log in with ${methods.join(', ')}.`,
+      );
+    }
+    return [user, chosen];
+  }
+}
+
+function soleProvider(session: Session): string | undefined {
+  return session.allowedProviders.length === 1 ? session.allowedProviders[0] : undefined;
+}
+
+// Norwegian words for the binding message, in the style of the Safe Conversation example.
+const ADJECTIVES = [
+  'Snedig',
+  'Rask',
+  'Modig',
+  'Stille',
+  'Lys',
+  'Glad',
+  'Rolig',
+  'Klok',
+  'Sterk',
+  'Varm',
+  'Frisk',
+  'Blank',
+  'Myk',
+  'Trygg',
+  'Lun',
+  'Kvikk',
+];
+const NOUNS = [
+  'redning',
+  'fjord',
+  'elg',
+  'bølge',
+  'skog',
+  'fjell',
+  'måke',
+  'bro',
+  'båt',
+  'hytte',
+  'sol',
+  'vind',
+  'stjerne',
+  'kyst',
+  'bjørk',
+  'sild',
+];
+
+/** Two Norwegian words, like the "Snedig redning" of the Safe Conversation example. */
+function bindingMessage(): string {
+  return `${ADJECTIVES[randomInt(ADJECTIVES.length)]} ${NOUNS[randomInt(NOUNS.length)]}`;
+}
