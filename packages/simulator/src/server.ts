@@ -4,7 +4,7 @@ import { registerControl } from './control.js';
 import { FaultInjector, parseFaults } from './faults.js';
 import { HttpError, sendJson } from './http.js';
 import type { ProviderContext, SimulatedProvider } from './provider.js';
-import { nextCredentials, next as nextProvider } from './providers/next.js';
+import { nextCredentials, next as nextProvider } from './providers/next/index.js';
 import { oidcProviders } from './providers/oidc.js';
 import { signicat } from './providers/signicat/index.js';
 import { zignsec as zignsecProvider, zignsecSettings } from './providers/zignsec.js';
