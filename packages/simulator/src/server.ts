@@ -7,7 +7,7 @@ import type { ProviderContext, SimulatedProvider } from './provider.js';
 import { nextCredentials, next as nextProvider } from './providers/next/index.js';
 import { oidcProviders } from './providers/oidc.js';
 import { signicat } from './providers/signicat/index.js';
-import { zignsec as zignsecProvider, zignsecSettings } from './providers/zignsec.js';
+import { zignsec as zignsecProvider, zignsecSettings } from './providers/zignsec/index.js';
 import { Router } from './router.js';
 import type { Fault, Outcome, Simulator, SimulatorOptions, SimulatorSessionView } from './types.js';
 import { TEST_USERS } from './users.js';

@@ -1,0 +1,142 @@
+/** The simulated ZignSec account's sessions: creation, expiry, finishing, and the webhook that reports it. */
+import { createHmac, randomUUID } from 'node:crypto';
+import { makeRoom, type SessionBook } from '../../provider.js';
+import type { Outcome, SimulatorSessionView, TestUser } from '../../types.js';
+import { chooseTestUser } from '../../users.js';
+import { EXTRA_USERS, fromTestUser, type ZignSecUser } from './people.js';
+import { dotNetLocalTimestamp, presentSession } from './present.js';
+import { type Country, PAGE_PATH, type Session, type SessionSetup, ZIGNSEC } from './wire.js';
+
+const MAX_SESSIONS = 10_000;
+const WEBHOOK_TIMEOUT_MS = 5_000;
+
+export interface ZignSecAccount {
+  token: string;
+  sessionLifetimeSeconds: number;
+}
+
+export class ZignSecSessions implements SessionBook<Session> {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly account: ZignSecAccount,
+    private readonly users: readonly TestUser[],
+    /** The simulator's origin, known once it listens. */
+    private readonly origin: () => string,
+  ) {}
+
+  /** By id, any case (a GUID). */
+  find(id: string): Session | undefined {
+    return this.sessions.get(id.toLowerCase());
+  }
+
+  all(): Iterable<Session> {
+    return this.sessions.values();
+  }
+
+  create(selector: string, version: 'v2' | 'v3', country: Country, setup: SessionSetup): Session {
+    const id = randomUUID();
+    const { relaystate, ...requested } = setup;
+    const session: Session = {
+      id,
+      selector,
+      api: version,
+      country,
+      state: 'PENDING',
+      // "If not relaystate is specified, ZignSec will automatically set [...] the RequestID token here."
+      relaystate: relaystate ?? id,
+      expiresAt: Date.now() + this.account.sessionLifetimeSeconds * 1000,
+      ...requested,
+    };
+    makeRoom(this.sessions, MAX_SESSIONS);
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  redirectUrl(session: Session): string {
+    return `${this.origin()}${PAGE_PATH}/${session.id}`;
+  }
+
+  /** A session the user did not finish in time ends in ERROR (the documentation: "timeout, aborted, exception"). */
+  refresh(session: Session): void {
+    if (session.state === 'PENDING' && Date.now() > session.expiresAt) {
+      session.state = 'ERROR';
+      session.errors = [{ code: 'EXPIRED_TRANSACTION', description: 'The login was not finished in time.' }];
+    }
+  }
+
+  state(session: Session): { name: string; pending: boolean } {
+    return { name: session.state, pending: session.state === 'PENDING' };
+  }
+
+  /** Who may log in: the session's country, or only the person whose number was given. */
+  usersFor(session: Session): ZignSecUser[] {
+    const candidates = this.allUsers().filter((user) => user.country === session.country);
+    const locked =
+      session.personalNumber === undefined
+        ? undefined
+        : candidates.find((user) => user.nin === session.personalNumber);
+    return locked ? [locked] : candidates;
+  }
+
+  finish(session: Session, outcome: Outcome, userId: string | undefined): void {
+    if (outcome === 'success') {
+      const candidates = this.usersFor(session);
+      const user = chooseTestUser({
+        userId,
+        eligible: candidates,
+        defaults: candidates,
+        known: (id) => this.allUsers().some((candidate) => candidate.id === id),
+        cannot: (id) => `Test user ${id} cannot log in to this ${session.selector} session.`,
+        none: `There is no test user for ${session.country}.`,
+      });
+      session.state = 'FINISHED';
+      session.user = user;
+      session.identificationDate = dotNetLocalTimestamp(Date.now());
+      session.requestId = randomUUID();
+    } else {
+      session.state = 'ERROR';
+      session.errors =
+        outcome === 'abort'
+          ? [{ code: 'USER_CANCEL', description: 'The end-user cancelled the login.' }]
+          : [{ code: 'ID_PROVIDER_ERROR', description: 'The eID provider reported an error.' }];
+    }
+  }
+
+  /**
+   * POSTs the result body to the session's webhook, signed as ZignSec's webhook page describes
+   * (`X-ZignSec-Hmac-SHA256`: HMAC-SHA256 of the body under the access token, base64). Failures are ignored,
+   * as a webhook receiver's problems are not the login's.
+   */
+  async deliverWebhook(session: Session): Promise<void> {
+    if (!session.webhook) return;
+    const body = JSON.stringify(presentSession(session));
+    const signature = createHmac('sha256', this.account.token).update(body, 'utf8').digest('base64');
+    try {
+      const response = await fetch(session.webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-zignsec-hmac-sha256': signature },
+        body,
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      });
+      await response.body?.cancel();
+    } catch {
+      // ignored
+    }
+  }
+
+  view(session: Session): SimulatorSessionView {
+    const result: SimulatorSessionView = {
+      id: session.id,
+      provider: ZIGNSEC,
+      method: session.selector,
+      status: session.state,
+    };
+    if (session.personalNumber !== undefined) result.nin = session.personalNumber;
+    return result;
+  }
+
+  private allUsers(): ZignSecUser[] {
+    return [...this.users.map(fromTestUser), ...EXTRA_USERS];
+  }
+}
