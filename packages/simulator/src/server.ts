@@ -5,7 +5,7 @@ import { FaultInjector, parseFaults } from './faults.js';
 import { HttpError, sendJson } from './http.js';
 import type { ProviderContext, SimulatedProvider } from './provider.js';
 import { nextCredentials, next as nextProvider } from './providers/next/index.js';
-import { oidcProviders } from './providers/oidc.js';
+import { oidcProviders } from './providers/oidc/index.js';
 import { signicat } from './providers/signicat/index.js';
 import { zignsec as zignsecProvider, zignsecSettings } from './providers/zignsec/index.js';
 import { Router } from './router.js';
