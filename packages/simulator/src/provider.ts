@@ -64,6 +64,15 @@ export function sessionControl<Session>(
   };
 }
 
+/** A simulated provider whose control surface is its session book. */
+export function simulatedProvider<Session>(
+  id: string,
+  book: SessionBook<Session>,
+  respondWithStatus: SimulatedProvider['respondWithStatus'],
+): SimulatedProvider {
+  return { id, ...sessionControl(book), respondWithStatus };
+}
+
 /**
  * Answers 404 for any other path under one API's own collection (so other simulated providers keep the rest of
  * the path space), behind the API's own authentication (`guard`), in its own error format (`refuse`).
@@ -104,6 +113,9 @@ export function loginOver(expired: boolean, state: string): HttpError {
   const why = expired ? 'This login has expired.' : `This login is already finished (${state}).`;
   return new HttpError(400, `${why} Start a new login from the service.`);
 }
+
+/** How many sessions (logins, authentications) each simulated provider keeps at the most. */
+export const MAX_SESSIONS = 10_000;
 
 /** Keeps a provider's in-memory book bounded: the oldest entries go first. */
 export function makeRoom<Key, Value>(

@@ -1,11 +1,9 @@
 /** The simulated NEXT partner's authentications: creation, expiry, and how an end-user finishes one. */
 import { randomUUID } from 'node:crypto';
-import { makeRoom, type SessionBook } from '../../provider.js';
+import { MAX_SESSIONS, makeRoom, type SessionBook } from '../../provider.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../../types.js';
 import { chooseTestUser } from '../../users.js';
 import { type Authentication, type CreateRequest, METHODS, NEXT } from './wire.js';
-
-const MAX_AUTHENTICATIONS = 10_000;
 
 export class Authentications implements SessionBook<Authentication> {
   private readonly authentications = new Map<string, Authentication>();
@@ -38,7 +36,7 @@ export class Authentications implements SessionBook<Authentication> {
     };
     if (request.identity !== undefined) authentication.identity = request.identity;
     if (request.customProperties) authentication.customProperties = request.customProperties;
-    makeRoom(this.authentications, MAX_AUTHENTICATIONS);
+    makeRoom(this.authentications, MAX_SESSIONS);
     this.authentications.set(authentication.id, authentication);
     return authentication;
   }

@@ -13,9 +13,8 @@
  * Errors are ASP.NET Core problem JSON (the API runs on azurewebsites.net). This module shares no code
  * with @eid/core.
  */
-import type { ServerResponse } from 'node:http';
 import { retryAfter, sendProblem } from '../../http.js';
-import { type ProviderContext, type SimulatedProvider, sessionControl } from '../../provider.js';
+import { type ProviderContext, type SimulatedProvider, simulatedProvider } from '../../provider.js';
 import { type NextCredentials, registerApi, unauthorized } from './api.js';
 import { Authentications } from './authentications.js';
 import { registerPages } from './page.js';
@@ -59,12 +58,8 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
   );
   registerApi(context.router, authentications, options);
   registerPages(context.router, authentications);
-  return {
-    id: NEXT,
-    ...sessionControl(authentications),
-    respondWithStatus(res: ServerResponse, status: number) {
-      if (status === 401) unauthorized(res);
-      else sendProblem(res, status, 'Simulated failure.', retryAfter(status));
-    },
-  };
+  return simulatedProvider(NEXT, authentications, (res, status) => {
+    if (status === 401) unauthorized(res);
+    else sendProblem(res, status, 'Simulated failure.', retryAfter(status));
+  });
 }

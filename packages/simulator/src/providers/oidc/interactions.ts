@@ -3,11 +3,9 @@
  * page offers first, a national identity number from `login_hint`, and a decision taken through `/__sim`.
  */
 import { HttpError } from '../../http.js';
-import { makeRoom } from '../../provider.js';
+import { MAX_SESSIONS, makeRoom } from '../../provider.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../../types.js';
 import type { Idp, OpSpec } from './spec.js';
-
-const MAX_INTERACTIONS = 10_000;
 
 type InteractionStatus = 'pending' | 'approved' | 'denied' | 'failed';
 
@@ -117,6 +115,6 @@ export class Interactions {
   private prune(): void {
     const now = Date.now();
     for (const [uid, record] of this.records) if (record.expiresAt <= now) this.records.delete(uid);
-    makeRoom(this.records, MAX_INTERACTIONS);
+    makeRoom(this.records, MAX_SESSIONS);
   }
 }

@@ -10,9 +10,8 @@
  *   carries BankID's `autoStartToken` and, for QR, the animated `qrData`.
  * Where the documentation is silent the choice is written next to the code.
  */
-import type { ServerResponse } from 'node:http';
 import { retryAfter, sendProblem } from '../../http.js';
-import { type ProviderContext, type SimulatedProvider, sessionControl } from '../../provider.js';
+import { type ProviderContext, type SimulatedProvider, simulatedProvider } from '../../provider.js';
 import { registerApi, type SignicatClient } from './api.js';
 import { registerPages } from './page.js';
 import { SignicatSessions } from './sessions.js';
@@ -25,14 +24,10 @@ export interface SignicatOptions extends SignicatClient {
 }
 
 export function signicat(context: ProviderContext, options: SignicatOptions): SimulatedProvider {
-  const sessions = new SignicatSessions(options, context.users, context.origin);
+  const sessions = new SignicatSessions(options, context);
   registerApi(context.router, sessions, options);
   registerPages(context.router, sessions);
-  return {
-    id: SIGNICAT,
-    ...sessionControl(sessions),
-    respondWithStatus(res: ServerResponse, status: number) {
-      sendProblem(res, status, 'Simulated failure.', retryAfter(status));
-    },
-  };
+  return simulatedProvider(SIGNICAT, sessions, (res, status) =>
+    sendProblem(res, status, 'Simulated failure.', retryAfter(status)),
+  );
 }

@@ -1,12 +1,10 @@
 /** The simulated Signicat account's sessions: creation, expiry, and how an end-user finishes one. */
 import { randomInt, randomUUID } from 'node:crypto';
 import { HttpError } from '../../http.js';
-import { makeRoom, type SessionBook } from '../../provider.js';
+import { MAX_SESSIONS, makeRoom, type ProviderContext, type SessionBook } from '../../provider.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../../types.js';
 import { loaOf, presentSession } from './present.js';
 import { type CreateRequest, LOGIN_PATH, METHODS, type Session, SIGNICAT } from './wire.js';
-
-const MAX_SESSIONS = 10_000;
 
 export interface SignicatAccount {
   accountId: string;
@@ -19,9 +17,7 @@ export class SignicatSessions implements SessionBook<Session> {
 
   constructor(
     private readonly account: SignicatAccount,
-    private readonly users: readonly TestUser[],
-    /** The simulator's origin, known once it listens. */
-    private readonly origin: () => string,
+    private readonly context: Pick<ProviderContext, 'users' | 'origin'>,
   ) {}
 
   find(id: string): Session | undefined {
@@ -106,7 +102,7 @@ export class SignicatSessions implements SessionBook<Session> {
 
   present(session: Session): Record<string, unknown> {
     const url = session.messageId
-      ? `${this.origin()}${LOGIN_PATH}?messageId=${session.messageId}`
+      ? `${this.context.origin()}${LOGIN_PATH}?messageId=${session.messageId}`
       : undefined;
     return presentSession(session, url);
   }
@@ -161,14 +157,16 @@ export class SignicatSessions implements SessionBook<Session> {
   choices(session: Session, method: string): TestUser[] {
     const country = METHODS[method]!.country;
     const locked = this.lockedUser(session);
-    return locked && locked.country === country ? [locked] : this.users.filter((u) => u.country === country);
+    return locked && locked.country === country
+      ? [locked]
+      : this.context.users.filter((u) => u.country === country);
   }
 
   /** The test user a prefilled nin locks the session to, as BankID does for a prefilled number. */
   private lockedUser(session: Session): TestUser | undefined {
     return session.prefilledNin === undefined
       ? undefined
-      : this.users.find((u) => u.nin === session.prefilledNin);
+      : this.context.users.find((u) => u.nin === session.prefilledNin);
   }
 
   /**
@@ -180,7 +178,7 @@ export class SignicatSessions implements SessionBook<Session> {
     const locked = this.lockedUser(session);
     let user: TestUser | undefined;
     if (userId !== undefined && userId !== '') {
-      user = this.users.find((candidate) => candidate.id === userId);
+      user = this.context.users.find((candidate) => candidate.id === userId);
       if (!user) throw new HttpError(400, `There is no test user "${userId}".`);
       if (locked && locked.id !== user.id) {
         throw new HttpError(
@@ -191,7 +189,9 @@ export class SignicatSessions implements SessionBook<Session> {
     } else {
       user =
         locked ??
-        this.users.find((candidate) => methods.some((m) => METHODS[m]?.country === candidate.country));
+        this.context.users.find((candidate) =>
+          methods.some((m) => METHODS[m]?.country === candidate.country),
+        );
       if (!user) throw new HttpError(400, `There is no test user for ${methods.join(', ')}.`);
     }
     const chosen = methods.find((m) => METHODS[m]?.country === user.country);

@@ -38,12 +38,9 @@ interface CallbackUrls {
   error: string;
 }
 
-export interface Session {
-  id: string;
-  accountId: string;
+/** What the client asked for, as the session keeps and echoes it. */
+interface RequestedSession {
   flow: 'redirect' | 'headless';
-  status: SessionStatus;
-  messageId?: string;
   allowedProviders: string[];
   requestedAttributes: string[];
   requestedLoa?: Loa;
@@ -51,6 +48,17 @@ export interface Session {
   callbackUrls?: Partial<CallbackUrls>;
   prefilledNin?: string;
   externalReference?: string;
+}
+
+export interface CreateRequest extends RequestedSession {
+  sbid?: { flow: SbidFlow; endUserIp: string };
+}
+
+export interface Session extends RequestedSession {
+  id: string;
+  accountId: string;
+  status: SessionStatus;
+  messageId?: string;
   bindingMessage?: string;
   /** Headless Swedish BankID: the order, as BankID's RP API would have answered Signicat. */
   bankId?: BankIdOrder;
@@ -62,18 +70,6 @@ export interface Session {
   loa?: Loa;
   environment?: { ipAddress: string; userAgent: string };
   error?: { code: string; message: string };
-}
-
-export interface CreateRequest {
-  flow: 'redirect' | 'headless';
-  allowedProviders: string[];
-  requestedAttributes: string[];
-  requestedLoa?: Loa;
-  language?: string;
-  callbackUrls?: Partial<CallbackUrls>;
-  prefilledNin?: string;
-  externalReference?: string;
-  sbid?: { flow: SbidFlow; endUserIp: string };
 }
 
 function bad(detail: string): HttpError {

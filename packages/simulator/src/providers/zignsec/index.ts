@@ -14,13 +14,17 @@
  * Where the documentation is silent the choice is written next to the code. This module shares no code with
  * @eid/core.
  */
-import type { ServerResponse } from 'node:http';
 import { retryAfter } from '../../http.js';
-import { type ProviderContext, type SimulatedProvider, sessionControl } from '../../provider.js';
+import {
+  type ProviderContext,
+  type SessionBook,
+  type SimulatedProvider,
+  simulatedProvider,
+} from '../../provider.js';
 import { faultCode, registerApi } from './api.js';
 import { registerPages } from './page.js';
 import { ZignSecSessions } from './sessions.js';
-import { sendErrors, ZIGNSEC } from './wire.js';
+import { type Session, sendErrors, ZIGNSEC } from './wire.js';
 
 export { ZIGNSEC } from './wire.js';
 
@@ -45,25 +49,22 @@ export function zignsecSettings(given: Partial<ZignSecSettings> | undefined): Zi
 }
 
 export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptions): SimulatedProvider {
-  const sessions = new ZignSecSessions(options, context.users, context.origin);
+  const sessions = new ZignSecSessions(options, context);
   registerApi(context.router, sessions, options.token);
   registerPages(context.router, sessions);
-  const control = sessionControl({
+  const book: SessionBook<Session> = {
     find: (id) => sessions.find(id),
     all: () => sessions.all(),
     refresh: (session) => sessions.refresh(session),
     state: (session) => sessions.state(session),
+    // A session finished through the control surface reports to its webhook too, without holding up the answer.
     finish(session, outcome, userId) {
       sessions.finish(session, outcome, userId);
       void sessions.deliverWebhook(session);
     },
     view: (session) => sessions.view(session),
-  });
-  return {
-    id: ZIGNSEC,
-    ...control,
-    respondWithStatus(res: ServerResponse, status: number) {
-      sendErrors(res, status, faultCode(status), 'Simulated failure.', retryAfter(status));
-    },
   };
+  return simulatedProvider(ZIGNSEC, book, (res, status) =>
+    sendErrors(res, status, faultCode(status), 'Simulated failure.', retryAfter(status)),
+  );
 }

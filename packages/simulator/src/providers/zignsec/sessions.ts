@@ -1,13 +1,12 @@
 /** The simulated ZignSec account's sessions: creation, expiry, finishing, and the webhook that reports it. */
 import { createHmac, randomUUID } from 'node:crypto';
-import { makeRoom, type SessionBook } from '../../provider.js';
-import type { Outcome, SimulatorSessionView, TestUser } from '../../types.js';
+import { MAX_SESSIONS, makeRoom, type ProviderContext, type SessionBook } from '../../provider.js';
+import type { Outcome, SimulatorSessionView } from '../../types.js';
 import { chooseTestUser } from '../../users.js';
 import { EXTRA_USERS, fromTestUser, type ZignSecUser } from './people.js';
 import { dotNetLocalTimestamp, presentSession } from './present.js';
 import { type Country, PAGE_PATH, type Session, type SessionSetup, ZIGNSEC } from './wire.js';
 
-const MAX_SESSIONS = 10_000;
 const WEBHOOK_TIMEOUT_MS = 5_000;
 
 export interface ZignSecAccount {
@@ -20,9 +19,7 @@ export class ZignSecSessions implements SessionBook<Session> {
 
   constructor(
     private readonly account: ZignSecAccount,
-    private readonly users: readonly TestUser[],
-    /** The simulator's origin, known once it listens. */
-    private readonly origin: () => string,
+    private readonly context: Pick<ProviderContext, 'users' | 'origin'>,
   ) {}
 
   /** By id, any case (a GUID). */
@@ -54,7 +51,7 @@ export class ZignSecSessions implements SessionBook<Session> {
   }
 
   redirectUrl(session: Session): string {
-    return `${this.origin()}${PAGE_PATH}/${session.id}`;
+    return `${this.context.origin()}${PAGE_PATH}/${session.id}`;
   }
 
   /** A session the user did not finish in time ends in ERROR (the documentation: "timeout, aborted, exception"). */
@@ -137,6 +134,6 @@ export class ZignSecSessions implements SessionBook<Session> {
   }
 
   private allUsers(): ZignSecUser[] {
-    return [...this.users.map(fromTestUser), ...EXTRA_USERS];
+    return [...this.context.users.map(fromTestUser), ...EXTRA_USERS];
   }
 }
