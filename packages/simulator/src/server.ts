@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { registerControl } from './control.js';
 import { FaultInjector, parseFaults } from './faults.js';
@@ -23,8 +23,58 @@ const DEFAULTS = {
 
 /** Starts the simulator and resolves once it listens. Close it with `close()`. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const settings = checkOptions(options);
+  const router = new Router();
+  const faults = new FaultInjector();
+  let origin = '';
+  const context: ProviderContext = { router, users: settings.users, origin: () => origin };
+
+  const lifetimes = { sessionLifetimeSeconds: settings.sessionLifetimeSeconds };
+  const oidc = oidcProviders(context, {
+    ...options,
+    ...lifetimes,
+    tokenLifetimeSeconds: settings.tokenLifetimeSeconds,
+  });
+  const providers: SimulatedProvider[] = [
+    signicat(context, {
+      ...settings.signicat,
+      ...lifetimes,
+      tokenLifetimeSeconds: settings.tokenLifetimeSeconds,
+    }),
+    zignsecProvider(context, { ...settings.zignsec, ...lifetimes }),
+    ...oidc.providers,
+    nextProvider(context, { ...settings.next, ...lifetimes }),
+  ];
+  const complete = completer(providers);
+  registerControl({ router, providers, users: settings.users, faults, complete });
+
+  const listening = await listen(dispatcher(router, providers, faults), settings.port, settings.host);
+  origin = listening.origin;
+
+  return {
+    url: origin,
+    signicat: { ...settings.signicat, baseUrl: origin },
+    zignsec: { ...settings.zignsec, baseUrl: origin },
+    ...oidc.settings(),
+    next: { ...settings.next, baseUrl: origin },
+    sessions: () => providers.flatMap((provider) => provider.sessions()),
+    complete: (id, outcome, userId) => complete(id, outcome, userId),
+    setFaults(input: Fault | Fault[]) {
+      faults.set(parseFaults(input));
+    },
+    clearFaults() {
+      faults.clear();
+    },
+    close() {
+      faults.dispose();
+      return listening.close();
+    },
+  };
+}
+
+/** The options checked, defaults filled in; a `TypeError` naming the field otherwise. */
+function checkOptions(options: SimulatorOptions) {
   const port = options.port ?? 0;
-  const host = options.host ?? DEFAULTS.host;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError(
       `startSimulator: port must be an integer from 0 to 65535, got ${String(options.port)}.`,
@@ -42,29 +92,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   );
   const users = options.users ?? TEST_USERS;
   if (!Array.isArray(users)) throw new TypeError('startSimulator: users must be an array of test users.');
-  const credentials = {
+  const signicat = {
     clientId: options.signicat?.clientId ?? DEFAULTS.clientId,
     clientSecret: options.signicat?.clientSecret ?? DEFAULTS.clientSecret,
     accountId: options.signicat?.accountId ?? DEFAULTS.accountId,
   };
+  const next = nextCredentials(options.next);
+  const zignsec = zignsecSettings(options.zignsec);
+  const host = options.host ?? DEFAULTS.host;
+  return { port, host, sessionLifetimeSeconds, tokenLifetimeSeconds, users, signicat, next, zignsec };
+}
 
-  const nextSettings = nextCredentials(options.next);
-  const zignsecOptions = zignsecSettings(options.zignsec);
-  const router = new Router();
-  const faults = new FaultInjector();
-  let origin = '';
-  const context: ProviderContext = { router, users, origin: () => origin };
-
-  const oidc = oidcProviders(context, { ...options, sessionLifetimeSeconds, tokenLifetimeSeconds });
-  const providers: SimulatedProvider[] = [
-    signicat(context, { ...credentials, sessionLifetimeSeconds, tokenLifetimeSeconds }),
-    zignsecProvider(context, { ...zignsecOptions, sessionLifetimeSeconds }),
-    ...oidc.providers,
-    nextProvider(context, { ...nextSettings, sessionLifetimeSeconds }),
-  ];
-  const providersById = new Map(providers.map((provider) => [provider.id, provider]));
-
-  function complete(id: string, outcome: unknown, userId: unknown): SimulatorSessionView {
+/** `complete()` of the control surface: checks the input, then asks each provider whose session it is. */
+function completer(providers: readonly SimulatedProvider[]) {
+  return (id: string, outcome: unknown, userId: unknown): SimulatorSessionView => {
     if (outcome !== 'success' && outcome !== 'abort' && outcome !== 'error') {
       throw new HttpError(400, 'outcome must be "success", "abort" or "error".');
     }
@@ -76,11 +117,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (view) return view;
     }
     throw new HttpError(404, `No session with id ${id}.`);
-  }
+  };
+}
 
-  registerControl({ router, providers, users, faults, complete });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Routes a request; a provider API route first gets the fault injected for its provider, if any. */
+function dispatcher(router: Router, providers: readonly SimulatedProvider[], faults: FaultInjector) {
+  const providersById = new Map(providers.map((provider) => [provider.id, provider]));
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       // Concatenate rather than resolve: a path such as `//x` must stay a path.
       const url = new URL(`http://simulator.local${req.url ?? '/'}`);
@@ -107,46 +150,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const message = error instanceof Error ? error.message : String(error);
       sendJson(res, 500, { error: { code: 'internal_error', message: `The simulator failed: ${message}` } });
     }
-  }
-
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-
-  await listen(server, port, host);
-  const address = server.address() as AddressInfo;
-  origin = `http://${urlHost(host)}:${address.port}`;
-
-  let closing: Promise<void> | undefined;
-
-  return {
-    url: origin,
-    signicat: { ...credentials, baseUrl: origin },
-    zignsec: { ...zignsecOptions, baseUrl: origin },
-    ...oidc.settings(),
-    next: { ...nextSettings, baseUrl: origin },
-    sessions: () => providers.flatMap((provider) => provider.sessions()),
-    complete: (id, outcome, userId) => complete(id, outcome, userId),
-    setFaults(input: Fault | Fault[]) {
-      faults.set(parseFaults(input));
-    },
-    clearFaults() {
-      faults.clear();
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        faults.dispose();
-        server.close(() => resolve());
-        // Also the sockets that `timeout` faults and keep-alive clients hold open.
-        for (const socket of sockets) socket.destroy();
-      });
-      return closing;
-    },
   };
 }
 
@@ -160,8 +163,21 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Listens; `close()` also ends the sockets that `timeout` faults and keep-alive clients hold open. */
+async function listen(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  port: number,
+  host: string,
+): Promise<{ origin: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once('error', onError);
     server.listen(port, host, () => {
@@ -169,6 +185,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+  const address = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    origin: `http://${urlHost(host)}:${address.port}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
 }
 
 /** The host part of the simulator's URL: a wildcard bind is reached through localhost, IPv6 in brackets. */
