@@ -73,9 +73,13 @@ function clientScript(
     pollMs: number;
   },
 ) {
-  return pageScript(
-    config,
-    `  const root = $('bankid-qr');
+  return pageScript(config, [PAGE_STATE, DISPLAY, POLL_LOOP, START, APP_LAUNCH, CONTROLS].join(''));
+}
+
+// The browser script of the page, in the order it runs; `config` and the shared helpers come from pageScript.
+
+/** The page's elements and the login it follows. */
+const PAGE_STATE = `  const root = $('bankid-qr');
   const qrBox = document.getElementById('qr-box');
   const image = $('bankid-qr-image');
   const statusLine = $('bankid-status');
@@ -89,7 +93,10 @@ function clientScript(
   let failures = 0;
   let shownQr;
 
-  // The transaction id is on the page (data-transaction-id) for tests; it is bound to this browser's session.
+`;
+
+/** What the page shows: the transaction, the QR code, an error with its retry button. */
+const DISPLAY = `  // The transaction id is on the page (data-transaction-id) for tests; it is bound to this browser's session.
   const setTransaction = (id) => {
     transactionId = id;
     if (id) root.dataset.transactionId = id;
@@ -114,7 +121,10 @@ function clientScript(
     statusLine.textContent = '';
   };
 
-  async function poll() {
+`;
+
+/** The poll loop: every `pollMs` while pending (each answer carries the current QR code), a few retries on network errors, then the profile or the error. */
+const POLL_LOOP = `  async function poll() {
     const id = transactionId;
     if (!id) return;
     let response;
@@ -144,7 +154,10 @@ function clientScript(
     showError(failureCode(body));
   }
 
-  /** Starts a login; undefined when it failed and the error shows. */
+`;
+
+/** Starting a login, and the QR login the page opens with. */
+const START = `  /** Starts a login; undefined when it failed and the error shows. */
   async function start(path) {
     clearTimeout(timer);
     setTransaction(undefined);
@@ -178,7 +191,10 @@ function clientScript(
     timer = setTimeout(poll, config.pollMs);
   }
 
-  async function startApp() {
+`;
+
+/** The same-device login: gives up the QR login, starts `sbid-app` and opens the BankID app with its autoStartToken. */
+const APP_LAUNCH = `  async function startApp() {
     const previous = transactionId;
     qrBox.hidden = true;
     openApp.hidden = true;
@@ -196,7 +212,10 @@ function clientScript(
     window.location.href = appLink.href;
   }
 
-  if (openApp && config.appStart) openApp.addEventListener('click', () => startApp());
+`;
+
+/** The buttons, then the QR login starts. */
+const CONTROLS = `  if (openApp && config.appStart) openApp.addEventListener('click', () => startApp());
   retryButton.addEventListener('click', () => startQr());
   cancelButton.addEventListener('click', async () => {
     const id = transactionId;
@@ -213,6 +232,4 @@ function clientScript(
     }
   });
   startQr();
-`,
-  );
-}
+`;
