@@ -14,7 +14,7 @@ export interface ControlSurface {
 }
 
 /**
- * The test control surface under `/__sim` (DESIGN.md section 5). JSON in and out; errors are
+ * The test control surface under `/__sim` (packages/simulator/README.md). JSON in and out; errors are
  * `{ error: { code, message } }`. Faults never apply here.
  */
 export function registerControl(control: ControlSurface): void {

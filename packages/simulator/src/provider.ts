@@ -12,7 +12,7 @@ export interface ProviderContext {
 }
 
 /**
- * One simulated provider (Signicat now; ZignSec, LinkMobility NEXT, OIDC later). A module registers its
+ * One simulated provider (Signicat, ZignSec, LinkMobility NEXT, BankID Norway, ID-porten). A module registers its
  * API routes (with `{ provider: id }`, so faults apply) and its end-user pages on the router, and
  * answers the control surface through these methods.
  */
