@@ -53,7 +53,7 @@ function setup(options: { now?: () => number; logger?: Logger; maxEntries?: numb
   const { provider, state } = scriptedProvider();
   const store = new MemoryStore({ now: options.now, maxEntries: options.maxEntries });
   const eid = createEid({
-    baseUrl: 'https://shop.example/ignored-path',
+    baseUrl: 'https://shop.example',
     providers: [provider],
     store,
     now: options.now,
