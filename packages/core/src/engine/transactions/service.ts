@@ -4,29 +4,10 @@ import type { CompleteResult } from '../../providers/types.js';
 import type { TransactionStore } from '../../store/types.js';
 import { bindingMatches, isTransactionId, type Transaction } from '../../transaction.js';
 import type { EidSessionData } from '../contract.js';
-import { markLogged } from '../failures.js';
-import {
-  CALLBACK_LEASE_MS,
-  cancellation,
-  decide,
-  type Settled,
-  type SettleEvent,
-  type SettlePolicy,
-  type Step,
-} from './decide.js';
+import { cancellation, type Settled, type SettlePolicy } from './decide.js';
+import { MAX_CAS_ATTEMPTS, type SettleInput, settle } from './settle.js';
 
-/** CAS retries before giving up; each retry means another request changed the transaction meanwhile. */
-const MAX_CAS_ATTEMPTS = 5;
-const CLAIM_WAIT_STEP_MS = 50;
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export interface SettleInput {
-  /** The query the browser brought back (callbacks). */
-  callbackQuery?: Record<string, string>;
-  /** A result the provider pushed; used instead of asking the provider. */
-  pushed?: CompleteResult;
-}
+export type { SettleInput } from './settle.js';
 
 export interface TransactionsDependencies {
   store: TransactionStore;
@@ -86,71 +67,6 @@ export function createTransactions(dependencies: TransactionsDependencies): Tran
     return fresh;
   }
 
-  async function settle(start: Transaction, policy: SettlePolicy, input: SettleInput = {}): Promise<Settled> {
-    let transaction = start;
-    let conflicts = 0;
-    const waitUntil = now() + CALLBACK_LEASE_MS;
-    const first: SettleEvent = input.pushed ? { kind: 'pushed', result: input.pushed } : { kind: 'read' };
-    let event: SettleEvent = first;
-    const conflict = async () => {
-      if (++conflicts >= MAX_CAS_ATTEMPTS) {
-        throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
-      }
-      transaction = await reread(transaction);
-      event = first;
-    };
-    for (;;) {
-      const step: Step = decide(transaction, event, policy, now());
-      event = first;
-      if (step.next === 'answer') {
-        if (step.releaseClaim) await transition(transaction, { claimedUntil: undefined });
-        return step.settled;
-      }
-      if (step.next === 'wait') {
-        if (now() >= waitUntil) {
-          throw new EidError(
-            'provider_unavailable',
-            'The provider is slow to answer. Try again in a moment.',
-          );
-        }
-        await delay(CLAIM_WAIT_STEP_MS);
-        transaction = await reread(transaction);
-      } else if (step.next === 'claim') {
-        const claimed = await transition(transaction, { claimedUntil: step.claimedUntil });
-        if (!claimed) await conflict();
-        else {
-          transaction = claimed;
-          event = await askProvider(transaction, policy, input.callbackQuery);
-        }
-      } else if (step.next === 'write') {
-        const written = await transition(transaction, step.changes);
-        if (!written) await conflict();
-        else {
-          if (step.log) logger[step.log.level](step.log.fields, step.log.message);
-          if (step.log?.level === 'warn' && step.outcome.state === 'final' && step.outcome.error) {
-            markLogged(step.outcome.error);
-          }
-          return { ...step.outcome, transaction: written };
-        }
-      }
-    }
-  }
-
-  async function askProvider(
-    transaction: Transaction,
-    policy: SettlePolicy,
-    callbackQuery: Record<string, string> | undefined,
-  ): Promise<SettleEvent> {
-    try {
-      return { kind: 'answered', result: await dependencies.ask(transaction, callbackQuery) };
-    } catch (error) {
-      const step = decide(transaction, { kind: 'unanswered' }, policy, now());
-      if (step.next === 'rethrow' && step.releaseClaim)
-        await transition(transaction, { claimedUntil: undefined });
-      throw error;
-    }
-  }
-
   async function cancel(start: Transaction, session: EidSessionData | undefined): Promise<Transaction> {
     let transaction = start;
     let ended = 'This login has ended already and cannot be cancelled.';
@@ -174,7 +90,8 @@ export function createTransactions(dependencies: TransactionsDependencies): Tran
   return {
     bound,
     find: async (id) => (isTransactionId(id) ? store.get(id) : undefined),
-    settle,
+    settle: (transaction, policy, input) =>
+      settle({ ...dependencies, transition, reread }, transaction, policy, input),
     cancel,
   };
 }
