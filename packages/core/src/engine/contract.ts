@@ -24,7 +24,10 @@ export interface RouteDefinition {
   bodyLimit?: number;
 }
 
-/** The HTTP contract (DESIGN 4.1). Adapters register exactly these. */
+/**
+ * The HTTP contract (DESIGN 4.1) with its default paths. Adapters mount `eid.routes`: these, as renamed or
+ * disabled by `createEid({ routes })`.
+ */
 export const ROUTES: readonly RouteDefinition[] = [
   { name: 'methods', method: 'GET', path: '/methods' },
   { name: 'start', method: 'GET', path: '/start/:provider/:method' },
