@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { EidError } from '../src/errors.js';
 import { createEid, type EidRequest } from '../src/index.js';
@@ -81,6 +82,35 @@ describe('one logger reaches the providers', () => {
     };
     await eid.close();
     expect(order).toEqual(['provider', 'transport']);
+  });
+  it('createEid({ http: { timeouts } }) sets the timeouts of the transport the providers get', async () => {
+    const sockets: Socket[] = [];
+    // Accepts connections and never answers: only the headers timeout ends the request.
+    const server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const { provider, state } = scriptedProvider();
+    const eid = createEid({
+      baseUrl: 'https://shop.example',
+      providers: [provider],
+      http: { timeouts: { headers: 200 } },
+    });
+    try {
+      const began = Date.now();
+      await expect(
+        state.runtime!.transport.request({
+          provider: 'Acme eID',
+          method: 'POST',
+          url: `http://127.0.0.1:${port}/`,
+        }),
+      ).rejects.toMatchObject({ code: 'provider_unavailable' });
+      // The default is 10 seconds.
+      expect(Date.now() - began).toBeLessThan(5000);
+    } finally {
+      await eid.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

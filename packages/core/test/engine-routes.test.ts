@@ -58,8 +58,10 @@ describe('createEid called wrongly', () => {
 
 describe('baseUrl with a path, and the adapter mount path', () => {
   it('a baseUrl path is honoured in the URLs given to providers and in eid.baseUrl', async () => {
-    const { eid, state, start } = engine({ baseUrl: 'https://shop.example/app/' });
+    const { eid, state, start } = engine({ baseUrl: 'https://shop.example/app' });
     expect(eid.baseUrl).toBe('https://shop.example/app');
+    expect(engine({ baseUrl: 'https://shop.example/app/' }).eid.baseUrl).toBe('https://shop.example/app');
+    expect(engine({ baseUrl: 'https://shop.example/' }).eid.baseUrl).toBe('https://shop.example');
     expect(eid.prefix).toBe('/auth/eid');
     await start();
     const { callbackUrl, webhookUrl, transactionId } = state.starts[0]!;
