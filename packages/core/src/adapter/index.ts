@@ -9,7 +9,27 @@ export type {
   RouteName,
   SessionChange,
 } from '../engine/contract.js';
-export { prefersJson } from '../engine/contract.js';
+export { prefersJson, ROUTES } from '../engine/contract.js';
 export { bodyParseError } from '../request-body.js';
 export { commitSessionChange, type SessionPort, sessionPortOf } from '../session.js';
+export { engineOption, optionsObject, refuseRoutesOption } from './options.js';
 export { requestHeaders } from './request.js';
+export {
+  bodyErrorResponse,
+  fastifyBodyErrorHandler,
+  type IdentityCheck,
+  RESPONSE_HEADERS,
+  type ResponseWriter,
+  requireIdentity,
+  UNAUTHENTICATED_BODY,
+  writeResponse,
+} from './responses.js';
+export {
+  engineRequest,
+  failureKind,
+  type HttpInput,
+  requireSession,
+  runRoute,
+  type SessionHelp,
+  sessionMissingMessage,
+} from './run.js';
