@@ -281,7 +281,7 @@ describe('adapter options', () => {
 describe('failureKind', () => {
   it.each([
     ['user_cancelled', 'refusal'],
-    ['unauthenticated', 'refusal'],
+    ['unauthenticated', 'request'],
     ['provider_error', 'infrastructure'],
     ['provider_unavailable', 'infrastructure'],
     ['rate_limited', 'infrastructure'],

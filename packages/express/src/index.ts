@@ -21,6 +21,8 @@ import express, {
   type Response,
   type Router,
 } from 'express';
+// Brings express-session's types into the program so its `SessionData` can be augmented below.
+import type {} from 'express-session';
 
 // What an app needs besides the router: the engine, its providers, its errors and the identity it gives.
 export {

@@ -1,17 +1,15 @@
-export * from '@eid/core';
-// `eidIdentity(req)` reads `req.session.eid`; importing @eid/express also types that field of express-session.
-export { eidIdentity } from '@eid/express';
-export { type EidPassportRouterOptions, eidPassportRouter } from './router.js';
+// What an app needs besides the strategy, through @eid/express (which also types `req.session.eid`).
+export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/express';
 export {
-  type AuthenticatingRoute,
-  type EidAuthenticateOptions,
-  type EidFailure,
-  EidStrategy,
-  type EidStrategyOptions,
-  type EidStrategyOptionsWithRequest,
-  type EidSuccessInfo,
-  type EidVerify,
-  type EidVerifyCallback,
-  type EidVerifyWithRequest,
-  eidErrorHandler,
-} from './strategy.js';
+  bankIdNorway,
+  createEid,
+  EidError,
+  eidIdentity,
+  idporten,
+  isEidError,
+  MemoryStore,
+  next,
+  signicat,
+  zignsec,
+} from '@eid/express';
+export * from './eid-passport.js';

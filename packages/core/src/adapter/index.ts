@@ -11,7 +11,9 @@ export type {
 } from '../engine/contract.js';
 export { prefersJson, ROUTES } from '../engine/contract.js';
 export { bodyParseError } from '../request-body.js';
-export { commitSessionChange, type SessionPort, sessionPortOf } from '../session.js';
+export { commitSessionChange, type SessionPort, sessionPortOf, writeAtRenewal } from '../session.js';
+export { type AuthenticationStep, authenticationStep, type Refusal, refusal } from './authentication.js';
+export { matchRoute } from './match.js';
 export { engineOption, optionsObject, refuseRoutesOption } from './options.js';
 export { requestHeaders } from './request.js';
 export {
@@ -27,6 +29,8 @@ export {
 export {
   engineRequest,
   failureKind,
+  type FrameworkRequest,
+  httpInput,
   type HttpInput,
   requireSession,
   runRoute,

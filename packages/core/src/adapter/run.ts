@@ -1,4 +1,4 @@
-import type { Eid, EidOutcome, EidRequest, RouteName } from '../engine/contract.js';
+import type { Eid, EidOutcome, EidRequest, EidResponse, RouteName } from '../engine/contract.js';
 import { EidError } from '../errors.js';
 import { commitSessionChange, type SessionPort, sessionPortOf } from '../session.js';
 import { requestHeaders } from './request.js';
@@ -22,6 +22,29 @@ export interface HttpInput {
 export interface SessionHelp {
   adapter: string;
   howTo: string;
+}
+
+/** What Express, Fastify and Nest requests name alike. */
+export interface FrameworkRequest {
+  method: string;
+  params?: unknown;
+  query?: unknown;
+  body?: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  ip?: string | undefined;
+}
+
+/** The HTTP input of a framework's request, for `route`, mounted at `mountPath`. */
+export function httpInput(
+  route: RouteName,
+  request: FrameworkRequest,
+  session: SessionPort,
+  mountPath?: string,
+): HttpInput {
+  const { method, headers, ip, body } = request;
+  const params = request.params as HttpInput['params'];
+  const query = request.query as HttpInput['query'];
+  return { route, method, params, query, body, headers, ip, mountPath, session };
 }
 
 /** The engine request for an HTTP input. */
@@ -72,7 +95,7 @@ export function requireSession(request: { session?: unknown }, help: SessionHelp
  * refused (`refusal`), the provider is in trouble (`infrastructure`), or the request was wrong (`request`).
  */
 export function failureKind(error: EidError): 'refusal' | 'infrastructure' | 'request' {
-  if (error.code === 'user_cancelled' || error.code === 'unauthenticated') return 'refusal';
+  if (error.code === 'user_cancelled') return 'refusal';
   if (INFRASTRUCTURE.has(error.code)) return 'infrastructure';
   return 'request';
 }
