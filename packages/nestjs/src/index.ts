@@ -1,11 +1,16 @@
-export * from '@eid/core';
-export { EidGuard } from './eid.guard.js';
+// What an app needs besides the module: the engine, its providers, its errors and the identity it gives.
+export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/core';
 export {
-  EidModule,
-  type EidModuleAsyncOptions,
-  type EidModuleExtras,
-  type EidModuleForRootOptions,
-} from './eid.module.js';
-export { EidIdentity } from './eid-identity.decorator.js';
-export { EID_MODULE_OPTIONS, type EidModuleOptions } from './options.js';
-export { applySessionChange, type HostSession, type SessionRequest } from './session.js';
+  bankIdNorway,
+  createEid,
+  EidError,
+  idporten,
+  isEidError,
+  MemoryStore,
+  next,
+  signicat,
+  zignsec,
+} from '@eid/core';
+export { EID_MODULE_OPTIONS, type EidModuleOptions } from './eid.controller.js';
+export { EidGuard, EidIdentity, type SessionRequest } from './eid.guard.js';
+export * from './eid.module.js';

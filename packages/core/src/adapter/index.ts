@@ -13,8 +13,9 @@ export { prefersJson, ROUTES } from '../engine/contract.js';
 export { bodyParseError } from '../request-body.js';
 export { commitSessionChange, type SessionPort, sessionPortOf, writeAtRenewal } from '../session.js';
 export { type AuthenticationStep, authenticationStep, type Refusal, refusal } from './authentication.js';
+export { type FastifyRouteOptions, fastifyRouteBodies, type Middleware, routeBodyParsers } from './bodies.js';
 export { matchRoute } from './match.js';
-export { engineOption, optionsObject, refuseRoutesOption } from './options.js';
+export { engineOption, optionsObject, refuseRenamedRoutes, refuseRoutesOption } from './options.js';
 export { requestHeaders } from './request.js';
 export {
   bodyErrorResponse,
@@ -28,10 +29,10 @@ export {
 } from './responses.js';
 export {
   engineRequest,
-  failureKind,
   type FrameworkRequest,
-  httpInput,
+  failureKind,
   type HttpInput,
+  httpInput,
   requireSession,
   runRoute,
   type SessionHelp,

@@ -1,4 +1,4 @@
-import type { Eid } from '../engine/contract.js';
+import { type Eid, ROUTES } from '../engine/contract.js';
 import { EidError } from '../errors.js';
 
 /**
@@ -40,6 +40,26 @@ export function refuseRoutesOption(options: object | undefined | null, where: st
       'invalid_config',
       `${where}: the \`routes\` option is gone; rename or disable routes with createEid({ routes }), ` +
         'so the callback and webhook URLs the engine gives providers follow the rename.',
+    );
+  }
+}
+
+/**
+ * For adapters whose route paths are static (Nest's decorators): the engine's routes must keep the contract's
+ * paths; disabling a route is fine. `invalid_config` names the renamed route and what to do instead.
+ */
+export function refuseRenamedRoutes(eid: Pick<Eid, 'routes'>, where: string, instead: string): void {
+  const renamed = eid.routes.find(
+    (route) =>
+      !ROUTES.some(
+        (own) => own.name === route.name && own.method === route.method && own.path === route.path,
+      ),
+  );
+  if (renamed) {
+    throw new EidError(
+      'invalid_config',
+      `${where} serves the default route paths; \`${renamed.name}\` is renamed in createEid({ routes }): ` +
+        `keep its default path (routes may be disabled with false), or ${instead}.`,
     );
   }
 }

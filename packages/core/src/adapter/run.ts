@@ -1,4 +1,4 @@
-import type { Eid, EidOutcome, EidRequest, EidResponse, RouteName } from '../engine/contract.js';
+import type { Eid, EidOutcome, EidRequest, RouteName } from '../engine/contract.js';
 import { EidError } from '../errors.js';
 import { commitSessionChange, type SessionPort, sessionPortOf } from '../session.js';
 import { requestHeaders } from './request.js';
