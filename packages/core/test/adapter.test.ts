@@ -267,6 +267,9 @@ describe('adapter options', () => {
       }),
     );
     expect(() => refuseRoutesOption({}, 'x')).not.toThrow();
+    expect(() => refuseRoutesOption({ path: '/a' }, 'x', { path: 'use the prefix' })).toThrow(
+      'x: the `path` option is gone; use the prefix.',
+    );
     expect(() => refuseRoutesOption(undefined, 'x')).not.toThrow();
   });
 

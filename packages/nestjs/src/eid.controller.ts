@@ -1,35 +1,32 @@
-import { EidError } from '@eid/core';
 import * as adapter from '@eid/core/adapter';
 import { Controller, Get, Inject, NotFoundException, Post, Req, Res, type Type } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import bodyParser from 'body-parser';
-import { requireSession, type SessionRequest } from './eid.guard.js';
+import type { EidModuleOptions } from './eid.module.js';
 
 /** Injection token of the resolved `EidModuleOptions`. */
 export const EID_MODULE_OPTIONS = Symbol('EID_MODULE_OPTIONS');
 
-export interface EidModuleOptions {
-  /** The engine, from `createEid({ ... })`: its routes are served at `eid.prefix` below Nest's global prefix. */
-  eid: adapter.Eid;
+/** A request of either platform, as far as its session goes (express-session, @fastify/[secure-]session). */
+export interface SessionRequest {
+  session?: { eid?: adapter.EidSessionData };
 }
 
-const WHERE = 'EidModule.forRoot({ eid })';
-
-/** The engine, checked: Nest's route decorators are static, so routes may be disabled but not renamed. */
-function validateOptions(options: EidModuleOptions | undefined): adapter.Eid {
-  const eid = adapter.engineOption(options?.eid, WHERE);
-  adapter.refuseRoutesOption(options, WHERE);
-  if (options && 'path' in options) {
-    throw new EidError(
-      'invalid_config',
-      `${WHERE}: \`path\` is gone; use createEid({ prefix }) and a global prefix.`,
-    );
-  }
-  adapter.refuseRenamedRoutes(eid, 'EidModule', 'mount @eid/express or @eid/fastify instead');
-  return eid;
+/** The port to the request's session, or `invalid_config` naming what to register. */
+export function requireSession(request: SessionRequest) {
+  return adapter.requireSession(request, {
+    adapter: '@eid/nestjs',
+    howTo:
+      'register express-session (app.use(session({ ... }))) on the Express platform, or @fastify/cookie and ' +
+      '@fastify/session, or @fastify/secure-session (app.register(...)) on the Fastify platform, before app.listen()',
+  });
 }
 
 type Rq = adapter.FrameworkRequest & SessionRequest;
+/** Nest's global prefix as a path, '' without one. */
+const asPath = (prefix: string) => prefix.replace(/^\/*(?=.)/, '/').replace(/\/+$/, '');
+const formAndJson = (limit: number) =>
+  [bodyParser.urlencoded({ extended: false, limit }), bodyParser.json({ limit })] as adapter.Middleware[];
 
 /**
  * The contract's routes (DESIGN 4.1), one method each, below `eid.prefix` and Nest's global prefix (which the
@@ -44,34 +41,28 @@ class EidRoutes {
     @Inject(HttpAdapterHost) private readonly host: HttpAdapterHost,
     @Inject(ApplicationConfig) private readonly config: ApplicationConfig,
   ) {
-    this.eid = validateOptions(options);
+    // Nest's route decorators are static: routes may be disabled in the engine but not renamed.
+    const where = 'EidModule.forRoot({ eid })';
+    this.eid = adapter.engineOption(options?.eid, where);
+    adapter.refuseRoutesOption(options, where, { path: 'use createEid({ prefix }) and a global prefix' });
+    adapter.refuseRenamedRoutes(this.eid, 'EidModule', 'mount @eid/express or @eid/fastify instead');
     // forRootAsync resolves the prefix only now; Nest reads controller paths after creating every controller.
     Controller(this.eid.prefix)(new.target);
-    // Body limits must be in place before `app.init()` adds Nest's own parsers (the adapter is known by now,
-    // or as soon as Test.createNestApplication makes the app).
+    // Before `app.init()` adds Nest's own parsers (Test.createNestApplication sets the adapter later).
     if (host.httpAdapter) this.prepareBodies();
     else host.init$?.subscribe(() => this.prepareBodies());
   }
 
-  /**
-   * The platform's own parsers with each route's body limit, and the contract's answer to the bodies they refuse
-   * (DESIGN 4.3, 4.4): on Express, body-parser ahead of Nest's (which then finds the body read); on Fastify, each
-   * route's `bodyLimit` and error handler as Nest registers it.
-   */
+  /** The platform's parsers with each route's body limit and the contract's answer to what they refuse. */
   private prepareBodies(): void {
     const http = this.host.httpAdapter;
-    const mountPath = () => this.mountPath();
     if (http.getType() === 'express') {
-      const parsers = (limit: number) => [
-        bodyParser.urlencoded({ extended: false, limit }),
-        bodyParser.json({ limit }),
-      ];
-      http.use(adapter.routeBodyParsers(this.eid, mountPath, parsers as never, this.send));
+      // body-parser runs ahead of Nest's, which then finds the body read.
+      http.use(adapter.routeBodyParsers(this.eid, this.mountPath, formAndJson, this.send));
     } else if (http.getType() === 'fastify') {
       const logout = (req: Rq, res: unknown) => this.run('logout', req, res);
-      http
-        .getInstance()
-        .addHook('onRoute', adapter.fastifyRouteBodies(this.eid, mountPath, logout, this.send));
+      const bodies = adapter.fastifyRouteBodies(this.eid, this.mountPath, logout, this.send);
+      http.getInstance().addHook('onRoute', bodies);
     }
   }
 
@@ -103,12 +94,6 @@ class EidRoutes {
     return this.run('logout', req, res);
   }
 
-  /** Nest's global prefix as a path, '' without one. */
-  private mountPath(): string {
-    const prefix = this.config.getGlobalPrefix().replace(/^\/+|\/+$/g, '');
-    return prefix && `/${prefix}`;
-  }
-
   private async run(route: adapter.RouteName, req: Rq, res: unknown): Promise<void> {
     // A route disabled in createEid({ routes: { name: false } }) is not served.
     if (!this.eid.routes.some((served) => served.name === route && served.method === req.method)) {
@@ -117,6 +102,8 @@ class EidRoutes {
     const input = adapter.httpInput(route, req, requireSession(req), this.mountPath());
     this.send(res, (await adapter.runRoute(this.eid, input)).response);
   }
+
+  private readonly mountPath = () => asPath(this.config.getGlobalPrefix());
 
   private readonly send = (res: unknown, response: adapter.EidResponse): void => {
     const http = this.host.httpAdapter;

@@ -11,6 +11,5 @@ export {
   signicat,
   zignsec,
 } from '@eid/core';
-export { EID_MODULE_OPTIONS, type EidModuleOptions } from './eid.controller.js';
-export { EidGuard, EidIdentity, type SessionRequest } from './eid.guard.js';
+export { EID_MODULE_OPTIONS, type SessionRequest } from './eid.controller.js';
 export * from './eid.module.js';

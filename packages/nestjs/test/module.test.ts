@@ -3,7 +3,7 @@ import { ROUTES } from '@eid/core/adapter';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import { Module } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireSession } from '../src/eid.guard.js';
+import { requireSession } from '../src/eid.controller.js';
 import { EidModule } from '../src/index.js';
 import {
   appModule,
@@ -358,7 +358,7 @@ describe('EidModule set-up errors', () => {
       }),
     );
     await expect(fails({ eid, routes: { methods: '/x' } })).rejects.toThrow(/createEid\(\{ routes \}\)/);
-    await expect(fails({ eid, path: '/auth' })).rejects.toThrow(/`path` is gone/);
+    await expect(fails({ eid, path: '/auth' })).rejects.toThrow(/the `path` option is gone; use createEid\(\{ prefix \}\)/);
     const renamed = eid.routes.map((route) =>
       route.name === 'methods' ? { ...route, path: '/ways-in' } : route,
     );

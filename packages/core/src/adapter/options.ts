@@ -32,15 +32,24 @@ export function optionsObject<T extends object>(options: T | undefined | null, w
 
 /**
  * Adapters mount `eid.routes` as they are: a rename belongs to the engine, which builds the callback and webhook
- * URLs from the same table.
+ * URLs from the same table. `gone` names other options an adapter no longer takes, with what to do instead.
  */
-export function refuseRoutesOption(options: object | undefined | null, where: string): void {
-  if (options && typeof options === 'object' && 'routes' in options && options.routes !== undefined) {
-    throw new EidError(
-      'invalid_config',
-      `${where}: the \`routes\` option is gone; rename or disable routes with createEid({ routes }), ` +
-        'so the callback and webhook URLs the engine gives providers follow the rename.',
-    );
+export function refuseRoutesOption(
+  options: object | undefined | null,
+  where: string,
+  gone: Record<string, string> = {},
+): void {
+  const instead: Record<string, string> = {
+    routes:
+      'rename or disable routes with createEid({ routes }), so the callback and webhook URLs the engine gives ' +
+      'providers follow the rename',
+    ...gone,
+  };
+  if (!options || typeof options !== 'object') return;
+  for (const [name, fix] of Object.entries(instead)) {
+    if (name in options && (options as Record<string, unknown>)[name] !== undefined) {
+      throw new EidError('invalid_config', `${where}: the \`${name}\` option is gone; ${fix}.`);
+    }
   }
 }
 
