@@ -13,7 +13,7 @@ export {
   type RouteName,
   type SessionChange,
 } from './engine/contract.js';
-export { createEid } from './engine.js';
+export { createEid } from './engine/index.js';
 export {
   EID_ERROR_CODES,
   EidError,

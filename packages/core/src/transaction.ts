@@ -4,10 +4,14 @@ import type { Identity } from './identity.js';
 
 export type Flow = 'redirect' | 'headless';
 export type TransactionStatus = 'pending' | 'complete' | 'failed' | 'cancelled' | 'expired';
+/** What a transaction is for. Logins only for now; signing or verifying would be further kinds. */
+export type TransactionKind = 'login';
 
 /** One attempt to authenticate, from start to its single final state (DESIGN section 3). */
 export interface Transaction {
   id: string;
+  /** Absent in transactions stored before kinds existed: those are logins (see `kindOf`). */
+  kind?: TransactionKind;
   provider: string;
   method: string;
   flow: Flow;
@@ -45,6 +49,10 @@ export interface Transaction {
 }
 
 export const TERMINAL_STATUSES: readonly TransactionStatus[] = ['complete', 'failed', 'cancelled', 'expired'];
+
+export function kindOf(transaction: Pick<Transaction, 'kind'>): TransactionKind {
+  return transaction.kind ?? 'login';
+}
 
 /** 256 random bits, base64url: transaction ids and browser binding secrets. */
 export function randomToken(bytes = 32): string {

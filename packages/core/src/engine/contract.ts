@@ -1,4 +1,5 @@
 import type { EidError } from '../errors.js';
+import type { HttpTimeouts } from '../http.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../logger.js';
 import type { Provider, ProviderMethod } from '../providers/types.js';
@@ -23,7 +24,10 @@ export interface RouteDefinition {
   bodyLimit?: number;
 }
 
-/** The HTTP contract (DESIGN 4.1). Adapters register exactly these. */
+/**
+ * The HTTP contract (DESIGN 4.1) with its default paths. Adapters mount `eid.routes`: these, as renamed or
+ * disabled by `createEid({ routes })`.
+ */
 export const ROUTES: readonly RouteDefinition[] = [
   { name: 'methods', method: 'GET', path: '/methods' },
   { name: 'start', method: 'GET', path: '/start/:provider/:method' },
@@ -109,11 +113,24 @@ export interface EidMethodInfo {
   requiresNin?: boolean;
 }
 
+/**
+ * Routes renamed (a path relative to the prefix keeping the route's `:params`) or disabled (`false`).
+ * The adapters mount `eid.routes`, and the URLs given to providers are built from the same table.
+ */
+export type RouteOptions = Partial<Record<RouteName, string | false>>;
+
 export interface EidOptions {
-  /** The app's public origin, e.g. `https://shop.example` or `http://localhost:3000`. */
+  /**
+   * The app's public URL: its origin, and the path it is served under if any, e.g. `https://shop.example`,
+   * `https://shop.example/app` or `http://localhost:3000`.
+   */
   baseUrl: string;
   /** Where the routes are mounted. Default `/auth/eid`. */
   prefix?: string;
+  /** Rename or disable routes, e.g. `{ callback: '/return/:provider', webhook: false }`. */
+  routes?: RouteOptions;
+  /** The HTTP client every provider calls out through. */
+  http?: { timeouts?: HttpTimeouts };
   providers: readonly Provider[];
   /** Default: an in-process MemoryStore. */
   store?: TransactionStore;
@@ -133,7 +150,9 @@ export interface EidOptions {
 
 export interface Eid {
   readonly prefix: string;
+  /** The app's public URL: origin and path, without a trailing slash. */
   readonly baseUrl: string;
+  /** The routes to mount under `prefix`, renamed and without the disabled ones. */
   readonly routes: readonly RouteDefinition[];
   readonly store: TransactionStore;
   methods(): EidMethodInfo[];

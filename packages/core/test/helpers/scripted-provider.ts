@@ -1,5 +1,5 @@
 import { EidError } from '../../src/errors.js';
-import type { CompleteResult, Provider, StartContext } from '../../src/providers/types.js';
+import type { CompleteResult, Provider, ProviderRuntime, StartContext } from '../../src/providers/types.js';
 import type { Transaction } from '../../src/transaction.js';
 import { verifyWebhookToken } from '../../src/webhook.js';
 
@@ -16,6 +16,9 @@ export function scriptedProvider(id = 'acme') {
     cancels: [] as string[],
     startError: undefined as EidError | undefined,
     cancelError: undefined as EidError | undefined,
+    completeError: undefined as Error | undefined,
+    /** What the engine gave the provider at registration. */
+    runtime: undefined as ProviderRuntime | undefined,
     result: { status: 'pending' } as CompleteResult,
     /** Delay before `complete` answers, to let concurrent requests overlap. */
     completeDelayMs: 0,
@@ -41,6 +44,7 @@ export function scriptedProvider(id = 'acme') {
     },
     async complete(_context: { transaction: Transaction }) {
       state.completes++;
+      if (state.completeError) throw state.completeError;
       if (state.completeDelayMs) await new Promise((resolve) => setTimeout(resolve, state.completeDelayMs));
       return state.result;
     },
@@ -57,6 +61,9 @@ export function scriptedProvider(id = 'acme') {
         reference: body.reference,
         ...(body.result ? { result: body.result } : {}),
       };
+    },
+    attach(runtime) {
+      state.runtime = runtime;
     },
     async cancel(transaction) {
       if (state.cancelError) throw state.cancelError;

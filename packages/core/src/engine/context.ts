@@ -1,0 +1,114 @@
+import { EidError } from '../errors.js';
+import { type Logger, redactingLogger, silentLogger } from '../logger.js';
+import type { Provider } from '../providers/types.js';
+import { MemoryStore } from '../store/memory.js';
+import type { TransactionStore } from '../store/types.js';
+import { createTransport, type Transport } from '../transport.js';
+import type { EidOptions, EidOutcome, EidRequest } from './contract.js';
+import type { EngineConfig } from './options.js';
+import { createTransactions, type Transactions } from './transactions/service.js';
+
+const MAX_MOUNT_PATH_LENGTH = 512;
+
+export interface ProviderRegistry {
+  get(id: string | undefined): Provider | undefined;
+  /** The provider, or EidError `unknown_provider`. */
+  find(id: string | undefined): Provider;
+  all(): readonly Provider[];
+}
+
+/** The public URLs of the routes, built from the same table the adapters mount. */
+export interface UrlBuilder {
+  /**
+   * `baseUrl` + the adapter's mount path + `prefix` + the route's path with `params` filled in, and `query`.
+   * `mountPath` is the request's (`EidRequest.mountPath`), checked by `mountPath()`.
+   */
+  route(
+    name: 'callback' | 'webhook',
+    params: Record<string, string>,
+    mountPath: string | undefined,
+    query?: Record<string, string>,
+  ): string;
+  /** The adapter's mount path, normalised ('' at the root), or EidError `invalid_config` naming it. */
+  mountPath(value: unknown): string;
+}
+
+/** Everything a route needs, made once by `createEid`. */
+export interface EngineContext {
+  config: EngineConfig;
+  store: TransactionStore;
+  logger: Logger;
+  now: () => number;
+  providers: ProviderRegistry;
+  transactions: Transactions;
+  urls: UrlBuilder;
+  transport: Transport;
+}
+
+function providerRegistry(providers: readonly Provider[]): ProviderRegistry {
+  const byId = new Map(providers.map((provider) => [provider.id, provider]));
+  const get = (id: string | undefined) => (id === undefined ? undefined : byId.get(id));
+  return {
+    get,
+    find(id) {
+      const provider = get(id);
+      if (!provider)
+        throw new EidError('unknown_provider', 'No eID provider by that name is enabled in this app.');
+      return provider;
+    },
+    all: () => [...byId.values()],
+  };
+}
+
+function mountPathOf(value: unknown): string {
+  if (value === undefined || value === '' || value === '/') return '';
+  if (
+    typeof value !== 'string' ||
+    !value.startsWith('/') ||
+    value.length > MAX_MOUNT_PATH_LENGTH ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
+    /[?#\s\\\u0000-\u001f]/.test(value) ||
+    value.split('/').some((segment) => segment === '..' || segment === '.')
+  ) {
+    throw new EidError(
+      'invalid_config',
+      'The adapter passed a `mountPath` that is not a path such as /api (EidRequest.mountPath): check how the eID routes are mounted.',
+    );
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function urlBuilder(config: EngineConfig): UrlBuilder {
+  return {
+    mountPath: mountPathOf,
+    route(name, params, mountPath, query = {}) {
+      const path = config.routes.paths[name].replace(/:([A-Za-z][A-Za-z0-9_]*)/g, (_match, param: string) =>
+        encodeURIComponent(params[param] ?? ''),
+      );
+      const url = new URL(`${config.baseUrl}${mountPathOf(mountPath)}${config.prefix}${path}`);
+      for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+      return url.toString();
+    },
+  };
+}
+
+/** The engine's context: one redacting logger and one transport, given to every provider at registration. */
+export function createContext(config: EngineConfig, options: EidOptions): EngineContext {
+  const logger = redactingLogger(options.logger ?? silentLogger);
+  const now = options.now ?? Date.now;
+  const store = options.store ?? new MemoryStore({ now: options.now });
+  const transport = createTransport({ logger, ...(config.timeouts ? { timeouts: config.timeouts } : {}) });
+  const providers = providerRegistry(config.providers);
+  for (const provider of providers.all()) provider.attach?.({ logger, transport });
+  const transactions = createTransactions({
+    store,
+    logger,
+    now,
+    ask: (transaction, callbackQuery) =>
+      providers.find(transaction.provider).complete({ transaction, callbackQuery }),
+  });
+  return { config, store, logger, now, providers, transactions, urls: urlBuilder(config), transport };
+}
+
+/** One route of the contract: a request in, an outcome out; failures are thrown as EidError. */
+export type Route = (ctx: EngineContext, request: EidRequest) => Promise<EidOutcome>;

@@ -1,0 +1,64 @@
+import { isEidError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { EidRequest, RouteName } from './contract.js';
+
+/** What a route knew about the login when it failed: logged with the failure, never personal data. */
+export interface LoginFacts {
+  provider?: string;
+  transactionId?: string;
+}
+
+const factsByError = new WeakMap<object, LoginFacts>();
+const alreadyLogged = new WeakSet<object>();
+
+/** The routes whose failures are failed logins, logged at warn so an app sees its provider failing. */
+const LOGIN_ROUTES: ReadonlySet<RouteName> = new Set(['start', 'callback', 'status', 'webhook']);
+
+/** Runs `work`, remembering `facts` with whatever it throws (the first facts recorded win). */
+export async function concerning<T>(facts: LoginFacts, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error && typeof error === 'object' && !factsByError.has(error)) factsByError.set(error, facts);
+    throw error;
+  }
+}
+
+/** The settle loop logged this failure when it recorded it: it is not logged again. */
+export function markLogged(error: object): void {
+  alreadyLogged.add(error);
+}
+
+/** The kind of a failure's cause, e.g. `EidError:provider_unavailable` or `TypeError`: never its message. */
+export function causeKind(error: unknown): string {
+  if (isEidError(error)) return `EidError:${error.code}`;
+  if (error instanceof Error) return error.name;
+  return typeof error;
+}
+
+/**
+ * Logs a request that failed: unexpected errors (not EidError) at error with the error, a failed login at
+ * warn with its code, provider, transaction id and the cause's kind.
+ */
+export function logFailure(
+  logger: Logger,
+  request: EidRequest,
+  thrown: unknown,
+  code: string,
+  defaults: LoginFacts,
+): void {
+  const known = { ...defaults, ...(thrown && typeof thrown === 'object' ? factsByError.get(thrown) : {}) };
+  const fields = {
+    code,
+    route: request.route,
+    ...(known.provider ? { provider: known.provider } : {}),
+    ...(known.transactionId ? { transactionId: known.transactionId } : {}),
+    cause: causeKind(thrown),
+  };
+  if (!isEidError(thrown)) {
+    logger.error({ ...fields, err: thrown }, 'unexpected error');
+    return;
+  }
+  if (!LOGIN_ROUTES.has(request.route) || alreadyLogged.has(thrown)) return;
+  logger.warn(fields, 'login failed');
+}

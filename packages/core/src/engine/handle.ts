@@ -1,0 +1,71 @@
+import { EidError, isEidError } from '../errors.js';
+import type { EngineContext, Route } from './context.js';
+import {
+  type EidOutcome,
+  type EidRequest,
+  type EidResponse,
+  prefersJson,
+  type RouteName,
+} from './contract.js';
+import { logFailure } from './failures.js';
+import { relativePathOption } from './options.js';
+import { callback } from './routes/callback.js';
+import { cancel } from './routes/cancel.js';
+import { logout } from './routes/logout.js';
+import { methods } from './routes/methods.js';
+import { session } from './routes/session.js';
+import { start } from './routes/start.js';
+import { status } from './routes/status.js';
+import { webhook } from './routes/webhook.js';
+
+const ROUTE_HANDLERS: Readonly<Record<RouteName, Route>> = {
+  methods,
+  start,
+  callback,
+  status,
+  cancel,
+  webhook,
+  session,
+  logout,
+};
+
+/** The contract's answer to an error: the JSON error body, or for a browser page a 303 to the failure page. */
+export function errorResponse(
+  ctx: EngineContext,
+  error: EidError,
+  options: { page: boolean; failureRedirect?: string },
+): EidResponse {
+  if (!options.page) return { type: 'json', status: error.status, body: error.toJSON() };
+  const location = new URL(
+    options.failureRedirect === undefined
+      ? ctx.config.failureRedirect
+      : relativePathOption('failureRedirect', options.failureRedirect),
+    'http://localhost',
+  );
+  location.searchParams.set('error', error.code);
+  return { type: 'redirect', status: 303, location: `${location.pathname}${location.search}` };
+}
+
+/** Runs one route. Request problems become error outcomes, logged; nothing is thrown. */
+export async function handle(ctx: EngineContext, request: EidRequest): Promise<EidOutcome> {
+  const json = prefersJson(request.headers?.accept);
+  // Browser navigations (start, callback) fail to a page; API calls fail with the JSON error body.
+  const browserRoute = (request.route === 'start' || request.route === 'callback') && !json;
+  try {
+    ctx.urls.mountPath(request.mountPath);
+    const route = Object.hasOwn(ROUTE_HANDLERS, request.route) ? ROUTE_HANDLERS[request.route] : undefined;
+    // A disabled route is not part of this app's contract, even if an adapter still passes it on.
+    if (!route || !ctx.config.routes.isMounted(request.route)) {
+      throw new EidError('invalid_request', 'Unknown route.', { status: 404 });
+    }
+    return await route(ctx, request);
+  } catch (thrown) {
+    const error = isEidError(thrown)
+      ? thrown
+      : new EidError('provider_error', 'The login failed unexpectedly. Try again.', { cause: thrown });
+    logFailure(ctx.logger, request, thrown, error.code, {
+      provider: ctx.providers.get(request.params?.provider)?.id,
+    });
+    return { error, response: errorResponse(ctx, error, { page: browserRoute }) };
+  }
+}

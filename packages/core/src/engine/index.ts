@@ -1,0 +1,29 @@
+import { createContext } from './context.js';
+import type { Eid, EidOptions } from './contract.js';
+import { errorResponse, handle } from './handle.js';
+import { validateOptions } from './options.js';
+import { methodList } from './routes/methods.js';
+
+/**
+ * The engine: options checked once, one context (store, redacting logger, transport, providers,
+ * transactions, route URLs), and the contract's routes, each a function of that context and a request.
+ */
+export function createEid(options: EidOptions): Eid {
+  const config = validateOptions(options);
+  const ctx = createContext(config, options);
+  return {
+    prefix: config.prefix,
+    baseUrl: config.baseUrl,
+    routes: config.routes.mounted,
+    store: ctx.store,
+    methods: () => methodList(ctx),
+    provider: (id) => ctx.providers.get(id),
+    handle: (request) => handle(ctx, request),
+    errorResponse: (error, errorOptions) => errorResponse(ctx, error, errorOptions),
+    async close() {
+      await Promise.all(ctx.providers.all().map((provider) => provider.close?.()));
+      await ctx.transport.close();
+      await ctx.store.close?.();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { EidError } from '../errors.js';
+import type { HttpTimeouts } from '../http.js';
+import type { Provider } from '../providers/types.js';
+import { sanitizeReturnTo } from '../return-to.js';
+import type { EidOptions } from './contract.js';
+import { type RouteTable, resolveRoutes } from './route-table.js';
+
+const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** The options of `createEid`, checked once and with every default applied. */
+export interface EngineConfig {
+  /** Origin and path of the app, without a trailing slash: `https://shop.example/app`. */
+  baseUrl: string;
+  /** '' at the root, else a path without a trailing slash. */
+  prefix: string;
+  routes: RouteTable;
+  providers: readonly Provider[];
+  ttlMs: number;
+  retainMs: number;
+  failureRedirect: string;
+  defaultReturnTo: string;
+  logoutRedirect: string;
+  timeouts?: HttpTimeouts;
+}
+
+export function configError(field: string, why: string): EidError {
+  return new EidError('invalid_config', `createEid(): \`${field}\` ${why}`);
+}
+
+/** A path on this site, as `failureRedirect` and friends take it. */
+export function relativePathOption(field: string, value: string | undefined): string {
+  if (value === undefined) return '/';
+  try {
+    return sanitizeReturnTo(value);
+  } catch {
+    throw configError(field, 'must be a relative path on this site, such as /login.');
+  }
+}
+
+function publicUrl(value: unknown): string {
+  const refuse = () =>
+    configError(
+      'baseUrl',
+      'must be the absolute http(s) URL of the app, such as https://shop.example or https://shop.example/app, without query or fragment.',
+    );
+  if (typeof value !== 'string') throw refuse();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw refuse();
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse();
+  if (url.search || url.hash || url.username || url.password || value.includes('#')) throw refuse();
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function normalisePrefix(prefix: string | undefined): string {
+  const value = prefix ?? '/auth/eid';
+  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
+    throw configError('prefix', 'must be a path starting with /, such as /auth/eid.');
+  }
+  return value.length > 1 ? value.replace(/\/+$/, '') : '';
+}
+
+function checkProviders(providers: unknown): readonly Provider[] {
+  if (!Array.isArray(providers) || providers.length === 0) {
+    throw configError('providers', 'must list at least one provider, e.g. [signicat({ ... })].');
+  }
+  const ids = new Set<string>();
+  for (const [index, provider] of (providers as Provider[]).entries()) {
+    if (!provider || provider.specificationVersion !== 'v1') {
+      throw configError(
+        `providers[${index}]`,
+        'is not a provider of this version of @eid/core (specificationVersion v1).',
+      );
+    }
+    if (!KEBAB.test(provider.id)) throw configError(`providers[${index}].id`, 'must be kebab-case.');
+    if (ids.has(provider.id))
+      throw configError(`providers[${index}]`, `repeats the provider id "${provider.id}".`);
+    ids.add(provider.id);
+    const seen = new Set<string>();
+    for (const method of provider.methods) {
+      if (!KEBAB.test(method.id) || seen.has(method.id)) {
+        throw configError(
+          `providers[${index}].methods`,
+          `has a missing, repeated or non-kebab-case id "${method.id}".`,
+        );
+      }
+      seen.add(method.id);
+    }
+  }
+  return providers as Provider[];
+}
+
+function positiveSeconds(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0)
+    throw configError(field, 'must be a positive number of seconds.');
+  return value;
+}
+
+function checkHttp(http: EidOptions['http']): HttpTimeouts | undefined {
+  if (http === undefined) return undefined;
+  if (!http || typeof http !== 'object')
+    throw configError('http', 'must be an object such as { timeouts: { ... } }.');
+  if (http.timeouts === undefined) return undefined;
+  if (!http.timeouts || typeof http.timeouts !== 'object') {
+    throw configError('http.timeouts', 'must be an object of milliseconds: { connect, headers, body }.');
+  }
+  for (const name of ['connect', 'headers', 'body'] as const) {
+    const value = http.timeouts[name];
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
+      throw configError(`http.timeouts.${name}`, 'must be a positive number of milliseconds.');
+    }
+  }
+  return http.timeouts;
+}
+
+/** Checks every option once, at `createEid`, naming the first bad field. */
+export function validateOptions(options: EidOptions): EngineConfig {
+  if (!options || typeof options !== 'object') throw configError('options', 'must be an object.');
+  const baseUrl = publicUrl(options.baseUrl);
+  const prefix = normalisePrefix(options.prefix);
+  const providers = checkProviders(options.providers);
+  const timeouts = checkHttp(options.http);
+  return {
+    baseUrl,
+    prefix,
+    routes: resolveRoutes(options.routes, providers),
+    providers,
+    ttlMs: positiveSeconds('transactionTtlSeconds', options.transactionTtlSeconds, 600) * 1000,
+    retainMs: positiveSeconds('retainSeconds', options.retainSeconds, 900) * 1000,
+    failureRedirect: relativePathOption('failureRedirect', options.failureRedirect),
+    defaultReturnTo: relativePathOption('defaultReturnTo', options.defaultReturnTo),
+    logoutRedirect: relativePathOption('logoutRedirect', options.logoutRedirect),
+    ...(timeouts ? { timeouts } : {}),
+  };
+}

@@ -1,0 +1,246 @@
+import { EidError } from '../../errors.js';
+import type { Identity } from '../../identity.js';
+import type { CompleteResult } from '../../providers/types.js';
+import { kindOf, type Transaction, type TransactionStatus } from '../../transaction.js';
+
+/** A callback's (or push's) claim on asking the provider: long enough for an OIDC code exchange. */
+export const CALLBACK_LEASE_MS = 15_000;
+/** A status poll's claim: at most one provider poll per transaction per interval. */
+export const POLL_INTERVAL_MS = 1_000;
+
+/**
+ * Who is settling the transaction, which decides what it may do:
+ * - `callback`: the bound browser back from the provider. Asks the provider, one request at a time (it
+ *   waits for another request's claim), and takes the outcome now, once.
+ * - `poll`: the bound browser polling the status. Asks the provider at most once per interval and takes
+ *   the outcome once; headless logins only, since redirect logins finish at their callback.
+ * - `push`: the provider's webhook. Finishes the transaction and leaves the identity in it for the bound
+ *   browser to take.
+ */
+export type SettlePolicy = 'callback' | 'poll' | 'push';
+
+export interface PolicyRules {
+  /** Ask the provider while the transaction is pending. */
+  asks: boolean;
+  /** The caller is the bound browser: it takes the identity (or learns the failure) now, once. */
+  takes: boolean;
+  /** How long the claim on asking the provider lasts: a callback's code exchange, or the poll interval. */
+  leaseMs: number;
+  /** Wait for another request's claim to end instead of answering "pending". */
+  waitsForClaim: boolean;
+}
+
+export function rulesOf(policy: SettlePolicy, transaction: Pick<Transaction, 'flow'>): PolicyRules {
+  switch (policy) {
+    case 'callback':
+      return { asks: true, takes: true, leaseMs: CALLBACK_LEASE_MS, waitsForClaim: true };
+    case 'push':
+      return { asks: true, takes: false, leaseMs: CALLBACK_LEASE_MS, waitsForClaim: true };
+    case 'poll': {
+      // Redirect logins finish at the callback; polling them here would race the browser's return.
+      const headless = transaction.flow === 'headless';
+      return { asks: headless, takes: headless, leaseMs: POLL_INTERVAL_MS, waitsForClaim: false };
+    }
+  }
+}
+
+/** Where a settled transaction stands for the request that settled it. */
+export type Settled =
+  | { state: 'pending'; transaction: Transaction }
+  /** This request takes the identity into its browser session. */
+  | { state: 'identified'; transaction: Transaction; identity: Identity }
+  | { state: 'final'; transaction: Transaction; error?: EidError };
+
+/** What the request just learnt about the transaction. */
+export type SettleEvent =
+  /** It read the transaction (first, or again after another request changed it). */
+  | { kind: 'read' }
+  /** The provider pushed this result. */
+  | { kind: 'pushed'; result: CompleteResult }
+  /** The provider answered the request that holds the claim. */
+  | { kind: 'answered'; result: CompleteResult }
+  /** Asking the provider failed (it threw). */
+  | { kind: 'unanswered' };
+
+export interface LogEntry {
+  level: 'info' | 'warn';
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** What the settled transaction becomes once a write succeeds. */
+export type WriteOutcome = { state: 'identified'; identity: Identity } | { state: 'final'; error?: EidError };
+
+/** The next thing the request does. Every write is a compare-and-set; on conflict it reads again. */
+export type Step =
+  | { next: 'answer'; settled: Settled; releaseClaim?: boolean }
+  | { next: 'write'; changes: Partial<Transaction>; outcome: WriteOutcome; log?: LogEntry }
+  | { next: 'claim'; claimedUntil: number }
+  | { next: 'wait' }
+  | { next: 'rethrow'; releaseClaim: boolean };
+
+export function expiredError(): EidError {
+  return new EidError('transaction_expired', 'The login took too long and has expired. Start it again.');
+}
+
+/**
+ * The transaction's rules as one pure function: whether to ask the provider, who takes the identity, when
+ * the transaction is spent, what a pushed, polled or called-back result does, expiry, and claims.
+ */
+export function decide(
+  transaction: Transaction,
+  event: SettleEvent,
+  policy: SettlePolicy,
+  now: number,
+): Step {
+  const rules = rulesOf(policy, transaction);
+  // A callback or push that failed (a forged callback, the provider down) must not hold up the next one
+  // for the whole lease; a poll's claim stays, as the throttle.
+  if (event.kind === 'unanswered') return { next: 'rethrow', releaseClaim: rules.waitsForClaim };
+  if (event.kind === 'answered') return applyResult(transaction, event.result, rules, now, true);
+  if (transaction.status !== 'pending') return finished(transaction, rules, now);
+  if (now >= transaction.expiresAt) {
+    return {
+      next: 'write',
+      changes: { status: 'expired', finishedAt: now },
+      outcome: { state: 'final', error: expiredError() },
+      log: { level: 'info', message: 'transaction expired', fields: { transactionId: transaction.id } },
+    };
+  }
+  if (event.kind === 'pushed') return applyResult(transaction, event.result, rules, now, false);
+  if (!rules.asks) return { next: 'answer', settled: { state: 'pending', transaction } };
+  if ((transaction.claimedUntil ?? 0) > now) {
+    return rules.waitsForClaim
+      ? { next: 'wait' }
+      : { next: 'answer', settled: { state: 'pending', transaction } };
+  }
+  return { next: 'claim', claimedUntil: now + rules.leaseMs };
+}
+
+/** A provider's result (asked for, or pushed) applied to a pending transaction. */
+function applyResult(
+  transaction: Transaction,
+  result: CompleteResult,
+  rules: PolicyRules,
+  now: number,
+  asked: boolean,
+): Step {
+  if (result.status === 'pending') {
+    const current: Transaction = {
+      ...transaction,
+      ...(result.bindingMessage ? { bindingMessage: result.bindingMessage } : {}),
+      // Swedish BankID's QR changes every second: each poll carries the current one.
+      ...(result.qrData ? { qrData: result.qrData } : {}),
+    };
+    // A callback that found the provider unfinished lets the next request ask at once.
+    return {
+      next: 'answer',
+      settled: { state: 'pending', transaction: current },
+      releaseClaim: asked && rules.waitsForClaim,
+    };
+  }
+  if (result.status === 'complete') {
+    const identity: Identity = {
+      ...result.identity,
+      provider: transaction.provider,
+      method: transaction.method,
+      transactionId: transaction.id,
+    };
+    // The bound browser takes the identity now; otherwise (a push) it waits in the transaction.
+    return {
+      next: 'write',
+      changes: {
+        status: 'complete',
+        finishedAt: now,
+        claimedUntil: undefined,
+        ...(rules.takes ? { consumedAt: now } : { identity }),
+      },
+      outcome: rules.takes ? { state: 'identified', identity } : { state: 'final' },
+      log: {
+        level: 'info',
+        message: `${kindOf(transaction)} complete`,
+        fields: { transactionId: transaction.id, provider: transaction.provider },
+      },
+    };
+  }
+  const status: TransactionStatus = result.status === 'cancelled' ? 'cancelled' : 'failed';
+  const error =
+    result.status === 'cancelled' ? new EidError('user_cancelled', 'The login was cancelled.') : result.error;
+  return {
+    next: 'write',
+    changes: {
+      status,
+      finishedAt: now,
+      claimedUntil: undefined,
+      error: { code: error.code, message: error.message },
+      // The browser asking learns the outcome now; a replay of its callback is then `already_used`.
+      ...(rules.takes ? { consumedAt: now } : {}),
+    },
+    outcome: { state: 'final', error },
+    log: {
+      level: 'warn',
+      message: `${kindOf(transaction)} failed`,
+      fields: {
+        code: error.code,
+        provider: transaction.provider,
+        transactionId: transaction.id,
+        cause: `EidError:${error.code}`,
+      },
+    },
+  };
+}
+
+/** A transaction that has left `pending`: the bound browser learns how it ended, once. */
+function finished(transaction: Transaction, rules: PolicyRules, now: number): Step {
+  const error = transaction.error
+    ? new EidError(transaction.error.code, transaction.error.message)
+    : undefined;
+  const final: Settled = { state: 'final', transaction, ...(error ? { error } : {}) };
+  if (!rules.takes || transaction.consumedAt !== undefined) return { next: 'answer', settled: final };
+  if (transaction.status === 'complete') {
+    if (!transaction.identity) return { next: 'answer', settled: final };
+    // Finished by the provider's push before this browser came back: hand the identity over once.
+    return {
+      next: 'write',
+      changes: { consumedAt: now, identity: undefined },
+      outcome: { state: 'identified', identity: transaction.identity },
+    };
+  }
+  // Ended by the provider's push (or a cancel) before this browser came back: tell it once.
+  return {
+    next: 'write',
+    changes: { consumedAt: now },
+    outcome: { state: 'final', ...(error ? { error } : {}) },
+  };
+}
+
+/** Why a callback may not settle this transaction, if it may not. */
+export function callbackRefusal(transaction: Transaction, providerId: string): EidError | undefined {
+  if (transaction.provider !== providerId) {
+    return new EidError('transaction_not_found', 'This callback does not belong to the login in progress.');
+  }
+  if (transaction.status === 'expired') return expiredError();
+  // A callback counts once: after the browser has been told the outcome, the transaction is spent.
+  if (transaction.consumedAt !== undefined) {
+    return new EidError('already_used', 'This login has ended already; a callback counts only once.');
+  }
+  return undefined;
+}
+
+/** Cancelling: nothing to do when already cancelled, refused once the login has ended. */
+export function cancellation(
+  transaction: Transaction,
+  now: number,
+  ended: string,
+): { next: 'done' } | { next: 'refuse'; error: EidError } | { next: 'write'; changes: Partial<Transaction> } {
+  if (transaction.status === 'cancelled') return { next: 'done' };
+  if (transaction.status !== 'pending') return { next: 'refuse', error: new EidError('already_used', ended) };
+  return {
+    next: 'write',
+    changes: {
+      status: 'cancelled',
+      finishedAt: now,
+      error: { code: 'user_cancelled', message: 'The login was cancelled.' },
+    },
+  };
+}

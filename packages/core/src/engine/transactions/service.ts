@@ -1,0 +1,97 @@
+import { EidError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { CompleteResult } from '../../providers/types.js';
+import type { TransactionStore } from '../../store/types.js';
+import { bindingMatches, isTransactionId, type Transaction } from '../../transaction.js';
+import type { EidSessionData } from '../contract.js';
+import { cancellation, type Settled, type SettlePolicy } from './decide.js';
+import { MAX_CAS_ATTEMPTS, type SettleInput, settle } from './settle.js';
+
+export type { SettleInput } from './settle.js';
+
+export interface TransactionsDependencies {
+  store: TransactionStore;
+  logger: Logger;
+  now: () => number;
+  /** Asks the transaction's provider where it stands (`Provider.complete`). */
+  ask(transaction: Transaction, callbackQuery: Record<string, string> | undefined): Promise<CompleteResult>;
+}
+
+/** The transactions of an engine: reads, the settle loop and cancelling, over the store. */
+export interface Transactions {
+  /** A transaction bound to this browser; anything else is "not found", so ids cannot be probed. */
+  bound(id: unknown, session: EidSessionData | undefined): Promise<Transaction>;
+  /** Any transaction by id, or undefined (pushes, which carry no browser binding). */
+  find(id: unknown): Promise<Transaction | undefined>;
+  /**
+   * Brings a transaction as far as it can go under the policy (see `decide`). Every state change is a
+   * compare-and-set, so concurrent callbacks, polls, pushes and processes agree on one outcome. Before asking
+   * the provider a request claims the transaction for a short lease: one request at a time exchanges a
+   * one-time code (OIDC) or polls, and polls are throttled to one per interval per transaction, as the
+   * providers ask (Signicat: every 1 to 3 seconds).
+   */
+  settle(transaction: Transaction, policy: SettlePolicy, input?: SettleInput): Promise<Settled>;
+  /** Marks a pending transaction cancelled (after the provider cancelled it). */
+  cancel(transaction: Transaction, session: EidSessionData | undefined): Promise<Transaction>;
+}
+
+export function createTransactions(dependencies: TransactionsDependencies): Transactions {
+  const { store, logger, now } = dependencies;
+
+  const notFound = () =>
+    new EidError(
+      'transaction_not_found',
+      'No login in progress matches this browser. Start the login again; if it keeps failing, the session cookie may be blocked (SameSite, third-party cookies) or another app shares its name.',
+    );
+
+  async function bound(id: unknown, session: EidSessionData | undefined): Promise<Transaction> {
+    if (!isTransactionId(id)) throw notFound();
+    const transaction = await store.get(id);
+    if (!transaction) throw notFound();
+    // The browser that logged in with this transaction no longer holds the binding (the session was
+    // regenerated) but its identity names the transaction: it may still see it, e.g. to learn it is spent.
+    const loggedInWithIt = session?.identity?.transactionId === transaction.id;
+    if (!loggedInWithIt && !bindingMatches(transaction, session?.binding)) throw notFound();
+    return transaction;
+  }
+
+  /** Moves a transaction from the version we read to `next`; undefined when another request won. */
+  async function transition(transaction: Transaction, changes: Partial<Transaction>) {
+    const next: Transaction = { ...transaction, ...changes, version: transaction.version + 1 };
+    return (await store.compareAndSet(transaction.id, transaction.version, next)) ? next : undefined;
+  }
+
+  async function reread(transaction: Transaction): Promise<Transaction> {
+    const fresh = await store.get(transaction.id);
+    if (!fresh) throw new EidError('transaction_not_found', 'The login is no longer known. Start it again.');
+    return fresh;
+  }
+
+  async function cancel(start: Transaction, session: EidSessionData | undefined): Promise<Transaction> {
+    let transaction = start;
+    let ended = 'This login has ended already and cannot be cancelled.';
+    for (let attempt = 0; ; attempt++) {
+      const step = cancellation(transaction, now(), ended);
+      if (step.next === 'done') return transaction;
+      if (step.next === 'refuse') throw step.error;
+      if (attempt === MAX_CAS_ATTEMPTS) {
+        throw new EidError('provider_error', 'The login changed state too often to cancel. Try again.');
+      }
+      const cancelled = await transition(transaction, step.changes);
+      if (cancelled) {
+        logger.info({ transactionId: transaction.id }, 'login cancelled');
+        return cancelled;
+      }
+      transaction = await bound(transaction.id, session);
+      ended = 'The login ended while it was being cancelled.';
+    }
+  }
+
+  return {
+    bound,
+    find: async (id) => (isTransactionId(id) ? store.get(id) : undefined),
+    settle: (transaction, policy, input) =>
+      settle({ ...dependencies, transition, reread }, transaction, policy, input),
+    cancel,
+  };
+}

@@ -1,0 +1,111 @@
+import { EidError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { CompleteResult } from '../../providers/types.js';
+import type { Transaction } from '../../transaction.js';
+import { markLogged } from '../failures.js';
+import {
+  CALLBACK_LEASE_MS,
+  decide,
+  type Settled,
+  type SettleEvent,
+  type SettlePolicy,
+  type Step,
+} from './decide.js';
+
+/** CAS retries before giving up; each retry means another request changed the transaction meanwhile. */
+export const MAX_CAS_ATTEMPTS = 5;
+/** How often a request waiting for another's claim (a callback, a push) reads the transaction again. */
+const CLAIM_WAIT_STEP_MS = 50;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface SettleInput {
+  /** The query the browser brought back (callbacks). */
+  callbackQuery?: Record<string, string>;
+  /** A result the provider pushed; used instead of asking the provider. */
+  pushed?: CompleteResult;
+}
+
+/** What the settle loop reads and writes through. */
+export interface SettleIo {
+  now: () => number;
+  logger: Logger;
+  /** Compare-and-set from the version read to the changed transaction; undefined when another request won. */
+  transition(transaction: Transaction, changes: Partial<Transaction>): Promise<Transaction | undefined>;
+  reread(transaction: Transaction): Promise<Transaction>;
+  ask(transaction: Transaction, callbackQuery: Record<string, string> | undefined): Promise<CompleteResult>;
+}
+
+/**
+ * The I/O loop around `decide`: read, claim, ask the provider, decide, compare-and-set, and on a conflict
+ * read again and decide again (at most MAX_CAS_ATTEMPTS times).
+ */
+export async function settle(
+  io: SettleIo,
+  start: Transaction,
+  policy: SettlePolicy,
+  input: SettleInput = {},
+): Promise<Settled> {
+  const { now, logger, transition, reread } = io;
+  let transaction = start;
+  let conflicts = 0;
+  const waitUntil = now() + CALLBACK_LEASE_MS;
+  const first: SettleEvent = input.pushed ? { kind: 'pushed', result: input.pushed } : { kind: 'read' };
+  let event: SettleEvent = first;
+  const conflict = async () => {
+    if (++conflicts >= MAX_CAS_ATTEMPTS) {
+      throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
+    }
+    transaction = await reread(transaction);
+    event = first;
+  };
+  for (;;) {
+    const step: Step = decide(transaction, event, policy, now());
+    event = first;
+    if (step.next === 'answer') {
+      if (step.releaseClaim) await transition(transaction, { claimedUntil: undefined });
+      return step.settled;
+    }
+    if (step.next === 'wait') {
+      if (now() >= waitUntil) {
+        throw new EidError('provider_unavailable', 'The provider is slow to answer. Try again in a moment.');
+      }
+      await delay(CLAIM_WAIT_STEP_MS);
+      transaction = await reread(transaction);
+    } else if (step.next === 'claim') {
+      const claimed = await transition(transaction, { claimedUntil: step.claimedUntil });
+      if (!claimed) await conflict();
+      else {
+        transaction = claimed;
+        event = await askProvider(io, transaction, policy, input.callbackQuery);
+      }
+    } else if (step.next === 'write') {
+      const written = await transition(transaction, step.changes);
+      if (!written) await conflict();
+      else {
+        if (step.log) logger[step.log.level](step.log.fields, step.log.message);
+        if (step.log?.level === 'warn' && step.outcome.state === 'final' && step.outcome.error) {
+          markLogged(step.outcome.error);
+        }
+        return { ...step.outcome, transaction: written };
+      }
+    }
+  }
+}
+
+async function askProvider(
+  io: SettleIo,
+  transaction: Transaction,
+  policy: SettlePolicy,
+  callbackQuery: Record<string, string> | undefined,
+): Promise<SettleEvent> {
+  try {
+    return { kind: 'answered', result: await io.ask(transaction, callbackQuery) };
+  } catch (error) {
+    const step = decide(transaction, { kind: 'unanswered' }, policy, io.now());
+    if (step.next === 'rethrow' && step.releaseClaim) {
+      await io.transition(transaction, { claimedUntil: undefined });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { EidError } from '../src/errors.js';
+import { createEid, type EidRequest } from '../src/index.js';
+import type { Logger } from '../src/logger.js';
+import { webhookToken } from '../src/webhook.js';
+import { KARI, scriptedProvider, WEBHOOK_SECRET } from './helpers/scripted-provider.js';
+
+const JSON_ACCEPT = { accept: 'application/json' };
+const NIN = '01819012365';
+
+interface Line {
+  level: keyof Logger;
+  obj: Record<string, unknown>;
+  msg: string | undefined;
+}
+
+function recordingLogger() {
+  const lines: Line[] = [];
+  const at =
+    (level: keyof Logger) =>
+    (obj: object, msg?: string): void => {
+      lines.push({ level, obj: obj as Record<string, unknown>, msg });
+    };
+  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return { lines, logger, warnings: () => lines.filter((line) => line.level === 'warn') };
+}
+
+function setup() {
+  const { provider, state } = scriptedProvider();
+  const log = recordingLogger();
+  const eid = createEid({ baseUrl: 'https://shop.example', providers: [provider], logger: log.logger });
+  const call = (request: EidRequest) => eid.handle(request);
+  async function headless() {
+    const started = await call({
+      route: 'start',
+      httpMethod: 'POST',
+      params: { provider: 'acme', method: 'phone' },
+      body: { nin: NIN },
+      headers: JSON_ACCEPT,
+    });
+    const binding = (started.session as { binding: string }).binding;
+    const tx = (started.response as { body: { transactionId: string } }).body.transactionId;
+    return { binding, tx };
+  }
+  async function redirect() {
+    const started = await call({
+      route: 'start',
+      httpMethod: 'GET',
+      params: { provider: 'acme', method: 'bankid' },
+      headers: JSON_ACCEPT,
+    });
+    const binding = (started.session as { binding: string }).binding;
+    const tx = new URL(state.starts.at(-1)!.callbackUrl).searchParams.get('tx')!;
+    return { binding, tx };
+  }
+  return { eid, state, call, headless, redirect, ...log };
+}
+
+describe('one logger reaches the providers', () => {
+  it("a provider's attach() receives a logger that writes to the createEid logger, and a transport", () => {
+    const { state, lines } = setup();
+    expect(state.runtime).toBeDefined();
+    state.runtime!.logger.warn({ nin: NIN, note: `about ${NIN}` }, 'from the provider');
+    expect(lines).toEqual([
+      { level: 'warn', obj: { nin: '[redacted]', note: 'about [redacted]' }, msg: 'from the provider' },
+    ]);
+    expect(typeof state.runtime!.transport.request).toBe('function');
+  });
+
+  it('close() closes the providers, then the transport', async () => {
+    const { eid, state } = setup();
+    const order: string[] = [];
+    const transport = state.runtime!.transport;
+    const closeTransport = transport.close.bind(transport);
+    transport.close = async () => {
+      order.push('transport');
+      await closeTransport();
+    };
+    eid.provider('acme')!.close = async () => {
+      order.push('provider');
+    };
+    await eid.close();
+    expect(order).toEqual(['provider', 'transport']);
+  });
+});
+
+describe('failed logins are logged at warn', () => {
+  it('a provider failure at the status poll: code, provider, transaction id, the cause kind; no nin', async () => {
+    const { state, call, headless, warnings, lines } = setup();
+    const { binding, tx } = await headless();
+    state.completeError = new EidError('provider_unavailable', 'Acme is down.');
+    const outcome = await call({
+      route: 'status',
+      httpMethod: 'GET',
+      params: { transactionId: tx },
+      session: { binding },
+    });
+    expect(outcome.response).toMatchObject({ status: 503 });
+    expect(warnings()).toEqual([
+      {
+        level: 'warn',
+        msg: 'login failed',
+        obj: {
+          code: 'provider_unavailable',
+          route: 'status',
+          provider: 'acme',
+          transactionId: tx,
+          cause: 'EidError:provider_unavailable',
+        },
+      },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain(NIN.slice(0, 10));
+  });
+
+  it('a provider failure at the callback is logged the same way, once', async () => {
+    const { state, call, redirect, warnings } = setup();
+    const { binding, tx } = await redirect();
+    state.completeError = new EidError('provider_unavailable', 'Acme is down.');
+    await call({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'acme' },
+      query: { tx },
+      session: { binding },
+    });
+    expect(warnings().map((line) => line.obj)).toEqual([
+      expect.objectContaining({
+        code: 'provider_unavailable',
+        route: 'callback',
+        provider: 'acme',
+        transactionId: tx,
+      }),
+    ]);
+  });
+
+  it('a login the provider reports failed is logged once, when it is recorded', async () => {
+    const { state, call, redirect, warnings } = setup();
+    const { binding, tx } = await redirect();
+    state.result = { status: 'failed', error: new EidError('user_cancelled', 'The login was cancelled.') };
+    const outcome = await call({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'acme' },
+      query: { tx },
+      session: { binding },
+    });
+    expect(outcome.error?.code).toBe('user_cancelled');
+    expect(warnings().map((line) => line.obj)).toEqual([
+      { code: 'user_cancelled', provider: 'acme', transactionId: tx, cause: 'EidError:user_cancelled' },
+    ]);
+  });
+
+  it('a failed start names the provider and the cause kind', async () => {
+    const { state, call, warnings } = setup();
+    state.startError = new EidError('provider_unavailable', 'Acme is down.');
+    await call({ route: 'start', httpMethod: 'GET', params: { provider: 'acme', method: 'bankid' } });
+    expect(warnings()[0]?.obj).toMatchObject({
+      code: 'provider_unavailable',
+      route: 'start',
+      provider: 'acme',
+      transactionId: expect.any(String),
+      cause: 'EidError:provider_unavailable',
+    });
+  });
+
+  it('a refused webhook is logged at warn with its provider', async () => {
+    const { call, headless, warnings } = setup();
+    const { tx } = await headless();
+    await call({
+      route: 'webhook',
+      httpMethod: 'POST',
+      params: { provider: 'acme' },
+      query: { tx, token: webhookToken('wrong', tx) },
+      body: { reference: 'ref-1', result: { status: 'complete', identity: KARI } },
+    });
+    expect(warnings().map((line) => line.obj)).toEqual([
+      { code: 'unauthenticated', route: 'webhook', provider: 'acme', cause: 'EidError:unauthenticated' },
+    ]);
+    expect(webhookToken(WEBHOOK_SECRET, tx)).not.toBe(webhookToken('wrong', tx));
+  });
+
+  it('an unknown provider is logged without naming it; an unexpected error stays at error', async () => {
+    const { state, call, warnings, lines } = setup();
+    await call({ route: 'start', httpMethod: 'GET', params: { provider: NIN, method: 'bankid' } });
+    expect(warnings().map((line) => line.obj)).toEqual([
+      { code: 'unknown_provider', route: 'start', cause: 'EidError:unknown_provider' },
+    ]);
+    state.startError = new TypeError('boom') as never;
+    await call({ route: 'start', httpMethod: 'GET', params: { provider: 'acme', method: 'bankid' } });
+    const errors = lines.filter((line) => line.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      msg: 'unexpected error',
+      obj: { code: 'provider_error', route: 'start', provider: 'acme', cause: 'TypeError' },
+    });
+    expect(warnings()).toHaveLength(1);
+  });
+
+  it('routes that are not logins fail without a warning', async () => {
+    const { call, warnings } = setup();
+    await call({ route: 'session', httpMethod: 'GET', params: {} });
+    expect(warnings()).toEqual([]);
+  });
+});

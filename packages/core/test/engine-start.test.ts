@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { EidError } from '../src/errors.js';
+import { browser, JSON_ACCEPT, setup } from './helpers/engine-browser.js';
+
+describe('start', () => {
+  it('redirects to the provider, binds the browser and stores only a hash of the binding', async () => {
+    const { eid, state, store } = setup();
+    const alice = browser(eid);
+    const outcome = await alice.start('bankid', { returnTo: '/profile?tab=1', lang: 'nb' });
+    expect(outcome.response).toEqual({
+      type: 'redirect',
+      status: 302,
+      location: 'https://idp.example/login?session=ref-1',
+    });
+    expect(outcome.session?.kind).toBe('bind');
+    const binding = alice.jar.session!.binding!;
+    expect(binding.length).toBeGreaterThanOrEqual(43);
+    const callbackUrl = new URL(state.starts[0]!.callbackUrl);
+    expect(`${callbackUrl.origin}${callbackUrl.pathname}`).toBe(
+      'https://shop.example/auth/eid/callback/acme',
+    );
+    const id = callbackUrl.searchParams.get('tx')!;
+    expect(Buffer.from(id, 'base64url').length).toBeGreaterThanOrEqual(16);
+    const stored = await store.get(id);
+    expect(stored).toMatchObject({
+      status: 'pending',
+      returnTo: '/profile?tab=1',
+      reference: 'ref-1',
+      flow: 'redirect',
+    });
+    expect(JSON.stringify(stored)).not.toContain(binding);
+    expect(state.starts[0]!.lang).toBe('nb');
+
+    const second = await alice.start();
+    expect(second.session).toBeUndefined();
+  });
+
+  it('answers JSON when asked', async () => {
+    const { eid } = setup();
+    const outcome = await browser(eid).start('bankid', {}, JSON_ACCEPT);
+    expect(outcome.response).toMatchObject({
+      type: 'json',
+      status: 200,
+      body: {
+        status: 'pending',
+        redirectUrl: 'https://idp.example/login?session=ref-1',
+        transactionId: expect.any(String),
+      },
+    });
+    const body = (outcome.response as { body: { expiresAt: string } }).body;
+    expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
+  });
+
+  it('starts a headless login with the nin, by POST only', async () => {
+    const { eid, state } = setup();
+    const alice = browser(eid);
+    const outcome = await alice.headless({ nin: '018190 12365' });
+    expect(outcome.response).toMatchObject({
+      status: 200,
+      body: { status: 'pending', bindingMessage: 'Blue whale' },
+    });
+    expect(state.starts[0]!.nin).toEqual({ value: '01819012365', country: 'NO', type: 'TEST' });
+    const viaGet = await alice.start('phone', { nin: '01819012365' }, JSON_ACCEPT, 'GET');
+    expect(viaGet.response).toMatchObject({ status: 405, body: { error: { code: 'invalid_request' } } });
+  });
+
+  it.each<[string, Record<string, unknown>, string, number]>([
+    ['absolute returnTo', { returnTo: 'https://evil.example/' }, 'invalid_return_to', 400],
+    ['protocol-relative returnTo', { returnTo: '//evil.example' }, 'invalid_return_to', 400],
+    ['backslash returnTo', { returnTo: '/\\evil.example' }, 'invalid_return_to', 400],
+    ['repeated returnTo', { returnTo: ['/a', '/b'] }, 'invalid_request', 400],
+    ['oversized returnTo', { returnTo: `/${'a'.repeat(5000)}` }, 'invalid_request', 400],
+    ['invalid nin', { nin: '01819012366' }, 'invalid_nin', 400],
+    ['unknown language', { lang: 'xx' }, 'invalid_request', 400],
+  ])('refuses %s and stores nothing', async (_name, query, code, status) => {
+    const { eid, state, store } = setup();
+    const outcome = await browser(eid).start('bankid', query, JSON_ACCEPT);
+    expect(outcome.response).toMatchObject({ type: 'json', status, body: { error: { code } } });
+    expect(outcome.session).toBeUndefined();
+    expect(state.starts).toHaveLength(0);
+    expect(store.size).toBe(0);
+    expect(JSON.stringify(outcome.response)).not.toContain('01819012366');
+  });
+
+  it('headless without nin, and a nin for a method without national ids, are invalid_nin', async () => {
+    const { eid } = setup();
+    expect((await browser(eid).headless({})).response).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_nin' } },
+    });
+    const swiss = await browser(eid).start('swiss', { nin: '01819012365' }, JSON_ACCEPT);
+    expect(swiss.response).toMatchObject({ status: 400, body: { error: { code: 'invalid_nin' } } });
+  });
+
+  it('unknown provider or method: JSON 404 for APIs, the failure page for browsers', async () => {
+    const { eid } = setup();
+    const unknownProvider = await eid.handle({
+      route: 'start',
+      httpMethod: 'GET',
+      params: { provider: 'nope', method: 'bankid' },
+      headers: JSON_ACCEPT,
+    });
+    expect(unknownProvider.response).toMatchObject({
+      status: 404,
+      body: { error: { code: 'unknown_provider' } },
+    });
+    const unknownMethod = await browser(eid).start('nope');
+    expect(unknownMethod.response).toEqual({
+      type: 'redirect',
+      status: 303,
+      location: '/?error=unknown_method',
+    });
+    expect(unknownMethod.error?.code).toBe('unknown_method');
+  });
+
+  it('a provider failure stores nothing and binds nothing', async () => {
+    const { eid, state, store } = setup();
+    state.startError = new EidError('provider_unavailable', 'Acme is down.');
+    const outcome = await browser(eid).start('bankid', {}, JSON_ACCEPT);
+    expect(outcome.response).toMatchObject({
+      status: 503,
+      body: { error: { code: 'provider_unavailable', message: 'Acme is down.' } },
+    });
+    expect(outcome.session).toBeUndefined();
+    expect(store.size).toBe(0);
+  });
+
+  it('an unexpected exception becomes provider_error without leaking its message', async () => {
+    const { eid, state } = setup();
+    state.startError = new TypeError('secret internals') as never;
+    const outcome = await browser(eid).start('bankid', {}, JSON_ACCEPT);
+    expect(outcome.response).toMatchObject({ status: 502, body: { error: { code: 'provider_error' } } });
+    expect(JSON.stringify(outcome.response)).not.toContain('secret internals');
+  });
+});

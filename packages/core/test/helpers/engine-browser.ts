@@ -1,0 +1,64 @@
+import type { Eid, EidOutcome, EidRequest, EidSessionData } from '../../src/index.js';
+import { createEid } from '../../src/index.js';
+import type { Logger } from '../../src/logger.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import { scriptedProvider } from './scripted-provider.js';
+
+export const JSON_ACCEPT = { accept: 'application/json' };
+export const HTML_ACCEPT = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+
+/** One browser: its own session, changed the way an adapter changes it. */
+export function browser(eid: Eid) {
+  const jar = { session: undefined as EidSessionData | undefined, sessionId: 1 };
+  async function call(request: Omit<EidRequest, 'session'>): Promise<EidOutcome> {
+    const outcome = await eid.handle({ ...request, session: jar.session });
+    const change = outcome.session;
+    if (change?.kind === 'bind') jar.session = { ...jar.session, binding: change.binding };
+    if (change?.kind === 'login') {
+      jar.sessionId++;
+      jar.session = { identity: change.identity };
+    }
+    if (change?.kind === 'logout') jar.session = undefined;
+    return outcome;
+  }
+  return {
+    jar,
+    call,
+    start: (
+      method = 'bankid',
+      query: Record<string, unknown> = {},
+      headers = HTML_ACCEPT,
+      httpMethod = 'GET',
+    ) => call({ route: 'start', httpMethod, params: { provider: 'acme', method }, query, headers }),
+    headless: (body: Record<string, unknown>) =>
+      call({
+        route: 'start',
+        httpMethod: 'POST',
+        params: { provider: 'acme', method: 'phone' },
+        body,
+        headers: JSON_ACCEPT,
+      }),
+    callback: (query: Record<string, unknown>, headers = HTML_ACCEPT) =>
+      call({ route: 'callback', httpMethod: 'GET', params: { provider: 'acme' }, query, headers }),
+    status: (transactionId: string) =>
+      call({ route: 'status', httpMethod: 'GET', params: { transactionId }, headers: JSON_ACCEPT }),
+    cancel: (transactionId: string) =>
+      call({ route: 'cancel', httpMethod: 'POST', params: { transactionId }, headers: JSON_ACCEPT }),
+  };
+}
+
+export function setup(options: { now?: () => number; logger?: Logger; maxEntries?: number } = {}) {
+  const { provider, state } = scriptedProvider();
+  const store = new MemoryStore({ now: options.now, maxEntries: options.maxEntries });
+  const eid = createEid({
+    baseUrl: 'https://shop.example',
+    providers: [provider],
+    store,
+    now: options.now,
+    logger: options.logger,
+    transactionTtlSeconds: 60,
+  });
+  return { eid, state, store };
+}
+
+export const txFromCallbackUrl = (url: string) => new URL(url).searchParams.get('tx')!;
