@@ -1,18 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import {
+  authenticationStep,
   bodyErrorResponse,
+  type Eid,
   engineOption,
   engineRequest,
+  type FastifyRouteOptions,
   failureKind,
   fastifyBodyErrorHandler,
+  fastifyRouteBodies,
+  httpInput,
+  type Middleware,
+  matchRoute,
   optionsObject,
+  ROUTES,
+  refusal,
+  refuseRenamedRoutes,
   refuseRoutesOption,
   requireIdentity,
   requireSession,
+  routeBodyParsers,
   runRoute,
   type SessionPort,
   sessionMissingMessage,
   UNAUTHENTICATED_BODY,
+  writeAtRenewal,
   writeResponse,
 } from '../src/adapter/index.js';
 import {
@@ -292,5 +304,205 @@ describe('failureKind', () => {
     ['already_used', 'request'],
   ] as const)('%s is a %s', (code, kind) => {
     expect(failureKind(new EidError(code, 'x'))).toBe(kind);
+  });
+});
+
+describe('matchRoute', () => {
+  const eid = { prefix: '/auth/eid', routes: ROUTES };
+  it.each([
+    [
+      'GET',
+      '/auth/eid/start/signicat/nbid',
+      '',
+      { route: 'start', params: { provider: 'signicat', method: 'nbid' } },
+    ],
+    [
+      'POST',
+      '/api/auth/eid/start/signicat/nbid',
+      '/api',
+      { route: 'start', params: { provider: 'signicat', method: 'nbid' } },
+    ],
+    ['GET', '/auth/eid/callback/sign%20icat', '', { route: 'callback', params: { provider: 'sign icat' } }],
+    ['POST', '/auth/eid/logout', '', { route: 'logout', params: {} }],
+  ])('%s %s (mounted at %o)', (method, path, mountPath, expected) => {
+    expect(matchRoute(eid, method, path, mountPath)).toEqual(expected);
+  });
+
+  it.each([
+    ['GET', '/auth/eid/logout', ''],
+    ['GET', '/auth/eid/start/signicat', ''],
+    ['GET', '/auth/eid/callback/%E0%A4%A', ''],
+    ['GET', '/other/methods', ''],
+    ['GET', '/auth/eid/methods', '/api'],
+  ])('matches no route for %s %s (mounted at %o)', (method, path, mountPath) => {
+    expect(matchRoute(eid, method, path, mountPath)).toBeUndefined();
+  });
+});
+
+describe('authenticationStep and refusal', () => {
+  const eid = createEid({ baseUrl: 'http://127.0.0.1:1', providers: [signicat(CREDENTIALS)] });
+  const page = { type: 'redirect', status: 303, location: '/?error=x' } as const;
+  const json = { type: 'json', status: 400, body: {} } as const;
+
+  it('logs in with where the browser goes next', () => {
+    const login = { kind: 'login', identity } as const;
+    const redirect = { type: 'redirect', status: 303, location: '/profile' } as const;
+    expect(authenticationStep(eid, { response: redirect, session: login })).toEqual({
+      step: 'login',
+      identity,
+      returnTo: '/profile',
+      response: redirect,
+    });
+    const answer = { type: 'json', status: 200, body: { returnTo: '/x' } } as const;
+    expect(authenticationStep(eid, { response: answer, session: login })).toMatchObject({ returnTo: '/x' });
+  });
+
+  it('answers, refuses or reports trouble by the error, with the app failure page for pages', () => {
+    expect(authenticationStep(eid, { response: json })).toEqual({ step: 'answer', response: json });
+    const cancelled = new EidError('user_cancelled', 'The login was cancelled.');
+    expect(authenticationStep(eid, { response: page, error: cancelled }, '/login')).toEqual({
+      step: 'refuse',
+      refusal: {
+        code: 'user_cancelled',
+        message: 'The login was cancelled.',
+        response: { type: 'redirect', status: 303, location: '/login?error=user_cancelled' },
+      },
+    });
+    const down = new EidError('provider_unavailable', 'down');
+    expect(authenticationStep(eid, { response: json, error: down }, '/login')).toEqual({
+      step: 'error',
+      error: down,
+      response: json,
+    });
+    const unknown = new EidError('unknown_provider', 'x');
+    expect(authenticationStep(eid, { response: page, error: unknown })).toEqual({
+      step: 'answer',
+      response: page,
+    });
+  });
+
+  it('refuses a user the app does not accept, as the login would have been answered', () => {
+    expect(refusal(eid, page, '/login')).toEqual({
+      code: 'unauthenticated',
+      message: 'This app does not accept this eID login.',
+      response: { type: 'redirect', status: 303, location: '/login?error=unauthenticated' },
+    });
+    expect(refusal(eid, json, '/login', 'Not a customer.')).toMatchObject({
+      message: 'Not a customer.',
+      response: { type: 'json', status: 401 },
+    });
+  });
+});
+
+describe('writeAtRenewal', () => {
+  it('writes into the session that comes out of the next regenerate, and the old one', async () => {
+    const request: { session: Record<string, unknown> } = { session: {} };
+    const before = request.session;
+    before.regenerate = (done: (error?: unknown) => void) => {
+      request.session = { fresh: true };
+      done();
+    };
+    writeAtRenewal(request, { eid: { identity } });
+    expect(before.eid).toBeUndefined();
+    await new Promise<void>((resolve) =>
+      (before.regenerate as (done: () => void) => void).call(before, resolve),
+    );
+    expect(request.session).toEqual({ fresh: true, eid: { identity } });
+    expect(before.eid).toEqual({ identity });
+  });
+
+  it('writes at once into a session that cannot regenerate', () => {
+    const request = { session: {} as Record<string, unknown> };
+    writeAtRenewal(request, { returnTo: '/x' });
+    expect(request.session).toEqual({ returnTo: '/x' });
+  });
+});
+
+describe('httpInput', () => {
+  it('takes the fields every framework names alike', () => {
+    const session = memoryPort().port;
+    const req = {
+      method: 'POST',
+      params: { a: '1' },
+      query: { q: '2' },
+      body: { b: 3 },
+      headers: {},
+      ip: '::1',
+    };
+    expect(httpInput('cancel', req, session, '/api')).toEqual({
+      route: 'cancel',
+      ...req,
+      mountPath: '/api',
+      session,
+    });
+  });
+});
+
+describe('routeBodyParsers', () => {
+  const eid = { prefix: '/auth/eid', routes: ROUTES } as unknown as Eid;
+  function run(method: string, url: string, parse: (limit: number) => Middleware[], mountPath = '') {
+    const seen: unknown[] = [];
+    const middleware = routeBodyParsers(
+      eid,
+      () => mountPath,
+      parse,
+      (_res, response) => seen.push(response),
+    );
+    middleware({ method, originalUrl: url }, {}, (error) => seen.push(error ?? 'next'));
+    return seen;
+  }
+
+  it('runs the parsers made with the route limit, under the mount path, and leaves other paths alone', () => {
+    const limits: number[] = [];
+    const parse = (limit: number): Middleware[] => {
+      limits.push(limit);
+      return [(_req, _res, next) => next(), (_req, _res, next) => next()];
+    };
+    expect(run('POST', '/api/auth/eid/webhook/signicat?x=1', parse, '/api')).toEqual(['next']);
+    expect(limits).toContain(1024 * 1024);
+    expect(run('POST', '/elsewhere', () => [(_req, _res, next) => next(new Error('ran'))])).toEqual(['next']);
+  });
+
+  it('answers parser errors as the contract does and passes other errors on', () => {
+    const tooLarge = Object.assign(new Error('x'), { status: 413, type: 'entity.too.large' });
+    expect(run('POST', '/auth/eid/logout', () => [(_req, _res, next) => next(tooLarge)])).toEqual([
+      bodyErrorResponse(tooLarge),
+    ]);
+    const other = new Error('boom');
+    expect(run('POST', '/auth/eid/logout', () => [(_req, _res, next) => next(other)])).toEqual([other]);
+  });
+});
+
+describe('fastifyRouteBodies', () => {
+  it('gives the POST routes under the mount path their limit and the body-error handler', () => {
+    const eid = { prefix: '/auth/eid', routes: ROUTES } as unknown as Eid;
+    const hook = fastifyRouteBodies(
+      eid,
+      () => '/api',
+      async () => {},
+      () => {},
+    );
+    const webhook: FastifyRouteOptions = { method: 'POST', url: '/api/auth/eid/webhook/:provider' };
+    hook(webhook);
+    expect(webhook.bodyLimit).toBe(1024 * 1024);
+    expect(typeof webhook.errorHandler).toBe('function');
+    const other: FastifyRouteOptions = { method: 'POST', url: '/auth/eid/webhook/:provider' };
+    hook(other);
+    expect(other).toEqual({ method: 'POST', url: '/auth/eid/webhook/:provider' });
+  });
+});
+
+describe('refuseRenamedRoutes', () => {
+  it('accepts disabled routes and names a renamed one', () => {
+    expect(() => refuseRenamedRoutes({ routes: ROUTES.slice(1) }, 'X', 'do y')).not.toThrow();
+    const renamed = ROUTES.map((route) =>
+      route.name === 'callback' ? { ...route, path: '/back/:provider' } : route,
+    );
+    expect(() => refuseRenamedRoutes({ routes: renamed }, 'X', 'do y')).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/^X serves the default route paths; `callback` is renamed.*do y\.$/),
+      }),
+    );
   });
 });
