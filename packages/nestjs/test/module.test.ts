@@ -358,7 +358,9 @@ describe('EidModule set-up errors', () => {
       }),
     );
     await expect(fails({ eid, routes: { methods: '/x' } })).rejects.toThrow(/createEid\(\{ routes \}\)/);
-    await expect(fails({ eid, path: '/auth' })).rejects.toThrow(/the `path` option is gone; use createEid\(\{ prefix \}\)/);
+    await expect(fails({ eid, path: '/auth' })).rejects.toThrow(
+      /the `path` option is gone; use createEid\(\{ prefix \}\)/,
+    );
     const renamed = eid.routes.map((route) =>
       route.name === 'methods' ? { ...route, path: '/ways-in' } : route,
     );

@@ -16,9 +16,8 @@ export type AuthenticatingRoute = 'start' | 'callback' | 'status';
 /** `provider`, `method` and `route` win over what the request's path says. */
 type Overrides = { provider?: string; method?: string; route?: AuthenticatingRoute };
 export type EidAuthenticateOptions = passport.AuthenticateOptions & Overrides;
-/** What `fail()` carries (a custom callback's `info`), with the contract's answer in `response`. */
+/** The `info` of `fail()` and of `success()` (so `req.authInfo`), with the contract's answer in `response`. */
 export type EidFailure = adapter.Refusal;
-/** The `info` of `success()`, and so `req.authInfo`. */
 export type EidSuccessInfo = { identity: Identity; returnTo: string; response: adapter.EidResponse };
 /** `strategy`: the name it was registered under (default `eid`); `passport`: its instance (default the module's). */
 export type EidPassportRouterOptions = { strategy?: string; passport?: Pick<Passport, 'authenticate'> };
@@ -106,7 +105,6 @@ async function run(strategy: Created, req: Request, options: Options): Promise<v
   params.method = options.method ?? params.method;
   const input = { ...adapter.httpInput(route, req, session, req.baseUrl), params };
   const outcome = await strategy.eid.handle(adapter.engineRequest(input));
-  // A login's session is renewed by `req.logIn`; a start keeps its browser binding in the current one.
   const change = outcome.session;
   if (change?.kind === 'bind') session.write({ ...session.read(), binding: change.binding });
   const step = adapter.authenticationStep(strategy.eid, outcome, options.failureRedirect);

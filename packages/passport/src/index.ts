@@ -1,4 +1,6 @@
-// What an app needs besides the strategy, through @eid/express (which also types `req.session.eid`).
+// Brings express-session's `req.session` into the program; the rest is what an app needs besides the strategy.
+import type {} from 'express-session';
+
 export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/express';
 export {
   bankIdNorway,
