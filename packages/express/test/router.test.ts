@@ -27,8 +27,8 @@ async function startApp(
     cookieSession?: boolean;
     /** Where the router is mounted: `app.use(mountPath, eidRouter(eid))`. */
     mountPath?: string;
-    /** The engine's routes as createEid({ routes }) leaves them. */
-    routes?: (eid: Eid) => Eid['routes'];
+    /** Renamed or disabled routes: createEid({ routes }). */
+    routes?: Parameters<typeof createEid>[0]['routes'];
   } = {},
 ) {
   const app = express();
@@ -38,6 +38,7 @@ async function startApp(
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   eid = createEid({
     baseUrl,
+    ...(options.routes ? { routes: options.routes } : {}),
     providers: [
       signicat({
         baseUrl: simulator.signicat.baseUrl,
@@ -55,7 +56,7 @@ async function startApp(
   } else if (options.withSession !== false) {
     app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));
   }
-  const router = eidRouter(options.routes ? { ...eid, routes: options.routes(eid) } : eid);
+  const router = eidRouter(eid);
   if (options.mountPath) app.use(options.mountPath, router);
   else app.use(router);
   app.get('/profile', requireEid({ redirectTo: '/' }), (req, res) => {
@@ -130,16 +131,26 @@ describe('@eid/express', () => {
   });
 
   it('mounts exactly the routes of the engine, renamed or disabled there', async () => {
-    const { baseUrl } = await startApp({
-      routes: (eid) =>
-        eid.routes
-          .filter((route) => route.name !== 'logout')
-          .map((route) => (route.name === 'methods' ? { ...route, path: '/available' } : route)),
-    });
+    const { baseUrl } = await startApp({ routes: { methods: '/available', logout: false } });
     const browser = new Browserless();
     expect((await browser.get(`${baseUrl}/auth/eid/available`, ACCEPT_JSON)).status).toBe(200);
     expect((await browser.get(`${baseUrl}/auth/eid/methods`, ACCEPT_JSON)).status).toBe(404);
     expect((await browser.post(`${baseUrl}/auth/eid/logout`, { headers: ACCEPT_JSON })).status).toBe(404);
+  });
+
+  it('logs in with the callback renamed in createEid({ routes }): the provider sends the browser there', async () => {
+    const { baseUrl } = await startApp({ mountPath: '/api', routes: { callback: '/return/:provider' } });
+    const browser = new Browserless();
+    const start = await browser.get(
+      `${baseUrl}/api/auth/eid/start/signicat/nbid?returnTo=/profile`,
+      ACCEPT_HTML,
+    );
+    const pageUrl = browser.location(start);
+    const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+    const approved = await browser.post(form.action, { form: { user: 'no-kari', outcome: 'success' } });
+    expect(new URL(browser.location(approved)).pathname).toBe('/api/auth/eid/return/signicat');
+    const callback = await browser.get(browser.location(approved), ACCEPT_HTML);
+    expect(browser.location(callback)).toBe(`${baseUrl}/profile`);
   });
 
   it('logs in under a sub-path mount: the provider sends the browser back under it', async () => {

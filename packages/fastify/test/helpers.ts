@@ -37,15 +37,19 @@ export async function startApp(
   sim: Simulator,
   kind: SessionKind,
   plugin: Omit<FastifyEidOptions, 'eid'> = {},
-  /** The engine's routes as createEid({ routes }) leaves them. */
-  routes?: (eid: Eid) => Eid['routes'],
+  /** Renamed or disabled routes: createEid({ routes }). */
+  routes?: Parameters<typeof createEid>[0]['routes'],
 ): Promise<TestApp> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const eid = createEid({ baseUrl: origin, providers: [signicat(sim.signicat)] });
+  const eid = createEid({
+    baseUrl: origin,
+    providers: [signicat(sim.signicat)],
+    ...(routes ? { routes } : {}),
+  });
   const app = Fastify();
   await registerSession(app, kind);
-  await app.register(eidPlugin, { eid: routes ? { ...eid, routes: routes(eid) } : eid, ...plugin });
+  await app.register(eidPlugin, { eid, ...plugin });
   app.get('/', async (request) => ({ home: true, identity: request.eid.identity ?? null }));
   app.get('/private', { preHandler: requireEid({ redirectTo: '/login' }) }, async (request) => ({
     name: request.eid.identity?.name,
