@@ -1,4 +1,5 @@
 import type { Identity } from '@eid/core';
+import { bankIdNorway, idporten, next, signicat, zignsec } from '@eid/core';
 import {
   bodyErrorResponse,
   type Eid,
@@ -25,23 +26,10 @@ import express, {
 import type {} from 'express-session';
 
 // What an app needs besides the router: the engine, its providers, its errors and the identity it gives.
-export {
-  bankIdNorway,
-  createEid,
-  type Eid,
-  EidError,
-  type EidErrorCode,
-  type EidOptions,
-  type Identity,
-  idporten,
-  isEidError,
-  MemoryStore,
-  type NationalId,
-  next,
-  signicat,
-  type TransactionStore,
-  zignsec,
-} from '@eid/core';
+export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/core';
+export { createEid, EidError, isEidError, MemoryStore } from '@eid/core';
+// The provider factories, through an import so that the list stays one line.
+export { bankIdNorway, idporten, next, signicat, zignsec };
 
 declare module 'express-session' {
   interface SessionData {

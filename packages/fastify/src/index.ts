@@ -1,5 +1,6 @@
 import { parse as parseQueryString } from 'node:querystring';
 import type { Identity } from '@eid/core';
+import { bankIdNorway, idporten, next, signicat, zignsec } from '@eid/core';
 import {
   type Eid,
   type EidResponse,
@@ -23,23 +24,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncH
 import fp from 'fastify-plugin';
 
 // What an app needs besides the plugin: the engine, its providers, its errors and the identity it gives.
-export {
-  bankIdNorway,
-  createEid,
-  type Eid,
-  EidError,
-  type EidErrorCode,
-  type EidOptions,
-  type Identity,
-  idporten,
-  isEidError,
-  MemoryStore,
-  type NationalId,
-  next,
-  signicat,
-  type TransactionStore,
-  zignsec,
-} from '@eid/core';
+export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/core';
+export { createEid, EidError, isEidError, MemoryStore } from '@eid/core';
+// The provider factories, through an import so that the list stays one line.
+export { bankIdNorway, idporten, next, signicat, zignsec };
 
 /** What `request.eid` gives a route handler. */
 export interface EidRequestContext {
