@@ -1,4 +1,4 @@
-import { pollWhilePending } from '@eid/conformance';
+import { freePort, pollWhilePending } from '@eid/conformance';
 import { createEid, signicat } from '@eid/core';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import Fastify from 'fastify';
@@ -290,6 +290,27 @@ describe('@eid/fastify', () => {
     const callback = await browser.request(callbackUrl);
     expect(callback.status).toBe(303);
     expect((await browser.json('/api/auth/eid/session')).status).toBe(200);
+  });
+
+  it('adds the prefix of an enclosing plugin context to its own', async () => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const eid = createEid({ baseUrl: origin, providers: [signicat(sim.signicat)] });
+    const app = Fastify();
+    await registerSession(app, 'session');
+    await app.register(async (api) => api.register(eidPlugin, { eid, prefix: '/v1' }), { prefix: '/api' });
+    await app.listen({ port, host: '127.0.0.1' });
+    try {
+      const browser = new Browser(origin);
+      expect((await browser.json('/api/v1/auth/eid/methods')).status).toBe(200);
+      const started = await browser.request('/api/v1/auth/eid/start/signicat/nbid');
+      const callbackUrl = await approve(started.headers.get('location')!, 'success', 'no-kari');
+      expect(new URL(callbackUrl).pathname).toBe('/api/v1/auth/eid/callback/signicat');
+      expect((await browser.request(callbackUrl)).status).toBe(303);
+    } finally {
+      await app.close();
+      await eid.close();
+    }
   });
 
   it('leaves form parsing of the rest of the app alone', async () => {
