@@ -90,3 +90,21 @@ function sealedSessionPort(session: SealedSession): SessionPort {
     },
   };
 }
+
+/**
+ * For frameworks that renew the session themselves after the engine's login (Passport's `req.logIn`
+ * regenerates it, and starts the new one empty unless `keepSessionInfo`): `fields` are written into the session
+ * that comes out of the request's next `regenerate`, and into the old one, so that `keepSessionInfo`'s merge
+ * cannot put the pre-login binding back. Without `regenerate`, they are written at once.
+ */
+export function writeAtRenewal(request: { session?: unknown }, fields: Record<string, unknown>): void {
+  const before = request.session as Partial<CallbackSession> & Record<string, unknown>;
+  const regenerate = before.regenerate;
+  if (!isFunction(regenerate)) return void Object.assign(before, fields);
+  before.regenerate = function regenerateWriting(this: unknown, callback: (error?: unknown) => void) {
+    return regenerate.call(this, (error?: unknown) => {
+      if (!error) for (const session of [before, request.session]) Object.assign(session as object, fields);
+      callback(error);
+    });
+  };
+}

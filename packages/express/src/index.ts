@@ -1,17 +1,20 @@
+import type { Identity } from '@eid/core';
+import { bankIdNorway, idporten, next, signicat, zignsec } from '@eid/core';
 import {
-  bodyParseError,
-  commitSessionChange,
+  bodyErrorResponse,
   type Eid,
-  type EidRequest,
   type EidResponse,
   type EidSessionData,
-  type Identity,
+  engineOption,
+  optionsObject,
   type RouteName,
-  requestHeaders,
-  type SessionChange,
-  type SessionPort,
-  sessionPortOf,
-} from '@eid/core';
+  refuseRoutesOption,
+  requireIdentity,
+  requireSession,
+  runRoute,
+  type SessionHelp,
+  writeResponse,
+} from '@eid/core/adapter';
 import express, {
   type NextFunction,
   type Request,
@@ -19,9 +22,14 @@ import express, {
   type Response,
   type Router,
 } from 'express';
-import type { Session } from 'express-session';
+// Brings express-session's types into the program so its `SessionData` can be augmented below.
+import type {} from 'express-session';
 
-export * from '@eid/core';
+// What an app needs besides the router: the engine, its providers, its errors and the identity it gives.
+export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/core';
+export { createEid, EidError, isEidError, MemoryStore } from '@eid/core';
+// The provider factories, through an import so that the list stays one line.
+export { bankIdNorway, idporten, next, signicat, zignsec };
 
 declare module 'express-session' {
   interface SessionData {
@@ -30,8 +38,6 @@ declare module 'express-session' {
 }
 
 export interface EidRouterOptions {
-  /** Rename a route (relative to the prefix) or disable it with `false`. */
-  routes?: Partial<Record<RouteName, string | false>>;
   /**
    * Answer some routes with handlers of your own; paths, body parsing and body errors stay the router's.
    * @eid/passport runs start, callback, status and logout through `passport.authenticate` this way.
@@ -39,85 +45,74 @@ export interface EidRouterOptions {
   handlers?: Partial<Record<RouteName, RequestHandler>>;
 }
 
-const SESSION_MISSING =
-  '@eid/express needs a session that can regenerate its id: mount express-session ' +
-  '(app.use(session({ ... }))) before the eID router (cookie-session cannot regenerate, so it cannot serve).';
+const SESSION: SessionHelp = {
+  adapter: '@eid/express',
+  howTo: 'mount express-session (app.use(session({ ... }))) before the eID router',
+};
 
 /**
- * The contract's routes (DESIGN 4.1) under `eid.prefix`, as an Express router: `app.use(eidRouter(eid))`.
- * It only translates: the request goes to `eid.handle`, the outcome comes back as a session change and a response.
+ * The contract's routes (DESIGN 4.1) as an Express router: exactly `eid.routes` under `eid.prefix`, renamed or
+ * disabled through createEid({ routes }). It may be mounted under a sub-path (`app.use('/api', eidRouter(eid))`):
+ * the engine learns it from `req.baseUrl`, so the provider sends the browser back under it.
  */
-export function eidRouter(eid: Eid, options: EidRouterOptions = {}): Router {
+export function eidRouter(eid: Eid, options?: EidRouterOptions): Router {
+  engineOption(eid, 'eidRouter(eid)');
+  refuseRoutesOption(options, 'eidRouter(eid, options)');
+  const { handlers } = optionsObject(options, 'eidRouter(eid, options)');
   const router = express.Router();
-  const parseBody = (limit = 16 * 1024) => [
-    express.urlencoded({ extended: false, limit }),
-    express.json({ limit }),
-  ];
   for (const route of eid.routes) {
-    const rename = options.routes?.[route.name];
-    if (rename === false) continue;
-    const path = `${eid.prefix}${typeof rename === 'string' ? rename : route.path}`;
     const handler: RequestHandler =
-      options.handlers?.[route.name] ??
-      ((req, res, next) => {
-        run(eid, route.name, req, res).catch(next);
-      });
+      handlers?.[route.name] ?? ((req, res, next) => void run(eid, route.name, req, res).catch(next));
+    const path = `${eid.prefix}${route.path}`;
     if (route.method === 'GET') router.get(path, handler);
-    else router.post(path, ...parseBody(route.bodyLimit), handler);
+    else router.post(path, ...bodyParsers(route.bodyLimit), handler);
   }
-  // Bodies that are too large or not parseable get the contract's error body, never the parser's
-  // message (it quotes the body, which may hold a national identity number).
+  // Unparseable or oversized bodies get the contract's answer, never the parser's message (it quotes the body).
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const { status, type } = error as { status?: unknown; type?: unknown };
-    if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500) {
-      return next(error);
-    }
-    const refused = bodyParseError(status);
-    sendResponse(res, { type: 'json', status: refused.status, body: refused.toJSON() });
+    const refused = bodyErrorResponse(error);
+    if (refused) sendResponse(res, refused);
+    else next(error);
   });
   return router;
 }
 
-/** The port to `req.session`; checked before the engine runs, so a missing capability consumes nothing. */
-function sessionPort(req: Request): SessionPort {
-  const port = sessionPortOf(req);
-  if (!port) throw new Error(SESSION_MISSING);
-  return port;
+function bodyParsers(limit = 16 * 1024): RequestHandler[] {
+  return [express.urlencoded({ extended: false, limit }), express.json({ limit })];
 }
 
-async function run(eid: Eid, name: RouteName, req: Request, res: Response): Promise<void> {
-  const session = sessionPort(req);
-  const request: EidRequest = {
-    route: name,
-    httpMethod: req.method,
+/** The session port of an Express request, or `invalid_config` naming the session to mount. */
+function sessionOf(req: Request) {
+  return requireSession(req, SESSION);
+}
+
+async function run(eid: Eid, route: RouteName, req: Request, res: Response): Promise<void> {
+  const outcome = await runRoute(eid, {
+    route,
+    method: req.method,
     params: req.params as Record<string, string>,
     query: req.query as Record<string, unknown>,
     body: req.body,
-    headers: requestHeaders(req.headers),
-    session: session.read(),
-    clientIp: req.ip,
-  };
-  const outcome = await eid.handle(request);
-  if (outcome.session) await commitSessionChange(outcome.session, session);
+    headers: req.headers,
+    ip: req.ip,
+    mountPath: req.baseUrl,
+    session: sessionOf(req),
+  });
   sendResponse(res, outcome.response);
-}
-
-/** Writes the engine's session change; at login and logout the session id is regenerated first (no fixation). */
-export function applySessionChange(req: Request, change: SessionChange): Promise<void> {
-  return commitSessionChange(change, sessionPort(req));
 }
 
 /** Writes an engine response: a redirect, JSON, or an empty 204; never cached. */
 export function sendResponse(res: Response, response: EidResponse): void {
-  res.set('cache-control', 'no-store');
-  if (response.type === 'redirect') res.redirect(response.status, response.location);
-  else if (response.type === 'json') res.status(response.status).json(response.body);
-  else res.status(response.status).end();
+  writeResponse(response, {
+    header: (name, value) => void res.set(name, value),
+    redirect: (status, location) => res.redirect(status, location),
+    json: (status, body) => void res.status(status).json(body),
+    empty: (status) => void res.status(status).end(),
+  });
 }
 
 /** The identity of the logged-in user, or undefined. */
 export function eidIdentity(req: Request): Identity | undefined {
-  return (req.session as (Session & { eid?: EidSessionData }) | undefined)?.eid?.identity;
+  return (req.session as { eid?: EidSessionData } | undefined)?.eid?.identity;
 }
 
 export interface RequireEidOptions {
@@ -127,11 +122,13 @@ export interface RequireEidOptions {
 
 /** Protects routes: lets requests with an eID login through, answers the rest 401 (or redirects). */
 export function requireEid(options: RequireEidOptions = {}): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (!req.session) return next(new Error(SESSION_MISSING));
-    if (eidIdentity(req)) return next();
-    if (options.redirectTo && req.accepts(['html', 'json']) === 'html')
-      return res.redirect(303, options.redirectTo);
-    res.status(401).json({ error: { code: 'unauthenticated', message: 'Log in with an eID first.' } });
+  return (req, res, next) => {
+    const checked = requireIdentity({
+      session: sessionOf(req),
+      page: req.accepts(['html', 'json']) === 'html',
+      redirectTo: options.redirectTo,
+    });
+    if ('identity' in checked) return next();
+    sendResponse(res, checked.response);
   };
 }

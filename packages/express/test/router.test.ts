@@ -22,7 +22,14 @@ afterAll(async () => {
  * `cookieSession` mounts a session like cookie-session's instead: a plain object that cannot regenerate.
  */
 async function startApp(
-  options: { withSession?: boolean; cookieSession?: boolean; routes?: Parameters<typeof eidRouter>[1] } = {},
+  options: {
+    withSession?: boolean;
+    cookieSession?: boolean;
+    /** Where the router is mounted: `app.use(mountPath, eidRouter(eid))`. */
+    mountPath?: string;
+    /** Renamed or disabled routes: createEid({ routes }). */
+    routes?: Parameters<typeof createEid>[0]['routes'];
+  } = {},
 ) {
   const app = express();
   let eid: Eid | undefined;
@@ -31,6 +38,7 @@ async function startApp(
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   eid = createEid({
     baseUrl,
+    ...(options.routes ? { routes: options.routes } : {}),
     providers: [
       signicat({
         baseUrl: simulator.signicat.baseUrl,
@@ -48,7 +56,9 @@ async function startApp(
   } else if (options.withSession !== false) {
     app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));
   }
-  app.use(eidRouter(eid, options.routes));
+  const router = eidRouter(eid);
+  if (options.mountPath) app.use(options.mountPath, router);
+  else app.use(router);
   app.get('/profile', requireEid({ redirectTo: '/' }), (req, res) => {
     res.json({ name: eidIdentity(req)?.name });
   });
@@ -120,12 +130,65 @@ describe('@eid/express', () => {
     expect((await loggedIn.get(`${baseUrl}/auth/eid/session`, ACCEPT_JSON)).status).toBe(401);
   });
 
-  it('routes can be renamed or disabled', async () => {
-    const { baseUrl } = await startApp({ routes: { routes: { methods: '/available', logout: false } } });
+  it('mounts exactly the routes of the engine, renamed or disabled there', async () => {
+    const { baseUrl } = await startApp({ routes: { methods: '/available', logout: false } });
     const browser = new Browserless();
     expect((await browser.get(`${baseUrl}/auth/eid/available`, ACCEPT_JSON)).status).toBe(200);
     expect((await browser.get(`${baseUrl}/auth/eid/methods`, ACCEPT_JSON)).status).toBe(404);
     expect((await browser.post(`${baseUrl}/auth/eid/logout`, { headers: ACCEPT_JSON })).status).toBe(404);
+  });
+
+  it('logs in with the callback renamed in createEid({ routes }): the provider sends the browser there', async () => {
+    const { baseUrl } = await startApp({ mountPath: '/api', routes: { callback: '/return/:provider' } });
+    const browser = new Browserless();
+    const start = await browser.get(
+      `${baseUrl}/api/auth/eid/start/signicat/nbid?returnTo=/profile`,
+      ACCEPT_HTML,
+    );
+    const pageUrl = browser.location(start);
+    const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+    const approved = await browser.post(form.action, { form: { user: 'no-kari', outcome: 'success' } });
+    expect(new URL(browser.location(approved)).pathname).toBe('/api/auth/eid/return/signicat');
+    const callback = await browser.get(browser.location(approved), ACCEPT_HTML);
+    expect(browser.location(callback)).toBe(`${baseUrl}/profile`);
+  });
+
+  it('logs in under a sub-path mount: the provider sends the browser back under it', async () => {
+    const { baseUrl } = await startApp({ mountPath: '/api' });
+    const browser = new Browserless();
+    expect((await browser.get(`${baseUrl}/auth/eid/methods`, ACCEPT_JSON)).status).toBe(404);
+    const start = await browser.get(
+      `${baseUrl}/api/auth/eid/start/signicat/nbid?returnTo=/profile`,
+      ACCEPT_HTML,
+    );
+    expect(start.status).toBe(302);
+    const pageUrl = browser.location(start);
+    const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+    const approved = await browser.post(form.action, { form: { user: 'no-kari', outcome: 'success' } });
+    const callbackUrl = browser.location(approved);
+    expect(new URL(callbackUrl).pathname).toBe('/api/auth/eid/callback/signicat');
+    const callback = await browser.get(callbackUrl, ACCEPT_HTML);
+    expect(callback.status).toBe(303);
+    expect(browser.location(callback)).toBe(`${baseUrl}/profile`);
+    expect(await (await browser.get(`${baseUrl}/api/auth/eid/session`, ACCEPT_JSON)).json()).toMatchObject({
+      identity: { name: 'Kari Nordmann' },
+    });
+  });
+
+  it('refuses a call without the engine, or with the routes option, naming the fix', () => {
+    expect(() => eidRouter(undefined as never)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/eidRouter\(eid\): `eid` is required/),
+      }),
+    );
+    const eid = { handle: async () => ({}), prefix: '/auth/eid', routes: [] } as unknown as Eid;
+    expect(() => eidRouter(eid, { routes: { methods: '/x' } } as never)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/createEid\(\{ routes \}\)/),
+      }),
+    );
   });
 
   it('answers bad input with the contract error body and oversized bodies with 413', async () => {

@@ -37,10 +37,16 @@ export async function startApp(
   sim: Simulator,
   kind: SessionKind,
   plugin: Omit<FastifyEidOptions, 'eid'> = {},
+  /** Renamed or disabled routes: createEid({ routes }). */
+  routes?: Parameters<typeof createEid>[0]['routes'],
 ): Promise<TestApp> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const eid = createEid({ baseUrl: origin, providers: [signicat(sim.signicat)] });
+  const eid = createEid({
+    baseUrl: origin,
+    providers: [signicat(sim.signicat)],
+    ...(routes ? { routes } : {}),
+  });
   const app = Fastify();
   await registerSession(app, kind);
   await app.register(eidPlugin, { eid, ...plugin });

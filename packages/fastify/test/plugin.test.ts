@@ -1,4 +1,4 @@
-import { pollWhilePending } from '@eid/conformance';
+import { freePort, pollWhilePending } from '@eid/conformance';
 import { createEid, signicat } from '@eid/core';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import Fastify from 'fastify';
@@ -20,8 +20,12 @@ afterEach(async () => {
   current = undefined;
 });
 
-async function start(kind: SessionKind, options: Parameters<typeof startApp>[2] = {}) {
-  current = await startApp(sim, kind, options);
+async function start(
+  kind: SessionKind,
+  options: Parameters<typeof startApp>[2] = {},
+  routes?: Parameters<typeof startApp>[3],
+) {
+  current = await startApp(sim, kind, options, routes);
   return { app: current, browser: new Browser(current.origin) };
 }
 
@@ -161,6 +165,26 @@ describe('@eid/fastify', () => {
     await eid.close();
   });
 
+  it('refuses a registration without the engine, or with the routes option, naming the fix', async () => {
+    const app = Fastify();
+    await registerSession(app, 'session');
+    app.register(eidPlugin, {} as never);
+    await expect(app.ready()).rejects.toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/app\.register\(eidPlugin, \{ eid \}\): `eid` is required/),
+      }),
+    );
+    await app.close();
+    const eid = createEid({ baseUrl: 'http://127.0.0.1:3000', providers: [signicat(sim.signicat)] });
+    const renaming = Fastify();
+    await registerSession(renaming, 'session');
+    renaming.register(eidPlugin, { eid, routes: { methods: '/x' } } as never);
+    await expect(renaming.ready()).rejects.toThrow(/createEid\(\{ routes \}\)/);
+    await renaming.close();
+    await eid.close();
+  });
+
   it('passes bad input to the engine: unknown provider is a 404 JSON error, or a failure redirect', async () => {
     const { browser } = await start('session');
     const json = await browser.json('/auth/eid/start/nope/nbid');
@@ -248,11 +272,45 @@ describe('@eid/fastify', () => {
     expect(await (await browser.json('/')).json()).toEqual({ home: true, identity: null });
   });
 
-  it('renames and disables routes', async () => {
-    const { browser } = await start('session', { routes: { methods: '/ways-in', logout: false } });
+  it('mounts exactly the routes of the engine, renamed or disabled there', async () => {
+    const { browser } = await start('session', {}, { methods: '/ways-in', logout: false });
     expect((await browser.json('/auth/eid/ways-in')).status).toBe(200);
     expect((await browser.json('/auth/eid/methods')).status).toBe(404);
     expect((await browser.json('/auth/eid/logout', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('honours the prefix option: routes below it, and the provider sends the browser back there', async () => {
+    const { browser } = await start('session', { prefix: '/api' });
+    expect((await browser.json('/auth/eid/methods')).status).toBe(404);
+    expect((await browser.json('/api/auth/eid/methods')).status).toBe(200);
+    const started = await browser.request('/api/auth/eid/start/signicat/nbid');
+    expect(started.status).toBe(302);
+    const callbackUrl = await approve(started.headers.get('location')!, 'success', 'no-kari');
+    expect(new URL(callbackUrl).pathname).toBe('/api/auth/eid/callback/signicat');
+    const callback = await browser.request(callbackUrl);
+    expect(callback.status).toBe(303);
+    expect((await browser.json('/api/auth/eid/session')).status).toBe(200);
+  });
+
+  it('adds the prefix of an enclosing plugin context to its own', async () => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const eid = createEid({ baseUrl: origin, providers: [signicat(sim.signicat)] });
+    const app = Fastify();
+    await registerSession(app, 'session');
+    await app.register(async (api) => api.register(eidPlugin, { eid, prefix: '/v1' }), { prefix: '/api' });
+    await app.listen({ port, host: '127.0.0.1' });
+    try {
+      const browser = new Browser(origin);
+      expect((await browser.json('/api/v1/auth/eid/methods')).status).toBe(200);
+      const started = await browser.request('/api/v1/auth/eid/start/signicat/nbid');
+      const callbackUrl = await approve(started.headers.get('location')!, 'success', 'no-kari');
+      expect(new URL(callbackUrl).pathname).toBe('/api/v1/auth/eid/callback/signicat');
+      expect((await browser.request(callbackUrl)).status).toBe(303);
+    } finally {
+      await app.close();
+      await eid.close();
+    }
   });
 
   it('leaves form parsing of the rest of the app alone', async () => {

@@ -1,104 +1,120 @@
-import {
-  commitSessionChange,
-  type Eid,
-  type EidResponse,
-  ROUTES,
-  type RouteName,
-  requestHeaders,
-} from '@eid/core';
-import { Controller, Get, Inject, Post, Req, Res, type Type } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { EID_MODULE_OPTIONS, type EidModuleOptions, validateOptions } from './options.js';
-import { type PlatformAdapter, prepareRequestBodies } from './request-body.js';
-import { requireSession, type SessionRequest } from './session.js';
+import * as adapter from '@eid/core/adapter';
+import { Controller, Get, Inject, NotFoundException, Post, Req, Res, type Type } from '@nestjs/common';
+import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
+import bodyParser from 'body-parser';
+import type { EidModuleOptions } from './eid.module.js';
 
-/** What the routes read of a request; Express and Fastify requests name these fields alike. */
-interface HttpRequest extends SessionRequest {
-  method: string;
-  params: Record<string, string | undefined>;
-  query?: Record<string, unknown>;
-  body?: unknown;
-  headers: Record<string, string | string[] | undefined>;
-  /** Express `req.ip`, Fastify `request.ip`: the client address, as the platform's trust proxy allows. */
-  ip?: string;
+/** Injection token of the resolved `EidModuleOptions`. */
+export const EID_MODULE_OPTIONS = Symbol('EID_MODULE_OPTIONS');
+
+/** A request of either platform, as far as its session goes (express-session, @fastify/[secure-]session). */
+export interface SessionRequest {
+  session?: { eid?: adapter.EidSessionData };
 }
 
+/** The port to the request's session, or `invalid_config` naming what to register. */
+export function requireSession(request: SessionRequest) {
+  return adapter.requireSession(request, {
+    adapter: '@eid/nestjs',
+    howTo:
+      'register express-session (app.use(session({ ... }))) on the Express platform, or @fastify/cookie and ' +
+      '@fastify/session, or @fastify/secure-session (app.register(...)) on the Fastify platform, before app.listen()',
+  });
+}
+
+type Rq = adapter.FrameworkRequest & SessionRequest;
+/** Nest's global prefix as a path, '' without one. */
+const asPath = (prefix: string) => prefix.replace(/^\/*(?=.)/, '/').replace(/\/+$/, '');
+const formAndJson = (limit: number) =>
+  [bodyParser.urlencoded({ extended: false, limit }), bodyParser.json({ limit })] as adapter.Middleware[];
+
 /**
- * The contract's routes (DESIGN 4.1). Each handler only translates: the request goes to `eid.handle`,
- * the outcome comes back as a session change and then a response, written through Nest's HTTP adapter
- * so that one controller serves the Express and the Fastify platform.
+ * The contract's routes (DESIGN 4.1), one method each, below `eid.prefix` and Nest's global prefix (which the
+ * engine is told). Responses go through Nest's HTTP adapter, so one controller serves Express and Fastify.
  */
 @Controller()
 class EidRoutes {
-  static {
-    // One handler per route of the engine's table (the one `eid.routes` gives), declared as `@Get(path)` or
-    // `@Post(path)` with `@Req()` and `@Res()` would be. Nest lists a controller's methods before it creates
-    // the controller, so they are declared here, on the class, not in the constructor.
-    for (const route of ROUTES) {
-      const name = `${route.method} ${route.path}`;
-      const handler = function (this: EidRoutes, req: HttpRequest, res: unknown): Promise<void> {
-        return this.run(route.name, req, res);
-      };
-      Object.defineProperty(EidRoutes.prototype, name, {
-        value: handler,
-        writable: true,
-        configurable: true,
-      });
-      const descriptor = Object.getOwnPropertyDescriptor(EidRoutes.prototype, name)!;
-      (route.method === 'GET' ? Get : Post)(route.path.slice(1))(EidRoutes.prototype, name, descriptor);
-      Req()(EidRoutes.prototype, name, 0);
-      Res()(EidRoutes.prototype, name, 1);
-    }
-  }
-
-  private readonly eid: Eid;
+  private readonly eid: adapter.Eid;
 
   constructor(
     @Inject(EID_MODULE_OPTIONS) options: EidModuleOptions,
-    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(HttpAdapterHost) private readonly host: HttpAdapterHost,
+    @Inject(ApplicationConfig) private readonly config: ApplicationConfig,
   ) {
-    const { eid, path } = validateOptions(options);
-    this.eid = eid;
-    // The path is known only now (forRootAsync resolves it at bootstrap). Nest reads a controller's
-    // path when it registers routes, which is after it has created every controller, so setting it here
-    // works; each registration has a subclass of its own (routesController), so two never clash.
-    Controller(path ?? eid.prefix)(new.target);
-    // Body limits and body errors must be in place before `app.init()` adds Nest's parsers and routes; the
-    // adapter is known by now (NestFactory.create), or as soon as the app is made (Test.createNestApplication).
-    const prepare = (http: PlatformAdapter) =>
-      prepareRequestBodies(http, eid, {
-        respond: (res, response) => this.send(res, response),
-        logout: (req, res) => this.run('logout', req as HttpRequest, res),
-      });
-    if (adapterHost.httpAdapter) prepare(adapterHost.httpAdapter);
-    else adapterHost.init$?.subscribe(() => prepare(adapterHost.httpAdapter));
+    // Nest's route decorators are static: routes may be disabled in the engine but not renamed.
+    const where = 'EidModule.forRoot({ eid })';
+    this.eid = adapter.engineOption(options?.eid, where);
+    adapter.refuseRoutesOption(options, where, { path: 'use createEid({ prefix }) and a global prefix' });
+    adapter.refuseRenamedRoutes(this.eid, 'EidModule', 'mount @eid/express or @eid/fastify instead');
+    // forRootAsync resolves the prefix only now; Nest reads controller paths after creating every controller.
+    Controller(this.eid.prefix)(new.target);
+    // Before `app.init()` adds Nest's own parsers (Test.createNestApplication sets the adapter later).
+    if (host.httpAdapter) this.prepareBodies();
+    else host.init$?.subscribe(() => this.prepareBodies());
   }
 
-  private async run(route: RouteName, req: HttpRequest, res: unknown): Promise<void> {
-    const session = requireSession(req);
-    const outcome = await this.eid.handle({
-      route,
-      httpMethod: req.method,
-      params: req.params,
-      query: req.query,
-      body: req.body,
-      headers: requestHeaders(req.headers),
-      session: session.read(),
-      clientIp: req.ip,
+  /** The platform's parsers with each route's body limit and the contract's answer to what they refuse. */
+  private prepareBodies(): void {
+    const http = this.host.httpAdapter;
+    if (http.getType() === 'express') {
+      // body-parser runs ahead of Nest's, which then finds the body read.
+      http.use(adapter.routeBodyParsers(this.eid, this.mountPath, formAndJson, this.send));
+    } else if (http.getType() === 'fastify') {
+      const logout = (req: Rq, res: unknown) => this.run('logout', req, res);
+      const bodies = adapter.fastifyRouteBodies(this.eid, this.mountPath, logout, this.send);
+      http.getInstance().addHook('onRoute', bodies);
+    }
+  }
+
+  @Get('methods') methods(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('methods', req, res);
+  }
+  @Get('start/:provider/:method') startPage(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('start', req, res);
+  }
+  @Post('start/:provider/:method') start(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('start', req, res);
+  }
+  @Get('callback/:provider') callback(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('callback', req, res);
+  }
+  @Get('status/:transactionId') status(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('status', req, res);
+  }
+  @Post('cancel/:transactionId') cancel(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('cancel', req, res);
+  }
+  @Post('webhook/:provider') webhook(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('webhook', req, res);
+  }
+  @Get('session') session(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('session', req, res);
+  }
+  @Post('logout') logout(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('logout', req, res);
+  }
+
+  private async run(route: adapter.RouteName, req: Rq, res: unknown): Promise<void> {
+    // A route disabled in createEid({ routes: { name: false } }) is not served.
+    if (!this.eid.routes.some((served) => served.name === route && served.method === req.method)) {
+      throw new NotFoundException();
+    }
+    const input = adapter.httpInput(route, req, requireSession(req), this.mountPath());
+    this.send(res, (await adapter.runRoute(this.eid, input)).response);
+  }
+
+  private readonly mountPath = () => asPath(this.config.getGlobalPrefix());
+
+  private readonly send = (res: unknown, response: adapter.EidResponse): void => {
+    const http = this.host.httpAdapter;
+    adapter.writeResponse(response, {
+      header: (name, value) => http.setHeader(res, name, value),
+      redirect: (status, location) => http.redirect(res, status, location),
+      json: (status, body) => http.reply(res, body, status),
+      empty: (status) => http.reply(res, undefined, status),
     });
-    if (outcome.session) await commitSessionChange(outcome.session, session);
-    this.send(res, outcome.response);
-  }
-
-  private send(res: unknown, response: EidResponse): void {
-    const http = this.adapterHost.httpAdapter;
-    http.setHeader(res, 'cache-control', 'no-store');
-    if (response.type === 'redirect') http.redirect(res, response.status, response.location);
-    else http.reply(res, response.type === 'json' ? response.body : undefined, response.status);
-  }
+  };
 }
 
 /** A controller class for one `EidModule` registration. */
-export function routesController(): Type<unknown> {
-  return class EidController extends EidRoutes {};
-}
+export const routesController = (): Type<unknown> => class EidController extends EidRoutes {};

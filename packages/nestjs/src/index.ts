@@ -1,11 +1,9 @@
-export * from '@eid/core';
-export { EidGuard } from './eid.guard.js';
-export {
-  EidModule,
-  type EidModuleAsyncOptions,
-  type EidModuleExtras,
-  type EidModuleForRootOptions,
-} from './eid.module.js';
-export { EidIdentity } from './eid-identity.decorator.js';
-export { EID_MODULE_OPTIONS, type EidModuleOptions } from './options.js';
-export { applySessionChange, type HostSession, type SessionRequest } from './session.js';
+import { bankIdNorway, idporten, next, signicat, zignsec } from '@eid/core';
+
+// What an app needs besides the module: the engine, its providers, its errors and the identity it gives.
+export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/core';
+export { createEid, EidError, isEidError, MemoryStore } from '@eid/core';
+// The provider factories, through an import so that the list stays one line.
+export { bankIdNorway, idporten, next, signicat, zignsec };
+export { EID_MODULE_OPTIONS, type SessionRequest } from './eid.controller.js';
+export * from './eid.module.js';

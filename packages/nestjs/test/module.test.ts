@@ -1,9 +1,10 @@
 import { pollWhilePending } from '@eid/conformance';
+import { ROUTES } from '@eid/core/adapter';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import { Module } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EidModule, ROUTES } from '../src/index.js';
-import { requireSession } from '../src/session.js';
+import { requireSession } from '../src/eid.controller.js';
+import { EidModule } from '../src/index.js';
 import {
   appModule,
   approveOnSimulator,
@@ -310,16 +311,18 @@ describe.each(PLATFORMS)('EidModule.forRootAsync on the %s platform', (platform)
 });
 
 describe.each(PLATFORMS)('EidModule under a global prefix on the %s platform', (platform) => {
-  it('mounts the routes at `path` below the global prefix', async () => {
+  it('mounts the routes at the prefix below the global prefix, and the provider sends the browser back there', async () => {
     const port = await freePort();
-    const eid = simulatorEid(sim, `http://127.0.0.1:${port}`, '/api/auth/eid');
-    const module = appModule(EidModule.forRoot({ eid, path: '/auth/eid' }));
+    const eid = simulatorEid(sim, `http://127.0.0.1:${port}`);
+    const module = appModule(EidModule.forRoot({ eid }));
     const running = await startApp(platform, module, port, { globalPrefix: 'api' });
     try {
       const browser = new Browser(running.url);
+      expect((await browser.fetch('/auth/eid/methods')).status).toBe(404);
       const start = await browser.fetch('/api/auth/eid/start/signicat/nbid');
       expect(start.status).toBe(302);
       const callbackUrl = await approveOnSimulator(start.headers.get('location')!, 'no-kari');
+      expect(new URL(callbackUrl).pathname).toBe('/api/auth/eid/callback/signicat');
       const callback = await browser.fetch(callbackUrl);
       expect(callback.status).toBe(303);
       expect((await browser.fetch('/api/auth/eid/session')).status).toBe(200);
@@ -335,7 +338,51 @@ describe('EidModule set-up errors', () => {
     const port = await freePort();
     await expect(
       startApp('express', appModule(EidModule.forRoot({ eid: undefined as never })), port),
-    ).rejects.toThrow(/`eid` must be the engine/);
+    ).rejects.toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/`eid` is required/),
+      }),
+    );
+  });
+
+  it('refuses forRoot({}), the routes and path options, and renamed routes, naming the fix', async () => {
+    const port = await freePort();
+    const eid = simulatorEid(sim, `http://127.0.0.1:${port}`);
+    const fails = (options: object) =>
+      startApp('express', appModule(EidModule.forRoot(options as never)), port);
+    await expect(fails({})).rejects.toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/forRoot.*`eid` is required/),
+      }),
+    );
+    await expect(fails({ eid, routes: { methods: '/x' } })).rejects.toThrow(/createEid\(\{ routes \}\)/);
+    await expect(fails({ eid, path: '/auth' })).rejects.toThrow(
+      /the `path` option is gone; use createEid\(\{ prefix \}\)/,
+    );
+    const renamed = eid.routes.map((route) =>
+      route.name === 'methods' ? { ...route, path: '/ways-in' } : route,
+    );
+    await expect(fails({ eid: { ...eid, routes: renamed } })).rejects.toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/EidModule serves the default route paths; `methods` is renamed/),
+      }),
+    );
+  });
+
+  it('answers 404 on a route the engine disables', async () => {
+    const port = await freePort();
+    const base = simulatorEid(sim, `http://127.0.0.1:${port}`);
+    const eid = { ...base, routes: base.routes.filter((route) => route.name !== 'methods') };
+    const running = await startApp('express', appModule(EidModule.forRoot({ eid })), port);
+    try {
+      expect((await fetch(`${running.url}/auth/eid/methods`)).status).toBe(404);
+      expect((await fetch(`${running.url}/auth/eid/session`)).status).toBe(401);
+    } finally {
+      await running.close();
+    }
   });
 
   it.each(PLATFORMS)('says how to fix a missing session on the %s platform', async (platform) => {

@@ -1,17 +1,9 @@
-export * from '@eid/core';
-// `eidIdentity(req)` reads `req.session.eid`; importing @eid/express also types that field of express-session.
-export { eidIdentity } from '@eid/express';
-export { type EidPassportRouterOptions, eidPassportRouter } from './router.js';
-export {
-  type AuthenticatingRoute,
-  type EidAuthenticateOptions,
-  type EidFailure,
-  EidStrategy,
-  type EidStrategyOptions,
-  type EidStrategyOptionsWithRequest,
-  type EidSuccessInfo,
-  type EidVerify,
-  type EidVerifyCallback,
-  type EidVerifyWithRequest,
-  eidErrorHandler,
-} from './strategy.js';
+import { bankIdNorway, idporten, next, signicat, zignsec } from '@eid/express';
+// Brings express-session's `req.session` into the program; the rest is what an app needs besides the strategy.
+import type {} from 'express-session';
+
+export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/express';
+export { createEid, EidError, eidIdentity, isEidError, MemoryStore } from '@eid/express';
+// The provider factories, through an import so that the list stays one line.
+export { bankIdNorway, idporten, next, signicat, zignsec };
+export * from './eid-passport.js';

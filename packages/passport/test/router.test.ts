@@ -26,11 +26,11 @@ const verify: EidVerify = (identity, done) => {
   done(null, { id: `eid:${identity.subject}`, name: identity.name ?? '?' } satisfies AppUser);
 };
 
-async function start() {
+async function start(mountPath = '') {
   verified.length = 0;
   current = await startApp(sim, (app, eid, passport) => {
     passport.use(new EidStrategy({ eid, name: 'bankid' }, verify));
-    app.use(eidPassportRouter(eid, { passport, strategy: 'bankid' }));
+    app.use(mountPath || '/', eidPassportRouter(eid, { passport, strategy: 'bankid' }));
   });
   return new Browser(current.origin);
 }
@@ -65,6 +65,34 @@ describe('eidPassportRouter', () => {
     expect(logout.status).toBe(204);
     expect((await browser.json('/auth/eid/session')).status).toBe(401);
     expect((await browser.whoami()).user).toBeNull();
+  });
+
+  it('logs in under a sub-path mount: the provider sends the browser back under it', async () => {
+    const browser = await start('/api');
+    expect((await browser.json('/auth/eid/methods')).status).toBe(404);
+    const started = await browser.request('/api/auth/eid/start/signicat/nbid?returnTo=%2Fprivate');
+    expect(started.status).toBe(302);
+    const callbackUrl = await approve(started.headers.get('location')!);
+    expect(new URL(callbackUrl).pathname).toBe('/api/auth/eid/callback/signicat');
+    const finished = await browser.request(callbackUrl);
+    expect(finished.headers.get('location')).toBe('/private');
+    expect((await browser.whoami()).user).toMatchObject({ name: 'Kari Nordmann' });
+  });
+
+  it('refuses a call without the engine, or with the routes option, naming the fix', () => {
+    expect(() => eidPassportRouter(undefined as never)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/eidPassportRouter\(eid\): `eid` is required/),
+      }),
+    );
+    const eid = { handle: async () => ({}), prefix: '/auth/eid', routes: [] } as never;
+    expect(() => eidPassportRouter(eid, { routes: { methods: '/x' } } as never)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/createEid\(\{ routes \}\)/),
+      }),
+    );
   });
 
   it('answers a form-posted logout with 303 to /', async () => {

@@ -76,8 +76,16 @@ describe('EidStrategy constructor', () => {
   const eid = { handle: async () => ({}), prefix: '/auth/eid' } as unknown as Eid;
 
   it('names a missing eid or verify', () => {
-    expect(() => new EidStrategy({} as never, byIdentity)).toThrow(TypeError);
+    expect(() => new EidStrategy({} as never, byIdentity)).toThrow(
+      expect.objectContaining({ name: 'EidError', code: 'invalid_config' }),
+    );
     expect(() => new EidStrategy({} as never, byIdentity)).toThrow(/`eid` is required/);
+    expect(() => new EidStrategy(undefined as never, byIdentity)).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
+    );
+    expect(() => new EidStrategy({ eid }, undefined as never)).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
+    );
     expect(() => new EidStrategy(undefined as never, byIdentity)).toThrow(/`options` must be an object/);
     expect(() => new EidStrategy({ eid }, undefined as never)).toThrow(/`verify` is required/);
     expect(() => new EidStrategy({ eid, name: '' }, byIdentity)).toThrow(/`name`/);

@@ -9,7 +9,32 @@ export type {
   RouteName,
   SessionChange,
 } from '../engine/contract.js';
-export { prefersJson } from '../engine/contract.js';
+export { prefersJson, ROUTES } from '../engine/contract.js';
 export { bodyParseError } from '../request-body.js';
-export { commitSessionChange, type SessionPort, sessionPortOf } from '../session.js';
+export { commitSessionChange, type SessionPort, sessionPortOf, writeAtRenewal } from '../session.js';
+export { type AuthenticationStep, authenticationStep, type Refusal, refusal } from './authentication.js';
+export { type FastifyRouteOptions, fastifyRouteBodies, type Middleware, routeBodyParsers } from './bodies.js';
+export { matchRoute } from './match.js';
+export { engineOption, optionsObject, refuseRenamedRoutes, refuseRoutesOption } from './options.js';
 export { requestHeaders } from './request.js';
+export {
+  bodyErrorResponse,
+  fastifyBodyErrorHandler,
+  type IdentityCheck,
+  RESPONSE_HEADERS,
+  type ResponseWriter,
+  requireIdentity,
+  UNAUTHENTICATED_BODY,
+  writeResponse,
+} from './responses.js';
+export {
+  engineRequest,
+  type FrameworkRequest,
+  failureKind,
+  type HttpInput,
+  httpInput,
+  requireSession,
+  runRoute,
+  type SessionHelp,
+  sessionMissingMessage,
+} from './run.js';

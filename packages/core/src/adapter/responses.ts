@@ -1,0 +1,90 @@
+import type { EidResponse, RouteName } from '../engine/contract.js';
+import type { Identity } from '../identity.js';
+import { bodyParseError } from '../request-body.js';
+import type { SessionPort } from '../session.js';
+
+/** Headers every answer of the contract carries: none is cacheable (they hold logins and one-time URLs). */
+export const RESPONSE_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store' };
+
+/** How a framework writes a response; `writeResponse` calls these. */
+export interface ResponseWriter<T = unknown> {
+  header(name: string, value: string): void;
+  redirect(status: number, location: string): T;
+  json(status: number, body: unknown): T;
+  empty(status: number): T;
+}
+
+/** Writes an engine response with the contract's headers. */
+export function writeResponse<T>(response: EidResponse, writer: ResponseWriter<T>): T {
+  for (const [name, value] of Object.entries(RESPONSE_HEADERS)) writer.header(name, value);
+  if (response.type === 'redirect') return writer.redirect(response.status, response.location);
+  if (response.type === 'json') return writer.json(response.status, response.body);
+  return writer.empty(response.status);
+}
+
+/** The guard's answer to a request without an eID login. */
+export const UNAUTHENTICATED_BODY = {
+  error: { code: 'unauthenticated', message: 'Log in with an eID first.' },
+} as const;
+
+export interface IdentityCheck {
+  session: SessionPort;
+  /** True when the client wants a page (the framework's content negotiation decides). */
+  page: boolean;
+  /** Where browsers without a login go; without it they get the 401 too. */
+  redirectTo?: string | undefined;
+}
+
+/** The logged-in identity, or the answer for a request without one: a 303 for pages with `redirectTo`, else 401. */
+export function requireIdentity(check: IdentityCheck): { identity: Identity } | { response: EidResponse } {
+  const identity = check.session.read()?.identity;
+  if (identity) return { identity };
+  if (check.redirectTo && check.page) {
+    return { response: { type: 'redirect', status: 303, location: check.redirectTo } };
+  }
+  return { response: { type: 'json', status: 401, body: UNAUTHENTICATED_BODY } };
+}
+
+/** A body parser's error as the frameworks raise it: body-parser's `{ status, type }`, Fastify's `FST_ERR_CTP_*`. */
+interface ParserError {
+  status?: unknown;
+  statusCode?: unknown;
+  type?: unknown;
+  code?: unknown;
+}
+
+const FASTIFY_PARSER = 'FST_ERR_CTP_';
+
+/**
+ * The contract's answer (DESIGN 4.4) to a body the framework's parser refused, or undefined for any other error.
+ * Never the parser's message: JSON.parse quotes the body, which may hold a national identity number.
+ */
+export function bodyErrorResponse(error: unknown): EidResponse | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const { status, statusCode, type, code } = error as ParserError;
+  const fromExpress = typeof type === 'string' && typeof status === 'number';
+  const fromFastify = typeof code === 'string' && code.startsWith(FASTIFY_PARSER);
+  const httpStatus = fromExpress ? status : fromFastify ? (statusCode ?? 500) : 500;
+  if (typeof httpStatus !== 'number' || httpStatus < 400 || httpStatus >= 500) return undefined;
+  const refused = bodyParseError(httpStatus);
+  return { type: 'json', status: refused.status, body: refused.toJSON() };
+}
+
+/**
+ * Fastify's route `errorHandler` for the contract's POST routes: parser errors get the contract's answer, other
+ * errors go on. A logout reads no body, so one Fastify has no parser for (multipart) still logs out, as on Express.
+ */
+export function fastifyBodyErrorHandler<Request, Reply>(
+  route: RouteName,
+  run: (request: Request, reply: Reply) => Promise<unknown>,
+  send: (reply: Reply, response: EidResponse) => unknown,
+) {
+  return async (error: Error & { code?: unknown }, request: Request, reply: Reply): Promise<Reply> => {
+    const response = bodyErrorResponse(error);
+    if (!response) throw error;
+    if (route === 'logout' && error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') await run(request, reply);
+    else await send(reply, response);
+    // The reply is a thenable that settles once the answer is sent: Fastify then sends nothing more.
+    return reply;
+  };
+}

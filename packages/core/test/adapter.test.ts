@@ -1,0 +1,508 @@
+import { describe, expect, it } from 'vitest';
+import {
+  authenticationStep,
+  bodyErrorResponse,
+  type Eid,
+  engineOption,
+  engineRequest,
+  type FastifyRouteOptions,
+  failureKind,
+  fastifyBodyErrorHandler,
+  fastifyRouteBodies,
+  httpInput,
+  type Middleware,
+  matchRoute,
+  optionsObject,
+  ROUTES,
+  refusal,
+  refuseRenamedRoutes,
+  refuseRoutesOption,
+  requireIdentity,
+  requireSession,
+  routeBodyParsers,
+  runRoute,
+  type SessionPort,
+  sessionMissingMessage,
+  UNAUTHENTICATED_BODY,
+  writeAtRenewal,
+  writeResponse,
+} from '../src/adapter/index.js';
+import {
+  createEid,
+  EidError,
+  type EidRequest,
+  type EidSessionData,
+  type Identity,
+  signicat,
+} from '../src/index.js';
+
+const CREDENTIALS = { clientId: 'client', clientSecret: 'secret', accountId: 'account' };
+
+const identity = { provider: 'signicat', method: 'nbid', subject: 's', transactionId: 't' } as Identity;
+const help = { adapter: '@eid/test', howTo: 'mount the session library first' };
+
+function memoryPort(initial?: EidSessionData) {
+  const calls: string[] = [];
+  let eid = initial;
+  const port: SessionPort = {
+    read: () => eid,
+    write(data) {
+      calls.push(`write ${data ? Object.keys(data).join(',') : 'undefined'}`);
+      eid = data;
+    },
+    async renew() {
+      calls.push('renew');
+      eid = undefined;
+    },
+    async save() {
+      calls.push('save');
+    },
+  };
+  return { port, calls, eid: () => eid };
+}
+
+describe('engineRequest', () => {
+  it('turns an HTTP input into the engine request, with the mount path and every header', () => {
+    const { port } = memoryPort({ binding: 'b' });
+    const request = engineRequest({
+      route: 'start',
+      method: 'GET',
+      params: { provider: 'signicat', method: 'nbid' },
+      query: { returnTo: '/x' },
+      headers: { Accept: 'application/json', 'content-type': 'text/plain', 'x-many': ['a', 'b'] },
+      ip: '10.0.0.1',
+      mountPath: '/api',
+      session: port,
+    });
+    expect(request).toEqual({
+      route: 'start',
+      httpMethod: 'GET',
+      params: { provider: 'signicat', method: 'nbid' },
+      query: { returnTo: '/x' },
+      body: undefined,
+      headers: {
+        accept: 'application/json',
+        'content-type': 'text/plain',
+        contentType: 'text/plain',
+        'x-many': 'a, b',
+      },
+      session: { binding: 'b' },
+      clientIp: '10.0.0.1',
+      mountPath: '/api',
+    } satisfies EidRequest);
+  });
+
+  it('leaves the mount path out at the root', () => {
+    const input = { route: 'methods', method: 'GET', headers: {}, session: memoryPort().port } as const;
+    expect(engineRequest({ ...input, mountPath: '' }).mountPath).toBeUndefined();
+    expect(engineRequest(input).params).toEqual({});
+  });
+});
+
+describe('runRoute', () => {
+  it('runs the engine and commits a logout renewing the session before the response', async () => {
+    const eid = createEid({ baseUrl: 'http://127.0.0.1:1', providers: [signicat(CREDENTIALS)] });
+    const session = memoryPort({ identity });
+    const outcome = await runRoute(eid, {
+      route: 'logout',
+      method: 'POST',
+      headers: { accept: 'application/json' },
+      session: session.port,
+    });
+    expect(outcome.response).toEqual({ type: 'empty', status: 204 });
+    expect(session.calls).toEqual(['renew', 'write undefined', 'save']);
+    await eid.close();
+  });
+
+  it('answers without touching the session when the engine changes nothing', async () => {
+    const eid = createEid({ baseUrl: 'http://127.0.0.1:1', providers: [signicat(CREDENTIALS)] });
+    const session = memoryPort();
+    const outcome = await runRoute(eid, {
+      route: 'session',
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      session: session.port,
+    });
+    expect(outcome.response).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
+    expect(session.calls).toEqual([]);
+    await eid.close();
+  });
+});
+
+describe('requireSession', () => {
+  it('refuses a missing or unrenewable session with invalid_config naming the fix', () => {
+    for (const request of [{}, { session: {} }, { session: null }]) {
+      let thrown: unknown;
+      try {
+        requireSession(request, help);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(EidError);
+      expect(thrown).toMatchObject({ code: 'invalid_config', message: sessionMissingMessage(help) });
+    }
+    expect(sessionMissingMessage(help)).toMatch(
+      /^@eid\/test needs a session: mount the session library first/,
+    );
+  });
+
+  it('gives the port of a session that can regenerate', () => {
+    const session = { eid: { identity }, regenerate: () => {}, save: () => {} };
+    expect(requireSession({ session }, help).read()).toEqual({ identity });
+  });
+});
+
+describe('requireIdentity', () => {
+  const anonymous = memoryPort().port;
+  it.each([
+    ['a login', memoryPort({ identity }).port, false, undefined, { identity }],
+    [
+      'a JSON client',
+      anonymous,
+      false,
+      '/login',
+      { response: { type: 'json', status: 401, body: UNAUTHENTICATED_BODY } },
+    ],
+    [
+      'a page without redirectTo',
+      anonymous,
+      true,
+      undefined,
+      { response: { type: 'json', status: 401, body: UNAUTHENTICATED_BODY } },
+    ],
+    [
+      'a page with redirectTo',
+      anonymous,
+      true,
+      '/login',
+      { response: { type: 'redirect', status: 303, location: '/login' } },
+    ],
+  ])('answers %s', (_name, session, page, redirectTo, expected) => {
+    expect(requireIdentity({ session, page, redirectTo })).toEqual(expected);
+  });
+
+  it('has one 401 body', () => {
+    expect(UNAUTHENTICATED_BODY).toEqual({
+      error: { code: 'unauthenticated', message: 'Log in with an eID first.' },
+    });
+  });
+});
+
+describe('bodyErrorResponse', () => {
+  const tooLarge = { error: { code: 'invalid_request', message: 'The request body is too large.' } };
+  const unreadable = {
+    error: { code: 'invalid_request', message: 'The request body could not be read: send JSON or a form.' },
+  };
+  it.each([
+    ['body-parser: too large', { status: 413, type: 'entity.too.large' }, 413, tooLarge],
+    ['body-parser: malformed JSON', { status: 400, type: 'entity.parse.failed' }, 400, unreadable],
+    ['body-parser: charset', { status: 415, type: 'charset.unsupported' }, 415, unreadable],
+    ['Fastify: too large', { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }, 413, tooLarge],
+    ['Fastify: bad JSON', { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }, 400, unreadable],
+    ['Fastify: media type', { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }, 415, unreadable],
+  ])('maps %s to the contract error', (_name, error, status, body) => {
+    expect(bodyErrorResponse(Object.assign(new Error('{"nin":"01819012365"'), error))).toEqual({
+      type: 'json',
+      status,
+      body,
+    });
+  });
+
+  it.each([
+    ['a plain error', new Error('boom')],
+    ['a 5xx parser error', { status: 500, type: 'stream.not.readable' }],
+    ['a Fastify error of another kind', { code: 'FST_ERR_NOT_FOUND', statusCode: 404 }],
+    ['a Fastify parser 5xx', { code: 'FST_ERR_CTP_INSTANCE_ALREADY_STARTED', statusCode: 500 }],
+    ['not an object', 'nope'],
+  ])('leaves %s alone', (_name, error) => {
+    expect(bodyErrorResponse(error)).toBeUndefined();
+  });
+});
+
+describe('fastifyBodyErrorHandler', () => {
+  const invalidMediaType = Object.assign(new Error('x'), {
+    code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+    statusCode: 415,
+  });
+
+  it('answers parser errors with the contract, and logs out whatever the body of a logout', async () => {
+    const ran: string[] = [];
+    const sent: unknown[] = [];
+    const run = async () => void ran.push('run');
+    const send = (_reply: string, response: unknown) => void sent.push(response);
+    expect(await fastifyBodyErrorHandler('start', run, send)(invalidMediaType, 'req', 'reply')).toBe('reply');
+    expect(sent).toEqual([bodyErrorResponse(invalidMediaType)]);
+    await fastifyBodyErrorHandler('logout', run, send)(invalidMediaType, 'req', 'reply');
+    expect(ran).toEqual(['run']);
+    const other = new Error('boom');
+    await expect(fastifyBodyErrorHandler('start', run, send)(other, 'req', 'reply')).rejects.toBe(other);
+  });
+});
+
+describe('writeResponse', () => {
+  it.each([
+    [{ type: 'redirect', status: 302, location: '/x' } as const, 'redirect 302 /x'],
+    [{ type: 'json', status: 400, body: { a: 1 } } as const, 'json 400 {"a":1}'],
+    [{ type: 'empty', status: 204 } as const, 'empty 204'],
+  ])('writes %o with cache-control: no-store', (response, written) => {
+    const headers: string[] = [];
+    const result = writeResponse(response, {
+      header: (name, value) => void headers.push(`${name}: ${value}`),
+      redirect: (status, location) => `redirect ${status} ${location}`,
+      json: (status, body) => `json ${status} ${JSON.stringify(body)}`,
+      empty: (status) => `empty ${status}`,
+    });
+    expect(result).toBe(written);
+    expect(headers).toEqual(['cache-control: no-store']);
+  });
+});
+
+describe('adapter options', () => {
+  const eid = { handle: async () => ({}), prefix: '/auth/eid' };
+  it('names a missing engine', () => {
+    for (const value of [undefined, null, {}, { handle: () => {} }, 'eid']) {
+      expect(() => engineOption(value, 'eidRouter(eid)')).toThrow(
+        expect.objectContaining({
+          code: 'invalid_config',
+          message: expect.stringMatching(/^eidRouter\(eid\): `eid` is required/),
+        }),
+      );
+    }
+    expect(engineOption(eid, 'x')).toBe(eid);
+  });
+
+  it('points the routes option at createEid({ routes })', () => {
+    expect(() => refuseRoutesOption({ routes: { methods: '/x' } }, 'eidRouter(eid, options)')).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/`routes`.*createEid\(\{ routes \}\)/),
+      }),
+    );
+    expect(() => refuseRoutesOption({}, 'x')).not.toThrow();
+    expect(() => refuseRoutesOption({ path: '/a' }, 'x', { path: 'use the prefix' })).toThrow(
+      'x: the `path` option is gone; use the prefix.',
+    );
+    expect(() => refuseRoutesOption(undefined, 'x')).not.toThrow();
+  });
+
+  it('wants options as an object', () => {
+    expect(optionsObject(undefined, 'x')).toEqual({});
+    expect(() => optionsObject(7 as never, 'eidPlugin')).toThrow(
+      expect.objectContaining({ code: 'invalid_config', message: 'eidPlugin: `options` must be an object.' }),
+    );
+  });
+});
+
+describe('failureKind', () => {
+  it.each([
+    ['user_cancelled', 'refusal'],
+    ['unauthenticated', 'request'],
+    ['provider_error', 'infrastructure'],
+    ['provider_unavailable', 'infrastructure'],
+    ['rate_limited', 'infrastructure'],
+    ['unknown_provider', 'request'],
+    ['already_used', 'request'],
+  ] as const)('%s is a %s', (code, kind) => {
+    expect(failureKind(new EidError(code, 'x'))).toBe(kind);
+  });
+});
+
+describe('matchRoute', () => {
+  const eid = { prefix: '/auth/eid', routes: ROUTES };
+  it.each([
+    [
+      'GET',
+      '/auth/eid/start/signicat/nbid',
+      '',
+      { route: 'start', params: { provider: 'signicat', method: 'nbid' } },
+    ],
+    [
+      'POST',
+      '/api/auth/eid/start/signicat/nbid',
+      '/api',
+      { route: 'start', params: { provider: 'signicat', method: 'nbid' } },
+    ],
+    ['GET', '/auth/eid/callback/sign%20icat', '', { route: 'callback', params: { provider: 'sign icat' } }],
+    ['POST', '/auth/eid/logout', '', { route: 'logout', params: {} }],
+  ])('%s %s (mounted at %o)', (method, path, mountPath, expected) => {
+    expect(matchRoute(eid, method, path, mountPath)).toEqual(expected);
+  });
+
+  it.each([
+    ['GET', '/auth/eid/logout', ''],
+    ['GET', '/auth/eid/start/signicat', ''],
+    ['GET', '/auth/eid/callback/%E0%A4%A', ''],
+    ['GET', '/other/methods', ''],
+    ['GET', '/auth/eid/methods', '/api'],
+  ])('matches no route for %s %s (mounted at %o)', (method, path, mountPath) => {
+    expect(matchRoute(eid, method, path, mountPath)).toBeUndefined();
+  });
+});
+
+describe('authenticationStep and refusal', () => {
+  const eid = createEid({ baseUrl: 'http://127.0.0.1:1', providers: [signicat(CREDENTIALS)] });
+  const page = { type: 'redirect', status: 303, location: '/?error=x' } as const;
+  const json = { type: 'json', status: 400, body: {} } as const;
+
+  it('logs in with where the browser goes next', () => {
+    const login = { kind: 'login', identity } as const;
+    const redirect = { type: 'redirect', status: 303, location: '/profile' } as const;
+    expect(authenticationStep(eid, { response: redirect, session: login })).toEqual({
+      step: 'login',
+      identity,
+      returnTo: '/profile',
+      response: redirect,
+    });
+    const answer = { type: 'json', status: 200, body: { returnTo: '/x' } } as const;
+    expect(authenticationStep(eid, { response: answer, session: login })).toMatchObject({ returnTo: '/x' });
+  });
+
+  it('answers, refuses or reports trouble by the error, with the app failure page for pages', () => {
+    expect(authenticationStep(eid, { response: json })).toEqual({ step: 'answer', response: json });
+    const cancelled = new EidError('user_cancelled', 'The login was cancelled.');
+    expect(authenticationStep(eid, { response: page, error: cancelled }, '/login')).toEqual({
+      step: 'refuse',
+      refusal: {
+        code: 'user_cancelled',
+        message: 'The login was cancelled.',
+        response: { type: 'redirect', status: 303, location: '/login?error=user_cancelled' },
+      },
+    });
+    const down = new EidError('provider_unavailable', 'down');
+    expect(authenticationStep(eid, { response: json, error: down }, '/login')).toEqual({
+      step: 'error',
+      error: down,
+      response: json,
+    });
+    const unknown = new EidError('unknown_provider', 'x');
+    expect(authenticationStep(eid, { response: page, error: unknown })).toEqual({
+      step: 'answer',
+      response: page,
+    });
+  });
+
+  it('refuses a user the app does not accept, as the login would have been answered', () => {
+    expect(refusal(eid, page, '/login')).toEqual({
+      code: 'unauthenticated',
+      message: 'This app does not accept this eID login.',
+      response: { type: 'redirect', status: 303, location: '/login?error=unauthenticated' },
+    });
+    expect(refusal(eid, json, '/login', 'Not a customer.')).toMatchObject({
+      message: 'Not a customer.',
+      response: { type: 'json', status: 401 },
+    });
+  });
+});
+
+describe('writeAtRenewal', () => {
+  it('writes into the session that comes out of the next regenerate, and the old one', async () => {
+    const request: { session: Record<string, unknown> } = { session: {} };
+    const before = request.session;
+    before.regenerate = (done: (error?: unknown) => void) => {
+      request.session = { fresh: true };
+      done();
+    };
+    writeAtRenewal(request, { eid: { identity } });
+    expect(before.eid).toBeUndefined();
+    await new Promise<void>((resolve) =>
+      (before.regenerate as (done: () => void) => void).call(before, resolve),
+    );
+    expect(request.session).toEqual({ fresh: true, eid: { identity } });
+    expect(before.eid).toEqual({ identity });
+  });
+
+  it('writes at once into a session that cannot regenerate', () => {
+    const request = { session: {} as Record<string, unknown> };
+    writeAtRenewal(request, { returnTo: '/x' });
+    expect(request.session).toEqual({ returnTo: '/x' });
+  });
+});
+
+describe('httpInput', () => {
+  it('takes the fields every framework names alike', () => {
+    const session = memoryPort().port;
+    const req = {
+      method: 'POST',
+      params: { a: '1' },
+      query: { q: '2' },
+      body: { b: 3 },
+      headers: {},
+      ip: '::1',
+    };
+    expect(httpInput('cancel', req, session, '/api')).toEqual({
+      route: 'cancel',
+      ...req,
+      mountPath: '/api',
+      session,
+    });
+  });
+});
+
+describe('routeBodyParsers', () => {
+  const eid = { prefix: '/auth/eid', routes: ROUTES } as unknown as Eid;
+  function run(method: string, url: string, parse: (limit: number) => Middleware[], mountPath = '') {
+    const seen: unknown[] = [];
+    const middleware = routeBodyParsers(
+      eid,
+      () => mountPath,
+      parse,
+      (_res, response) => seen.push(response),
+    );
+    middleware({ method, originalUrl: url }, {}, (error) => seen.push(error ?? 'next'));
+    return seen;
+  }
+
+  it('runs the parsers made with the route limit, under the mount path, and leaves other paths alone', () => {
+    const limits: number[] = [];
+    const parse = (limit: number): Middleware[] => {
+      limits.push(limit);
+      return [(_req, _res, next) => next(), (_req, _res, next) => next()];
+    };
+    expect(run('POST', '/api/auth/eid/webhook/signicat?x=1', parse, '/api')).toEqual(['next']);
+    expect(limits).toContain(1024 * 1024);
+    expect(run('POST', '/elsewhere', () => [(_req, _res, next) => next(new Error('ran'))])).toEqual(['next']);
+  });
+
+  it('answers parser errors as the contract does and passes other errors on', () => {
+    const tooLarge = Object.assign(new Error('x'), { status: 413, type: 'entity.too.large' });
+    expect(run('POST', '/auth/eid/logout', () => [(_req, _res, next) => next(tooLarge)])).toEqual([
+      bodyErrorResponse(tooLarge),
+    ]);
+    const other = new Error('boom');
+    expect(run('POST', '/auth/eid/logout', () => [(_req, _res, next) => next(other)])).toEqual([other]);
+  });
+});
+
+describe('fastifyRouteBodies', () => {
+  it('gives the POST routes under the mount path their limit and the body-error handler', () => {
+    const eid = { prefix: '/auth/eid', routes: ROUTES } as unknown as Eid;
+    const hook = fastifyRouteBodies(
+      eid,
+      () => '/api',
+      async () => {},
+      () => {},
+    );
+    const webhook: FastifyRouteOptions = { method: 'POST', url: '/api/auth/eid/webhook/:provider' };
+    hook(webhook);
+    expect(webhook.bodyLimit).toBe(1024 * 1024);
+    expect(typeof webhook.errorHandler).toBe('function');
+    const other: FastifyRouteOptions = { method: 'POST', url: '/auth/eid/webhook/:provider' };
+    hook(other);
+    expect(other).toEqual({ method: 'POST', url: '/auth/eid/webhook/:provider' });
+  });
+});
+
+describe('refuseRenamedRoutes', () => {
+  it('accepts disabled routes and names a renamed one', () => {
+    expect(() => refuseRenamedRoutes({ routes: ROUTES.slice(1) }, 'X', 'do y')).not.toThrow();
+    const renamed = ROUTES.map((route) =>
+      route.name === 'callback' ? { ...route, path: '/back/:provider' } : route,
+    );
+    expect(() => refuseRenamedRoutes({ routes: renamed }, 'X', 'do y')).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/^X serves the default route paths; `callback` is renamed.*do y\.$/),
+      }),
+    );
+  });
+});

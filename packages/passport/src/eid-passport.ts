@@ -1,0 +1,182 @@
+import { EidError, type Identity, isEidError } from '@eid/core';
+import * as adapter from '@eid/core/adapter';
+import { eidRouter, sendResponse } from '@eid/express';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import type passport from 'passport';
+import defaultPassport from 'passport';
+
+/** `done` of a verify callback, as in every Passport strategy: `done(null, user)`, `(null, false, info)`, `(err)`. */
+export type EidVerifyCallback = (error: unknown, user?: Express.User | false | null, info?: object) => void;
+export type EidVerify = (identity: Identity, done: EidVerifyCallback) => void;
+export type EidVerifyWithRequest = (req: Request, identity: Identity, done: EidVerifyCallback) => void;
+/** `eid` from createEid({ ... }); `name` in `passport.authenticate(name)`, default `eid`; with request: verify(req, …). */
+export type EidStrategyOptions = { eid: adapter.Eid; name?: string; passReqToCallback?: false };
+export type EidStrategyOptionsWithRequest = { eid: adapter.Eid; name?: string; passReqToCallback: true };
+export type AuthenticatingRoute = 'start' | 'callback' | 'status';
+/** `provider`, `method` and `route` win over what the request's path says. */
+type Overrides = { provider?: string; method?: string; route?: AuthenticatingRoute };
+export type EidAuthenticateOptions = passport.AuthenticateOptions & Overrides;
+/** The `info` of `fail()` and of `success()` (so `req.authInfo`), with the contract's answer in `response`. */
+export type EidFailure = adapter.Refusal;
+export type EidSuccessInfo = { identity: Identity; returnTo: string; response: adapter.EidResponse };
+/** `strategy`: the name it was registered under (default `eid`); `passport`: its instance (default the module's). */
+export type EidPassportRouterOptions = { strategy?: string; passport?: Pick<Passport, 'authenticate'> };
+
+const SESSION: adapter.SessionHelp = {
+  adapter: '@eid/passport',
+  howTo: 'mount express-session (app.use(session({ ... }))) before passport and the eID routes',
+};
+/** The contract's answer for an error passed to `error()`, read back by `eidErrorHandler()`. */
+const contractResponses = new WeakMap<Error, adapter.EidResponse>();
+type Created = passport.StrategyCreated<EidStrategy>;
+type Passport = typeof defaultPassport;
+type Options = EidAuthenticateOptions;
+type AnyOptions = EidStrategyOptions | EidStrategyOptionsWithRequest;
+const NEW = 'new EidStrategy(options, verify)';
+const MOUNT_PASSPORT = '@eid/passport: mount passport.session() (after express-session) first.';
+const configError = (message: string) => new EidError('invalid_config', `${NEW}: ${message}`);
+
+/**
+ * `passport.use(new EidStrategy({ eid }, verify))`. A login runs verify and `success()`; a cancel or a refused
+ * user `fail()`; provider trouble `error()` (for `eidErrorHandler()`); bad input gets the contract's answer.
+ */
+export class EidStrategy implements passport.Strategy {
+  readonly name: string;
+  readonly eid: adapter.Eid;
+  readonly _verify: EidVerifyWithRequest;
+
+  constructor(options: EidStrategyOptions, verify: EidVerify);
+  constructor(options: EidStrategyOptionsWithRequest, verify: EidVerifyWithRequest);
+  constructor(options: AnyOptions, verify: EidVerify | EidVerifyWithRequest) {
+    if (!options) throw configError('`options` must be an object.');
+    const { eid, name, passReqToCallback } = adapter.optionsObject(options, NEW);
+    this.eid = adapter.engineOption(eid, NEW);
+    if (typeof verify !== 'function') throw configError('`verify` is required, a function (identity, done).');
+    if (name === '' || typeof (name ?? '-') !== 'string') throw configError('`name` must be a string.');
+    this.name = name ?? 'eid';
+    const call: EidVerifyWithRequest = (_req, identity, done) => (verify as EidVerify)(identity, done);
+    this._verify = passReqToCallback === true ? (verify as EidVerifyWithRequest) : call;
+  }
+
+  authenticate(this: Created, req: Request, options: Options = {}): void {
+    run(this, req, options).catch((error: unknown) => this.error(error));
+  }
+
+  /** Which route a request is: `options.route`, else the one its path is below the mount path and prefix. */
+  routeOf(req: Request, options: Options): AuthenticatingRoute {
+    const matched = options.route ?? routeIn(this.eid, req)?.route;
+    if (matched === 'start' || matched === 'callback' || matched === 'status') return matched;
+    if (req.params?.transactionId) return 'status';
+    const tx = !(options.method ?? req.params?.method) && typeof req.query?.tx === 'string';
+    return tx ? 'callback' : 'start';
+  }
+
+  /** @internal The engine has consumed the transaction: verify maps the identity to a user, Passport logs it in. */
+  verify(this: Created, req: Request, options: Options, { identity, returnTo, response }: LoginStep): void {
+    const { failureRedirect, successReturnToOrRedirect } = options;
+    const verified: EidVerifyCallback = (error, user, info) => {
+      if (error) return this.error(error);
+      const message = (info as { message?: unknown } | undefined)?.message;
+      const refusal = adapter.refusal(this.eid, response, failureRedirect, message);
+      if (!user) return refuse(this, req, options, { ...info, ...refusal });
+      adapter.writeAtRenewal(req, { eid: { identity }, ...(successReturnToOrRedirect ? { returnTo } : {}) });
+      this.success(user, { identity, returnTo, response } satisfies EidSuccessInfo);
+    };
+    try {
+      this._verify(req, identity, verified);
+    } catch (error) {
+      this.error(error);
+    }
+  }
+}
+
+type LoginStep = Extract<adapter.AuthenticationStep, { step: 'login' }>;
+const routeIn = (eid: adapter.Eid, req: Request) =>
+  adapter.matchRoute(eid, req.method, new URL(req.originalUrl, 'http://localhost').pathname, req.baseUrl);
+
+async function run(strategy: Created, req: Request, options: Options): Promise<void> {
+  const session = adapter.requireSession(req, SESSION);
+  const route = strategy.routeOf(req, options);
+  const params: Record<string, string | undefined> = {
+    ...routeIn(strategy.eid, req)?.params,
+    ...(req.params as object),
+  };
+  params.provider = options.provider ?? params.provider;
+  params.method = options.method ?? params.method;
+  const input = { ...adapter.httpInput(route, req, session, req.baseUrl), params };
+  const outcome = await strategy.eid.handle(adapter.engineRequest(input));
+  const change = outcome.session;
+  if (change?.kind === 'bind') session.write({ ...session.read(), binding: change.binding });
+  const step = adapter.authenticationStep(strategy.eid, outcome, options.failureRedirect);
+  if (step.step === 'login') return strategy.verify(req, options, step);
+  if (step.step === 'refuse') return refuse(strategy, req, options, step.refusal);
+  if (step.step === 'answer') return answer(strategy, req, step.response);
+  contractResponses.set(step.error, step.response);
+  strategy.error(step.error);
+}
+
+/** `fail()`, except with `failureRedirect`: Passport would redirect there without the code, so it is done here. */
+function refuse(strategy: Created, req: Request, options: Options, failure: EidFailure) {
+  if (!options.failureRedirect || failure.response.type !== 'redirect') return strategy.fail(failure, 401);
+  if (options.failureMessage) {
+    const session = req.session as unknown as { messages?: string[] };
+    const message = typeof options.failureMessage === 'string' ? options.failureMessage : failure.message;
+    session.messages = [...(session.messages ?? []), message];
+  }
+  answer(strategy, req, failure.response);
+}
+
+function answer(strategy: Created, req: Request, response: adapter.EidResponse): void {
+  if (response.type === 'redirect') {
+    req.res?.set('cache-control', 'no-store');
+    strategy.redirect(response.location, response.status);
+  } else sendResponse(req.res!, response);
+}
+
+/** Answers the errors the strategy passed to `error()` as the contract does; mount it after the routes. */
+export function eidErrorHandler(): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (!isEidError(error) || res.headersSent) return next(error);
+    sendResponse(
+      res,
+      contractResponses.get(error) ?? { type: 'json', status: error.status, body: error.toJSON() },
+    );
+  };
+}
+
+/**
+ * The whole contract: `app.use(eidPassportRouter(eid))` after express-session and `passport.session()`. Start,
+ * callback and status go through `passport.authenticate`; logout ends the Passport login too.
+ */
+export function eidPassportRouter(eid: adapter.Eid, options?: EidPassportRouterOptions): Router {
+  const where = 'eidPassportRouter(eid, options)';
+  adapter.refuseRoutesOption(options, where);
+  const { passport = defaultPassport, strategy = 'eid' } = adapter.optionsObject(options, where);
+  adapter.engineOption(eid, 'eidPassportRouter(eid)');
+  const authenticate =
+    (route: AuthenticatingRoute): RequestHandler =>
+    (req, res, next) =>
+      passport.authenticate(strategy, { route } as Options, answerLogin(req, res, next))(req, res, next);
+  const logout: RequestHandler = (req, res, next) => void logOut(eid, req, res, next).catch(next);
+  const routes = ['start', 'callback', 'status'] as const;
+  const handlers = { logout, ...Object.fromEntries(routes.map((route) => [route, authenticate(route)])) };
+  return eidRouter(eid, { handlers }).use(eidErrorHandler());
+}
+
+/** Passport's custom callback: a login is completed with `req.logIn`, then the contract's answer is sent. */
+function answerLogin(req: Request, res: Response, next: NextFunction) {
+  return (error: unknown, user?: Express.User | false | null, info?: unknown) => {
+    if (error) return next(error);
+    if (!user) return sendResponse(res, (info as EidFailure).response);
+    const loggedIn = () => sendResponse(res, (info as EidSuccessInfo).response);
+    req.logIn(user, (failed) => (failed ? next(failed) : loggedIn()));
+  };
+}
+
+/** The engine's logout (a new session without `eid`), then Passport ends its own login. */
+async function logOut(eid: adapter.Eid, req: Request, res: Response, next: NextFunction): Promise<void> {
+  const session = adapter.requireSession(req, SESSION);
+  if (typeof req.logout !== 'function') throw new EidError('invalid_config', MOUNT_PASSPORT);
+  const outcome = await adapter.runRoute(eid, adapter.httpInput('logout', req, session, req.baseUrl));
+  req.logout((error) => (error ? next(error) : sendResponse(res, outcome.response)));
+}
