@@ -6,6 +6,7 @@ import {
   type EidResponse,
   type EidSessionData,
   engineOption,
+  httpInput,
   optionsObject,
   type RouteName,
   refuseRoutesOption,
@@ -86,17 +87,7 @@ function sessionOf(req: Request) {
 }
 
 async function run(eid: Eid, route: RouteName, req: Request, res: Response): Promise<void> {
-  const outcome = await runRoute(eid, {
-    route,
-    method: req.method,
-    params: req.params as Record<string, string>,
-    query: req.query as Record<string, unknown>,
-    body: req.body,
-    headers: req.headers,
-    ip: req.ip,
-    mountPath: req.baseUrl,
-    session: sessionOf(req),
-  });
+  const outcome = await runRoute(eid, httpInput(route, req, sessionOf(req), req.baseUrl));
   sendResponse(res, outcome.response);
 }
 

@@ -7,6 +7,7 @@ import {
   type EidSessionData,
   engineOption,
   fastifyBodyErrorHandler,
+  httpInput,
   optionsObject,
   prefersJson,
   type RouteName,
@@ -114,17 +115,7 @@ async function run(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const outcome = await runRoute(eid, {
-    route,
-    method: request.method,
-    params: request.params as Record<string, string>,
-    query: request.query as Record<string, unknown>,
-    body: request.body,
-    headers: request.headers,
-    ip: request.ip,
-    mountPath,
-    session: requireSession(request, SESSION),
-  });
+  const outcome = await runRoute(eid, httpInput(route, request, requireSession(request, SESSION), mountPath));
   return send(reply, outcome.response);
 }
 
