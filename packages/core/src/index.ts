@@ -56,14 +56,14 @@ export {
   type BankIdNorwayOptions,
   type BankIdNorwayProvider,
   bankIdNorway,
-} from './providers/bankid-no.js';
+} from './providers/bankid-no/index.js';
 export {
   IDPORTEN_ISSUERS,
   IDPORTEN_METHODS,
   type IdportenAcr,
   type IdportenOptions,
   idporten,
-} from './providers/idporten.js';
+} from './providers/idporten/index.js';
 export {
   type MapAuthenticationContext as NextMapContext,
   mapAuthentication as mapNextAuthentication,
@@ -75,7 +75,7 @@ export {
   next,
   toIdentity as nextToIdentity,
 } from './providers/next.js';
-export type { OidcClaims, TokenEndpointAuthMethod } from './providers/oidc.js';
+export type { OidcClaims, TokenEndpointAuthMethod } from './providers/oidc/index.js';
 export {
   mapSessionStatus as mapSignicatSessionStatus,
   SIGNICAT_METHODS,
