@@ -84,7 +84,7 @@ export {
   type SignicatSession,
   signicat,
   toIdentity as signicatToIdentity,
-} from './providers/signicat.js';
+} from './providers/signicat/index.js';
 export type {
   CompleteContext,
   CompleteResult,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EidError } from '../src/errors.js';
 import { createEid } from '../src/index.js';
-import { mapSessionStatus, signicat, toIdentity } from '../src/providers/signicat.js';
+import { mapSessionStatus, signicat, toIdentity } from '../src/providers/signicat/index.js';
 import type { Provider, ProviderMethod } from '../src/providers/types.js';
 import type { Transaction } from '../src/transaction.js';
 import {
@@ -46,7 +46,7 @@ const setup = (
   options: Record<string, unknown> = {},
 ) =>
   recordedProvider(answer, (baseUrl) =>
-    signicat({ ...credentials, baseUrl, timeouts: TEST_TIMEOUTS, ...options }),
+    signicat({ ...credentials, baseUrl, ...options }),
   );
 
 function sessionApi(session: (request: RecordedRequest) => Reply) {
@@ -192,7 +192,7 @@ describe('signicat: requests on the wire', () => {
     const { server, provider } = await setup((request) => {
       if (request.path === '/auth/open/connect/token') {
         tokens++;
-        return { status: 200, json: { access_token: `token-${tokens}`, expires_in: 600 } };
+        return { status: 200, json: { access_token: `token-${tokens}`, token_type: 'Bearer', expires_in: 600 } };
       }
       if (!rejected) {
         rejected = true;
