@@ -106,7 +106,7 @@ export {
   type ZignSecOptions,
   type ZignSecResult,
   zignsec,
-} from './providers/zignsec.js';
+} from './providers/zignsec/index.js';
 export { bodyParseError } from './request-body.js';
 export { sanitizeReturnTo } from './return-to.js';
 export { commitSessionChange, type SessionPort, sessionPortOf } from './session.js';

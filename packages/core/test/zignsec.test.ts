@@ -12,7 +12,7 @@ import {
   ZIGNSEC_METHODS,
   type ZignSecOptions,
   zignsec,
-} from '../src/providers/zignsec.js';
+} from '../src/providers/zignsec/index.js';
 import type { Transaction } from '../src/transaction.js';
 import { verifyWebhookToken, webhookToken } from '../src/webhook.js';
 import {
@@ -74,7 +74,7 @@ const setup = (
   options: Partial<ZignSecOptions> = {},
 ) =>
   recordedProvider(answer, (baseUrl) =>
-    zignsec({ token: TOKEN, baseUrl, timeouts: TEST_TIMEOUTS, ...options }),
+    zignsec({ token: TOKEN, baseUrl, ...options }),
   );
 
 const form = (request: RecordedRequest) => Object.fromEntries(new URLSearchParams(request.body));
