@@ -45,7 +45,11 @@ export class HttpClient {
     request: HttpRequest,
   ): Promise<{ status: number; headers: HttpResponse['headers']; body: T }> {
     const response = await this.request(request);
-    return { status: response.status, headers: response.headers, body: parseJson<T>(response.text, this.name) };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: parseJson<T>(response.text, this.name),
+    };
   }
 
   close(): Promise<void> {

@@ -65,6 +65,7 @@ export {
   idporten,
 } from './providers/idporten/index.js';
 export {
+  linkMobilityNext,
   type MapAuthenticationContext as NextMapContext,
   mapAuthentication as mapNextAuthentication,
   NEXT_DEFAULT_BASE_URL,
@@ -74,7 +75,7 @@ export {
   type NextOptions,
   next,
   toIdentity as nextToIdentity,
-} from './providers/next.js';
+} from './providers/next/index.js';
 export type { OidcClaims, TokenEndpointAuthMethod } from './providers/oidc/index.js';
 export {
   mapSessionStatus as mapSignicatSessionStatus,

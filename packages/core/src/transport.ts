@@ -122,7 +122,9 @@ export function createTransport(options: TransportOptions = {}): Transport {
       timedOut ? 'provider request timed out' : 'provider request failed',
     );
     if (code === TOO_LARGE) {
-      return new EidError('provider_error', `${provider} sent a response larger than allowed.`, { cause: error });
+      return new EidError('provider_error', `${provider} sent a response larger than allowed.`, {
+        cause: error,
+      });
     }
     return new EidError(
       'provider_unavailable',

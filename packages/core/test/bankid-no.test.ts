@@ -11,9 +11,9 @@ import {
   bankIdLevel,
   bankIdNorway,
 } from '../src/providers/bankid-no/index.js';
-import type { HttpTimeouts } from '../src/transport.js';
 import type { CompleteResult, StartResult } from '../src/providers/types.js';
 import { randomToken, type Transaction } from '../src/transaction.js';
+import type { HttpTimeouts } from '../src/transport.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
 import { withRuntime } from './helpers/recording-server.js';
 import { startTestOp, TEST_CLIENT, type TestOp } from './helpers/test-op.js';

@@ -69,7 +69,9 @@ describe('transport', () => {
     const error = await http.request({ method: 'POST', url: `${server.url}/slow` }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EidError);
     expect(error).toMatchObject({ code: 'provider_unavailable', message: expect.stringMatching(/in time/) });
-    expect(logs.map(({ level, obj }) => [level, obj.provider, obj.path])).toEqual([['warn', 'Acme', '/slow']]);
+    expect(logs.map(({ level, obj }) => [level, obj.provider, obj.path])).toEqual([
+      ['warn', 'Acme', '/slow'],
+    ]);
   });
 
   it('a refused connection is provider_unavailable', async () => {

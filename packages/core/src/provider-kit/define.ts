@@ -74,7 +74,8 @@ export function defineProvider<Source>(definition: ProviderDefinition<Source>): 
     methods: definition.methods,
     runtime,
     start: (context) => definition.start(context, runtime()),
-    complete: async (context) => applyProfile(await definition.complete(context, runtime()), definition.profile),
+    complete: async (context) =>
+      applyProfile(await definition.complete(context, runtime()), definition.profile),
     attach(given) {
       // Redacted again: a runtime given by hand (tests, other engines) may carry a plain logger.
       attached = { logger: redactingLogger(given.logger), transport: given.transport };
@@ -89,6 +90,7 @@ export function defineProvider<Source>(definition: ProviderDefinition<Source>): 
   const { cancel, webhook, transactionIdFromCallback } = definition;
   if (cancel) provider.cancel = (transaction) => cancel.call(definition, transaction, runtime());
   if (webhook) provider.webhook = (request) => webhook.call(definition, request, runtime());
-  if (transactionIdFromCallback) provider.transactionIdFromCallback = transactionIdFromCallback.bind(definition);
+  if (transactionIdFromCallback)
+    provider.transactionIdFromCallback = transactionIdFromCallback.bind(definition);
   return provider;
 }

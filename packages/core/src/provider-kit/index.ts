@@ -1,5 +1,5 @@
 // @eid/core/provider-kit: what a provider author needs to speak to a broker the way the built-in providers do.
-export { type ProviderIdentity, compactIdentity, nationalIdFromProvider } from '../identity.js';
+export { compactIdentity, nationalIdFromProvider, type ProviderIdentity } from '../identity.js';
 export type { Logger } from '../logger.js';
 export type {
   CompleteContext,

@@ -19,7 +19,8 @@ export function methodFinder<M extends ProviderMethod>(
 ): (id: string) => M {
   return (id) => {
     const found = enabled.find((method) => method.id === id);
-    if (!found) throw new EidError('unknown_method', `${providerName} does not offer the method "${id}" here.`);
+    if (!found)
+      throw new EidError('unknown_method', `${providerName} does not offer the method "${id}" here.`);
     return found;
   };
 }

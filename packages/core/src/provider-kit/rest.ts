@@ -40,7 +40,8 @@ export function upstreamError(
     problem = undefined;
   }
   logger.warn({ provider: provider.id, what, status, problem }, `${provider.name} refused a request`);
-  if (status === 429) return new EidError('rate_limited', `${provider.name} is limiting requests. Try again shortly.`);
+  if (status === 429)
+    return new EidError('rate_limited', `${provider.name} is limiting requests. Try again shortly.`);
   if (status === 401) return new EidError('provider_error', messages.credentials);
   if (status === 403) return new EidError('provider_error', messages.forbidden ?? messages.credentials);
   if (status === 502 || status === 503 || status === 504) {
@@ -90,13 +91,21 @@ export function restClient(options: RestClientOptions): RestClient {
   const url = (path: string) => new URL(path, options.baseUrl).toString();
 
   async function once(request: RestRequest, authorization: string): Promise<HttpResponse> {
-    const body = request.form ? request.form.toString() : request.json === undefined ? undefined : JSON.stringify(request.json);
+    const body = request.form
+      ? request.form.toString()
+      : request.json === undefined
+        ? undefined
+        : JSON.stringify(request.json);
     const contentType = request.form ? 'application/x-www-form-urlencoded' : 'application/json';
     return runtime().transport.request({
       provider: provider.name,
       method: request.method,
       url: url(request.path),
-      headers: { authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType }) },
+      headers: {
+        authorization,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': contentType }),
+      },
       ...(body === undefined ? {} : { body }),
       idempotent: request.method === 'GET',
     });
@@ -125,7 +134,9 @@ export function restClient(options: RestClientOptions): RestClient {
       try {
         parsed = JSON.parse(response.text);
       } catch (cause) {
-        throw new EidError('provider_error', `${provider.name} sent a response that is not valid JSON.`, { cause });
+        throw new EidError('provider_error', `${provider.name} sent a response that is not valid JSON.`, {
+          cause,
+        });
       }
       if (!isRecord(parsed)) {
         throw new EidError('provider_error', `${provider.name} sent a response that is not a JSON object.`);

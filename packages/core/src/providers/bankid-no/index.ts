@@ -88,7 +88,10 @@ function minimumLevelOf(value: unknown, methods: readonly BankIdMethodSpec[]): n
   if (value === undefined) return undefined;
   const level = bankIdLevel(value);
   if (level === undefined) {
-    throw configError(FACTORY, '`minimumAcr` must be a BankID acr with a level, such as urn:bankid:bid;LOA=4 or LOA=3.');
+    throw configError(
+      FACTORY,
+      '`minimumAcr` must be a BankID acr with a level, such as urn:bankid:bid;LOA=4 or LOA=3.',
+    );
   }
   const short = methods.find((method) => method.level < level);
   if (short) {

@@ -29,7 +29,10 @@ export function toIdentity(
   const stated = wantsNin ? userinfo?.nnin_altsub : undefined;
   const nin = nationalIdFromProvider(stated, 'NO');
   if (stated !== undefined && (!nin || !nin.validated)) {
-    logger.warn({ provider: 'bankid-no', kept: Boolean(nin) }, 'BankID returned a national id that does not validate');
+    logger.warn(
+      { provider: 'bankid-no', kept: Boolean(nin) },
+      'BankID returned a national id that does not validate',
+    );
   }
   const extra = compactIdentity({
     acr: claimString(idToken.acr),

@@ -1,5 +1,5 @@
-import type { ProviderMethod, StartContext } from '../types.js';
 import { UI_LOCALES } from '../../provider-kit/index.js';
+import type { ProviderMethod, StartContext } from '../types.js';
 
 /**
  * BankID Norway's OpenID Connect Provider (developer.bankid.no, "Identity Providers"): the BankID variant is

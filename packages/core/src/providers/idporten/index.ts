@@ -10,7 +10,13 @@ import {
 } from '../oidc/index.js';
 import type { Provider } from '../types.js';
 import { idportenLevel, toIdentity } from './mapping.js';
-import { IDPORTEN_ACRS, IDPORTEN_ISSUERS, IDPORTEN_METHODS, type IdportenAcr, loginParameters } from './wire.js';
+import {
+  IDPORTEN_ACRS,
+  IDPORTEN_ISSUERS,
+  IDPORTEN_METHODS,
+  type IdportenAcr,
+  loginParameters,
+} from './wire.js';
 
 /**
  * ID-porten directly as an OpenID Connect Provider (docs.digdir.no, "OIDC"): authorization code with PKCE

@@ -17,11 +17,17 @@ export function idportenLevel(acr: unknown): number | undefined {
 }
 
 /** The identity from the verified ID token: `pid` is the national identity number, `sub` is pairwise. */
-export function toIdentity(idToken: OidcClaims, logger: Logger): { identity: ProviderIdentity; claims: OidcClaims } {
+export function toIdentity(
+  idToken: OidcClaims,
+  logger: Logger,
+): { identity: ProviderIdentity; claims: OidcClaims } {
   const stated = idToken.pid;
   const nin = nationalIdFromProvider(stated, 'NO');
   if (stated !== undefined && (!nin || !nin.validated)) {
-    logger.warn({ provider: 'idporten', kept: Boolean(nin) }, 'ID-porten returned a pid that does not validate');
+    logger.warn(
+      { provider: 'idporten', kept: Boolean(nin) },
+      'ID-porten returned a pid that does not validate',
+    );
   }
   const extra = compactIdentity({
     acr: claimString(idToken.acr),

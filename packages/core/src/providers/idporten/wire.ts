@@ -1,5 +1,5 @@
-import type { ProviderMethod, StartContext } from '../types.js';
 import { UI_LOCALES } from '../../provider-kit/index.js';
+import type { ProviderMethod, StartContext } from '../types.js';
 
 /**
  * ID-porten as an OpenID Connect Provider (docs.digdir.no, "OIDC"): `acr_values` `idporten-loa-substantial`
@@ -18,7 +18,10 @@ export const IDPORTEN_METHODS: readonly ProviderMethod[] = [
   { id: 'idporten', flow: 'redirect', label: 'ID-porten', country: 'NO' },
 ];
 
-export function loginParameters(acr: IdportenAcr, context: StartContext): { parameters: Record<string, string> } {
+export function loginParameters(
+  acr: IdportenAcr,
+  context: StartContext,
+): { parameters: Record<string, string> } {
   const locale = context.lang ? UI_LOCALES[context.lang] : undefined;
   return { parameters: { acr_values: acr, ...(locale ? { ui_locales: locale } : {}) } };
 }

@@ -116,7 +116,8 @@ export class OidcClient {
     const oidc = await openIdClient();
     const config = await this.#discover(runtime);
     const currentUrl = new URL(request.state.redirectUri);
-    for (const [name, value] of Object.entries(request.callbackQuery)) currentUrl.searchParams.set(name, value);
+    for (const [name, value] of Object.entries(request.callbackQuery))
+      currentUrl.searchParams.set(name, value);
     const tokens = await oidc
       .authorizationCodeGrant(config, currentUrl, {
         pkceCodeVerifier: request.state.codeVerifier,
@@ -127,7 +128,9 @@ export class OidcClient {
       .catch((error: unknown) =>
         this.#fail(
           error,
-          (error as { name?: unknown } | undefined)?.name === 'AuthorizationResponseError' ? 'login' : 'token request',
+          (error as { name?: unknown } | undefined)?.name === 'AuthorizationResponseError'
+            ? 'login'
+            : 'token request',
         ),
       );
     const idToken = tokens.claims() as OidcClaims | undefined;

@@ -67,14 +67,20 @@ export function oidcError(
     if (oauthError === 'temporarily_unavailable') {
       return new EidError('provider_unavailable', `${name} is unavailable. Try again in a moment.`);
     }
-    return new EidError('provider_error', `${name} ended the login with an error (${oauthError ?? 'unknown'}).`);
+    return new EidError(
+      'provider_error',
+      `${name} ended the login with an error (${oauthError ?? 'unknown'}).`,
+    );
   }
   if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') {
     return new EidError('provider_unavailable', `${name} did not answer in time. Try again in a moment.`);
   }
   if (status === 429) return new EidError('rate_limited', `${name} is limiting requests. Try again shortly.`);
   if (status !== undefined && status >= 500) {
-    return new EidError('provider_unavailable', `${name} is unavailable (HTTP ${status}). Try again in a moment.`);
+    return new EidError(
+      'provider_unavailable',
+      `${name} is unavailable (HTTP ${status}). Try again in a moment.`,
+    );
   }
   if (oauthError === 'invalid_client' || (status === 401 && step !== 'userinfo request')) {
     return new EidError(

@@ -14,7 +14,10 @@ export { type OidcClaims, OidcClient, type OidcLoginState, type TokenEndpointAut
 export function authMethod(factory: string, value: unknown): TokenEndpointAuthMethod {
   if (value === undefined) return 'client_secret_basic';
   if (value !== 'client_secret_basic' && value !== 'client_secret_post') {
-    throw configError(factory, '`tokenEndpointAuthMethod` must be client_secret_basic or client_secret_post.');
+    throw configError(
+      factory,
+      '`tokenEndpointAuthMethod` must be client_secret_basic or client_secret_post.',
+    );
   }
   return value;
 }
@@ -69,7 +72,11 @@ export interface OidcProviderDefinition {
 export function oidcProvider(definition: OidcProviderDefinition) {
   const { client, name } = definition;
 
-  async function finish(transaction: Transaction, callbackQuery: Record<string, string>, runtime: ProviderRuntime) {
+  async function finish(
+    transaction: Transaction,
+    callbackQuery: Record<string, string>,
+    runtime: ProviderRuntime,
+  ) {
     const state = transaction.providerState;
     if (!state?.codeVerifier || !state.nonce || !state.redirectUri) {
       const error = new EidError('provider_error', `The ${name} login lost its PKCE state. Start it again.`);

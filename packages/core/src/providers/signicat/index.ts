@@ -78,7 +78,10 @@ export function signicat(options: SignicatOptions): Provider {
         }),
       );
       if (session.id !== transaction.reference) {
-        throw new EidError('provider_error', 'Signicat answered with another session than the one asked for.');
+        throw new EidError(
+          'provider_error',
+          'Signicat answered with another session than the one asked for.',
+        );
       }
       const result = mapSessionStatus(session, transaction, runtime.logger);
       return result.status === 'complete' ? { ...result, source: session } : result;

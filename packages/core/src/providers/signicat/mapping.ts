@@ -1,5 +1,10 @@
 import { EidError, safeUpstreamCode } from '../../errors.js';
-import { compactIdentity, type LevelOfAssurance, nationalIdFromProvider, type ProviderIdentity } from '../../identity.js';
+import {
+  compactIdentity,
+  type LevelOfAssurance,
+  nationalIdFromProvider,
+  type ProviderIdentity,
+} from '../../identity.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import {
   applyProfile,
@@ -43,7 +48,11 @@ export function startResult(session: SignicatSession, spec: SignicatMethodSpec):
   };
 }
 
-function failedSession(session: SignicatSession, transaction: Pick<Transaction, 'id'>, logger: Logger): CompleteResult {
+function failedSession(
+  session: SignicatSession,
+  transaction: Pick<Transaction, 'id'>,
+  logger: Logger,
+): CompleteResult {
   const code = safeUpstreamCode(session.error?.code);
   logger.warn(
     { provider: 'signicat', transactionId: transaction.id, idpError: session.error },
@@ -65,11 +74,16 @@ export function mapSessionStatus(
     case 'CREATED':
       return {
         status: 'pending',
-        ...(nonEmpty(session.idpData?.bindingMessage) ? { bindingMessage: session.idpData.bindingMessage } : {}),
+        ...(nonEmpty(session.idpData?.bindingMessage)
+          ? { bindingMessage: session.idpData.bindingMessage }
+          : {}),
         ...(nonEmpty(session.idpData?.qrData) ? { qrData: session.idpData.qrData } : {}),
       };
     case 'SUCCESS':
-      return applyProfile({ status: 'complete', identity: toIdentity(session, logger), source: session }, profile);
+      return applyProfile(
+        { status: 'complete', identity: toIdentity(session, logger), source: session },
+        profile,
+      );
     case 'ABORT':
       return { status: 'failed', error: new EidError('user_cancelled', 'The login was cancelled.') };
     case 'CANCELLED':
@@ -79,7 +93,10 @@ export function mapSessionStatus(
     default:
       return {
         status: 'failed',
-        error: new EidError('provider_error', 'Signicat reported a session status this library does not know.'),
+        error: new EidError(
+          'provider_error',
+          'Signicat reported a session status this library does not know.',
+        ),
       };
   }
 }
@@ -93,7 +110,10 @@ export function toIdentity(session: SignicatSession, logger: Logger = silentLogg
   const stated = subject.nin;
   const nin = nationalIdFromProvider(stated?.value, stated?.issuingCountry, stated?.type);
   if (stated?.value !== undefined && (!nin || !nin.validated)) {
-    logger.warn({ provider: 'signicat', kept: Boolean(nin) }, 'Signicat returned a national id that does not validate');
+    logger.warn(
+      { provider: 'signicat', kept: Boolean(nin) },
+      'Signicat returned a national id that does not validate',
+    );
   }
   const loa = LOA_VALUES.find((value) => value === session.loa);
   const extra = compactIdentity({

@@ -38,8 +38,12 @@ export type SignicatMethodId =
 
 const PERSON_ATTRIBUTES = ['name', 'firstName', 'lastName', 'dateOfBirth', 'nin', 'idpId'];
 
-const redirect = (id: SignicatMethodId, idp: SignicatIdp, label: string, country: ProviderMethod['country']) =>
-  ({ id, idp, flow: 'redirect', label, country, requestedAttributes: PERSON_ATTRIBUTES }) as const;
+const redirect = (
+  id: SignicatMethodId,
+  idp: SignicatIdp,
+  label: string,
+  country: ProviderMethod['country'],
+) => ({ id, idp, flow: 'redirect', label, country, requestedAttributes: PERSON_ATTRIBUTES }) as const;
 
 export const SIGNICAT_METHODS: readonly SignicatMethodSpec[] = [
   redirect('nbid', 'nbid', 'Norwegian BankID', 'NO'),
@@ -151,7 +155,9 @@ export function sessionRequest(
   const body: Record<string, unknown> = {
     flow: spec.flow,
     allowedProviders: [spec.idp],
-    requestedAttributes: [...new Set([...spec.requestedAttributes, ...(settings.requestedAttributes?.[spec.id] ?? [])])],
+    requestedAttributes: [
+      ...new Set([...spec.requestedAttributes, ...(settings.requestedAttributes?.[spec.id] ?? [])]),
+    ],
     // The API reference's free-text `externalReference` ties Signicat's session to our transaction in their
     // dashboard and logs. The transaction id is random and carries no personal data.
     externalReference: context.transactionId,

@@ -88,7 +88,10 @@ function checkToken(token: unknown): string {
 function checkSettings(options: ZignSecOptions): void {
   const { webhookSecret, language, scope, configId } = options;
   if (webhookSecret !== undefined && (typeof webhookSecret !== 'string' || webhookSecret.length < 16)) {
-    throw configError(FACTORY, '`webhookSecret` must be a string of at least 16 characters (a random secret).');
+    throw configError(
+      FACTORY,
+      '`webhookSecret` must be a string of at least 16 characters (a random secret).',
+    );
   }
   if (language !== undefined && !/^[A-Za-z]{2}$/.test(language)) {
     throw configError(FACTORY, '`language` must be a two-letter ISO 639-1 code such as "sv" or "en".');
@@ -158,13 +161,22 @@ export function zignsec(options: ZignSecOptions): Provider {
           ? { form: new URLSearchParams(setupParameters(spec, context, options)) }
           : { json: v3Body(spec, context, options) };
       const path = setupPath(spec);
-      const result = await api.sendJson<ZignSecResult>({ method: 'POST', path, what: 'setup request', ...request });
+      const result = await api.sendJson<ZignSecResult>({
+        method: 'POST',
+        path,
+        what: 'setup request',
+        ...request,
+      });
       return startResult(result, runtime.logger);
     },
 
     async complete({ transaction, callbackQuery }, runtime) {
       let result = await poll(transaction, runtime);
-      for (let attempt = 1; callbackQuery && result.status === 'pending' && attempt < CALLBACK_POLLS; attempt++) {
+      for (
+        let attempt = 1;
+        callbackQuery && result.status === 'pending' && attempt < CALLBACK_POLLS;
+        attempt++
+      ) {
         await new Promise((resolve) => setTimeout(resolve, CALLBACK_POLL_DELAY_MS));
         result = await poll(transaction, runtime);
       }

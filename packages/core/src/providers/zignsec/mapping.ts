@@ -1,7 +1,14 @@
 import { EidError, safeUpstreamCode } from '../../errors.js';
 import { compactIdentity, nationalIdFromProvider, type ProviderIdentity } from '../../identity.js';
 import { type Logger, silentLogger } from '../../logger.js';
-import { applyProfile, isHttpUrl, isoDate, isRecord, type ProfileHook, stringOr } from '../../provider-kit/index.js';
+import {
+  applyProfile,
+  isHttpUrl,
+  isoDate,
+  isRecord,
+  type ProfileHook,
+  stringOr,
+} from '../../provider-kit/index.js';
 import type { Transaction } from '../../transaction.js';
 import type { CompleteResult, StartResult } from '../types.js';
 import type { ZignSecResult } from './wire.js';
@@ -33,14 +40,20 @@ export function errorFromCodes(errors: unknown, what: string, logger: Logger): E
       'The ZignSec account has no configuration for this method. Ask ZignSec to enable it, or set `configId`.',
     );
   }
-  return new EidError('provider_error', `ZignSec refused the ${what}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}.`);
+  return new EidError(
+    'provider_error',
+    `ZignSec refused the ${what}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}.`,
+  );
 }
 
 /** A 4xx with ZignSec's error body: what its codes say. */
 export function refineRefusal(status: number, body: unknown, what: string): EidError | undefined {
   if (status < 400 || status >= 500 || !isRecord(body) || !Array.isArray(body.errors)) return undefined;
   if (status === 404 && codesOf(body.errors).includes('SESSION_NOT_FOUND')) {
-    return new EidError('provider_error', 'ZignSec no longer knows this login session. Start the login again.');
+    return new EidError(
+      'provider_error',
+      'ZignSec no longer knows this login session. Start the login again.',
+    );
   }
   return errorFromCodes(body.errors, what, silentLogger);
 }
@@ -91,12 +104,18 @@ export function resultState(result: ZignSecResult): string | undefined {
  */
 function sessionError(errors: unknown, transaction: Pick<Transaction, 'id'>, logger: Logger): EidError {
   const codes = codesOf(errors).map((code) => code.toUpperCase());
-  logger.warn({ provider: 'zignsec', transactionId: transaction.id, errors }, 'ZignSec session ended in ERROR');
+  logger.warn(
+    { provider: 'zignsec', transactionId: transaction.id, errors },
+    'ZignSec session ended in ERROR',
+  );
   if (codes.some((code) => /CANCEL|ABORT/.test(code))) {
     return new EidError('user_cancelled', 'The login was cancelled.');
   }
   if (codes.some((code) => /EXPIRED|TIMEOUT/.test(code))) {
-    return new EidError('transaction_expired', 'The login took too long at the eID provider. Start it again.');
+    return new EidError(
+      'transaction_expired',
+      'The login took too long at the eID provider. Start it again.',
+    );
   }
   return new EidError(
     'provider_error',
@@ -139,7 +158,8 @@ export function mapResult(
 
 export function toIdentity(result: ZignSecResult, logger: Logger = silentLogger): ProviderIdentity {
   const identity = result.identity;
-  if (!isRecord(identity)) throw new EidError('provider_error', 'ZignSec reported FINISHED without an identity.');
+  if (!isRecord(identity))
+    throw new EidError('provider_error', 'ZignSec reported FINISHED without an identity.');
   const personalNumber = stringOr(identity.PersonalNumber);
   // IdProviderPersonId is the stable key where the eID has one (NemID PID, BankID Norway's certificate
   // serial); Swedish BankID leaves it empty and always returns the personal number instead.
@@ -152,9 +172,11 @@ export function toIdentity(result: ZignSecResult, logger: Logger = silentLogger)
   }
   const firstName = stringOr(identity.FirstName);
   const lastName = stringOr(identity.LastName);
-  const name = stringOr(identity.FullName) ?? (firstName && lastName ? `${firstName} ${lastName}` : undefined);
+  const name =
+    stringOr(identity.FullName) ?? (firstName && lastName ? `${firstName} ${lastName}` : undefined);
   const identified = stringOr(identity.IdentificationDate);
-  const authenticatedAt = identified && !Number.isNaN(Date.parse(identified)) ? new Date(identified) : new Date();
+  const authenticatedAt =
+    identified && !Number.isNaN(Date.parse(identified)) ? new Date(identified) : new Date();
   const extra = compactIdentity({
     idProvider: stringOr(identity.IdProviderName),
     zignsecMethod: stringOr(result.method),

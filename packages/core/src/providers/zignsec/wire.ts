@@ -177,7 +177,11 @@ export function setupParameters(
 }
 
 /** v3 takes JSON; SwissID's documented example spells `relayState` in camel case. */
-export function v3Body(spec: ZignSecMethodSpec, context: StartContext, settings: SetupSettings): Record<string, unknown> {
+export function v3Body(
+  spec: ZignSecMethodSpec,
+  context: StartContext,
+  settings: SetupSettings,
+): Record<string, unknown> {
   const { relaystate, configid, allowRetries, ...rest } = setupParameters(spec, context, settings);
   const body: Record<string, unknown> = { ...rest, relayState: relaystate };
   if (configid) body.configid = configid;
