@@ -17,6 +17,13 @@ import { createTransport, type Transport } from '../transport.js';
 /** The user's hook over a mapped identity, given what the provider answered. */
 export type ProfileHook<Source> = (source: Source, identity: ProviderIdentity) => ProviderIdentity;
 
+/** Builds the body of a provider's start request from the method, the start context and the factory's settings. */
+export type StartRequestBuilder<Spec, Settings, Body = Record<string, unknown>> = (
+  spec: Spec,
+  context: StartContext,
+  settings: Settings,
+) => Body;
+
 /** A completed login together with the provider's answer it was mapped from, for the profile hook. */
 export interface SourcedCompletion<Source> {
   status: 'complete';

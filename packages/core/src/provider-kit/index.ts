@@ -28,7 +28,9 @@ export {
   type ProfileHook,
   type ProviderDefinition,
   type SourcedCompletion,
+  type StartRequestBuilder,
 } from './define.js';
+export { statedNationalId } from './identity.js';
 export { methodFinder, projectMethods } from './methods.js';
 export {
   absoluteUrl,
@@ -48,4 +50,5 @@ export {
   type UpstreamMessages,
   upstreamError,
 } from './rest.js';
+export { type StatusCase, type StatusMapper, statusMapper, userCancelled } from './status.js';
 export { isHttpUrl, isoDate, isRecord, loaOf, nonEmpty, parseDate, stringOr, UI_LOCALES } from './values.js';

@@ -3,19 +3,16 @@ import type { ProviderIdentity } from '../../identity.js';
 import {
   configError,
   enabledMethods,
-  issuerUrl,
   methodFinder,
   projectMethods,
-  requireOptions,
-  requireString,
   TokenCache,
 } from '../../provider-kit/index.js';
 import {
-  authMethod,
   type OidcClaims,
-  OidcClient,
+  type OidcClient,
+  type OidcClientOptions,
+  oidcClientOf,
   oidcProvider,
-  scopeList,
   type TokenEndpointAuthMethod,
 } from '../oidc/index.js';
 import type { Provider } from '../types.js';
@@ -44,7 +41,7 @@ export {
   type BankIdNorwayMethodId,
 } from './wire.js';
 
-export interface BankIdNorwayOptions {
+export interface BankIdNorwayOptions extends OidcClientOptions {
   /** `BANKID_NO_ISSUERS.current` for tests, `BANKID_NO_ISSUERS.prod` in production. */
   issuer: string;
   clientId: string;
@@ -142,27 +139,18 @@ function esignTokens(client: OidcClient, provider: ReturnType<typeof oidcProvide
 }
 
 export function bankIdNorway(options: BankIdNorwayOptions): BankIdNorwayProvider {
-  requireOptions(FACTORY, options);
-  const issuer = issuerUrl(FACTORY, options.issuer, BANKID_NO_ISSUERS.current);
-  const clientId = requireString(FACTORY, options, 'clientId');
-  const clientSecret = requireString(FACTORY, options, 'clientSecret');
-  const tokenEndpointAuthMethod = authMethod(FACTORY, options.tokenEndpointAuthMethod);
-  const scopes = scopeList(FACTORY, options.scope, ['openid', 'profile']);
-  const methods = enabledMethods(FACTORY, BANKID_NO_METHODS, options.methods);
-  const minimumLevel = minimumLevelOf(options.minimumAcr, methods);
-  checkPerMethod(options);
-
-  const client = new OidcClient({
+  const { client, scopes } = oidcClientOf(FACTORY, options, {
     id: 'bankid-no',
     name: 'BankID Norway',
-    issuer,
-    clientId,
-    clientSecret,
-    tokenEndpointAuthMethod,
+    exampleIssuer: BANKID_NO_ISSUERS.current,
     // BankID signs userinfo for clients registered so (Auth.js's BankID provider asks the same); an unsigned
     // answer is refused, so the national identity number is only ever read from a verified signature.
     clientMetadata: { userinfo_signed_response_alg: 'RS256' },
   });
+  const methods = enabledMethods(FACTORY, BANKID_NO_METHODS, options.methods);
+  const minimumLevel = minimumLevelOf(options.minimumAcr, methods);
+  checkPerMethod(options);
+
   const spec = methodFinder('BankID Norway', methods);
   const wantsNin = scopes.includes('nnin_altsub');
 

@@ -1,7 +1,7 @@
-import { compactIdentity, nationalIdFromProvider, type ProviderIdentity } from '../../identity.js';
+import { compactIdentity, type ProviderIdentity } from '../../identity.js';
 import type { Logger } from '../../logger.js';
-import { isoDate, loaOf } from '../../provider-kit/index.js';
-import { amrList, authenticatedAt, claimString, type OidcClaims } from '../oidc/index.js';
+import { isoDate, statedNationalId } from '../../provider-kit/index.js';
+import { claimString, loginFacts, type OidcClaims } from '../oidc/index.js';
 
 const KNOWN_LEVELS: Record<string, number> = {
   'urn:bankid:bid': 4,
@@ -27,18 +27,7 @@ export function toIdentity(
 ): { identity: ProviderIdentity; claims: OidcClaims } {
   const claims: OidcClaims = { ...idToken, ...userinfo, sub: idToken.sub };
   const stated = wantsNin ? userinfo?.nnin_altsub : undefined;
-  const nin = nationalIdFromProvider(stated, 'NO');
-  if (stated !== undefined && (!nin || !nin.validated)) {
-    logger.warn(
-      { provider: 'bankid-no', kept: Boolean(nin) },
-      'BankID returned a national id that does not validate',
-    );
-  }
-  const extra = compactIdentity({
-    acr: claimString(idToken.acr),
-    amr: amrList(idToken.amr),
-    bankidAltsub: claimString(claims.bankid_altsub),
-  });
+  const nin = statedNationalId({ id: 'bankid-no', name: 'BankID' }, stated, logger, 'NO');
   const identity = compactIdentity({
     subject: idToken.sub,
     nin: nin?.nin,
@@ -46,9 +35,7 @@ export function toIdentity(
     firstName: claimString(claims.given_name),
     lastName: claimString(claims.family_name),
     dateOfBirth: isoDate(claimString(claims.birthdate)),
-    loa: loaOf(bankIdLevel(idToken.acr)),
-    authenticatedAt: authenticatedAt(idToken),
-    extra: Object.keys(extra).length > 0 ? extra : undefined,
+    ...loginFacts(idToken, bankIdLevel(idToken.acr), { bankidAltsub: claimString(claims.bankid_altsub) }),
   }) as ProviderIdentity;
   return { identity, claims };
 }

@@ -1,11 +1,10 @@
 import type { ProviderIdentity } from '../../identity.js';
-import { configError, issuerUrl, requireOptions, requireString } from '../../provider-kit/index.js';
+import { configError } from '../../provider-kit/index.js';
 import {
-  authMethod,
   type OidcClaims,
-  OidcClient,
+  type OidcClientOptions,
+  oidcClientOf,
   oidcProvider,
-  scopeList,
   type TokenEndpointAuthMethod,
 } from '../oidc/index.js';
 import type { Provider } from '../types.js';
@@ -26,7 +25,7 @@ import {
 
 export { IDPORTEN_ISSUERS, IDPORTEN_METHODS, type IdportenAcr } from './wire.js';
 
-export interface IdportenOptions {
+export interface IdportenOptions extends OidcClientOptions {
   /** `IDPORTEN_ISSUERS.test` or `IDPORTEN_ISSUERS.prod`. */
   issuer: string;
   clientId: string;
@@ -44,25 +43,16 @@ export interface IdportenOptions {
 const FACTORY = 'idporten()';
 
 export function idporten(options: IdportenOptions): Provider {
-  requireOptions(FACTORY, options);
-  const issuer = issuerUrl(FACTORY, options.issuer, IDPORTEN_ISSUERS.test);
-  const clientId = requireString(FACTORY, options, 'clientId');
-  const clientSecret = requireString(FACTORY, options, 'clientSecret');
-  const tokenEndpointAuthMethod = authMethod(FACTORY, options.tokenEndpointAuthMethod);
+  const { client, scopes } = oidcClientOf(FACTORY, options, {
+    id: 'idporten',
+    name: 'ID-porten',
+    exampleIssuer: IDPORTEN_ISSUERS.test,
+  });
   const acr = options.acr ?? 'idporten-loa-substantial';
   if (!IDPORTEN_ACRS.includes(acr)) {
     throw configError(FACTORY, '`acr` must be idporten-loa-substantial or idporten-loa-high.');
   }
   const floor = idportenLevel(acr) as number;
-  const scopes = scopeList(FACTORY, options.scope, ['openid', 'profile']);
-  const client = new OidcClient({
-    id: 'idporten',
-    name: 'ID-porten',
-    issuer,
-    clientId,
-    clientSecret,
-    tokenEndpointAuthMethod,
-  });
 
   return oidcProvider({
     id: 'idporten',

@@ -1,8 +1,8 @@
-import { compactIdentity, nationalIdFromProvider, type ProviderIdentity } from '../../identity.js';
+import { compactIdentity, type ProviderIdentity } from '../../identity.js';
 import type { Logger } from '../../logger.js';
 import { dateOfBirthOf } from '../../nin/index.js';
-import { loaOf } from '../../provider-kit/index.js';
-import { amrList, authenticatedAt, claimString, type OidcClaims } from '../oidc/index.js';
+import { statedNationalId } from '../../provider-kit/index.js';
+import { claimString, loginFacts, type OidcClaims } from '../oidc/index.js';
 
 // Today's values, and the older Level3/Level4 that ID-porten used before.
 const LEVELS: Record<string, number> = {
@@ -21,27 +21,13 @@ export function toIdentity(
   idToken: OidcClaims,
   logger: Logger,
 ): { identity: ProviderIdentity; claims: OidcClaims } {
-  const stated = idToken.pid;
-  const nin = nationalIdFromProvider(stated, 'NO');
-  if (stated !== undefined && (!nin || !nin.validated)) {
-    logger.warn(
-      { provider: 'idporten', kept: Boolean(nin) },
-      'ID-porten returned a pid that does not validate',
-    );
-  }
-  const extra = compactIdentity({
-    acr: claimString(idToken.acr),
-    amr: amrList(idToken.amr),
-    locale: claimString(idToken.locale),
-  });
+  const nin = statedNationalId({ id: 'idporten', name: 'ID-porten' }, idToken.pid, logger, 'NO');
   const identity = compactIdentity({
     subject: idToken.sub,
     nin: nin?.nin,
     // ID-porten names nobody; the date of birth is the one the number itself carries.
     dateOfBirth: nin?.validated ? dateOfBirthOf(nin.nin) : undefined,
-    loa: loaOf(idportenLevel(idToken.acr)),
-    authenticatedAt: authenticatedAt(idToken),
-    extra: Object.keys(extra).length > 0 ? extra : undefined,
+    ...loginFacts(idToken, idportenLevel(idToken.acr), { locale: claimString(idToken.locale) }),
   }) as ProviderIdentity;
   return { identity, claims: idToken };
 }

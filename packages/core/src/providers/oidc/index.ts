@@ -3,11 +3,24 @@
  * `OidcClient`, and the option checks and claim readers both factories use.
  */
 import { EidError, isEidError } from '../../errors.js';
-import type { ProviderIdentity } from '../../identity.js';
-import { configError, defineProvider, type ProfileHook } from '../../provider-kit/index.js';
+import { compactIdentity, type ProviderIdentity } from '../../identity.js';
+import {
+  configError,
+  defineProvider,
+  issuerUrl,
+  loaOf,
+  type ProfileHook,
+  requireOptions,
+  requireString,
+} from '../../provider-kit/index.js';
 import type { Transaction } from '../../transaction.js';
 import type { CompleteResult, ProviderMethod, ProviderRuntime, StartContext } from '../types.js';
-import type { OidcClaims, OidcClient, TokenEndpointAuthMethod } from './client.js';
+import {
+  type OidcClaims,
+  OidcClient,
+  type OidcClientSettings,
+  type TokenEndpointAuthMethod,
+} from './client.js';
 
 export { type OidcClaims, OidcClient, type OidcLoginState, type TokenEndpointAuthMethod } from './client.js';
 
@@ -34,6 +47,33 @@ export function scopeList(factory: string, value: unknown, fallback: readonly st
   const scopes = [...new Set(list.filter((scope) => scope !== ''))];
   if (!scopes.includes('openid')) throw configError(factory, '`scope` must include openid.');
   return scopes;
+}
+
+/** The options both OIDC factories take for their client. */
+export interface OidcClientOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  scope?: string | readonly string[];
+}
+
+/** The checked client options of a factory, and the scopes to ask for (default `openid profile`). */
+export function oidcClientOf(
+  factory: string,
+  options: OidcClientOptions,
+  provider: Pick<OidcClientSettings, 'id' | 'name' | 'clientMetadata'> & { exampleIssuer: string },
+): { client: OidcClient; scopes: string[] } {
+  requireOptions(factory, options);
+  const { exampleIssuer, ...names } = provider;
+  const client = new OidcClient({
+    ...names,
+    issuer: issuerUrl(factory, options.issuer, exampleIssuer),
+    clientId: requireString(factory, options, 'clientId'),
+    clientSecret: requireString(factory, options, 'clientSecret'),
+    tokenEndpointAuthMethod: authMethod(factory, options.tokenEndpointAuthMethod),
+  });
+  return { client, scopes: scopeList(factory, options.scope, ['openid', 'profile']) };
 }
 
 export interface OidcProviderDefinition {
@@ -156,8 +196,25 @@ export function amrList(value: unknown): string[] | undefined {
   return undefined;
 }
 
+/**
+ * What an OIDC identity says of the login itself: the level of assurance, when it happened, and `acr` and
+ * `amr` (with any `more`) in `extra`.
+ */
+export function loginFacts(
+  idToken: OidcClaims,
+  level: number | undefined,
+  more: Record<string, unknown> = {},
+) {
+  const extra = compactIdentity({ acr: claimString(idToken.acr), amr: amrList(idToken.amr), ...more });
+  return {
+    loa: loaOf(level),
+    authenticatedAt: authenticatedAt(idToken),
+    ...(Object.keys(extra).length > 0 ? { extra } : {}),
+  };
+}
+
 /** `auth_time` (seconds) as an ISO timestamp; now when absent. */
-export function authenticatedAt(claims: OidcClaims): string {
+function authenticatedAt(claims: OidcClaims): string {
   const authTime = claims.auth_time;
   return typeof authTime === 'number' && Number.isFinite(authTime) && authTime > 0
     ? new Date(authTime * 1000).toISOString()

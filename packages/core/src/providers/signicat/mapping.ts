@@ -1,19 +1,16 @@
 import { EidError, safeUpstreamCode } from '../../errors.js';
-import {
-  compactIdentity,
-  type LevelOfAssurance,
-  nationalIdFromProvider,
-  type ProviderIdentity,
-} from '../../identity.js';
+import { compactIdentity, type LevelOfAssurance, type ProviderIdentity } from '../../identity.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import {
-  applyProfile,
   isHttpUrl,
   isoDate,
   nonEmpty,
-  type ProfileHook,
   parseDate,
+  type StatusMapper,
+  statedNationalId,
+  statusMapper,
   stringOr,
+  userCancelled,
 } from '../../provider-kit/index.js';
 import type { Transaction } from '../../transaction.js';
 import type { CompleteResult, StartResult } from '../types.js';
@@ -64,42 +61,28 @@ function failedSession(
   };
 }
 
-export function mapSessionStatus(
-  session: SignicatSession,
-  transaction: Pick<Transaction, 'id'>,
-  logger: Logger = silentLogger,
-  profile?: ProfileHook<SignicatSession>,
-): CompleteResult {
-  switch (session.status) {
-    case 'CREATED':
-      return {
-        status: 'pending',
-        ...(nonEmpty(session.idpData?.bindingMessage)
-          ? { bindingMessage: session.idpData.bindingMessage }
-          : {}),
-        ...(nonEmpty(session.idpData?.qrData) ? { qrData: session.idpData.qrData } : {}),
-      };
-    case 'SUCCESS':
-      return applyProfile(
-        { status: 'complete', identity: toIdentity(session, logger), source: session },
-        profile,
-      );
-    case 'ABORT':
-      return { status: 'failed', error: new EidError('user_cancelled', 'The login was cancelled.') };
-    case 'CANCELLED':
-      return { status: 'cancelled' };
-    case 'ERROR':
-      return failedSession(session, transaction, logger);
-    default:
-      return {
-        status: 'failed',
-        error: new EidError(
-          'provider_error',
-          'Signicat reported a session status this library does not know.',
-        ),
-      };
-  }
-}
+export const mapSessionStatus: StatusMapper<SignicatSession> = statusMapper(
+  'Signicat',
+  'session status',
+  (session) => session.status,
+  {
+    CREATED: (session) => ({
+      status: 'pending',
+      ...(nonEmpty(session.idpData?.bindingMessage)
+        ? { bindingMessage: session.idpData.bindingMessage }
+        : {}),
+      ...(nonEmpty(session.idpData?.qrData) ? { qrData: session.idpData.qrData } : {}),
+    }),
+    SUCCESS: (session, _transaction, logger) => ({
+      status: 'complete',
+      identity: toIdentity(session, logger),
+      source: session,
+    }),
+    ABORT: userCancelled,
+    CANCELLED: () => ({ status: 'cancelled' }),
+    ERROR: failedSession,
+  },
+);
 
 export function toIdentity(session: SignicatSession, logger: Logger = silentLogger): ProviderIdentity {
   const subject = session.subject;
@@ -108,13 +91,8 @@ export function toIdentity(session: SignicatSession, logger: Logger = silentLogg
     throw new EidError('provider_error', 'Signicat reported success without a subject.');
   }
   const stated = subject.nin;
-  const nin = nationalIdFromProvider(stated?.value, stated?.issuingCountry, stated?.type);
-  if (stated?.value !== undefined && (!nin || !nin.validated)) {
-    logger.warn(
-      { provider: 'signicat', kept: Boolean(nin) },
-      'Signicat returned a national id that does not validate',
-    );
-  }
+  const signicat = { id: 'signicat', name: 'Signicat' };
+  const nin = statedNationalId(signicat, stated?.value, logger, stated?.issuingCountry, stated?.type);
   const loa = LOA_VALUES.find((value) => value === session.loa);
   const extra = compactIdentity({
     idp: session.provider,

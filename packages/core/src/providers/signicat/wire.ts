@@ -1,5 +1,6 @@
 import { EidError } from '../../errors.js';
 import type { LevelOfAssurance } from '../../identity.js';
+import type { StartRequestBuilder } from '../../provider-kit/index.js';
 import type { ProviderMethod, StartContext } from '../types.js';
 
 /**
@@ -146,11 +147,11 @@ function additionalParameters(spec: SignicatMethodSpec, context: StartContext): 
 }
 
 /** The body of `POST /auth/rest/sessions`. */
-export function sessionRequest(
-  spec: SignicatMethodSpec,
-  context: StartContext,
-  settings: SessionRequestSettings,
-): Record<string, unknown> {
+export const sessionRequest: StartRequestBuilder<SignicatMethodSpec, SessionRequestSettings> = (
+  spec,
+  context,
+  settings,
+) => {
   const extra = additionalParameters(spec, context);
   const body: Record<string, unknown> = {
     flow: spec.flow,
@@ -176,4 +177,4 @@ export function sessionRequest(
     };
   }
   return body;
-}
+};

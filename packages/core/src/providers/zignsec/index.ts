@@ -1,16 +1,6 @@
 import { EidError } from '../../errors.js';
 import type { ProviderIdentity } from '../../identity.js';
-import {
-  absoluteUrl,
-  configError,
-  defineProvider,
-  enabledMethods,
-  methodFinder,
-  oneOf,
-  projectMethods,
-  requireOptions,
-  restClient,
-} from '../../provider-kit/index.js';
+import * as kit from '../../provider-kit/index.js';
 import type { Transaction } from '../../transaction.js';
 import { verifyWebhookToken } from '../../webhook.js';
 import type { CompleteResult, Provider, ProviderRuntime, WebhookRequest } from '../types.js';
@@ -77,7 +67,7 @@ const CALLBACK_POLL_DELAY_MS = 250;
 function checkToken(token: unknown): string {
   // Visible ASCII only: the value goes into a header verbatim.
   if (typeof token !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(token)) {
-    throw configError(
+    throw kit.configError(
       FACTORY,
       '`token` is required: the access token ZignSec issued, e.g. 00000000-e2a2-4968-b651-5352305c9fb0 (no "Bearer").',
     );
@@ -88,24 +78,24 @@ function checkToken(token: unknown): string {
 function checkSettings(options: ZignSecOptions): void {
   const { webhookSecret, language, scope, configId } = options;
   if (webhookSecret !== undefined && (typeof webhookSecret !== 'string' || webhookSecret.length < 16)) {
-    throw configError(
+    throw kit.configError(
       FACTORY,
       '`webhookSecret` must be a string of at least 16 characters (a random secret).',
     );
   }
   if (language !== undefined && !/^[A-Za-z]{2}$/.test(language)) {
-    throw configError(FACTORY, '`language` must be a two-letter ISO 639-1 code such as "sv" or "en".');
+    throw kit.configError(FACTORY, '`language` must be a two-letter ISO 639-1 code such as "sv" or "en".');
   }
   if (scope !== undefined) {
     const parts = typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
     if (parts.length === 0 || parts.some((part) => !SCOPES.includes(part))) {
-      throw configError(FACTORY, `\`scope\` must be space-separated values of ${SCOPES.join(', ')}.`);
+      throw kit.configError(FACTORY, `\`scope\` must be space-separated values of ${SCOPES.join(', ')}.`);
     }
   }
-  oneOf(FACTORY, 'nbidLoginHint', options.nbidLoginHint, ['BID', 'BIM']);
-  oneOf(FACTORY, 'smartIdCountry', options.smartIdCountry, ['EE', 'LV', 'LT']);
+  kit.oneOf(FACTORY, 'nbidLoginHint', options.nbidLoginHint, ['BID', 'BIM']);
+  kit.oneOf(FACTORY, 'smartIdCountry', options.smartIdCountry, ['EE', 'LV', 'LT']);
   if (configId !== undefined && (typeof configId !== 'string' || configId === '')) {
-    throw configError(FACTORY, '`configId` must be a non-empty string (a GUID from ZignSec).');
+    throw kit.configError(FACTORY, '`configId` must be a non-empty string (a GUID from ZignSec).');
   }
 }
 
@@ -129,12 +119,12 @@ function webhookReader(secret: string) {
 }
 
 export function zignsec(options: ZignSecOptions): Provider {
-  requireOptions(FACTORY, options);
+  kit.requireOptions(FACTORY, options);
   const token = checkToken(options.token);
-  const baseUrl = absoluteUrl(FACTORY, 'baseUrl', options.baseUrl, 'https://api.zignsec.com');
+  const baseUrl = kit.absoluteUrl(FACTORY, 'baseUrl', options.baseUrl, 'https://api.zignsec.com');
   checkSettings(options);
-  const methods = enabledMethods(FACTORY, ZIGNSEC_METHODS, options.methods);
-  const methodSpec = methodFinder('ZignSec', methods);
+  const methods = kit.enabledMethods(FACTORY, ZIGNSEC_METHODS, options.methods);
+  const methodSpec = kit.methodFinder('ZignSec', methods);
 
   async function poll(transaction: Transaction, runtime: ProviderRuntime) {
     // Every method, not only the enabled ones: a login started before a configuration change finishes.
@@ -148,10 +138,10 @@ export function zignsec(options: ZignSecOptions): Provider {
     return mapped.status === 'complete' ? { ...mapped, source: result } : mapped;
   }
 
-  const provider = defineProvider<ZignSecResult>({
+  const provider = kit.defineProvider<ZignSecResult>({
     id: 'zignsec',
     name: 'ZignSec',
-    methods: projectMethods(methods),
+    methods: kit.projectMethods(methods),
     profile: options.profile,
 
     async start(context, runtime) {
@@ -188,7 +178,7 @@ export function zignsec(options: ZignSecOptions): Provider {
     transactionIdFromCallback: (query) => query.relaystate ?? query.relayState ?? query.tx,
   });
 
-  const api = restClient({
+  const api = kit.restClient({
     provider: { id: 'zignsec', name: 'ZignSec' },
     baseUrl,
     runtime: provider.runtime,

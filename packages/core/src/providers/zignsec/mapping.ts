@@ -2,15 +2,15 @@ import { EidError, safeUpstreamCode } from '../../errors.js';
 import { compactIdentity, nationalIdFromProvider, type ProviderIdentity } from '../../identity.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import {
-  applyProfile,
   isHttpUrl,
   isoDate,
   isRecord,
-  type ProfileHook,
+  type StatusMapper,
+  statusMapper,
   stringOr,
 } from '../../provider-kit/index.js';
 import type { Transaction } from '../../transaction.js';
-import type { CompleteResult, StartResult } from '../types.js';
+import type { StartResult } from '../types.js';
 import type { ZignSecResult } from './wire.js';
 
 // ZignSec's error codes are upper-case words; descriptions may echo input (a personal number) and are only logged.
@@ -135,26 +135,14 @@ function finished(result: ZignSecResult, transaction: Pick<Transaction, 'id'>, l
   }
 }
 
-export function mapResult(
-  result: ZignSecResult,
-  transaction: Pick<Transaction, 'id'>,
-  logger: Logger = silentLogger,
-  profile?: ProfileHook<ZignSecResult>,
-): CompleteResult {
-  switch (resultState(result)) {
-    case 'PENDING':
-      return { status: 'pending' };
-    case 'FINISHED':
-      return applyProfile(finished(result, transaction, logger), profile);
-    case 'ERROR':
-      return { status: 'failed', error: sessionError(result.errors, transaction, logger) };
-    default:
-      return {
-        status: 'failed',
-        error: new EidError('provider_error', 'ZignSec reported a session state this library does not know.'),
-      };
-  }
-}
+export const mapResult: StatusMapper<ZignSecResult> = statusMapper('ZignSec', 'session state', resultState, {
+  PENDING: () => ({ status: 'pending' }),
+  FINISHED: finished,
+  ERROR: (result, transaction, logger) => ({
+    status: 'failed',
+    error: sessionError(result.errors, transaction, logger),
+  }),
+});
 
 export function toIdentity(result: ZignSecResult, logger: Logger = silentLogger): ProviderIdentity {
   const identity = result.identity;

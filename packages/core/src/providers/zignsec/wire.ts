@@ -1,4 +1,5 @@
 import type { NationalId } from '../../nin/index.js';
+import type { StartRequestBuilder } from '../../provider-kit/index.js';
 import { webhookToken } from '../../webhook.js';
 import type { ProviderMethod, StartContext } from '../types.js';
 
@@ -126,23 +127,6 @@ function languageOf(lang: string | undefined): string | undefined {
   return LANGUAGES[lower] ?? lower;
 }
 
-/** Who logs in: BankID Norway's login_hint grammar for `nbid-oidc`, `PersonalNumber` elsewhere. */
-function personParameters(spec: ZignSecMethodSpec, nin: NationalId | undefined, settings: SetupSettings) {
-  const parameters: Record<string, string> = {};
-  if (spec.id === 'nbid-oidc') {
-    // BID, BIM, BID:<nin>, and :<nin> (nin prefilled, web or mobile still offered). BIM identifies by phone
-    // and birth date, so a nin cannot go with it.
-    const hint = settings.nbidLoginHint;
-    const loginHint = nin ? (hint === 'BIM' ? 'BIM' : `${hint ?? ''}:${nin.value}`) : hint;
-    if (loginHint) parameters.login_hint = loginHint;
-  } else if (nin) {
-    // Normalised NationalId values are the documented formats: SE YYYYMMDDCCCC, DK DDMMYYCCCC,
-    // NO DDMMYYXXXCC (FI, undocumented, keeps its century sign).
-    parameters.PersonalNumber = nin.value;
-  }
-  return parameters;
-}
-
 /** The v2 setup form. */
 export function setupParameters(
   spec: ZignSecMethodSpec,
@@ -176,12 +160,25 @@ export function setupParameters(
   return { ...parameters, ...personParameters(spec, context.nin, settings) };
 }
 
+/** Who logs in: BankID Norway's login_hint grammar for `nbid-oidc`, `PersonalNumber` elsewhere. */
+function personParameters(spec: ZignSecMethodSpec, nin: NationalId | undefined, settings: SetupSettings) {
+  const parameters: Record<string, string> = {};
+  if (spec.id === 'nbid-oidc') {
+    // BID, BIM, BID:<nin>, and :<nin> (nin prefilled, web or mobile still offered). BIM identifies by phone
+    // and birth date, so a nin cannot go with it.
+    const hint = settings.nbidLoginHint;
+    const loginHint = nin ? (hint === 'BIM' ? 'BIM' : `${hint ?? ''}:${nin.value}`) : hint;
+    if (loginHint) parameters.login_hint = loginHint;
+  } else if (nin) {
+    // Normalised NationalId values are the documented formats: SE YYYYMMDDCCCC, DK DDMMYYCCCC,
+    // NO DDMMYYXXXCC (FI, undocumented, keeps its century sign).
+    parameters.PersonalNumber = nin.value;
+  }
+  return parameters;
+}
+
 /** v3 takes JSON; SwissID's documented example spells `relayState` in camel case. */
-export function v3Body(
-  spec: ZignSecMethodSpec,
-  context: StartContext,
-  settings: SetupSettings,
-): Record<string, unknown> {
+export const v3Body: StartRequestBuilder<ZignSecMethodSpec, SetupSettings> = (spec, context, settings) => {
   const { relaystate, configid, allowRetries, ...rest } = setupParameters(spec, context, settings);
   const body: Record<string, unknown> = { ...rest, relayState: relaystate };
   if (configid) body.configid = configid;
@@ -194,7 +191,7 @@ export function v3Body(
     body.identifierType = 'PersonalNumber';
   }
   return body;
-}
+};
 
 export function setupPath(spec: ZignSecMethodSpec): string {
   return `/${spec.api}/eid/${spec.selector}`;
