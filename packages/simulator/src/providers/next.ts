@@ -14,13 +14,14 @@
  * Errors are ASP.NET Core problem JSON (the API runs on azurewebsites.net). This module shares no code
  * with @eid/core.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, mediaType, readBody, redirect, sendBody, sendHtml, sendProblem } from '../http.js';
 import { endUserPage, renderApprovalPage } from '../pages.js';
 import type { ProviderContext, SimulatedProvider } from '../provider.js';
 import type { RouteHandler } from '../router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../types.js';
+import * as shared from './common.js';
 
 export const NEXT = 'next';
 
@@ -132,8 +133,8 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
     const colon = decoded.indexOf(':');
     if (colon < 0) return false;
     // Both compared, always, so the answer takes as long whichever is wrong.
-    const userOk = safeEqual(decoded.slice(0, colon), options.username);
-    const passwordOk = safeEqual(decoded.slice(colon + 1), options.password);
+    const userOk = shared.safeEqual(decoded.slice(0, colon), options.username);
+    const passwordOk = shared.safeEqual(decoded.slice(colon + 1), options.password);
     return userOk && passwordOk;
   }
 
@@ -143,7 +144,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
    * apart from an unknown authentication id.
    */
   function checkPartner(partnerId: unknown): void {
-    if (typeof partnerId !== 'string' || !safeEqual(partnerId, options.partnerId)) {
+    if (typeof partnerId !== 'string' || !shared.safeEqual(partnerId, options.partnerId)) {
       throw new HttpError(403, 'The credentials give no access to this partnerId.');
     }
   }
@@ -186,14 +187,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
   );
 
   // Only under this API's own collection, so other simulated providers keep the rest of /api.
-  router.add(
-    '*',
-    '/api/authentications/*',
-    rest(({ req, url }) => {
-      throw new HttpError(404, `No such endpoint: ${req.method} ${url.pathname}.`);
-    }),
-    api,
-  );
+  shared.unknownEndpoints(router, '/api/authentications/*', rest, api);
 
   function create(request: CreateRequest): Authentication {
     const now = Date.now();
@@ -251,29 +245,21 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
 
   /** The test users the page offers: the country's, or only the one whose number was given. */
   function choices(authentication: Authentication): TestUser[] {
-    const country = METHODS[authentication.method]!.country;
-    const ofCountry = users.filter((user) => user.country === country);
-    const locked = ofCountry.find((user) => user.nin === authentication.identity);
-    return locked ? [locked] : ofCountry;
+    return shared.offeredUsers(users, METHODS[authentication.method]!.country, authentication.identity);
   }
 
   function finish(authentication: Authentication, outcome: Outcome, userId: string | undefined): void {
     if (outcome === 'success') {
-      const offered = choices(authentication);
-      let user: TestUser | undefined;
-      if (userId !== undefined && userId !== '') {
-        user = users.find((candidate) => candidate.id === userId);
-        if (!user) throw new HttpError(400, `There is no test user "${userId}".`);
-        if (user.country !== METHODS[authentication.method]!.country) {
-          throw new HttpError(
-            400,
-            `Test user ${user.id} (${user.country}) cannot use ${authentication.method}.`,
-          );
-        }
-      } else {
-        user = offered[0];
-        if (!user) throw new HttpError(400, `The simulator has no test users for ${authentication.method}.`);
-      }
+      const { method } = authentication;
+      // Anyone of the country may be picked: someone other than the identity given fails below.
+      const user = shared.pickTestUser({
+        all: users,
+        offered: choices(authentication),
+        userId,
+        fits: (candidate) => candidate.country === METHODS[method]!.country,
+        notFitting: (candidate) => `Test user ${candidate.id} (${candidate.country}) cannot use ${method}.`,
+        none: `The simulator has no test users for ${method}.`,
+      });
       authentication.completedAt = Date.now();
       // "Identity to verify against": someone else's eID fails the authentication, as the real one would.
       if (authentication.identity !== undefined && authentication.identity !== user.nin) {
@@ -300,14 +286,8 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
   }
 
   function view(authentication: Authentication): SimulatorSessionView {
-    const result: SimulatorSessionView = {
-      id: authentication.id,
-      provider: NEXT,
-      method: authentication.method,
-      status: authentication.status,
-    };
-    if (authentication.identity !== undefined) result.nin = authentication.identity;
-    return result;
+    const { id, method, status, identity } = authentication;
+    return shared.sessionView(id, NEXT, method, status, identity);
   }
 
   // ---- end-user page --------------------------------------------------------------------------
@@ -348,40 +328,29 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
       const form = new URLSearchParams(await readBody(req));
       // Looked up after the body is read, so two concurrent posts cannot both finish it.
       const authentication = pageAuthentication(params);
-      const outcome = form.get('outcome');
-      if (outcome !== 'success' && outcome !== 'abort' && outcome !== 'error') {
-        throw new HttpError(400, 'Choose Approve, Cancel or Fail.');
-      }
-      finish(authentication, outcome, form.get('user') ?? undefined);
+      finish(authentication, shared.chosenOutcome(form), form.get('user') ?? undefined);
       redirect(res, callbackWithId(authentication), 303);
     }),
   );
 
   return {
     id: NEXT,
-    sessions() {
-      return [...authentications.values()].map((authentication) => {
-        refresh(authentication);
-        return view(authentication);
-      });
-    },
-    complete(id, outcome, userId) {
-      const authentication = authentications.get(id.toLowerCase());
-      if (!authentication) return undefined;
-      refresh(authentication);
-      if (authentication.status !== 'Pending') {
-        throw new HttpError(409, `Authentication ${id} is already ${authentication.status}.`);
-      }
-      finish(authentication, outcome, userId);
-      return view(authentication);
-    },
+    ...shared.sessionControl({
+      sessions: authentications,
+      key: (id) => id.toLowerCase(),
+      refresh,
+      pending: 'Pending',
+      state: (authentication) => authentication.status,
+      noun: 'Authentication',
+      finish,
+      view,
+    }),
     respondWithStatus(res: ServerResponse, status: number) {
       if (status === 401) {
         unauthorized(res);
         return;
       }
-      const headers: Record<string, string> = status === 429 || status === 503 ? { 'retry-after': '1' } : {};
-      sendProblem(res, status, 'Simulated failure.', headers);
+      sendProblem(res, status, 'Simulated failure.', shared.retryAfter(status));
     },
   };
 }
@@ -427,16 +396,8 @@ interface CreateRequest {
   customProperties?: Record<string, string>;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function absent(value: unknown): value is null | undefined {
-  return value === undefined || value === null;
-}
-
 function parseCreateRequest(body: unknown, checkPartner: (partnerId: unknown) => void): CreateRequest {
-  if (!isRecord(body)) throw new ValidationError('$', 'The request body must be a JSON object.');
+  if (!shared.isRecord(body)) throw new ValidationError('$', 'The request body must be a JSON object.');
   const { partnerId, method, identity, callbackUrl, customProperties } = body;
   if (typeof partnerId !== 'string' || partnerId === '') {
     throw new ValidationError('partnerId', 'The partnerId field is required.');
@@ -445,11 +406,11 @@ function parseCreateRequest(body: unknown, checkPartner: (partnerId: unknown) =>
   if (typeof method !== 'string' || !(method in METHODS)) {
     throw new ValidationError('method', `method must be one of ${Object.keys(METHODS).join(', ')}.`);
   }
-  if (typeof callbackUrl !== 'string' || !isHttpUrl(callbackUrl)) {
+  if (typeof callbackUrl !== 'string' || !shared.isHttpUrl(callbackUrl)) {
     throw new ValidationError('callbackUrl', 'callbackUrl must be an absolute http(s) URL.');
   }
   const request: CreateRequest = { method, callbackUrl };
-  if (!absent(identity) && identity !== '') {
+  if (!shared.absent(identity) && identity !== '') {
     const digits = METHODS[method]!.ninDigits;
     // BankID's own formats: NO fødselsnummer 11 digits, SE personnummer 12 digits (YYYYMMDDNNNN).
     if (typeof identity !== 'string' || !new RegExp(`^\\d{${digits}}$`).test(identity)) {
@@ -457,26 +418,14 @@ function parseCreateRequest(body: unknown, checkPartner: (partnerId: unknown) =>
     }
     request.identity = identity;
   }
-  if (!absent(customProperties)) {
-    if (!isRecord(customProperties) || !Object.values(customProperties).every((v) => typeof v === 'string')) {
+  if (!shared.absent(customProperties)) {
+    if (
+      !shared.isRecord(customProperties) ||
+      !Object.values(customProperties).every((v) => typeof v === 'string')
+    ) {
       throw new ValidationError('customProperties', 'customProperties must be an object of strings.');
     }
     request.customProperties = { ...(customProperties as Record<string, string>) };
   }
   return request;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right);
 }

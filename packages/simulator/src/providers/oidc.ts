@@ -30,6 +30,7 @@ import type {
   SimulatorSessionView,
   TestUser,
 } from '../types.js';
+import { chosenOutcome, retryAfter, sessionView } from './common.js';
 
 export const BANKID_NO = 'bankid-no';
 export const IDPORTEN = 'idporten';
@@ -387,13 +388,7 @@ function simulatedOp(
   }
 
   function view(record: InteractionRecord): SimulatorSessionView {
-    return {
-      id: record.uid,
-      provider: spec.id,
-      method: record.idp,
-      status: record.status,
-      ...(record.prefilledNin ? { nin: record.prefilledNin } : {}),
-    };
+    return sessionView(record.uid, spec.id, record.idp, record.status, record.prefilledNin);
   }
 
   /** Ends the interaction at oidc-provider, which sends the browser back through the authorization endpoint. */
@@ -491,10 +486,7 @@ function simulatedOp(
       const form = new URLSearchParams(await readBody(req));
       const details = await (await op()).interactionDetails(req, res);
       if (details.uid !== params.uid) throw new HttpError(400, 'This page belongs to another login.');
-      const outcome = form.get('outcome');
-      if (outcome !== 'success' && outcome !== 'abort' && outcome !== 'error') {
-        throw new HttpError(400, 'Choose Approve, Cancel or Fail.');
-      }
+      const outcome = chosenOutcome(form);
       const record = interactions.get(details.uid);
       const authorization = details.params as Record<string, unknown>;
       const idp = idpByKey(form.get('idp'), record?.idp ?? spec.chooseIdp(authorization).key);
@@ -543,8 +535,7 @@ function simulatedOp(
     respondWithStatus(res: ServerResponse, status: number) {
       const error =
         status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request';
-      const headers: Record<string, string> = status === 429 || status === 503 ? { 'retry-after': '1' } : {};
-      sendJson(res, status, { error, error_description: 'Simulated failure.' }, headers);
+      sendJson(res, status, { error, error_description: 'Simulated failure.' }, retryAfter(status));
     },
   };
 

@@ -10,7 +10,7 @@
  *   carries BankID's `autoStartToken` and, for QR, the animated `qrData`.
  * Where the documentation is silent the choice is written next to the code.
  */
-import { createHash, createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { HttpError, mediaType, readBody, redirect, sendHtml, sendJson, sendProblem } from '../http.js';
@@ -18,6 +18,17 @@ import { endUserPage, renderApprovalPage, renderErrorPage } from '../pages.js';
 import type { ProviderContext, SimulatedProvider } from '../provider.js';
 import type { RouteHandler } from '../router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../types.js';
+import {
+  absent,
+  chosenOutcome,
+  isHttpUrl,
+  isRecord,
+  retryAfter,
+  safeEqual,
+  sessionControl,
+  sessionView,
+  unknownEndpoints,
+} from './common.js';
 
 export const SIGNICAT = 'signicat';
 
@@ -238,14 +249,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
     api,
   );
 
-  router.add(
-    '*',
-    '/auth/rest/*',
-    rest(({ req, url }) => {
-      throw new HttpError(404, `No such endpoint: ${req.method} ${url.pathname}.`);
-    }),
-    api,
-  );
+  unknownEndpoints(router, '/auth/rest/*', rest, api);
 
   function findSession(id: string): Session {
     const session = sessions.get(id);
@@ -437,15 +441,10 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
   }
 
   function view(session: Session): SimulatorSessionView {
-    const result: SimulatorSessionView = {
-      id: session.id,
-      provider: SIGNICAT,
-      method:
-        session.status === 'SUCCESS' && session.provider ? session.provider : session.allowedProviders[0]!,
-      status: session.status,
-    };
+    const method =
+      session.status === 'SUCCESS' && session.provider ? session.provider : session.allowedProviders[0]!;
+    const result = sessionView(session.id, SIGNICAT, method, session.status, session.prefilledNin);
     if (session.bindingMessage) result.bindingMessage = session.bindingMessage;
-    if (session.prefilledNin) result.nin = session.prefilledNin;
     if (session.externalReference !== undefined) result.externalReference = session.externalReference;
     return result;
   }
@@ -508,10 +507,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
       const form = new URLSearchParams(await readBody(req));
       // Looked up after the body is read, so two concurrent posts cannot both finish the session.
       const session = pageSession(url);
-      const outcome = form.get('outcome');
-      if (outcome !== 'success' && outcome !== 'abort' && outcome !== 'error') {
-        throw new HttpError(400, 'Choose Approve, Cancel or Fail.');
-      }
+      const outcome = chosenOutcome(form);
       const method = pageMethod(session, form.get('provider') ?? url.searchParams.get('provider'));
       finish(session, outcome, form.get('user') ?? undefined, method, {
         ipAddress: clientAddress(req),
@@ -530,25 +526,17 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
 
   return {
     id: SIGNICAT,
-    sessions() {
-      return [...sessions.values()].map((session) => {
-        refresh(session);
-        return view(session);
-      });
-    },
-    complete(id, outcome, userId) {
-      const session = sessions.get(id);
-      if (!session) return undefined;
-      refresh(session);
-      if (session.status !== 'CREATED') {
-        throw new HttpError(409, `Session ${id} is already ${session.status}.`);
-      }
-      finish(session, outcome, userId, undefined);
-      return view(session);
-    },
+    ...sessionControl({
+      sessions,
+      refresh,
+      pending: 'CREATED',
+      state: (session) => session.status,
+      noun: 'Session',
+      finish: (session, outcome, userId) => finish(session, outcome, userId, undefined),
+      view,
+    }),
     respondWithStatus(res: ServerResponse, status: number) {
-      const headers: Record<string, string> = status === 429 || status === 503 ? { 'retry-after': '1' } : {};
-      sendProblem(res, status, 'Simulated failure.', headers);
+      sendProblem(res, status, 'Simulated failure.', retryAfter(status));
     },
   };
 }
@@ -567,16 +555,8 @@ interface CreateRequest {
   sbid?: { flow: SbidFlow; endUserIp: string };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function bad(detail: string): HttpError {
   return new HttpError(400, detail);
-}
-
-function absent(value: unknown): value is null | undefined {
-  return value === undefined || value === null;
 }
 
 function parseCreateRequest(body: unknown): CreateRequest {
@@ -711,15 +691,6 @@ function parseCreateRequest(body: unknown): CreateRequest {
   return request;
 }
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
 // ---- small helpers ----------------------------------------------------------------------------
 
 function clientCredentials(
@@ -745,12 +716,6 @@ function formDecode(value: string): string {
   } catch {
     return value;
   }
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right);
 }
 
 function randomToken(): string {

@@ -16,13 +16,23 @@
  * `PersonalNumber`, `personalNumber` and `relaystate`/`relayState`). Where the documentation is silent the
  * choice is written next to the code. This module shares no code with @eid/core.
  */
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, mediaType, readBody, redirect, sendHtml, sendJson } from '../http.js';
 import { endUserPage, renderApprovalPage, renderErrorPage } from '../pages.js';
 import type { ProviderContext, SimulatedProvider } from '../provider.js';
 import type { RouteHandler } from '../router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../types.js';
+import {
+  chosenOutcome,
+  isHttpUrl,
+  offeredUsers,
+  pickTestUser,
+  retryAfter,
+  safeEqual,
+  sessionControl,
+  sessionView,
+} from './common.js';
 
 export const ZIGNSEC = 'zignsec';
 /** Shaped like the documentation's example token `00000000-e2a2-4968-b651-5352305c9fb0`. */
@@ -441,33 +451,21 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
   // ---- finishing a session --------------------------------------------------------------------
 
   function usersFor(session: Session): ZignSecUser[] {
-    const candidates = allUsers().filter((user) => user.country === session.country);
-    const locked =
-      session.personalNumber === undefined
-        ? undefined
-        : candidates.find((user) => user.nin === session.personalNumber);
-    return locked ? [locked] : candidates;
+    return offeredUsers(allUsers(), session.country, session.personalNumber);
   }
 
   function finish(session: Session, outcome: Outcome, userId: string | undefined): void {
     if (outcome === 'success') {
       const candidates = usersFor(session);
-      let user: ZignSecUser | undefined;
-      if (userId !== undefined && userId !== '') {
-        user = candidates.find((candidate) => candidate.id === userId);
-        if (!user) {
-          const known = allUsers().some((candidate) => candidate.id === userId);
-          throw new HttpError(
-            400,
-            known
-              ? `Test user ${userId} cannot log in to this ${session.selector} session.`
-              : `There is no test user "${userId}".`,
-          );
-        }
-      } else {
-        user = candidates[0];
-        if (!user) throw new HttpError(400, `There is no test user for ${session.country}.`);
-      }
+      const user = pickTestUser({
+        all: allUsers(),
+        offered: candidates,
+        userId,
+        fits: (candidate) => candidates.some((offered) => offered.id === candidate.id),
+        notFitting: (candidate) =>
+          `Test user ${candidate.id} cannot log in to this ${session.selector} session.`,
+        none: `There is no test user for ${session.country}.`,
+      });
       session.state = 'FINISHED';
       session.user = user;
       session.identificationDate = dotNetLocalTimestamp(Date.now());
@@ -547,10 +545,7 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
       const form = new URLSearchParams(await readBody(req));
       // Looked up after the body is read and finished synchronously: two posts cannot both finish it.
       const session = pageSession(params.id!);
-      const outcome = form.get('outcome');
-      if (outcome !== 'success' && outcome !== 'abort' && outcome !== 'error') {
-        throw new HttpError(400, 'Choose Approve, Cancel or Fail.');
-      }
+      const outcome = chosenOutcome(form);
       finish(session, outcome, form.get('user') ?? undefined);
       // Delivered before the browser is sent back, so a webhook receiver has the result first.
       await deliverWebhook(session);
@@ -569,21 +564,19 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
 
   return {
     id: ZIGNSEC,
-    sessions() {
-      return [...sessions.values()].map((session) => {
-        refresh(session);
-        return view(session);
-      });
-    },
-    complete(id, outcome, userId) {
-      const session = sessions.get(id.toLowerCase());
-      if (!session) return undefined;
-      refresh(session);
-      if (session.state !== 'PENDING') throw new HttpError(409, `Session ${id} is already ${session.state}.`);
-      finish(session, outcome, userId);
-      void deliverWebhook(session);
-      return view(session);
-    },
+    ...sessionControl({
+      sessions,
+      key: (id) => id.toLowerCase(),
+      refresh,
+      pending: 'PENDING',
+      state: (session) => session.state,
+      noun: 'Session',
+      finish(session, outcome, userId) {
+        finish(session, outcome, userId);
+        void deliverWebhook(session);
+      },
+      view,
+    }),
     respondWithStatus(res: ServerResponse, status: number) {
       const code =
         status === 401
@@ -593,25 +586,12 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
             : status >= 500
               ? 'INTERNAL_ERROR'
               : 'INVALID_REQUEST';
-      sendErrors(
-        res,
-        status,
-        code,
-        'Simulated failure.',
-        status === 429 || status === 503 ? { 'retry-after': '1' } : {},
-      );
+      sendErrors(res, status, code, 'Simulated failure.', retryAfter(status));
     },
   };
 
   function view(session: Session): SimulatorSessionView {
-    const result: SimulatorSessionView = {
-      id: session.id,
-      provider: ZIGNSEC,
-      method: session.selector,
-      status: session.state,
-    };
-    if (session.personalNumber !== undefined) result.nin = session.personalNumber;
-    return result;
+    return sessionView(session.id, ZIGNSEC, session.selector, session.state, session.personalNumber);
   }
 }
 
@@ -669,21 +649,6 @@ function sendErrors(
   headers: Record<string, string> = {},
 ): void {
   sendJson(res, status, { errors: [{ code, description }] }, headers);
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right);
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 function fromTestUser(user: TestUser): ZignSecUser {
