@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { HttpError } from '../http.js';
+import type { IncomingMessage } from 'node:http';
+import { HttpError, mediaType, readBody } from '../http.js';
 import type { SimulatedProvider } from '../provider.js';
 import type { RouteHandler, Router } from '../router.js';
 import type { Outcome, SimulatorSessionView } from '../types.js';
@@ -142,4 +143,18 @@ export function pickTestUser<U extends { id: string }>(choice: TestUserChoice<U>
   if (!user) throw new HttpError(400, `There is no test user "${choice.userId}".`);
   if (!choice.fits(user)) throw new HttpError(400, choice.notFitting(user));
   return user;
+}
+
+/** A JSON request body; `unparseable` is the API's own answer to one that does not parse. */
+export async function readJsonBody(req: IncomingMessage, unparseable: () => Error): Promise<unknown> {
+  const type = mediaType(req);
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new HttpError(415, 'The request body must be application/json.');
+  }
+  const raw = await readBody(req);
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw unparseable();
+  }
 }

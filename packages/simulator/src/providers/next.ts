@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, mediaType, readBody, redirect, sendBody, sendHtml, sendProblem } from '../http.js';
+import { HttpError, readBody, redirect, sendBody, sendHtml, sendProblem } from '../http.js';
 import { endUserPage, renderApprovalPage } from '../pages.js';
 import type { ProviderContext, SimulatedProvider } from '../provider.js';
 import type { RouteHandler } from '../router.js';
@@ -152,17 +152,10 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
   router.post(
     '/api/authentications',
     rest(async ({ req, res }) => {
-      const type = mediaType(req);
-      if (type !== 'application/json' && !type.endsWith('+json')) {
-        throw new HttpError(415, 'The request body must be application/json.');
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(await readBody(req));
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        throw new ValidationError('$', 'The JSON value could not be parsed.');
-      }
+      const body = await shared.readJsonBody(
+        req,
+        () => new ValidationError('$', 'The JSON value could not be parsed.'),
+      );
       const request = parseCreateRequest(body, checkPartner);
       const authentication = create(request);
       // The seed: "returns authenticationId as a GUID in the location header"; the value is the bare GUID.

@@ -90,6 +90,9 @@ const IDPORTEN_IDPS: Idp[] = [
   { key: 'BankID', label: 'BankID', acr: 'idporten-loa-high', amr: ['BankID'] },
 ];
 
+/** Claims oidc-provider answers for the protocol itself, outside any scope. */
+const PROTOCOL_CLAIMS = { acr: null, amr: null, auth_time: null, iss: null, sid: null };
+
 const BANKID_SPEC: OpSpec = {
   id: BANKID_NO,
   title: 'Simulated BankID (OpenID Connect)',
@@ -105,11 +108,7 @@ const BANKID_SPEC: OpSpec = {
     'esign/nnin',
   ],
   claimsConfig: {
-    acr: null,
-    amr: null,
-    auth_time: null,
-    iss: null,
-    sid: null,
+    ...PROTOCOL_CLAIMS,
     // The token claims of every login go with scope openid, as BankID's ID tokens carry them.
     openid: ['sub', 'acr', 'amr', 'auth_time', 'bankid_altsub'],
     profile: ['name', 'given_name', 'family_name', 'birthdate'],
@@ -151,11 +150,7 @@ const IDPORTEN_SPEC: OpSpec = {
   defaults: { clientId: 'sim-idporten-client', clientSecret: 'sim-idporten-secret' },
   scopes: ['openid', 'profile'],
   claimsConfig: {
-    acr: null,
-    amr: null,
-    auth_time: null,
-    iss: null,
-    sid: null,
+    ...PROTOCOL_CLAIMS,
     openid: ['sub', 'acr', 'amr', 'auth_time'],
     profile: ['pid', 'locale'],
   },

@@ -23,6 +23,7 @@ import {
   chosenOutcome,
   isHttpUrl,
   isRecord,
+  readJsonBody,
   retryAfter,
   safeEqual,
   sessionControl,
@@ -74,19 +75,12 @@ interface CallbackUrls {
   error: string;
 }
 
-interface Session {
+/** A session: what was asked for (but the Swedish BankID parameters, kept in `bankId`), and where it stands. */
+interface Session extends Omit<CreateRequest, 'sbid'> {
   id: string;
   accountId: string;
-  flow: 'redirect' | 'headless';
   status: SessionStatus;
   messageId?: string;
-  allowedProviders: string[];
-  requestedAttributes: string[];
-  requestedLoa?: Loa;
-  language?: string;
-  callbackUrls?: Partial<CallbackUrls>;
-  prefilledNin?: string;
-  externalReference?: string;
   bindingMessage?: string;
   /** Headless Swedish BankID: the order, as BankID's RP API would have answered Signicat. */
   bankId?: BankIdOrder;
@@ -210,17 +204,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
       if (url.searchParams.get('signicat-accountId') === null) {
         throw new HttpError(403, 'The signicat-accountId query parameter is required for this API client.');
       }
-      const type = mediaType(req);
-      if (type !== 'application/json' && !type.endsWith('+json')) {
-        throw new HttpError(415, 'The request body must be application/json.');
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(await readBody(req));
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        throw new HttpError(400, 'The request body is not valid JSON.');
-      }
+      const body = await readJsonBody(req, () => new HttpError(400, 'The request body is not valid JSON.'));
       const session = createSession(parseCreateRequest(body));
       sendJson(res, 200, present(session));
     }),

@@ -23,16 +23,7 @@ import { endUserPage, renderApprovalPage, renderErrorPage } from '../pages.js';
 import type { ProviderContext, SimulatedProvider } from '../provider.js';
 import type { RouteHandler } from '../router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../types.js';
-import {
-  chosenOutcome,
-  isHttpUrl,
-  offeredUsers,
-  pickTestUser,
-  retryAfter,
-  safeEqual,
-  sessionControl,
-  sessionView,
-} from './common.js';
+import * as shared from './common.js';
 
 export const ZIGNSEC = 'zignsec';
 /** Shaped like the documentation's example token `00000000-e2a2-4968-b651-5352305c9fb0`. */
@@ -200,7 +191,7 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
   function rest(handler: RouteHandler): RouteHandler {
     return async (ctx) => {
       try {
-        if (!safeEqual(ctx.req.headers.authorization ?? '', options.token)) {
+        if (!shared.safeEqual(ctx.req.headers.authorization ?? '', options.token)) {
           throw new ZignSecError(401, 'INVALID_APPID', 'Invalid AppID');
         }
         await handler(ctx);
@@ -318,7 +309,8 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
     ] as const) {
       const value = text(parameters, name);
       if (value === undefined) continue;
-      if (!isHttpUrl(value)) throw new ZignSecError(400, code, `${name} must be an absolute http(s) URL.`);
+      if (!shared.isHttpUrl(value))
+        throw new ZignSecError(400, code, `${name} must be an absolute http(s) URL.`);
       session[name] = value;
     }
     const language = text(parameters, 'language');
@@ -451,13 +443,13 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
   // ---- finishing a session --------------------------------------------------------------------
 
   function usersFor(session: Session): ZignSecUser[] {
-    return offeredUsers(allUsers(), session.country, session.personalNumber);
+    return shared.offeredUsers(allUsers(), session.country, session.personalNumber);
   }
 
   function finish(session: Session, outcome: Outcome, userId: string | undefined): void {
     if (outcome === 'success') {
       const candidates = usersFor(session);
-      const user = pickTestUser({
+      const user = shared.pickTestUser({
         all: allUsers(),
         offered: candidates,
         userId,
@@ -545,7 +537,7 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
       const form = new URLSearchParams(await readBody(req));
       // Looked up after the body is read and finished synchronously: two posts cannot both finish it.
       const session = pageSession(params.id!);
-      const outcome = chosenOutcome(form);
+      const outcome = shared.chosenOutcome(form);
       finish(session, outcome, form.get('user') ?? undefined);
       // Delivered before the browser is sent back, so a webhook receiver has the result first.
       await deliverWebhook(session);
@@ -564,7 +556,7 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
 
   return {
     id: ZIGNSEC,
-    ...sessionControl({
+    ...shared.sessionControl({
       sessions,
       key: (id) => id.toLowerCase(),
       refresh,
@@ -586,12 +578,12 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
             : status >= 500
               ? 'INTERNAL_ERROR'
               : 'INVALID_REQUEST';
-      sendErrors(res, status, code, 'Simulated failure.', retryAfter(status));
+      sendErrors(res, status, code, 'Simulated failure.', shared.retryAfter(status));
     },
   };
 
   function view(session: Session): SimulatorSessionView {
-    return sessionView(session.id, ZIGNSEC, session.selector, session.state, session.personalNumber);
+    return shared.sessionView(session.id, ZIGNSEC, session.selector, session.state, session.personalNumber);
   }
 }
 
