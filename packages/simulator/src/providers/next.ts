@@ -1,6 +1,6 @@
 /**
  * LinkMobility NEXT Identity API, authentication workflow, as its documentation describes it
- * (shared/seeds 000, "NEXT Identity API Technical Documentation"):
+ * (the provider's documentation, "NEXT Identity API Technical Documentation"):
  * - HTTP Basic with the NEXT Portal credentials: `Basic base64(username:password)`.
  * - `POST /api/authentications` `{ partnerId, method, identity?, callbackUrl, customProperties? }`:
  *   201 with the authentication id, a GUID, in the `Location` header.
@@ -158,7 +158,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
       );
       const request = parseCreateRequest(body, checkPartner);
       const authentication = create(request);
-      // The seed: "returns authenticationId as a GUID in the location header"; the value is the bare GUID.
+      // The documentation: "returns authenticationId as a GUID in the location header"; the value is the bare GUID.
       res.writeHead(201, { location: authentication.id, 'content-length': '0', 'cache-control': 'no-store' });
       res.end();
     }),

@@ -3,7 +3,7 @@
  * (`oidc-provider`) mounted on the simulator's port:
  * - `{url}/oidc/bankid-no`: discovery, authorization code with PKCE, signed ID token and signed userinfo
  *   (RS256), BankID's claims (`acr` `urn:bankid:bid;LOA=4`, `amr`, `bankid_altsub`, `nnin_altsub`), and the
- *   client-credentials grant for the eSign scopes (shared/seeds 003).
+ *   client-credentials grant for the eSign scopes (the provider's documentation).
  * - `{url}/oidc/idporten`: ID-porten's rules: `acr` `idporten-loa-substantial` / `idporten-loa-high`, `pid`
  *   in the ID token, a pairwise `sub`.
  * The interaction (login) page is the simulator's approval page. oidc-provider is loaded with a dynamic

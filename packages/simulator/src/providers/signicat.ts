@@ -1,6 +1,6 @@
 /**
  * Signicat Authentication REST API, as its public documentation describes it
- * (https://developer.signicat.com/apis/eid-hub/ and the guides in shared/seeds):
+ * (https://developer.signicat.com/apis/eid-hub/ and Signicat's guides):
  * - `POST /auth/open/connect/token`: OAuth2 client credentials, scope `signicat-api`.
  * - `POST /auth/rest/sessions?signicat-accountId=…`, `GET /auth/rest/sessions/{id}`,
  *   `POST /auth/rest/sessions/{id}/cancel`, bearer token, RFC 7807 problem JSON on errors.
@@ -261,7 +261,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
     if (request.prefilledNin) session.prefilledNin = request.prefilledNin;
     if (request.externalReference !== undefined) session.externalReference = request.externalReference;
     if (request.flow === 'redirect') {
-      // authenticationUrl carries a messageId that is not the session id, as in the seed examples.
+      // authenticationUrl carries a messageId that is not the session id, as in the documentation's examples.
       session.messageId = randomUUID();
       sessionsByMessageId.set(session.messageId, session);
     } else if (request.sbid) {
@@ -498,7 +498,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
         userAgent: req.headers['user-agent'] ?? '',
       });
       // Back to the callback URL exactly as given. Whether Signicat appends anything (a session id) is
-      // not documented in the seeds, so a client must find its session from its own state, not the URL.
+      // not documented, so a client must find its session from its own state, not the URL.
       const target = session.callbackUrls?.[outcome];
       if (!target) {
         sendHtml(res, 200, renderErrorPage('Login finished', 'You can close this window.'));
@@ -577,7 +577,7 @@ function parseCreateRequest(body: unknown): CreateRequest {
     ) {
       throw bad('requestedAttributes must be an array of attribute names.');
     }
-    // The seeds echo the list sorted, with idpId (always delivered) last.
+    // The documentation's examples echo the list sorted, with idpId (always delivered) last.
     const names = [...new Set(requestedAttributes as string[])].filter((a) => a !== 'idpId').sort();
     request.requestedAttributes = [...names, 'idpId'];
   }

@@ -1,5 +1,5 @@
 /**
- * ZignSec "BankID in Browser", as its documentation describes it (shared/seeds 004,
+ * ZignSec "BankID in Browser", as its documentation describes it (the provider's documentation,
  * docs.zignsec.com/api/v2/bankid-browser-based/, the "Error handling" and "Webhooks" pages):
  * - `Authorization: <access token>`, the bare token; a wrong one gets 401 with `INVALID_APPID`.
  * - `POST /v2/eid/{bankid_selector}` (form-urlencoded or JSON) for sbid, sbid-another, fbid, nemid,
@@ -10,7 +10,7 @@
  * - Errors: `{ errors: [{ code, description }] }` with ZignSec's codes (INVALID_PERSONALNUMBER,
  *   INVALID_TARGET, INVALID_WEBHOOK, SESSION_NOT_FOUND, MISSING_CONFIG, INVALID_REQUEST, ...).
  * - The end-user page at `redirect_url`; afterwards a 303 to `target` (or `targetError`) with
- *   `relaystate` (and `service=eIDBasic`, as the seed's example) appended, and a POST of the result body to
+ *   `relaystate` (and `service=eIDBasic`, as the documentation's example) appended, and a POST of the result body to
  *   the request's `webhook`.
  * Parameter names are read case-insensitively, as ZignSec's .NET model binding does (its own pages spell
  * `PersonalNumber`, `personalNumber` and `relaystate`/`relayState`). Where the documentation is silent the
@@ -136,7 +136,7 @@ const ID_PROVIDERS: Record<Country, string> = {
   LT: 'SmartID',
 };
 
-/** The personal number formats of the seed (SE, DK, NO), and HETU for Finland. */
+/** The personal number formats of the documentation (SE, DK, NO), and HETU for Finland. */
 const PERSONAL_NUMBER: Partial<Record<Country, { pattern: RegExp; name: string }>> = {
   SE: { pattern: /^\d{12}$/, name: 'Swedish personal number (YYYYMMDDCCCC)' },
   DK: { pattern: /^\d{10}$/, name: 'Danish CPR Number (DDMMYYCCCC)' },
@@ -210,7 +210,7 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
       const selector = params.selector!;
       const country = COUNTRY_SELECTORS[selector.toLowerCase()];
       if (!PRODUCTS[selector] && !country) {
-        // A country or product ZignSec has but this account lacks is "a missing config" (the seed's MISSING_CONFIG).
+        // A country or product ZignSec has but this account lacks is "a missing config" (the documentation's MISSING_CONFIG).
         const known = /^[a-z]{2}$/i.test(selector) || selector === 'sbid-sign';
         throw new ZignSecError(
           400,
@@ -262,7 +262,7 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
     );
   }
 
-  // Every result path answers for every session: the seed polls /v2/eid/{id}, Smart-ID's page documents
+  // Every result path answers for every session: the documentation polls /v2/eid/{id}, Smart-ID's page documents
   // /v3/eid/smartid/{id}, and "for others use v3".
   for (const pattern of ['/v2/eid/:id', '/v3/eid/:id', '/v3/eid/smartid/:id']) {
     router.get(
@@ -379,7 +379,7 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
     return `${context.origin()}${PAGE_PATH}/${session.id}`;
   }
 
-  /** A session the user did not finish in time ends in ERROR (the seed: "timeout, aborted, exception"). */
+  /** A session the user did not finish in time ends in ERROR (the documentation: "timeout, aborted, exception"). */
   function refresh(session: Session): void {
     if (session.state === 'PENDING' && Date.now() > session.expiresAt) {
       session.state = 'ERROR';
@@ -546,7 +546,7 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
         sendHtml(res, 200, renderErrorPage('Login finished', 'You can close this window.', session.language));
         return;
       }
-      // The seed: "…/zignsec/return?relaystate=96a09f3f-…&service=eIDBasic".
+      // The documentation: "…/zignsec/return?relaystate=96a09f3f-…&service=eIDBasic".
       const location = new URL(target);
       location.searchParams.set('relaystate', session.relaystate);
       location.searchParams.set('service', 'eIDBasic');
@@ -671,7 +671,7 @@ function digitsOf(input: string, count: number): string {
     .slice(0, count);
 }
 
-/** The persistent person key per eID (seed: "IdProviderPersonID"); Swedish BankID and FTN have none. */
+/** The persistent person key per eID (the documentation: "IdProviderPersonID"); Swedish BankID and FTN have none. */
 function personIdOf(user: ZignSecUser): string {
   switch (user.country) {
     case 'NO':
@@ -731,7 +731,7 @@ function ageOf(dateOfBirth: string): number {
   return now.getUTCFullYear() - year - (birthdayPassed ? 0 : 1);
 }
 
-/** `IdentificationDate` as the seed's example writes it: seven fraction digits and the Stockholm offset. */
+/** `IdentificationDate` as the documentation's example writes it: seven fraction digits and the Stockholm offset. */
 function dotNetLocalTimestamp(ms: number): string {
   const offsetMinutes = stockholmOffsetMinutes(ms);
   const local = new Date(ms + offsetMinutes * 60_000).toISOString().replace('Z', '');
