@@ -107,7 +107,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
   /** Wraps an API route: Basic credentials first, then `HttpError` answered as problem JSON. */
   function rest(handler: RouteHandler): RouteHandler {
     return async (ctx) => {
-      if (!authenticated(ctx.req)) {
+      if (!authenticated(ctx.req, options)) {
         // ASP.NET's authentication handlers answer a challenge with an empty body.
         unauthorized(ctx.res);
         return;
@@ -126,29 +126,6 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
     };
   }
 
-  function authenticated(req: IncomingMessage): boolean {
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!match) return false;
-    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return false;
-    // Both compared, always, so the answer takes as long whichever is wrong.
-    const userOk = shared.safeEqual(decoded.slice(0, colon), options.username);
-    const passwordOk = shared.safeEqual(decoded.slice(colon + 1), options.password);
-    return userOk && passwordOk;
-  }
-
-  /**
-   * The credentials are a NEXT Portal user, who belongs to one partner. Another partner id is refused
-   * with 403 (authenticated, not allowed) rather than 404, so that a wrong `partnerId` setting is told
-   * apart from an unknown authentication id.
-   */
-  function checkPartner(partnerId: unknown): void {
-    if (typeof partnerId !== 'string' || !shared.safeEqual(partnerId, options.partnerId)) {
-      throw new HttpError(403, 'The credentials give no access to this partnerId.');
-    }
-  }
-
   router.post(
     '/api/authentications',
     rest(async ({ req, res }) => {
@@ -156,7 +133,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
         req,
         () => new ValidationError('$', 'The JSON value could not be parsed.'),
       );
-      const request = parseCreateRequest(body, checkPartner);
+      const request = parseCreateRequest(body, (partnerId) => checkPartner(partnerId, options.partnerId));
       const authentication = create(request);
       // The documentation: "returns authenticationId as a GUID in the location header"; the value is the bare GUID.
       res.writeHead(201, { location: authentication.id, 'content-length': '0', 'cache-control': 'no-store' });
@@ -168,7 +145,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
   router.get(
     '/api/authentications/:partnerId/:id',
     rest(({ res, params }) => {
-      checkPartner(params.partnerId);
+      checkPartner(params.partnerId, options.partnerId);
       const authentication = authentications.get(params.id!.toLowerCase());
       if (!authentication || authentication.partnerId !== params.partnerId) {
         throw new HttpError(404, 'No authentication with that id.');
@@ -202,86 +179,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
     return authentication;
   }
 
-  function refresh(authentication: Authentication): void {
-    if (authentication.status === 'Pending' && Date.now() > authentication.expiresAt) {
-      authentication.status = 'Expired';
-    }
-  }
-
-  function present(authentication: Authentication): Record<string, unknown> {
-    const body: Record<string, unknown> = {
-      id: authentication.id,
-      partnerId: authentication.partnerId,
-      method: authentication.method,
-      status: authentication.status,
-      success: authentication.status === 'Completed',
-    };
-    const user = authentication.user;
-    if (authentication.status === 'Completed' && user) {
-      body.identity = user.nin;
-      body.name = user.name;
-      body.firstName = user.firstName;
-      body.lastName = user.lastName;
-      body.dateOfBirth = user.dateOfBirth;
-    }
-    if (authentication.error) body.error = authentication.error;
-    body.callbackUrl = authentication.callbackUrl;
-    if (authentication.customProperties) body.customProperties = authentication.customProperties;
-    body.created = new Date(authentication.createdAt).toISOString();
-    if (authentication.completedAt !== undefined) {
-      body.completed = new Date(authentication.completedAt).toISOString();
-    }
-    return body;
-  }
-
   // ---- finishing ------------------------------------------------------------------------------
-
-  /** The test users the page offers: the country's, or only the one whose number was given. */
-  function choices(authentication: Authentication): TestUser[] {
-    return shared.offeredUsers(users, METHODS[authentication.method]!.country, authentication.identity);
-  }
-
-  function finish(authentication: Authentication, outcome: Outcome, userId: string | undefined): void {
-    if (outcome === 'success') {
-      const { method } = authentication;
-      // Anyone of the country may be picked: someone other than the identity given fails below.
-      const user = shared.pickTestUser({
-        all: users,
-        offered: choices(authentication),
-        userId,
-        fits: (candidate) => candidate.country === METHODS[method]!.country,
-        notFitting: (candidate) => `Test user ${candidate.id} (${candidate.country}) cannot use ${method}.`,
-        none: `The simulator has no test users for ${method}.`,
-      });
-      authentication.completedAt = Date.now();
-      // "Identity to verify against": someone else's eID fails the authentication, as the real one would.
-      if (authentication.identity !== undefined && authentication.identity !== user.nin) {
-        authentication.status = 'Failed';
-        authentication.error = {
-          code: 'identity_mismatch',
-          message: 'The person who logged in is not the identity to verify against.',
-        };
-        return;
-      }
-      authentication.status = 'Completed';
-      authentication.user = user;
-    } else if (outcome === 'abort') {
-      authentication.status = 'Cancelled';
-      authentication.completedAt = Date.now();
-    } else {
-      authentication.status = 'Failed';
-      authentication.completedAt = Date.now();
-      authentication.error = {
-        code: 'eid_error',
-        message: 'The end-user could not complete the authentication.',
-      };
-    }
-  }
-
-  function view(authentication: Authentication): SimulatorSessionView {
-    const { id, method, status, identity } = authentication;
-    return shared.sessionView(id, NEXT, method, status, identity);
-  }
 
   // ---- end-user page --------------------------------------------------------------------------
 
@@ -305,7 +203,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
     `/bankid/:partnerId/:id/${PAGE}`,
     endUserPage(({ res, params }) => {
       const authentication = pageAuthentication(params);
-      const offered = choices(authentication);
+      const offered = choices(users, authentication);
       if (offered.length === 0) throw new HttpError(400, 'The simulator has no test users for this method.');
       sendHtml(
         res,
@@ -321,7 +219,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
       const form = new URLSearchParams(await readBody(req));
       // Looked up after the body is read, so two concurrent posts cannot both finish it.
       const authentication = pageAuthentication(params);
-      finish(authentication, shared.chosenOutcome(form), form.get('user') ?? undefined);
+      finish(users, authentication, shared.chosenOutcome(form), form.get('user') ?? undefined);
       redirect(res, callbackWithId(authentication), 303);
     }),
   );
@@ -335,7 +233,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
       pending: 'Pending',
       state: (authentication) => authentication.status,
       noun: 'Authentication',
-      finish,
+      finish: (authentication, outcome, userId) => finish(users, authentication, outcome, userId),
       view,
     }),
     respondWithStatus(res: ServerResponse, status: number) {
@@ -421,4 +319,113 @@ function parseCreateRequest(body: unknown, checkPartner: (partnerId: unknown) =>
     request.customProperties = { ...(customProperties as Record<string, string>) };
   }
   return request;
+}
+
+// ---- the authentication ------------------------------------------------------------------------
+
+function authenticated(req: IncomingMessage, options: NextCredentials): boolean {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!match) return false;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  // Both compared, always, so the answer takes as long whichever is wrong.
+  const userOk = shared.safeEqual(decoded.slice(0, colon), options.username);
+  const passwordOk = shared.safeEqual(decoded.slice(colon + 1), options.password);
+  return userOk && passwordOk;
+}
+
+/**
+ * The credentials are a NEXT Portal user, who belongs to one partner. Another partner id is refused
+ * with 403 (authenticated, not allowed) rather than 404, so that a wrong `partnerId` setting is told
+ * apart from an unknown authentication id.
+ */
+function checkPartner(partnerId: unknown, expected: string): void {
+  if (typeof partnerId !== 'string' || !shared.safeEqual(partnerId, expected)) {
+    throw new HttpError(403, 'The credentials give no access to this partnerId.');
+  }
+}
+
+function refresh(authentication: Authentication): void {
+  if (authentication.status === 'Pending' && Date.now() > authentication.expiresAt) {
+    authentication.status = 'Expired';
+  }
+}
+
+function present(authentication: Authentication): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    id: authentication.id,
+    partnerId: authentication.partnerId,
+    method: authentication.method,
+    status: authentication.status,
+    success: authentication.status === 'Completed',
+  };
+  const user = authentication.user;
+  if (authentication.status === 'Completed' && user) {
+    body.identity = user.nin;
+    body.name = user.name;
+    body.firstName = user.firstName;
+    body.lastName = user.lastName;
+    body.dateOfBirth = user.dateOfBirth;
+  }
+  if (authentication.error) body.error = authentication.error;
+  body.callbackUrl = authentication.callbackUrl;
+  if (authentication.customProperties) body.customProperties = authentication.customProperties;
+  body.created = new Date(authentication.createdAt).toISOString();
+  if (authentication.completedAt !== undefined) {
+    body.completed = new Date(authentication.completedAt).toISOString();
+  }
+  return body;
+}
+
+/** The test users the page offers: the country's, or only the one whose number was given. */
+function choices(users: readonly TestUser[], authentication: Authentication): TestUser[] {
+  return shared.offeredUsers(users, METHODS[authentication.method]!.country, authentication.identity);
+}
+
+function finish(
+  users: readonly TestUser[],
+  authentication: Authentication,
+  outcome: Outcome,
+  userId: string | undefined,
+): void {
+  if (outcome === 'success') {
+    const { method } = authentication;
+    // Anyone of the country may be picked: someone other than the identity given fails below.
+    const user = shared.pickTestUser({
+      all: users,
+      offered: choices(users, authentication),
+      userId,
+      fits: (candidate) => candidate.country === METHODS[method]!.country,
+      notFitting: (candidate) => `Test user ${candidate.id} (${candidate.country}) cannot use ${method}.`,
+      none: `The simulator has no test users for ${method}.`,
+    });
+    authentication.completedAt = Date.now();
+    // "Identity to verify against": someone else's eID fails the authentication, as the real one would.
+    if (authentication.identity !== undefined && authentication.identity !== user.nin) {
+      authentication.status = 'Failed';
+      authentication.error = {
+        code: 'identity_mismatch',
+        message: 'The person who logged in is not the identity to verify against.',
+      };
+      return;
+    }
+    authentication.status = 'Completed';
+    authentication.user = user;
+  } else if (outcome === 'abort') {
+    authentication.status = 'Cancelled';
+    authentication.completedAt = Date.now();
+  } else {
+    authentication.status = 'Failed';
+    authentication.completedAt = Date.now();
+    authentication.error = {
+      code: 'eid_error',
+      message: 'The end-user could not complete the authentication.',
+    };
+  }
+}
+
+function view(authentication: Authentication): SimulatorSessionView {
+  const { id, method, status, identity } = authentication;
+  return shared.sessionView(id, NEXT, method, status, identity);
 }
