@@ -134,7 +134,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
         () => new ValidationError('$', 'The JSON value could not be parsed.'),
       );
       const request = parseCreateRequest(body, (partnerId) => checkPartner(partnerId, options.partnerId));
-      const authentication = create(request);
+      const authentication = create(authentications, options, request);
       // The documentation: "returns authenticationId as a GUID in the location header"; the value is the bare GUID.
       res.writeHead(201, { location: authentication.id, 'content-length': '0', 'cache-control': 'no-store' });
       res.end();
@@ -159,50 +159,14 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
   // Only under this API's own collection, so other simulated providers keep the rest of /api.
   shared.unknownEndpoints(router, '/api/authentications/*', rest, api);
 
-  function create(request: CreateRequest): Authentication {
-    const now = Date.now();
-    const authentication: Authentication = {
-      id: randomUUID(),
-      partnerId: options.partnerId,
-      method: request.method,
-      callbackUrl: request.callbackUrl,
-      status: 'Pending',
-      createdAt: now,
-      expiresAt: now + options.sessionLifetimeSeconds * 1000,
-    };
-    if (request.identity !== undefined) authentication.identity = request.identity;
-    if (request.customProperties) authentication.customProperties = request.customProperties;
-    while (authentications.size >= MAX_AUTHENTICATIONS) {
-      authentications.delete(authentications.keys().next().value!);
-    }
-    authentications.set(authentication.id, authentication);
-    return authentication;
-  }
-
   // ---- finishing ------------------------------------------------------------------------------
 
   // ---- end-user page --------------------------------------------------------------------------
 
-  function pageAuthentication(params: Readonly<Record<string, string>>): Authentication {
-    const authentication = authentications.get((params.id ?? '').toLowerCase());
-    if (!authentication || authentication.partnerId !== params.partnerId) {
-      throw new HttpError(404, 'This login link is unknown or has been removed.');
-    }
-    refresh(authentication);
-    if (authentication.status !== 'Pending') {
-      const why =
-        authentication.status === 'Expired'
-          ? 'This login has expired.'
-          : `This login is already finished (${authentication.status}).`;
-      throw new HttpError(400, `${why} Start a new login from the service.`);
-    }
-    return authentication;
-  }
-
   router.get(
     `/bankid/:partnerId/:id/${PAGE}`,
     endUserPage(({ res, params }) => {
-      const authentication = pageAuthentication(params);
+      const authentication = pageAuthentication(authentications, params);
       const offered = choices(users, authentication);
       if (offered.length === 0) throw new HttpError(400, 'The simulator has no test users for this method.');
       sendHtml(
@@ -218,7 +182,7 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
     endUserPage(async ({ req, res, params }) => {
       const form = new URLSearchParams(await readBody(req));
       // Looked up after the body is read, so two concurrent posts cannot both finish it.
-      const authentication = pageAuthentication(params);
+      const authentication = pageAuthentication(authentications, params);
       finish(users, authentication, shared.chosenOutcome(form), form.get('user') ?? undefined);
       redirect(res, callbackWithId(authentication), 303);
     }),
@@ -428,4 +392,47 @@ function finish(
 function view(authentication: Authentication): SimulatorSessionView {
   const { id, method, status, identity } = authentication;
   return shared.sessionView(id, NEXT, method, status, identity);
+}
+
+function create(
+  authentications: Map<string, Authentication>,
+  options: NextSimulatorOptions,
+  request: CreateRequest,
+): Authentication {
+  const now = Date.now();
+  const authentication: Authentication = {
+    id: randomUUID(),
+    partnerId: options.partnerId,
+    method: request.method,
+    callbackUrl: request.callbackUrl,
+    status: 'Pending',
+    createdAt: now,
+    expiresAt: now + options.sessionLifetimeSeconds * 1000,
+  };
+  if (request.identity !== undefined) authentication.identity = request.identity;
+  if (request.customProperties) authentication.customProperties = request.customProperties;
+  while (authentications.size >= MAX_AUTHENTICATIONS) {
+    authentications.delete(authentications.keys().next().value!);
+  }
+  authentications.set(authentication.id, authentication);
+  return authentication;
+}
+
+function pageAuthentication(
+  authentications: Map<string, Authentication>,
+  params: Readonly<Record<string, string>>,
+): Authentication {
+  const authentication = authentications.get((params.id ?? '').toLowerCase());
+  if (!authentication || authentication.partnerId !== params.partnerId) {
+    throw new HttpError(404, 'This login link is unknown or has been removed.');
+  }
+  refresh(authentication);
+  if (authentication.status !== 'Pending') {
+    const why =
+      authentication.status === 'Expired'
+        ? 'This login has expired.'
+        : `This login is already finished (${authentication.status}).`;
+    throw new HttpError(400, `${why} Start a new login from the service.`);
+  }
+  return authentication;
 }
