@@ -208,27 +208,9 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
     '/v2/eid/:selector',
     rest(async ({ req, res, params }) => {
       const selector = params.selector!;
-      const country = COUNTRY_SELECTORS[selector.toLowerCase()];
-      if (!PRODUCTS[selector] && !country) {
-        // A country or product ZignSec has but this account lacks is "a missing config" (the documentation's MISSING_CONFIG).
-        const known = /^[a-z]{2}$/i.test(selector) || selector === 'sbid-sign';
-        throw new ZignSecError(
-          400,
-          known ? 'MISSING_CONFIG' : 'INVALID_REQUEST',
-          known
-            ? `Your account has a missing config for ${selector}, contact ZignSec for help.`
-            : `Unknown bankid_selector "${selector}".`,
-        );
-      }
-      if (PRODUCTS[selector]?.api === 'v3') {
-        throw new ZignSecError(
-          400,
-          'INVALID_REQUEST',
-          `${selector} is a v3 product: POST /v3/eid/${selector}.`,
-        );
-      }
+      const country = v2Country(selector);
       const parameters = await readParameters(req);
-      const session = create(selector, 'v2', country ?? PRODUCTS[selector]!.country!, parameters);
+      const session = create(selector, 'v2', country, parameters);
       sendJson(res, 200, { id: session.id, errors: [], redirect_url: redirectUrl(session) });
     }),
     api,
@@ -239,23 +221,7 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
       `/v3/eid/${selector}`,
       rest(async ({ req, res }) => {
         const parameters = await readParameters(req);
-        let country = PRODUCTS[selector]!.country;
-        if (selector === 'smartid/auth') {
-          const code = text(parameters, 'countryCode')?.toUpperCase();
-          if (code !== 'EE' && code !== 'LV' && code !== 'LT') {
-            throw new ZignSecError(400, 'INVALID_COUNTRYCODE', 'countryCode must be EE, LV or LT.');
-          }
-          const type = text(parameters, 'identifierType');
-          if (!type || !IDENTIFIER_TYPES.has(type)) {
-            throw new ZignSecError(
-              400,
-              'INVALID_REQUEST',
-              `identifierType must be one of ${[...IDENTIFIER_TYPES].join(', ')}.`,
-            );
-          }
-          country = code;
-        }
-        const session = create(selector, 'v3', country!, parameters);
+        const session = create(selector, 'v3', v3Country(selector, parameters), parameters);
         sendJson(res, 200, { id: session.id, errors: [], redirect_url: redirectUrl(session) });
       }),
       api,
@@ -289,89 +255,9 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
   }
 
   function create(selector: string, version: 'v2' | 'v3', country: Country, parameters: Parameters): Session {
-    const id = randomUUID();
-    const session: Session = {
-      id,
-      selector,
-      api: version,
-      country,
-      state: 'PENDING',
-      // "If not relaystate is specified, ZignSec will automatically set [...] the RequestID token here."
-      relaystate: text(parameters, 'relaystate') ?? id,
-      scope: [],
-      lookupPersonAddress: false,
-      expiresAt: Date.now() + options.sessionLifetimeSeconds * 1000,
-    };
-    for (const [name, code] of [
-      ['target', 'INVALID_TARGET'],
-      ['targetError', 'INVALID_TARGETERROR'],
-      ['webhook', 'INVALID_WEBHOOK'],
-    ] as const) {
-      const value = text(parameters, name);
-      if (value === undefined) continue;
-      if (!shared.isHttpUrl(value))
-        throw new ZignSecError(400, code, `${name} must be an absolute http(s) URL.`);
-      session[name] = value;
-    }
-    const language = text(parameters, 'language');
-    if (language !== undefined) {
-      if (!/^[a-z]{2}$/i.test(language)) {
-        throw new ZignSecError(400, 'INVALID_REQUEST', 'language must be a two-letter ISO 639-1 code.');
-      }
-      session.language = language.toLowerCase();
-    }
-    const personalNumber = text(parameters, 'PersonalNumber');
-    if (personalNumber !== undefined && version === 'v2') {
-      const format = PERSONAL_NUMBER[country];
-      if (format && !format.pattern.test(personalNumber)) {
-        // ZignSec's descriptions echo the number (docs: "1637217431 is an invalid Danish CPR Number.").
-        throw new ZignSecError(
-          400,
-          'INVALID_PERSONALNUMBER',
-          `${personalNumber} is an invalid ${format.name}.`,
-        );
-      }
-      session.personalNumber = personalNumber;
-    }
-    if (selector === 'smartid/auth') {
-      const identifier = text(parameters, 'identifier');
-      if (identifier !== undefined && text(parameters, 'identifierType') === 'PersonalNumber') {
-        session.personalNumber = identifier;
-      }
-    }
-    const loginHint = text(parameters, 'login_hint');
-    if (loginHint !== undefined && selector === 'nbid_oidc') {
-      // BankID's grammar: BID, BIM, BID:<nin>, :<nin>, BIM:<phone>:<birth date>.
-      const match = /^(?:BID|BIM)?(?::(\d{11}))?$/.exec(loginHint) ?? /^BIM:\d{8}:\d{6}$/.exec(loginHint);
-      if (!match) throw new ZignSecError(400, 'INVALID_REQUEST', 'login_hint is not a BankID login hint.');
-      if (match[1]) session.personalNumber = match[1];
-    }
-    const scope = text(parameters, 'Scope');
-    if (scope !== undefined) {
-      const values = scope.split(' ').filter(Boolean);
-      if (values.some((value) => !SCOPES.has(value))) {
-        throw new ZignSecError(400, 'INVALID_REQUEST', `Scope takes ${[...SCOPES].join(', ')}.`);
-      }
-      // "Only works with Norwegian BankID"; elsewhere ignored.
-      if (country === 'NO') session.scope = values;
-    }
-    const lookup = text(parameters, 'LookupPersonAddress');
-    if (lookup !== undefined) {
-      if (!/^(true|false)$/i.test(lookup)) {
-        throw new ZignSecError(400, 'INVALID_REQUEST', 'LookupPersonAddress must be true or false.');
-      }
-      session.lookupPersonAddress = country === 'SE' && lookup.toLowerCase() === 'true';
-    }
-    const autoStart = text(parameters, 'AutoStartTokenRequired');
-    if (autoStart !== undefined && !/^(yes|no|true|false)$/i.test(autoStart)) {
-      throw new ZignSecError(400, 'INVALID_REQUEST', 'AutoStartTokenRequired must be Yes or No.');
-    }
-    const retries = text(parameters, 'allowRetries');
-    if (retries !== undefined && !/^(true|false)$/i.test(retries)) {
-      throw new ZignSecError(400, 'INVALID_REQUEST', 'allowRetries must be true or false.');
-    }
+    const session = newSession(selector, version, country, parameters, options.sessionLifetimeSeconds);
     while (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
-    sessions.set(id, session);
+    sessions.set(session.id, session);
     return session;
   }
 
@@ -379,141 +265,15 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
     return `${context.origin()}${PAGE_PATH}/${session.id}`;
   }
 
-  /** A session the user did not finish in time ends in ERROR (the documentation: "timeout, aborted, exception"). */
-  function refresh(session: Session): void {
-    if (session.state === 'PENDING' && Date.now() > session.expiresAt) {
-      session.state = 'ERROR';
-      session.errors = [{ code: 'EXPIRED_TRANSACTION', description: 'The login was not finished in time.' }];
-    }
-  }
-
-  /** The result body: GET answer and webhook payload alike. */
-  function present(session: Session): Record<string, unknown> {
-    const body: Record<string, unknown> = { id: session.id };
-    // "errors [...] is missing (deemed unnecessary) if the authentication is successful."
-    if (session.state !== 'FINISHED') body.errors = session.errors ?? [];
-    body.result = { identity: { state: session.state } };
-    if (session.state === 'FINISHED' && session.user) {
-      body.identity = identityOf(session, session.user);
-      if (session.country === 'SE') {
-        body.BankIDSE = {
-          signature: Buffer.from(`<Signature>simulated for ${session.id}</Signature>`).toString('base64'),
-          ocspResponse: Buffer.from(`simulated OCSP response ${session.id}`).toString('base64'),
-        };
-        if (session.lookupPersonAddress) body.LookupPersonAddress = addressOf(session.user);
-      }
-    }
-    body.method = session.selector;
-    return body;
-  }
-
-  function identityOf(session: Session, user: ZignSecUser): Record<string, unknown> {
-    const country = user.country;
-    // Who returns the number: Swedish BankID, FTN and Smart-ID always; Norwegian BankID with the nnin
-    // scopes or a verified prefill; NemID only after a CPR match of a given PersonalNumber; SwissID never.
-    const numberReturned =
-      country === 'SE' ||
-      country === 'FI' ||
-      country === 'EE' ||
-      country === 'LV' ||
-      country === 'LT' ||
-      (country === 'NO' &&
-        (session.scope.includes('nnin') ||
-          session.scope.includes('nnin_altsub') ||
-          session.personalNumber !== undefined)) ||
-      (country === 'DK' && session.personalNumber !== undefined);
-    const identity: Record<string, unknown> = {
-      CountryCode: country,
-      FirstName: user.firstName,
-      LastName: user.lastName,
-      FullName: user.name,
-      PersonalNumber: numberReturned && user.nin ? user.nin : '',
-      DateOfBirth: user.dateOfBirth,
-      Age: ageOf(user.dateOfBirth),
-    };
-    if (session.selector === 'nbid_mobile') identity.PhoneNumber = phoneOf(user);
-    identity.IdProviderName = ID_PROVIDERS[country];
-    identity.IdentificationDate = session.identificationDate;
-    identity.IdProviderRequestId = country === 'SE' ? '' : session.requestId;
-    identity.IdProviderPersonId = personIdOf(user);
-    identity.CustomerPersonId = '';
-    return identity;
-  }
-
   // ---- finishing a session --------------------------------------------------------------------
 
-  function usersFor(session: Session): ZignSecUser[] {
-    return shared.offeredUsers(allUsers(), session.country, session.personalNumber);
-  }
-
-  function finish(session: Session, outcome: Outcome, userId: string | undefined): void {
-    if (outcome === 'success') {
-      const candidates = usersFor(session);
-      const user = shared.pickTestUser({
-        all: allUsers(),
-        offered: candidates,
-        userId,
-        fits: (candidate) => candidates.some((offered) => offered.id === candidate.id),
-        notFitting: (candidate) =>
-          `Test user ${candidate.id} cannot log in to this ${session.selector} session.`,
-        none: `There is no test user for ${session.country}.`,
-      });
-      session.state = 'FINISHED';
-      session.user = user;
-      session.identificationDate = dotNetLocalTimestamp(Date.now());
-      session.requestId = randomUUID();
-    } else {
-      session.state = 'ERROR';
-      session.errors =
-        outcome === 'abort'
-          ? [{ code: 'USER_CANCEL', description: 'The end-user cancelled the login.' }]
-          : [{ code: 'ID_PROVIDER_ERROR', description: 'The eID provider reported an error.' }];
-    }
-  }
-
-  /**
-   * POSTs the result body to the session's webhook, signed as ZignSec's webhook page describes
-   * (`X-ZignSec-Hmac-SHA256`: HMAC-SHA256 of the body under the access token, base64). Failures are ignored,
-   * as a webhook receiver's problems are not the login's.
-   */
-  async function deliverWebhook(session: Session): Promise<void> {
-    if (!session.webhook) return;
-    const body = JSON.stringify(present(session));
-    const signature = createHmac('sha256', options.token).update(body, 'utf8').digest('base64');
-    try {
-      const response = await fetch(session.webhook, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-zignsec-hmac-sha256': signature },
-        body,
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-      });
-      await response.body?.cancel();
-    } catch {
-      // ignored
-    }
-  }
-
   // ---- end-user page --------------------------------------------------------------------------
-
-  function pageSession(id: string): Session {
-    const session = sessions.get(id.toLowerCase());
-    if (!session) throw new HttpError(404, 'This login link is unknown or has been removed.');
-    refresh(session);
-    if (session.state !== 'PENDING') {
-      const why =
-        session.errors?.[0]?.code === 'EXPIRED_TRANSACTION'
-          ? 'This login has expired.'
-          : `This login is already finished (${session.state}).`;
-      throw new HttpError(400, `${why} Start a new login from the service.`);
-    }
-    return session;
-  }
 
   router.get(
     `${PAGE_PATH}/:id`,
     endUserPage(({ res, params }) => {
-      const session = pageSession(params.id!);
-      const choices = usersFor(session);
+      const session = pageSession(sessions, params.id!);
+      const choices = usersFor(allUsers(), session);
       if (choices.length === 0) {
         throw new HttpError(400, `The simulator has no test users for ${session.country}.`);
       }
@@ -536,11 +296,11 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
     endUserPage(async ({ req, res, params }) => {
       const form = new URLSearchParams(await readBody(req));
       // Looked up after the body is read and finished synchronously: two posts cannot both finish it.
-      const session = pageSession(params.id!);
+      const session = pageSession(sessions, params.id!);
       const outcome = shared.chosenOutcome(form);
-      finish(session, outcome, form.get('user') ?? undefined);
+      finishSession(allUsers(), session, outcome, form.get('user') ?? undefined);
       // Delivered before the browser is sent back, so a webhook receiver has the result first.
-      await deliverWebhook(session);
+      await deliverWebhook(session, options.token);
       const target = outcome === 'success' ? session.target : (session.targetError ?? session.target);
       if (!target) {
         sendHtml(res, 200, renderErrorPage('Login finished', 'You can close this window.', session.language));
@@ -564,8 +324,8 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
       state: (session) => session.state,
       noun: 'Session',
       finish(session, outcome, userId) {
-        finish(session, outcome, userId);
-        void deliverWebhook(session);
+        finishSession(allUsers(), session, outcome, userId);
+        void deliverWebhook(session, options.token);
       },
       view,
     }),
@@ -581,10 +341,6 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
       sendErrors(res, status, code, 'Simulated failure.', shared.retryAfter(status));
     },
   };
-
-  function view(session: Session): SimulatorSessionView {
-    return shared.sessionView(session.id, ZIGNSEC, session.selector, session.state, session.personalNumber);
-  }
 }
 
 // ---- request parsing ----------------------------------------------------------------------------
@@ -751,4 +507,271 @@ function stockholmOffsetMinutes(ms: number): number {
   if (!match) return 0;
   const minutes = Number(match[2]) * 60 + Number(match[3]);
   return match[1] === '-' ? -minutes : minutes;
+}
+
+// ---- a session ---------------------------------------------------------------------------------
+
+/** A session the user did not finish in time ends in ERROR (the documentation: "timeout, aborted, exception"). */
+function refresh(session: Session): void {
+  if (session.state === 'PENDING' && Date.now() > session.expiresAt) {
+    session.state = 'ERROR';
+    session.errors = [{ code: 'EXPIRED_TRANSACTION', description: 'The login was not finished in time.' }];
+  }
+}
+
+/** The result body: GET answer and webhook payload alike. */
+function present(session: Session): Record<string, unknown> {
+  const body: Record<string, unknown> = { id: session.id };
+  // "errors [...] is missing (deemed unnecessary) if the authentication is successful."
+  if (session.state !== 'FINISHED') body.errors = session.errors ?? [];
+  body.result = { identity: { state: session.state } };
+  if (session.state === 'FINISHED' && session.user) {
+    body.identity = identityOf(session, session.user);
+    if (session.country === 'SE') {
+      body.BankIDSE = {
+        signature: Buffer.from(`<Signature>simulated for ${session.id}</Signature>`).toString('base64'),
+        ocspResponse: Buffer.from(`simulated OCSP response ${session.id}`).toString('base64'),
+      };
+      if (session.lookupPersonAddress) body.LookupPersonAddress = addressOf(session.user);
+    }
+  }
+  body.method = session.selector;
+  return body;
+}
+
+function identityOf(session: Session, user: ZignSecUser): Record<string, unknown> {
+  const country = user.country;
+  // Who returns the number: Swedish BankID, FTN and Smart-ID always; Norwegian BankID with the nnin
+  // scopes or a verified prefill; NemID only after a CPR match of a given PersonalNumber; SwissID never.
+  const numberReturned =
+    country === 'SE' ||
+    country === 'FI' ||
+    country === 'EE' ||
+    country === 'LV' ||
+    country === 'LT' ||
+    (country === 'NO' &&
+      (session.scope.includes('nnin') ||
+        session.scope.includes('nnin_altsub') ||
+        session.personalNumber !== undefined)) ||
+    (country === 'DK' && session.personalNumber !== undefined);
+  const identity: Record<string, unknown> = {
+    CountryCode: country,
+    FirstName: user.firstName,
+    LastName: user.lastName,
+    FullName: user.name,
+    PersonalNumber: numberReturned && user.nin ? user.nin : '',
+    DateOfBirth: user.dateOfBirth,
+    Age: ageOf(user.dateOfBirth),
+  };
+  if (session.selector === 'nbid_mobile') identity.PhoneNumber = phoneOf(user);
+  identity.IdProviderName = ID_PROVIDERS[country];
+  identity.IdentificationDate = session.identificationDate;
+  identity.IdProviderRequestId = country === 'SE' ? '' : session.requestId;
+  identity.IdProviderPersonId = personIdOf(user);
+  identity.CustomerPersonId = '';
+  return identity;
+}
+
+function view(session: Session): SimulatorSessionView {
+  return shared.sessionView(session.id, ZIGNSEC, session.selector, session.state, session.personalNumber);
+}
+
+function usersFor(users: readonly ZignSecUser[], session: Session): ZignSecUser[] {
+  return shared.offeredUsers(users, session.country, session.personalNumber);
+}
+
+function finishSession(
+  users: readonly ZignSecUser[],
+  session: Session,
+  outcome: Outcome,
+  userId: string | undefined,
+): void {
+  if (outcome === 'success') {
+    const candidates = usersFor(users, session);
+    const user = shared.pickTestUser({
+      all: users,
+      offered: candidates,
+      userId,
+      fits: (candidate) => candidates.some((offered) => offered.id === candidate.id),
+      notFitting: (candidate) =>
+        `Test user ${candidate.id} cannot log in to this ${session.selector} session.`,
+      none: `There is no test user for ${session.country}.`,
+    });
+    session.state = 'FINISHED';
+    session.user = user;
+    session.identificationDate = dotNetLocalTimestamp(Date.now());
+    session.requestId = randomUUID();
+  } else {
+    session.state = 'ERROR';
+    session.errors =
+      outcome === 'abort'
+        ? [{ code: 'USER_CANCEL', description: 'The end-user cancelled the login.' }]
+        : [{ code: 'ID_PROVIDER_ERROR', description: 'The eID provider reported an error.' }];
+  }
+}
+
+/**
+ * POSTs the result body to the session's webhook, signed as ZignSec's webhook page describes
+ * (`X-ZignSec-Hmac-SHA256`: HMAC-SHA256 of the body under the access token, base64). Failures are ignored,
+ * as a webhook receiver's problems are not the login's.
+ */
+async function deliverWebhook(session: Session, token: string): Promise<void> {
+  if (!session.webhook) return;
+  const body = JSON.stringify(present(session));
+  const signature = createHmac('sha256', token).update(body, 'utf8').digest('base64');
+  try {
+    const response = await fetch(session.webhook, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-zignsec-hmac-sha256': signature },
+      body,
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    });
+    await response.body?.cancel();
+  } catch {
+    // ignored
+  }
+}
+
+/** The country of a v2 selector; one this account lacks is refused as ZignSec refuses it. */
+function v2Country(selector: string): Country {
+  const country = COUNTRY_SELECTORS[selector.toLowerCase()];
+  if (!PRODUCTS[selector] && !country) {
+    // A country or product ZignSec has but this account lacks is "a missing config" (the documentation's MISSING_CONFIG).
+    const known = /^[a-z]{2}$/i.test(selector) || selector === 'sbid-sign';
+    throw new ZignSecError(
+      400,
+      known ? 'MISSING_CONFIG' : 'INVALID_REQUEST',
+      known
+        ? `Your account has a missing config for ${selector}, contact ZignSec for help.`
+        : `Unknown bankid_selector "${selector}".`,
+    );
+  }
+  if (PRODUCTS[selector]?.api === 'v3') {
+    throw new ZignSecError(400, 'INVALID_REQUEST', `${selector} is a v3 product: POST /v3/eid/${selector}.`);
+  }
+  return country ?? PRODUCTS[selector]!.country!;
+}
+
+/** The country of a v3 product: Smart-ID's from its `countryCode`, with the kind of identifier checked. */
+function v3Country(selector: string, parameters: Parameters): Country {
+  if (selector !== 'smartid/auth') return PRODUCTS[selector]!.country!;
+  const code = text(parameters, 'countryCode')?.toUpperCase();
+  if (code !== 'EE' && code !== 'LV' && code !== 'LT') {
+    throw new ZignSecError(400, 'INVALID_COUNTRYCODE', 'countryCode must be EE, LV or LT.');
+  }
+  const type = text(parameters, 'identifierType');
+  if (!type || !IDENTIFIER_TYPES.has(type)) {
+    throw new ZignSecError(
+      400,
+      'INVALID_REQUEST',
+      `identifierType must be one of ${[...IDENTIFIER_TYPES].join(', ')}.`,
+    );
+  }
+  return code;
+}
+
+/** A session from a setup request, its parameters checked as ZignSec checks them. */
+function newSession(
+  selector: string,
+  version: 'v2' | 'v3',
+  country: Country,
+  parameters: Parameters,
+  lifetimeSeconds: number,
+): Session {
+  const id = randomUUID();
+  const session: Session = {
+    id,
+    selector,
+    api: version,
+    country,
+    state: 'PENDING',
+    // "If not relaystate is specified, ZignSec will automatically set [...] the RequestID token here."
+    relaystate: text(parameters, 'relaystate') ?? id,
+    scope: [],
+    lookupPersonAddress: false,
+    expiresAt: Date.now() + lifetimeSeconds * 1000,
+  };
+  for (const [name, code] of [
+    ['target', 'INVALID_TARGET'],
+    ['targetError', 'INVALID_TARGETERROR'],
+    ['webhook', 'INVALID_WEBHOOK'],
+  ] as const) {
+    const value = text(parameters, name);
+    if (value === undefined) continue;
+    if (!shared.isHttpUrl(value))
+      throw new ZignSecError(400, code, `${name} must be an absolute http(s) URL.`);
+    session[name] = value;
+  }
+  const language = text(parameters, 'language');
+  if (language !== undefined) {
+    if (!/^[a-z]{2}$/i.test(language)) {
+      throw new ZignSecError(400, 'INVALID_REQUEST', 'language must be a two-letter ISO 639-1 code.');
+    }
+    session.language = language.toLowerCase();
+  }
+  const personalNumber = text(parameters, 'PersonalNumber');
+  if (personalNumber !== undefined && version === 'v2') {
+    const format = PERSONAL_NUMBER[country];
+    if (format && !format.pattern.test(personalNumber)) {
+      // ZignSec's descriptions echo the number (docs: "1637217431 is an invalid Danish CPR Number.").
+      throw new ZignSecError(
+        400,
+        'INVALID_PERSONALNUMBER',
+        `${personalNumber} is an invalid ${format.name}.`,
+      );
+    }
+    session.personalNumber = personalNumber;
+  }
+  if (selector === 'smartid/auth') {
+    const identifier = text(parameters, 'identifier');
+    if (identifier !== undefined && text(parameters, 'identifierType') === 'PersonalNumber') {
+      session.personalNumber = identifier;
+    }
+  }
+  const loginHint = text(parameters, 'login_hint');
+  if (loginHint !== undefined && selector === 'nbid_oidc') {
+    // BankID's grammar: BID, BIM, BID:<nin>, :<nin>, BIM:<phone>:<birth date>.
+    const match = /^(?:BID|BIM)?(?::(\d{11}))?$/.exec(loginHint) ?? /^BIM:\d{8}:\d{6}$/.exec(loginHint);
+    if (!match) throw new ZignSecError(400, 'INVALID_REQUEST', 'login_hint is not a BankID login hint.');
+    if (match[1]) session.personalNumber = match[1];
+  }
+  const scope = text(parameters, 'Scope');
+  if (scope !== undefined) {
+    const values = scope.split(' ').filter(Boolean);
+    if (values.some((value) => !SCOPES.has(value))) {
+      throw new ZignSecError(400, 'INVALID_REQUEST', `Scope takes ${[...SCOPES].join(', ')}.`);
+    }
+    // "Only works with Norwegian BankID"; elsewhere ignored.
+    if (country === 'NO') session.scope = values;
+  }
+  const lookup = text(parameters, 'LookupPersonAddress');
+  if (lookup !== undefined) {
+    if (!/^(true|false)$/i.test(lookup)) {
+      throw new ZignSecError(400, 'INVALID_REQUEST', 'LookupPersonAddress must be true or false.');
+    }
+    session.lookupPersonAddress = country === 'SE' && lookup.toLowerCase() === 'true';
+  }
+  const autoStart = text(parameters, 'AutoStartTokenRequired');
+  if (autoStart !== undefined && !/^(yes|no|true|false)$/i.test(autoStart)) {
+    throw new ZignSecError(400, 'INVALID_REQUEST', 'AutoStartTokenRequired must be Yes or No.');
+  }
+  const retries = text(parameters, 'allowRetries');
+  if (retries !== undefined && !/^(true|false)$/i.test(retries)) {
+    throw new ZignSecError(400, 'INVALID_REQUEST', 'allowRetries must be true or false.');
+  }
+  return session;
+}
+
+function pageSession(sessions: Map<string, Session>, id: string): Session {
+  const session = sessions.get(id.toLowerCase());
+  if (!session) throw new HttpError(404, 'This login link is unknown or has been removed.');
+  refresh(session);
+  if (session.state !== 'PENDING') {
+    const why =
+      session.errors?.[0]?.code === 'EXPIRED_TRANSACTION'
+        ? 'This login has expired.'
+        : `This login is already finished (${session.state}).`;
+    throw new HttpError(400, `${why} Start a new login from the service.`);
+  }
+  return session;
 }
