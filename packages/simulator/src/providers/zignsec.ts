@@ -21,7 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, mediaType, readBody, redirect, sendHtml, sendJson } from '../http.js';
 import { endUserPage, renderApprovalPage, renderErrorPage } from '../pages.js';
 import type { ProviderContext, SimulatedProvider } from '../provider.js';
-import type { RouteHandler } from '../router.js';
+import type { RouteHandler, Router } from '../router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../types.js';
 import * as shared from './common.js';
 
@@ -265,54 +265,7 @@ export function zignsec(context: ProviderContext, options: ZignSecSimulatorOptio
     return `${context.origin()}${PAGE_PATH}/${session.id}`;
   }
 
-  // ---- finishing a session --------------------------------------------------------------------
-
-  // ---- end-user page --------------------------------------------------------------------------
-
-  router.get(
-    `${PAGE_PATH}/:id`,
-    endUserPage(({ res, params }) => {
-      const session = pageSession(sessions, params.id!);
-      const choices = usersFor(allUsers(), session);
-      if (choices.length === 0) {
-        throw new HttpError(400, `The simulator has no test users for ${session.country}.`);
-      }
-      const title =
-        PRODUCTS[session.selector]?.title ?? `Simulated eID chooser for ${session.country} (ZignSec)`;
-      sendHtml(
-        res,
-        200,
-        renderApprovalPage({
-          title,
-          users: choices.map(asTestUser),
-          lang: session.language ?? 'en',
-        }),
-      );
-    }),
-  );
-
-  router.post(
-    `${PAGE_PATH}/:id`,
-    endUserPage(async ({ req, res, params }) => {
-      const form = new URLSearchParams(await readBody(req));
-      // Looked up after the body is read and finished synchronously: two posts cannot both finish it.
-      const session = pageSession(sessions, params.id!);
-      const outcome = shared.chosenOutcome(form);
-      finishSession(allUsers(), session, outcome, form.get('user') ?? undefined);
-      // Delivered before the browser is sent back, so a webhook receiver has the result first.
-      await deliverWebhook(session, options.token);
-      const target = outcome === 'success' ? session.target : (session.targetError ?? session.target);
-      if (!target) {
-        sendHtml(res, 200, renderErrorPage('Login finished', 'You can close this window.', session.language));
-        return;
-      }
-      // The documentation: "…/zignsec/return?relaystate=96a09f3f-…&service=eIDBasic".
-      const location = new URL(target);
-      location.searchParams.set('relaystate', session.relaystate);
-      location.searchParams.set('service', 'eIDBasic');
-      redirect(res, location.toString(), 303);
-    }),
-  );
+  registerPages(router, sessions, allUsers, options.token);
 
   return {
     id: ZIGNSEC,
@@ -774,4 +727,59 @@ function pageSession(sessions: Map<string, Session>, id: string): Session {
     throw new HttpError(400, `${why} Start a new login from the service.`);
   }
   return session;
+}
+
+// ---- end-user page ------------------------------------------------------------------------------
+
+/** The page the browser is sent to: the tester picks a user and an outcome. */
+function registerPages(
+  router: Router,
+  sessions: Map<string, Session>,
+  allUsers: () => ZignSecUser[],
+  token: string,
+): void {
+  router.get(
+    `${PAGE_PATH}/:id`,
+    endUserPage(({ res, params }) => {
+      const session = pageSession(sessions, params.id!);
+      const choices = usersFor(allUsers(), session);
+      if (choices.length === 0) {
+        throw new HttpError(400, `The simulator has no test users for ${session.country}.`);
+      }
+      const title =
+        PRODUCTS[session.selector]?.title ?? `Simulated eID chooser for ${session.country} (ZignSec)`;
+      sendHtml(
+        res,
+        200,
+        renderApprovalPage({
+          title,
+          users: choices.map(asTestUser),
+          lang: session.language ?? 'en',
+        }),
+      );
+    }),
+  );
+
+  router.post(
+    `${PAGE_PATH}/:id`,
+    endUserPage(async ({ req, res, params }) => {
+      const form = new URLSearchParams(await readBody(req));
+      // Looked up after the body is read and finished synchronously: two posts cannot both finish it.
+      const session = pageSession(sessions, params.id!);
+      const outcome = shared.chosenOutcome(form);
+      finishSession(allUsers(), session, outcome, form.get('user') ?? undefined);
+      // Delivered before the browser is sent back, so a webhook receiver has the result first.
+      await deliverWebhook(session, token);
+      const target = outcome === 'success' ? session.target : (session.targetError ?? session.target);
+      if (!target) {
+        sendHtml(res, 200, renderErrorPage('Login finished', 'You can close this window.', session.language));
+        return;
+      }
+      // The documentation: "…/zignsec/return?relaystate=96a09f3f-…&service=eIDBasic".
+      const location = new URL(target);
+      location.searchParams.set('relaystate', session.relaystate);
+      location.searchParams.set('service', 'eIDBasic');
+      redirect(res, location.toString(), 303);
+    }),
+  );
 }
