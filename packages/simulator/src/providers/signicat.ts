@@ -177,7 +177,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
         if (!authenticated(ctx.req)) {
           throw new HttpError(401, 'A valid bearer access token from /auth/open/connect/token is required.');
         }
-        checkAccount(ctx.url);
+        checkAccount(ctx.url, options.accountId);
         await handler(ctx);
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
@@ -186,14 +186,6 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
         sendProblem(ctx.res, error.status, error.message, headers);
       }
     };
-  }
-
-  function checkAccount(url: URL): void {
-    const accountId = url.searchParams.get('signicat-accountId');
-    // Only POST /sessions documents the parameter; on other calls a wrong one is refused, a missing one is fine.
-    if (accountId !== null && accountId !== options.accountId) {
-      throw new HttpError(403, 'The API client has no access to the account given in signicat-accountId.');
-    }
   }
 
   // ---- REST API -------------------------------------------------------------------------------
@@ -206,7 +198,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
       }
       const body = await readJsonBody(req, () => new HttpError(400, 'The request body is not valid JSON.'));
       const session = createSession(parseCreateRequest(body));
-      sendJson(res, 200, present(session));
+      sendJson(res, 200, present(session, context.origin()));
     }),
     api,
   );
@@ -214,7 +206,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
   router.get(
     '/auth/rest/sessions/:id',
     rest(({ res, params }) => {
-      sendJson(res, 200, present(findSession(params.id!)));
+      sendJson(res, 200, present(findSession(sessions, params.id!), context.origin()));
     }),
     api,
   );
@@ -222,25 +214,18 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
   router.post(
     '/auth/rest/sessions/:id/cancel',
     rest(({ res, params }) => {
-      const session = findSession(params.id!);
+      const session = findSession(sessions, params.id!);
       if (session.status !== 'CREATED') {
         throw new HttpError(409, `The session is ${session.status} and can no longer be cancelled.`);
       }
       session.status = 'CANCELLED';
       session.provider ??= soleProvider(session);
-      sendJson(res, 200, present(session));
+      sendJson(res, 200, present(session, context.origin()));
     }),
     api,
   );
 
   unknownEndpoints(router, '/auth/rest/*', rest, api);
-
-  function findSession(id: string): Session {
-    const session = sessions.get(id);
-    if (!session) throw new HttpError(404, 'No session with that id.');
-    refresh(session);
-    return session;
-  }
 
   function createSession(request: CreateRequest): Session {
     const id = randomUUID();
@@ -284,186 +269,17 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
     return session;
   }
 
-  /**
-   * Expiry. The documentation lists no EXPIRED status; a session the end-user did not finish before
-   * `expiresAt` is reported as ERROR with `error.code` `sessionExpired`, which a client handles through
-   * the documented "ERROR: check error.code" path.
-   */
-  function refresh(session: Session): void {
-    if (session.status === 'CREATED' && Date.now() > session.expiresAt) {
-      session.status = 'ERROR';
-      session.provider ??= soleProvider(session);
-      session.error = {
-        code: 'sessionExpired',
-        message: 'The session expired before the end-user finished.',
-      };
-    }
-  }
-
-  /** The session JSON in the order and shape of the documentation's examples. */
-  function present(session: Session): Record<string, unknown> {
-    const body: Record<string, unknown> = { id: session.id, accountId: session.accountId };
-    if (session.messageId) body.authenticationUrl = authenticationUrl(session);
-    body.status = session.status;
-    if (session.provider) body.provider = session.provider;
-    if (session.status === 'SUCCESS' && session.user && session.provider) {
-      body.subject = subjectOf(session, session.user, session.provider);
-    }
-    if (session.status === 'CREATED' && session.bindingMessage) {
-      body.idpData = { bindingMessage: session.bindingMessage };
-    }
-    if (session.status === 'CREATED' && session.bankId) {
-      // A QR code only where the user scans one (QR); the app-launch token exists for every BankID order.
-      body.idpData = {
-        ...(session.bankId.flow === 'QR' ? { qrData: qrData(session.bankId, Date.now()) } : {}),
-        autoStartToken: session.bankId.autoStartToken,
-      };
-    }
-    if (session.error) body.error = session.error;
-    if (session.callbackUrls) body.callbackUrls = session.callbackUrls;
-    if (session.environment) body.environment = session.environment;
-    if (session.loa) body.loa = session.loa;
-    body.allowedProviders = session.allowedProviders;
-    if (session.language) body.language = session.language;
-    body.flow = session.flow;
-    if (session.requestedLoa) body.requestedLoa = session.requestedLoa;
-    body.requestedAttributes = session.requestedAttributes;
-    if (session.externalReference !== undefined) body.externalReference = session.externalReference;
-    body.sessionLifetime = session.sessionLifetime;
-    body.expiresAt = dotNetTimestamp(session.expiresAt);
-    return body;
-  }
-
-  function authenticationUrl(session: Session): string {
-    return `${context.origin()}${LOGIN_PATH}?messageId=${session.messageId}`;
-  }
-
-  function subjectOf(session: Session, user: TestUser, method: string): Record<string, unknown> {
-    const requested = new Set(session.requestedAttributes);
-    // subject.id: opaque and stable per account, eID method and person, like Signicat's pairwise key.
-    const subject: Record<string, unknown> = {
-      id: digest(`subject:${session.accountId}:${method}:${user.id}`),
-      idpId: idpIdOf(user, method),
-    };
-    if (requested.has('name')) subject.name = user.name;
-    if (requested.has('firstName')) subject.firstName = user.firstName;
-    if (requested.has('lastName')) subject.lastName = user.lastName;
-    if (requested.has('dateOfBirth')) subject.dateOfBirth = user.dateOfBirth;
-    if (requested.has('nin')) {
-      subject.nin = { value: user.nin, issuingCountry: user.country, type: user.ninType };
-    }
-    if (method === 'idporten') {
-      const loa = session.loa ?? 'substantial';
-      if (requested.has('idportenSub')) subject.idportenSub = digest(`idporten:${user.id}`).slice(0, 24);
-      if (requested.has('idportenLoa')) subject.idportenLoa = `idporten-loa-${loa}`;
-      if (requested.has('idportenIdp')) subject.idportenIdp = loa === 'high' ? 'BankID' : 'MinID';
-    }
-    return subject;
-  }
-
   // ---- finishing a session --------------------------------------------------------------------
 
-  /** The test user a prefilled nin locks the session to, as BankID does for a prefilled number. */
-  function lockedUser(session: Session): TestUser | undefined {
-    return session.prefilledNin === undefined ? undefined : users.find((u) => u.nin === session.prefilledNin);
-  }
-
-  /**
-   * Who logs in, and with which eID. A prefilled nin that belongs to a test user locks the session to that
-   * user; otherwise the given user, or the first test user of the first allowed eID's country.
-   */
-  function chooseUser(session: Session, userId: string | undefined, method?: string): [TestUser, string] {
-    const methods = method ? [method] : session.allowedProviders;
-    const locked = lockedUser(session);
-    let user: TestUser | undefined;
-    if (userId !== undefined && userId !== '') {
-      user = users.find((candidate) => candidate.id === userId);
-      if (!user) throw new HttpError(400, `There is no test user "${userId}".`);
-      if (locked && locked.id !== user.id) {
-        throw new HttpError(
-          400,
-          `The session is locked to the prefilled national identity number (${locked.id}).`,
-        );
-      }
-    } else {
-      user =
-        locked ?? users.find((candidate) => methods.some((m) => METHODS[m]?.country === candidate.country));
-      if (!user) throw new HttpError(400, `There is no test user for ${methods.join(', ')}.`);
-    }
-    const chosen = methods.find((m) => METHODS[m]?.country === user.country);
-    if (!chosen) {
-      throw new HttpError(
-        400,
-        `Test user ${user.id} (${user.country}) cannot log in with ${methods.join(', ')}.`,
-      );
-    }
-    return [user, chosen];
-  }
-
-  function finish(
-    session: Session,
-    outcome: Outcome,
-    userId: string | undefined,
-    method: string | undefined,
-    environment?: Session['environment'],
-  ): void {
-    if (outcome === 'success') {
-      const [user, chosen] = chooseUser(session, userId, method);
-      session.status = 'SUCCESS';
-      session.provider = chosen;
-      session.user = user;
-      session.loa = loaOf(session.requestedLoa, chosen);
-      if (environment) session.environment = environment;
-    } else if (outcome === 'abort') {
-      session.status = 'ABORT';
-      session.provider = method ?? soleProvider(session);
-    } else {
-      session.status = 'ERROR';
-      session.provider = method ?? soleProvider(session);
-      session.error = { code: 'userError', message: 'The end-user could not complete the authentication.' };
-    }
-  }
-
-  function view(session: Session): SimulatorSessionView {
-    const method =
-      session.status === 'SUCCESS' && session.provider ? session.provider : session.allowedProviders[0]!;
-    const result = sessionView(session.id, SIGNICAT, method, session.status, session.prefilledNin);
-    if (session.bindingMessage) result.bindingMessage = session.bindingMessage;
-    if (session.externalReference !== undefined) result.externalReference = session.externalReference;
-    return result;
-  }
-
   // ---- end-user page --------------------------------------------------------------------------
-
-  function pageSession(url: URL): Session {
-    const messageId = url.searchParams.get('messageId');
-    if (!messageId) throw new HttpError(400, 'The link is missing its messageId.');
-    const session = sessionsByMessageId.get(messageId);
-    if (!session) throw new HttpError(404, 'This login link is unknown or has been removed.');
-    refresh(session);
-    if (session.status !== 'CREATED') {
-      const why =
-        session.error?.code === 'sessionExpired'
-          ? 'This login has expired.'
-          : `This login is already finished (${session.status}).`;
-      throw new HttpError(400, `${why} Start a new login from the service.`);
-    }
-    return session;
-  }
-
-  function pageMethod(session: Session, requested: string | null): string {
-    return requested && session.allowedProviders.includes(requested)
-      ? requested
-      : session.allowedProviders[0]!;
-  }
 
   router.get(
     LOGIN_PATH,
     endUserPage(({ res, url }) => {
-      const session = pageSession(url);
+      const session = pageSession(sessionsByMessageId, url);
       const method = pageMethod(session, url.searchParams.get('provider'));
       const info = METHODS[method]!;
-      const locked = lockedUser(session);
+      const locked = lockedUser(users, session);
       const choices =
         locked && locked.country === info.country
           ? [locked]
@@ -490,10 +306,10 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
     endUserPage(async ({ req, res, url }) => {
       const form = new URLSearchParams(await readBody(req));
       // Looked up after the body is read, so two concurrent posts cannot both finish the session.
-      const session = pageSession(url);
+      const session = pageSession(sessionsByMessageId, url);
       const outcome = chosenOutcome(form);
       const method = pageMethod(session, form.get('provider') ?? url.searchParams.get('provider'));
-      finish(session, outcome, form.get('user') ?? undefined, method, {
+      finish(users, session, outcome, form.get('user') ?? undefined, method, {
         ipAddress: clientAddress(req),
         userAgent: req.headers['user-agent'] ?? '',
       });
@@ -516,7 +332,7 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
       pending: 'CREATED',
       state: (session) => session.status,
       noun: 'Session',
-      finish: (session, outcome, userId) => finish(session, outcome, userId, undefined),
+      finish: (session, outcome, userId) => finish(users, session, outcome, userId, undefined),
       view,
     }),
     respondWithStatus(res: ServerResponse, status: number) {
@@ -786,4 +602,194 @@ function qrData(order: BankIdOrder, now: number): string {
 /** Two Norwegian words, like the "Snedig redning" of the Safe Conversation example. */
 function bindingMessage(): string {
   return `${ADJECTIVES[randomInt(ADJECTIVES.length)]} ${NOUNS[randomInt(NOUNS.length)]}`;
+}
+
+// ---- a session ---------------------------------------------------------------------------------
+
+function checkAccount(url: URL, expected: string): void {
+  const accountId = url.searchParams.get('signicat-accountId');
+  // Only POST /sessions documents the parameter; on other calls a wrong one is refused, a missing one is fine.
+  if (accountId !== null && accountId !== expected) {
+    throw new HttpError(403, 'The API client has no access to the account given in signicat-accountId.');
+  }
+}
+
+function findSession(sessions: Map<string, Session>, id: string): Session {
+  const session = sessions.get(id);
+  if (!session) throw new HttpError(404, 'No session with that id.');
+  refresh(session);
+  return session;
+}
+
+/**
+ * Expiry. The documentation lists no EXPIRED status; a session the end-user did not finish before
+ * `expiresAt` is reported as ERROR with `error.code` `sessionExpired`, which a client handles through
+ * the documented "ERROR: check error.code" path.
+ */
+function refresh(session: Session): void {
+  if (session.status === 'CREATED' && Date.now() > session.expiresAt) {
+    session.status = 'ERROR';
+    session.provider ??= soleProvider(session);
+    session.error = {
+      code: 'sessionExpired',
+      message: 'The session expired before the end-user finished.',
+    };
+  }
+}
+
+/** The session JSON in the order and shape of the documentation's examples. */
+function present(session: Session, origin: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { id: session.id, accountId: session.accountId };
+  if (session.messageId) body.authenticationUrl = authenticationUrl(session, origin);
+  body.status = session.status;
+  if (session.provider) body.provider = session.provider;
+  if (session.status === 'SUCCESS' && session.user && session.provider) {
+    body.subject = subjectOf(session, session.user, session.provider);
+  }
+  if (session.status === 'CREATED' && session.bindingMessage) {
+    body.idpData = { bindingMessage: session.bindingMessage };
+  }
+  if (session.status === 'CREATED' && session.bankId) {
+    // A QR code only where the user scans one (QR); the app-launch token exists for every BankID order.
+    body.idpData = {
+      ...(session.bankId.flow === 'QR' ? { qrData: qrData(session.bankId, Date.now()) } : {}),
+      autoStartToken: session.bankId.autoStartToken,
+    };
+  }
+  if (session.error) body.error = session.error;
+  if (session.callbackUrls) body.callbackUrls = session.callbackUrls;
+  if (session.environment) body.environment = session.environment;
+  if (session.loa) body.loa = session.loa;
+  body.allowedProviders = session.allowedProviders;
+  if (session.language) body.language = session.language;
+  body.flow = session.flow;
+  if (session.requestedLoa) body.requestedLoa = session.requestedLoa;
+  body.requestedAttributes = session.requestedAttributes;
+  if (session.externalReference !== undefined) body.externalReference = session.externalReference;
+  body.sessionLifetime = session.sessionLifetime;
+  body.expiresAt = dotNetTimestamp(session.expiresAt);
+  return body;
+}
+
+function authenticationUrl(session: Session, origin: string): string {
+  return `${origin}${LOGIN_PATH}?messageId=${session.messageId}`;
+}
+
+function subjectOf(session: Session, user: TestUser, method: string): Record<string, unknown> {
+  const requested = new Set(session.requestedAttributes);
+  // subject.id: opaque and stable per account, eID method and person, like Signicat's pairwise key.
+  const subject: Record<string, unknown> = {
+    id: digest(`subject:${session.accountId}:${method}:${user.id}`),
+    idpId: idpIdOf(user, method),
+  };
+  if (requested.has('name')) subject.name = user.name;
+  if (requested.has('firstName')) subject.firstName = user.firstName;
+  if (requested.has('lastName')) subject.lastName = user.lastName;
+  if (requested.has('dateOfBirth')) subject.dateOfBirth = user.dateOfBirth;
+  if (requested.has('nin')) {
+    subject.nin = { value: user.nin, issuingCountry: user.country, type: user.ninType };
+  }
+  if (method === 'idporten') {
+    const loa = session.loa ?? 'substantial';
+    if (requested.has('idportenSub')) subject.idportenSub = digest(`idporten:${user.id}`).slice(0, 24);
+    if (requested.has('idportenLoa')) subject.idportenLoa = `idporten-loa-${loa}`;
+    if (requested.has('idportenIdp')) subject.idportenIdp = loa === 'high' ? 'BankID' : 'MinID';
+  }
+  return subject;
+}
+
+/** The test user a prefilled nin locks the session to, as BankID does for a prefilled number. */
+function lockedUser(users: readonly TestUser[], session: Session): TestUser | undefined {
+  return session.prefilledNin === undefined ? undefined : users.find((u) => u.nin === session.prefilledNin);
+}
+
+/**
+ * Who logs in, and with which eID. A prefilled nin that belongs to a test user locks the session to that
+ * user; otherwise the given user, or the first test user of the first allowed eID's country.
+ */
+function chooseUser(
+  users: readonly TestUser[],
+  session: Session,
+  userId: string | undefined,
+  method?: string,
+): [TestUser, string] {
+  const methods = method ? [method] : session.allowedProviders;
+  const locked = lockedUser(users, session);
+  let user: TestUser | undefined;
+  if (userId !== undefined && userId !== '') {
+    user = users.find((candidate) => candidate.id === userId);
+    if (!user) throw new HttpError(400, `There is no test user "${userId}".`);
+    if (locked && locked.id !== user.id) {
+      throw new HttpError(
+        400,
+        `The session is locked to the prefilled national identity number (${locked.id}).`,
+      );
+    }
+  } else {
+    user =
+      locked ?? users.find((candidate) => methods.some((m) => METHODS[m]?.country === candidate.country));
+    if (!user) throw new HttpError(400, `There is no test user for ${methods.join(', ')}.`);
+  }
+  const chosen = methods.find((m) => METHODS[m]?.country === user.country);
+  if (!chosen) {
+    throw new HttpError(
+      400,
+      `Test user ${user.id} (${user.country}) cannot log in with ${methods.join(', ')}.`,
+    );
+  }
+  return [user, chosen];
+}
+
+function finish(
+  users: readonly TestUser[],
+  session: Session,
+  outcome: Outcome,
+  userId: string | undefined,
+  method: string | undefined,
+  environment?: Session['environment'],
+): void {
+  if (outcome === 'success') {
+    const [user, chosen] = chooseUser(users, session, userId, method);
+    session.status = 'SUCCESS';
+    session.provider = chosen;
+    session.user = user;
+    session.loa = loaOf(session.requestedLoa, chosen);
+    if (environment) session.environment = environment;
+  } else if (outcome === 'abort') {
+    session.status = 'ABORT';
+    session.provider = method ?? soleProvider(session);
+  } else {
+    session.status = 'ERROR';
+    session.provider = method ?? soleProvider(session);
+    session.error = { code: 'userError', message: 'The end-user could not complete the authentication.' };
+  }
+}
+
+function view(session: Session): SimulatorSessionView {
+  const method =
+    session.status === 'SUCCESS' && session.provider ? session.provider : session.allowedProviders[0]!;
+  const result = sessionView(session.id, SIGNICAT, method, session.status, session.prefilledNin);
+  if (session.bindingMessage) result.bindingMessage = session.bindingMessage;
+  if (session.externalReference !== undefined) result.externalReference = session.externalReference;
+  return result;
+}
+
+function pageSession(sessionsByMessageId: Map<string, Session>, url: URL): Session {
+  const messageId = url.searchParams.get('messageId');
+  if (!messageId) throw new HttpError(400, 'The link is missing its messageId.');
+  const session = sessionsByMessageId.get(messageId);
+  if (!session) throw new HttpError(404, 'This login link is unknown or has been removed.');
+  refresh(session);
+  if (session.status !== 'CREATED') {
+    const why =
+      session.error?.code === 'sessionExpired'
+        ? 'This login has expired.'
+        : `This login is already finished (${session.status}).`;
+    throw new HttpError(400, `${why} Start a new login from the service.`);
+  }
+  return session;
+}
+
+function pageMethod(session: Session, requested: string | null): string {
+  return requested && session.allowedProviders.includes(requested) ? requested : session.allowedProviders[0]!;
 }
