@@ -16,7 +16,7 @@ import { isIP } from 'node:net';
 import { HttpError, mediaType, readBody, redirect, sendHtml, sendJson, sendProblem } from '../http.js';
 import { endUserPage, renderApprovalPage, renderErrorPage } from '../pages.js';
 import type { ProviderContext, SimulatedProvider } from '../provider.js';
-import type { RouteHandler } from '../router.js';
+import type { RouteHandler, Router } from '../router.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../types.js';
 import {
   absent,
@@ -101,80 +101,13 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
   const { router, users } = context;
   const api = { provider: SIGNICAT };
 
-  // ---- token endpoint -------------------------------------------------------------------------
-
-  router.post(
-    '/auth/open/connect/token',
-    async ({ req, res }) => {
-      const oauthError = (status: number, error: string, description: string, headers = {}) =>
-        sendJson(res, status, { error, error_description: description }, headers);
-      if (mediaType(req) !== 'application/x-www-form-urlencoded') {
-        oauthError(400, 'invalid_request', 'The token request must be application/x-www-form-urlencoded.');
-        return;
-      }
-      const form = new URLSearchParams(await readBody(req));
-      // RFC 6749 section 2.3.1: HTTP Basic (preferred) or client_id/client_secret in the body.
-      const client = clientCredentials(req, form);
-      if (
-        !client ||
-        !safeEqual(client.id, options.clientId) ||
-        !safeEqual(client.secret, options.clientSecret)
-      ) {
-        oauthError(401, 'invalid_client', 'Unknown client or wrong client secret.', {
-          'www-authenticate': 'Basic realm="signicat"',
-        });
-        return;
-      }
-      if (form.get('grant_type') !== 'client_credentials') {
-        oauthError(400, 'unsupported_grant_type', 'This client may only use grant_type=client_credentials.');
-        return;
-      }
-      const scope = form.get('scope');
-      if (scope?.split(' ').some((item) => item !== '' && item !== SCOPE)) {
-        oauthError(400, 'invalid_scope', `This client may only ask for scope ${SCOPE}.`);
-        return;
-      }
-      const accessToken = randomToken();
-      pruneTokens();
-      tokens.set(accessToken, Date.now() + options.tokenLifetimeSeconds * 1000);
-      sendJson(
-        res,
-        200,
-        {
-          access_token: accessToken,
-          token_type: 'Bearer',
-          expires_in: options.tokenLifetimeSeconds,
-          scope: SCOPE,
-        },
-        { pragma: 'no-cache' },
-      );
-    },
-    api,
-  );
-
-  function pruneTokens(): void {
-    const now = Date.now();
-    for (const [token, expiresAt] of tokens) if (expiresAt <= now) tokens.delete(token);
-    while (tokens.size >= MAX_TOKENS) tokens.delete(tokens.keys().next().value!);
-  }
-
-  function authenticated(req: IncomingMessage): boolean {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!match) return false;
-    const expiresAt = tokens.get(match[1]!);
-    if (expiresAt === undefined) return false;
-    if (expiresAt <= Date.now()) {
-      tokens.delete(match[1]!);
-      return false;
-    }
-    return true;
-  }
+  registerTokenEndpoint(router, options, tokens);
 
   /** Wraps a REST route: bearer token required, `HttpError` answered as problem JSON. */
   function rest(handler: RouteHandler): RouteHandler {
     return async (ctx) => {
       try {
-        if (!authenticated(ctx.req)) {
+        if (!authenticated(ctx.req, tokens)) {
           throw new HttpError(401, 'A valid bearer access token from /auth/open/connect/token is required.');
         }
         checkAccount(ctx.url, options.accountId);
@@ -792,4 +725,76 @@ function pageSession(sessionsByMessageId: Map<string, Session>, url: URL): Sessi
 
 function pageMethod(session: Session, requested: string | null): string {
   return requested && session.allowedProviders.includes(requested) ? requested : session.allowedProviders[0]!;
+}
+
+// ---- token endpoint -----------------------------------------------------------------------------
+
+/** OAuth2 client credentials for the REST API, scope `signicat-api`. */
+function registerTokenEndpoint(router: Router, options: SignicatOptions, tokens: Map<string, number>): void {
+  router.post(
+    '/auth/open/connect/token',
+    async ({ req, res }) => {
+      const oauthError = (status: number, error: string, description: string, headers = {}) =>
+        sendJson(res, status, { error, error_description: description }, headers);
+      if (mediaType(req) !== 'application/x-www-form-urlencoded') {
+        oauthError(400, 'invalid_request', 'The token request must be application/x-www-form-urlencoded.');
+        return;
+      }
+      const form = new URLSearchParams(await readBody(req));
+      // RFC 6749 section 2.3.1: HTTP Basic (preferred) or client_id/client_secret in the body.
+      const client = clientCredentials(req, form);
+      if (
+        !client ||
+        !safeEqual(client.id, options.clientId) ||
+        !safeEqual(client.secret, options.clientSecret)
+      ) {
+        oauthError(401, 'invalid_client', 'Unknown client or wrong client secret.', {
+          'www-authenticate': 'Basic realm="signicat"',
+        });
+        return;
+      }
+      if (form.get('grant_type') !== 'client_credentials') {
+        oauthError(400, 'unsupported_grant_type', 'This client may only use grant_type=client_credentials.');
+        return;
+      }
+      const scope = form.get('scope');
+      if (scope?.split(' ').some((item) => item !== '' && item !== SCOPE)) {
+        oauthError(400, 'invalid_scope', `This client may only ask for scope ${SCOPE}.`);
+        return;
+      }
+      const accessToken = randomToken();
+      pruneTokens(tokens);
+      tokens.set(accessToken, Date.now() + options.tokenLifetimeSeconds * 1000);
+      sendJson(
+        res,
+        200,
+        {
+          access_token: accessToken,
+          token_type: 'Bearer',
+          expires_in: options.tokenLifetimeSeconds,
+          scope: SCOPE,
+        },
+        { pragma: 'no-cache' },
+      );
+    },
+    { provider: SIGNICAT },
+  );
+}
+
+function pruneTokens(tokens: Map<string, number>): void {
+  const now = Date.now();
+  for (const [token, expiresAt] of tokens) if (expiresAt <= now) tokens.delete(token);
+  while (tokens.size >= MAX_TOKENS) tokens.delete(tokens.keys().next().value!);
+}
+
+function authenticated(req: IncomingMessage, tokens: Map<string, number>): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!match) return false;
+  const expiresAt = tokens.get(match[1]!);
+  if (expiresAt === undefined) return false;
+  if (expiresAt <= Date.now()) {
+    tokens.delete(match[1]!);
+    return false;
+  }
+  return true;
 }
