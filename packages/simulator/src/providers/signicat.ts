@@ -161,101 +161,18 @@ export function signicat(context: ProviderContext, options: SignicatOptions): Si
   unknownEndpoints(router, '/auth/rest/*', rest, api);
 
   function createSession(request: CreateRequest): Session {
-    const id = randomUUID();
-    const lifetime = options.sessionLifetimeSeconds;
-    const session: Session = {
-      id,
-      accountId: options.accountId,
-      flow: request.flow,
-      status: 'CREATED',
-      allowedProviders: request.allowedProviders,
-      requestedAttributes: request.requestedAttributes,
-      sessionLifetime: lifetime,
-      expiresAt: Date.now() + lifetime * 1000,
-    };
-    if (request.requestedLoa) session.requestedLoa = request.requestedLoa;
-    if (request.language) session.language = request.language;
-    if (request.callbackUrls) session.callbackUrls = request.callbackUrls;
-    if (request.prefilledNin) session.prefilledNin = request.prefilledNin;
-    if (request.externalReference !== undefined) session.externalReference = request.externalReference;
-    if (request.flow === 'redirect') {
-      // authenticationUrl carries a messageId that is not the session id, as in the documentation's examples.
-      session.messageId = randomUUID();
-      sessionsByMessageId.set(session.messageId, session);
-    } else if (request.sbid) {
-      session.bankId = {
-        ...request.sbid,
-        autoStartToken: randomUUID(),
-        qrStartToken: randomUUID(),
-        qrStartSecret: randomUUID(),
-        startedAt: Date.now(),
-      };
-    } else {
-      session.bindingMessage = bindingMessage();
-    }
+    const session = newSession(request, options);
+    if (session.messageId) sessionsByMessageId.set(session.messageId, session);
     while (sessions.size >= MAX_SESSIONS) {
       const oldest = sessions.values().next().value!;
       sessions.delete(oldest.id);
       if (oldest.messageId) sessionsByMessageId.delete(oldest.messageId);
     }
-    sessions.set(id, session);
+    sessions.set(session.id, session);
     return session;
   }
 
-  // ---- finishing a session --------------------------------------------------------------------
-
-  // ---- end-user page --------------------------------------------------------------------------
-
-  router.get(
-    LOGIN_PATH,
-    endUserPage(({ res, url }) => {
-      const session = pageSession(sessionsByMessageId, url);
-      const method = pageMethod(session, url.searchParams.get('provider'));
-      const info = METHODS[method]!;
-      const locked = lockedUser(users, session);
-      const choices =
-        locked && locked.country === info.country
-          ? [locked]
-          : users.filter((u) => u.country === info.country);
-      if (choices.length === 0)
-        throw new HttpError(400, `The simulator has no test users for ${info.title}.`);
-      const html = renderApprovalPage({
-        title: info.title,
-        users: choices,
-        hidden: { provider: method },
-        alternatives: session.allowedProviders.map((m) => ({
-          label: METHODS[m]!.label,
-          href: `${LOGIN_PATH}?messageId=${encodeURIComponent(session.messageId!)}&provider=${encodeURIComponent(m)}`,
-          current: m === method,
-        })),
-        lang: session.language ?? 'en',
-      });
-      sendHtml(res, 200, html);
-    }),
-  );
-
-  router.post(
-    LOGIN_PATH,
-    endUserPage(async ({ req, res, url }) => {
-      const form = new URLSearchParams(await readBody(req));
-      // Looked up after the body is read, so two concurrent posts cannot both finish the session.
-      const session = pageSession(sessionsByMessageId, url);
-      const outcome = chosenOutcome(form);
-      const method = pageMethod(session, form.get('provider') ?? url.searchParams.get('provider'));
-      finish(users, session, outcome, form.get('user') ?? undefined, method, {
-        ipAddress: clientAddress(req),
-        userAgent: req.headers['user-agent'] ?? '',
-      });
-      // Back to the callback URL exactly as given. Whether Signicat appends anything (a session id) is
-      // not documented, so a client must find its session from its own state, not the URL.
-      const target = session.callbackUrls?.[outcome];
-      if (!target) {
-        sendHtml(res, 200, renderErrorPage('Login finished', 'You can close this window.'));
-        return;
-      }
-      redirect(res, target, 303);
-    }),
-  );
+  registerLoginPage(router, users, sessionsByMessageId);
 
   return {
     id: SIGNICAT,
@@ -375,6 +292,20 @@ function parseCreateRequest(body: unknown): CreateRequest {
     }
   }
 
+  checkHeadless(request, additionalParameters);
+
+  if (!absent(externalReference)) {
+    if (typeof externalReference !== 'string') throw bad('externalReference must be a string.');
+    request.externalReference = externalReference;
+  }
+  return request;
+}
+
+/**
+ * The headless flow: Swedish BankID (a QR code or the app on this device) or Norwegian BankID Safe
+ * Conversation (call centre), each with the additional parameters it needs.
+ */
+function checkHeadless(request: CreateRequest, additionalParameters: unknown): void {
   let parameters: Record<string, unknown> = {};
   if (!absent(additionalParameters)) {
     if (!isRecord(additionalParameters)) throw bad('additionalParameters must be an object.');
@@ -382,7 +313,7 @@ function parseCreateRequest(body: unknown): CreateRequest {
   }
 
   if (
-    flow === 'headless' &&
+    request.flow === 'headless' &&
     request.allowedProviders.length === 1 &&
     request.allowedProviders[0] === 'sbid'
   ) {
@@ -401,7 +332,7 @@ function parseCreateRequest(body: unknown): CreateRequest {
       throw bad('prefilledInput.nin must be a 12-digit Swedish personal identity number.');
     }
     request.sbid = { flow: sbidFlow, endUserIp };
-  } else if (flow === 'headless') {
+  } else if (request.flow === 'headless') {
     // Otherwise the headless flow is Norwegian BankID Safe Conversation (call centre).
     if (request.allowedProviders.length !== 1 || request.allowedProviders[0] !== 'nbid') {
       throw bad('The headless flow needs allowedProviders ["nbid"] (Safe Conversation) or ["sbid"].');
@@ -416,12 +347,6 @@ function parseCreateRequest(body: unknown): CreateRequest {
       throw bad('prefilledInput.nin must be an 11-digit Norwegian national identity number.');
     }
   }
-
-  if (!absent(externalReference)) {
-    if (typeof externalReference !== 'string') throw bad('externalReference must be a string.');
-    request.externalReference = externalReference;
-  }
-  return request;
 }
 
 // ---- small helpers ----------------------------------------------------------------------------
@@ -797,4 +722,99 @@ function authenticated(req: IncomingMessage, tokens: Map<string, number>): boole
     return false;
   }
   return true;
+}
+
+// ---- end-user page ------------------------------------------------------------------------------
+
+/** The page `authenticationUrl` opens: the tester picks the eID, a user and an outcome. */
+function registerLoginPage(
+  router: Router,
+  users: readonly TestUser[],
+  sessionsByMessageId: Map<string, Session>,
+): void {
+  router.get(
+    LOGIN_PATH,
+    endUserPage(({ res, url }) => {
+      const session = pageSession(sessionsByMessageId, url);
+      const method = pageMethod(session, url.searchParams.get('provider'));
+      const info = METHODS[method]!;
+      const locked = lockedUser(users, session);
+      const choices =
+        locked && locked.country === info.country
+          ? [locked]
+          : users.filter((u) => u.country === info.country);
+      if (choices.length === 0)
+        throw new HttpError(400, `The simulator has no test users for ${info.title}.`);
+      const html = renderApprovalPage({
+        title: info.title,
+        users: choices,
+        hidden: { provider: method },
+        alternatives: session.allowedProviders.map((m) => ({
+          label: METHODS[m]!.label,
+          href: `${LOGIN_PATH}?messageId=${encodeURIComponent(session.messageId!)}&provider=${encodeURIComponent(m)}`,
+          current: m === method,
+        })),
+        lang: session.language ?? 'en',
+      });
+      sendHtml(res, 200, html);
+    }),
+  );
+
+  router.post(
+    LOGIN_PATH,
+    endUserPage(async ({ req, res, url }) => {
+      const form = new URLSearchParams(await readBody(req));
+      // Looked up after the body is read, so two concurrent posts cannot both finish the session.
+      const session = pageSession(sessionsByMessageId, url);
+      const outcome = chosenOutcome(form);
+      const method = pageMethod(session, form.get('provider') ?? url.searchParams.get('provider'));
+      finish(users, session, outcome, form.get('user') ?? undefined, method, {
+        ipAddress: clientAddress(req),
+        userAgent: req.headers['user-agent'] ?? '',
+      });
+      // Back to the callback URL exactly as given. Whether Signicat appends anything (a session id) is
+      // not documented, so a client must find its session from its own state, not the URL.
+      const target = session.callbackUrls?.[outcome];
+      if (!target) {
+        sendHtml(res, 200, renderErrorPage('Login finished', 'You can close this window.'));
+        return;
+      }
+      redirect(res, target, 303);
+    }),
+  );
+}
+
+/** A new session as `POST /auth/rest/sessions` creates it. */
+function newSession(request: CreateRequest, options: SignicatOptions): Session {
+  const lifetime = options.sessionLifetimeSeconds;
+  const session: Session = {
+    id: randomUUID(),
+    accountId: options.accountId,
+    flow: request.flow,
+    status: 'CREATED',
+    allowedProviders: request.allowedProviders,
+    requestedAttributes: request.requestedAttributes,
+    sessionLifetime: lifetime,
+    expiresAt: Date.now() + lifetime * 1000,
+  };
+  if (request.requestedLoa) session.requestedLoa = request.requestedLoa;
+  if (request.language) session.language = request.language;
+  if (request.callbackUrls) session.callbackUrls = request.callbackUrls;
+  if (request.prefilledNin) session.prefilledNin = request.prefilledNin;
+  if (request.externalReference !== undefined) session.externalReference = request.externalReference;
+  if (request.flow === 'redirect') {
+    // authenticationUrl carries a messageId that is not the session id, as in the documentation's examples.
+    session.messageId = randomUUID();
+  } else if (request.sbid) {
+    session.bankId = {
+      ...request.sbid,
+      autoStartToken: randomUUID(),
+      qrStartToken: randomUUID(),
+      qrStartSecret: randomUUID(),
+      startedAt: Date.now(),
+    };
+  } else {
+    session.bindingMessage = bindingMessage();
+  }
+  return session;
 }
