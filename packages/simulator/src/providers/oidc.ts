@@ -255,84 +255,17 @@ function simulatedOp(
               : interactionPolicy.Check.REQUEST_PROMPT,
         ),
       );
-    const store = memoryStore();
-    const configuration: Configuration = {
-      adapter: (model: string) => store.adapter(model),
-      clients: [
-        {
-          client_id: clientId,
-          client_secret: clientSecret,
-          application_type: 'native',
-          redirect_uris: redirectUris,
-          response_types: ['code'],
-          token_endpoint_auth_method: 'client_secret_basic',
-          id_token_signed_response_alg: 'RS256',
-          ...spec.client,
-        },
-      ],
-      jwks: { keys: [jwk] },
-      scopes: spec.scopes,
-      claims: spec.claimsConfig,
-      acrValues: spec.acrValues,
-      // Real BankID and ID-porten put the person's claims in the ID token too (ID-porten's `pid` only there).
-      conformIdTokenClaims: false,
-      subjectTypes: spec.pairwise ? ['public', 'pairwise'] : ['public'],
-      ...(spec.pairwise
-        ? {
-            // ID-porten's `sub` is pairwise: the same person gets another `sub` at another service.
-            pairwiseIdentifier: (
-              _ctx: KoaContextWithOIDC,
-              accountId: string,
-              client: { clientId: string },
-            ) => {
-              const sector = (client as { sectorIdentifier?: string }).sectorIdentifier ?? client.clientId;
-              return createHash('sha256').update(`${sector}|${accountId}|${pairwiseSalt}`).digest('base64');
-            },
-          }
-        : {}),
-      sectorIdentifierUriValidate: () => false,
-      pkce: { required: () => true },
-      cookies: {
-        names: {
-          session: `sim_${spec.id}_session`,
-          interaction: `sim_${spec.id}_interaction`,
-          resume: `sim_${spec.id}_resume`,
-        },
-      },
-      features: {
-        devInteractions: { enabled: false },
-        resourceIndicators: { enabled: false },
-        jwtUserinfo: { enabled: true },
-        clientCredentials: { enabled: spec.id === BANKID_NO },
-        pushedAuthorizationRequests: { enabled: true },
-      },
-      ttl: {
-        AccessToken: options.tokenLifetimeSeconds,
-        ClientCredentials: options.tokenLifetimeSeconds,
-        AuthorizationCode: 60,
-        IdToken: 600,
-        Interaction: options.sessionLifetimeSeconds,
-        Session: options.sessionLifetimeSeconds,
-        Grant: options.sessionLifetimeSeconds,
-      },
-      interactions: {
-        policy,
-        url(_ctx, interaction) {
-          remember(interaction.uid, interaction.params as Record<string, unknown>);
-          return `${mountPath}/interaction/${encodeURIComponent(interaction.uid)}`;
-        },
-      },
-      renderError(ctx, out) {
-        ctx.type = 'html';
-        const why = typeof out.error_description === 'string' ? out.error_description : String(out.error);
-        ctx.body = renderErrorPage('Login not possible', `The OpenID Provider refused the request: ${why}`);
-      },
-      async findAccount(_ctx, id) {
-        const user = accounts().get(id);
-        if (!user) return undefined;
-        return { accountId: id, claims: () => spec.userClaims(user, id) };
-      },
-    };
+    const configuration = opConfiguration({
+      spec,
+      client: { clientId, clientSecret, redirectUris },
+      jwk,
+      policy,
+      pairwiseSalt,
+      mountPath,
+      options,
+      remember,
+      accounts,
+    });
     const built = new Provider(`${context.origin()}${mountPath}`, configuration);
     return { op: built, handler: built.callback() };
   }
@@ -537,6 +470,98 @@ function simulatedOp(
   return {
     provider,
     settings: () => ({ issuer: `${context.origin()}${mountPath}`, clientId, clientSecret }),
+  };
+}
+
+interface OpSettings {
+  spec: OpSpec;
+  client: { clientId: string; clientSecret: string; redirectUris: string[] };
+  jwk: Record<string, unknown>;
+  policy: NonNullable<NonNullable<Configuration['interactions']>['policy']>;
+  pairwiseSalt: string;
+  mountPath: string;
+  options: OidcSimulatorOptions;
+  /** Keeps what the interaction page needs of an authorization request. */
+  remember(uid: string, params: Record<string, unknown>): void;
+  accounts(): Map<string, TestUser>;
+}
+
+/** oidc-provider's configuration of one simulated OP: its client, claims, lifetimes and interaction page. */
+function opConfiguration(settings: OpSettings): Configuration {
+  const { spec, client, jwk, policy, pairwiseSalt, mountPath, options, remember, accounts } = settings;
+  const store = memoryStore();
+  return {
+    adapter: (model: string) => store.adapter(model),
+    clients: [
+      {
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        application_type: 'native',
+        redirect_uris: client.redirectUris,
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'RS256',
+        ...spec.client,
+      },
+    ],
+    jwks: { keys: [jwk] },
+    scopes: spec.scopes,
+    claims: spec.claimsConfig,
+    acrValues: spec.acrValues,
+    // Real BankID and ID-porten put the person's claims in the ID token too (ID-porten's `pid` only there).
+    conformIdTokenClaims: false,
+    subjectTypes: spec.pairwise ? ['public', 'pairwise'] : ['public'],
+    ...(spec.pairwise
+      ? {
+          // ID-porten's `sub` is pairwise: the same person gets another `sub` at another service.
+          pairwiseIdentifier: (_ctx: KoaContextWithOIDC, accountId: string, client: { clientId: string }) => {
+            const sector = (client as { sectorIdentifier?: string }).sectorIdentifier ?? client.clientId;
+            return createHash('sha256').update(`${sector}|${accountId}|${pairwiseSalt}`).digest('base64');
+          },
+        }
+      : {}),
+    sectorIdentifierUriValidate: () => false,
+    pkce: { required: () => true },
+    cookies: {
+      names: {
+        session: `sim_${spec.id}_session`,
+        interaction: `sim_${spec.id}_interaction`,
+        resume: `sim_${spec.id}_resume`,
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      resourceIndicators: { enabled: false },
+      jwtUserinfo: { enabled: true },
+      clientCredentials: { enabled: spec.id === BANKID_NO },
+      pushedAuthorizationRequests: { enabled: true },
+    },
+    ttl: {
+      AccessToken: options.tokenLifetimeSeconds,
+      ClientCredentials: options.tokenLifetimeSeconds,
+      AuthorizationCode: 60,
+      IdToken: 600,
+      Interaction: options.sessionLifetimeSeconds,
+      Session: options.sessionLifetimeSeconds,
+      Grant: options.sessionLifetimeSeconds,
+    },
+    interactions: {
+      policy,
+      url(_ctx, interaction) {
+        remember(interaction.uid, interaction.params as Record<string, unknown>);
+        return `${mountPath}/interaction/${encodeURIComponent(interaction.uid)}`;
+      },
+    },
+    renderError(ctx, out) {
+      ctx.type = 'html';
+      const why = typeof out.error_description === 'string' ? out.error_description : String(out.error);
+      ctx.body = renderErrorPage('Login not possible', `The OpenID Provider refused the request: ${why}`);
+    },
+    async findAccount(_ctx, id) {
+      const user = accounts().get(id);
+      if (!user) return undefined;
+      return { accountId: id, claims: () => spec.userClaims(user, id) };
+    },
   };
 }
 
