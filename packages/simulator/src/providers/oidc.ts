@@ -290,86 +290,6 @@ function simulatedOp(
     while (interactions.size >= MAX_INTERACTIONS) interactions.delete(interactions.keys().next().value!);
   }
 
-  function lockedUser(record: InteractionRecord | undefined): TestUser | undefined {
-    return record?.prefilledNin === undefined
-      ? undefined
-      : norwegians().find((user) => user.nin === record.prefilledNin);
-  }
-
-  function pickUser(record: InteractionRecord | undefined, userId: string | undefined): TestUser {
-    const locked = lockedUser(record);
-    if (userId === undefined || userId === '') {
-      const user = locked ?? norwegians()[0];
-      if (!user) throw new HttpError(400, 'The simulator has no Norwegian test users.');
-      return user;
-    }
-    const user = norwegians().find((candidate) => candidate.id === userId);
-    if (!user) throw new HttpError(400, `There is no Norwegian test user "${userId}".`);
-    if (locked && locked.id !== user.id) {
-      throw new HttpError(400, `The login is locked to the user in login_hint (${locked.id}).`);
-    }
-    return user;
-  }
-
-  function idpByKey(key: string | null | undefined, fallback: string): Idp {
-    return spec.idps.find((idp) => idp.key === key) ?? spec.idps.find((idp) => idp.key === fallback)!;
-  }
-
-  function view(record: InteractionRecord): SimulatorSessionView {
-    return sessionView(record.uid, spec.id, record.idp, record.status, record.prefilledNin);
-  }
-
-  /** Ends the interaction at oidc-provider, which sends the browser back through the authorization endpoint. */
-  async function finish(
-    req: IncomingMessage,
-    res: ServerResponse,
-    authorization: Record<string, unknown>,
-    record: InteractionRecord | undefined,
-    outcome: Outcome,
-    user: TestUser,
-    idp: Idp,
-  ): Promise<void> {
-    let result: InteractionResults;
-    if (outcome === 'success') {
-      const accountId = spec.accountId(user);
-      // The page approves the login and the requested scopes together: no separate consent step.
-      const grant = new (await op()).Grant({ accountId, clientId: String(authorization.client_id) });
-      grant.addOIDCScope(typeof authorization.scope === 'string' ? authorization.scope : 'openid');
-      const grantId = await grant.save();
-      result = {
-        login: { accountId, acr: idp.acr, amr: idp.amr, remember: false },
-        consent: { grantId },
-      };
-    } else if (outcome === 'abort') {
-      result = { error: 'access_denied', error_description: 'The end-user cancelled the login.' };
-    } else {
-      result = { error: 'server_error', error_description: 'The simulated eID failed.' };
-    }
-    await (await op()).interactionFinished(req, res, result, { mergeWithLastSubmission: false });
-    if (record) {
-      record.idp = idp.key;
-      record.status = outcome === 'success' ? 'approved' : outcome === 'abort' ? 'denied' : 'failed';
-      delete record.decision;
-    }
-  }
-
-  function page(handle: RouteHandler): RouteHandler {
-    return async (ctx) => {
-      try {
-        await handle(ctx);
-      } catch (error) {
-        if (ctx.res.headersSent) throw error;
-        // oidc-provider's own errors (no interaction cookie, expired interaction) end up here too.
-        const status = error instanceof HttpError ? error.status : 400;
-        const message =
-          error instanceof HttpError
-            ? error.message
-            : 'This login is unknown, finished or expired, or the browser did not keep its cookie. Start a new login from the service.';
-        sendHtml(ctx.res, status, renderErrorPage('Login not possible', message));
-      }
-    };
-  }
-
   // ---- the interaction page: the simulator's approval page (faults never apply here) -----------
 
   router.get(
@@ -381,11 +301,25 @@ function simulatedOp(
       const authorization = details.params as Record<string, unknown>;
       if (record?.decision) {
         const { outcome, user } = record.decision;
-        await finish(req, res, authorization, record, outcome, user, idpByKey(record.idp, record.idp));
+        await finish(
+          await op(),
+          spec,
+          req,
+          res,
+          authorization,
+          record,
+          outcome,
+          user,
+          idpByKey(spec, record.idp, record.idp),
+        );
         return;
       }
-      const idp = idpByKey(url.searchParams.get('idp'), record?.idp ?? spec.chooseIdp(authorization).key);
-      const locked = lockedUser(record);
+      const idp = idpByKey(
+        spec,
+        url.searchParams.get('idp'),
+        record?.idp ?? spec.chooseIdp(authorization).key,
+      );
+      const locked = lockedUser(norwegians(), record);
       const locale =
         typeof authorization.ui_locales === 'string' ? authorization.ui_locales.split(' ')[0] : '';
       const base = `${mountPath}/interaction/${encodeURIComponent(details.uid)}`;
@@ -417,14 +351,16 @@ function simulatedOp(
       const outcome = chosenOutcome(form);
       const record = interactions.get(details.uid);
       const authorization = details.params as Record<string, unknown>;
-      const idp = idpByKey(form.get('idp'), record?.idp ?? spec.chooseIdp(authorization).key);
+      const idp = idpByKey(spec, form.get('idp'), record?.idp ?? spec.chooseIdp(authorization).key);
       await finish(
+        await op(),
+        spec,
         req,
         res,
         authorization,
         record,
         outcome,
-        pickUser(record, form.get('user') ?? undefined),
+        pickUser(norwegians(), record, form.get('user') ?? undefined),
         idp,
       );
     }),
@@ -448,7 +384,7 @@ function simulatedOp(
     id: spec.id,
     sessions() {
       pruneInteractions();
-      return [...interactions.values()].map(view);
+      return [...interactions.values()].map((record) => view(spec, record));
     },
     complete(id, outcome, userId) {
       const record = interactions.get(id);
@@ -456,9 +392,9 @@ function simulatedOp(
       if (record.status !== 'pending' || record.decision) {
         throw new HttpError(409, `Login ${id} is already ${record.decision ? 'decided' : record.status}.`);
       }
-      record.decision = { outcome, user: pickUser(record, userId) };
+      record.decision = { outcome, user: pickUser(norwegians(), record, userId) };
       // The browser still has to come back through the page, which then finishes without asking.
-      return view(record);
+      return view(spec, record);
     },
     respondWithStatus(res: ServerResponse, status: number) {
       const error =
@@ -470,6 +406,96 @@ function simulatedOp(
   return {
     provider,
     settings: () => ({ issuer: `${context.origin()}${mountPath}`, clientId, clientSecret }),
+  };
+}
+
+function lockedUser(
+  norwegians: readonly TestUser[],
+  record: InteractionRecord | undefined,
+): TestUser | undefined {
+  return record?.prefilledNin === undefined
+    ? undefined
+    : norwegians.find((user) => user.nin === record.prefilledNin);
+}
+
+function pickUser(
+  norwegians: readonly TestUser[],
+  record: InteractionRecord | undefined,
+  userId: string | undefined,
+): TestUser {
+  const locked = lockedUser(norwegians, record);
+  if (userId === undefined || userId === '') {
+    const user = locked ?? norwegians[0];
+    if (!user) throw new HttpError(400, 'The simulator has no Norwegian test users.');
+    return user;
+  }
+  const user = norwegians.find((candidate) => candidate.id === userId);
+  if (!user) throw new HttpError(400, `There is no Norwegian test user "${userId}".`);
+  if (locked && locked.id !== user.id) {
+    throw new HttpError(400, `The login is locked to the user in login_hint (${locked.id}).`);
+  }
+  return user;
+}
+
+function idpByKey(spec: OpSpec, key: string | null | undefined, fallback: string): Idp {
+  return spec.idps.find((idp) => idp.key === key) ?? spec.idps.find((idp) => idp.key === fallback)!;
+}
+
+function view(spec: OpSpec, record: InteractionRecord): SimulatorSessionView {
+  return sessionView(record.uid, spec.id, record.idp, record.status, record.prefilledNin);
+}
+
+/** Ends the interaction at oidc-provider, which sends the browser back through the authorization endpoint. */
+async function finish(
+  op: OidcProvider,
+  spec: OpSpec,
+  req: IncomingMessage,
+  res: ServerResponse,
+  authorization: Record<string, unknown>,
+  record: InteractionRecord | undefined,
+  outcome: Outcome,
+  user: TestUser,
+  idp: Idp,
+): Promise<void> {
+  let result: InteractionResults;
+  if (outcome === 'success') {
+    const accountId = spec.accountId(user);
+    // The page approves the login and the requested scopes together: no separate consent step.
+    const grant = new op.Grant({ accountId, clientId: String(authorization.client_id) });
+    grant.addOIDCScope(typeof authorization.scope === 'string' ? authorization.scope : 'openid');
+    const grantId = await grant.save();
+    result = {
+      login: { accountId, acr: idp.acr, amr: idp.amr, remember: false },
+      consent: { grantId },
+    };
+  } else if (outcome === 'abort') {
+    result = { error: 'access_denied', error_description: 'The end-user cancelled the login.' };
+  } else {
+    result = { error: 'server_error', error_description: 'The simulated eID failed.' };
+  }
+  await op.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+  if (record) {
+    record.idp = idp.key;
+    record.status = outcome === 'success' ? 'approved' : outcome === 'abort' ? 'denied' : 'failed';
+    delete record.decision;
+  }
+}
+
+/** The approval page's errors as an HTML page; oidc-provider's own end up here too. */
+function page(handle: RouteHandler): RouteHandler {
+  return async (ctx) => {
+    try {
+      await handle(ctx);
+    } catch (error) {
+      if (ctx.res.headersSent) throw error;
+      // oidc-provider's own errors (no interaction cookie, expired interaction) end up here too.
+      const status = error instanceof HttpError ? error.status : 400;
+      const message =
+        error instanceof HttpError
+          ? error.message
+          : 'This login is unknown, finished or expired, or the browser did not keep its cookie. Start a new login from the service.';
+      sendHtml(ctx.res, status, renderErrorPage('Login not possible', message));
+    }
   };
 }
 
