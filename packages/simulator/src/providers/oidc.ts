@@ -22,7 +22,7 @@ import type {
 import { HttpError, readBody, sendHtml, sendJson } from '../http.js';
 import { renderApprovalPage, renderErrorPage } from '../pages.js';
 import type { ProviderContext, SimulatedProvider } from '../provider.js';
-import type { RouteHandler } from '../router.js';
+import type { RouteHandler, Router } from '../router.js';
 import type {
   Outcome,
   SimulatorOidcClient,
@@ -241,20 +241,7 @@ function simulatedOp(
       import('oidc-provider'),
       signingKey(),
     ]);
-    const policy = interactionPolicy.base();
-    // An eID asks the person every time: no single sign-on from an earlier login in the same browser.
-    policy
-      .get('login')!
-      .checks.add(
-        new interactionPolicy.Check(
-          'simulator_fresh_login',
-          'every login is confirmed on the simulator page',
-          (ctx) =>
-            ctx.oidc.result?.login
-              ? interactionPolicy.Check.NO_NEED_TO_PROMPT
-              : interactionPolicy.Check.REQUEST_PROMPT,
-        ),
-      );
+    const policy = freshLoginPolicy(interactionPolicy);
     const configuration = opConfiguration({
       spec,
       client: { clientId, clientSecret, redirectUris },
@@ -271,7 +258,7 @@ function simulatedOp(
   }
 
   function remember(uid: string, params: Record<string, unknown>): void {
-    pruneInteractions();
+    pruneInteractions(interactions);
     const idp = spec.chooseIdp(params);
     const hint = typeof params.login_hint === 'string' ? params.login_hint : '';
     const nin = /^(?:BID)?:(\d{11})$/i.exec(hint)?.[1];
@@ -284,87 +271,7 @@ function simulatedOp(
     });
   }
 
-  function pruneInteractions(): void {
-    const now = Date.now();
-    for (const [uid, record] of interactions) if (record.expiresAt <= now) interactions.delete(uid);
-    while (interactions.size >= MAX_INTERACTIONS) interactions.delete(interactions.keys().next().value!);
-  }
-
-  // ---- the interaction page: the simulator's approval page (faults never apply here) -----------
-
-  router.get(
-    `${mountPath}/interaction/:uid`,
-    page(async ({ req, res, url, params }) => {
-      const details = await (await op()).interactionDetails(req, res);
-      if (details.uid !== params.uid) throw new HttpError(400, 'This page belongs to another login.');
-      const record = interactions.get(details.uid);
-      const authorization = details.params as Record<string, unknown>;
-      if (record?.decision) {
-        const { outcome, user } = record.decision;
-        await finish(
-          await op(),
-          spec,
-          req,
-          res,
-          authorization,
-          record,
-          outcome,
-          user,
-          idpByKey(spec, record.idp, record.idp),
-        );
-        return;
-      }
-      const idp = idpByKey(
-        spec,
-        url.searchParams.get('idp'),
-        record?.idp ?? spec.chooseIdp(authorization).key,
-      );
-      const locked = lockedUser(norwegians(), record);
-      const locale =
-        typeof authorization.ui_locales === 'string' ? authorization.ui_locales.split(' ')[0] : '';
-      const base = `${mountPath}/interaction/${encodeURIComponent(details.uid)}`;
-      sendHtml(
-        res,
-        200,
-        renderApprovalPage({
-          title: spec.title,
-          users: locked ? [locked] : norwegians(),
-          ...(locked ? { selectedUserId: locked.id } : {}),
-          hidden: { idp: idp.key },
-          alternatives: spec.idps.map((choice) => ({
-            label: choice.label,
-            href: `${base}?idp=${encodeURIComponent(choice.key)}`,
-            current: choice.key === idp.key,
-          })),
-          lang: locale && /^[a-z]{2}$/.test(locale) ? locale : 'en',
-        }),
-      );
-    }),
-  );
-
-  router.post(
-    `${mountPath}/interaction/:uid`,
-    page(async ({ req, res, params }) => {
-      const form = new URLSearchParams(await readBody(req));
-      const details = await (await op()).interactionDetails(req, res);
-      if (details.uid !== params.uid) throw new HttpError(400, 'This page belongs to another login.');
-      const outcome = chosenOutcome(form);
-      const record = interactions.get(details.uid);
-      const authorization = details.params as Record<string, unknown>;
-      const idp = idpByKey(spec, form.get('idp'), record?.idp ?? spec.chooseIdp(authorization).key);
-      await finish(
-        await op(),
-        spec,
-        req,
-        res,
-        authorization,
-        record,
-        outcome,
-        pickUser(norwegians(), record, form.get('user') ?? undefined),
-        idp,
-      );
-    }),
-  );
+  registerInteractionPage(router, { spec, mountPath, interactions, op, norwegians });
 
   // ---- the OpenID Provider itself (faults apply) ---------------------------------------------
 
@@ -383,7 +290,7 @@ function simulatedOp(
   const provider: SimulatedProvider = {
     id: spec.id,
     sessions() {
-      pruneInteractions();
+      pruneInteractions(interactions);
       return [...interactions.values()].map((record) => view(spec, record));
     },
     complete(id, outcome, userId) {
@@ -497,6 +404,117 @@ function page(handle: RouteHandler): RouteHandler {
       sendHtml(ctx.res, status, renderErrorPage('Login not possible', message));
     }
   };
+}
+
+/** What the interaction page needs of its OP. */
+interface InteractionPageContext {
+  spec: OpSpec;
+  mountPath: string;
+  interactions: Map<string, InteractionRecord>;
+  op(): Promise<OidcProvider>;
+  norwegians(): TestUser[];
+}
+
+/** The interaction page: the simulator's approval page (faults never apply here). */
+function registerInteractionPage(router: Router, of: InteractionPageContext): void {
+  const { spec, mountPath, interactions, op, norwegians } = of;
+  router.get(
+    `${mountPath}/interaction/:uid`,
+    page(async ({ req, res, url, params }) => {
+      const details = await (await op()).interactionDetails(req, res);
+      if (details.uid !== params.uid) throw new HttpError(400, 'This page belongs to another login.');
+      const record = interactions.get(details.uid);
+      const authorization = details.params as Record<string, unknown>;
+      if (record?.decision) {
+        const { outcome, user } = record.decision;
+        await finish(
+          await op(),
+          spec,
+          req,
+          res,
+          authorization,
+          record,
+          outcome,
+          user,
+          idpByKey(spec, record.idp, record.idp),
+        );
+        return;
+      }
+      const idp = idpByKey(
+        spec,
+        url.searchParams.get('idp'),
+        record?.idp ?? spec.chooseIdp(authorization).key,
+      );
+      const locked = lockedUser(norwegians(), record);
+      const locale =
+        typeof authorization.ui_locales === 'string' ? authorization.ui_locales.split(' ')[0] : '';
+      const base = `${mountPath}/interaction/${encodeURIComponent(details.uid)}`;
+      sendHtml(
+        res,
+        200,
+        renderApprovalPage({
+          title: spec.title,
+          users: locked ? [locked] : norwegians(),
+          ...(locked ? { selectedUserId: locked.id } : {}),
+          hidden: { idp: idp.key },
+          alternatives: spec.idps.map((choice) => ({
+            label: choice.label,
+            href: `${base}?idp=${encodeURIComponent(choice.key)}`,
+            current: choice.key === idp.key,
+          })),
+          lang: locale && /^[a-z]{2}$/.test(locale) ? locale : 'en',
+        }),
+      );
+    }),
+  );
+
+  router.post(
+    `${mountPath}/interaction/:uid`,
+    page(async ({ req, res, params }) => {
+      const form = new URLSearchParams(await readBody(req));
+      const details = await (await op()).interactionDetails(req, res);
+      if (details.uid !== params.uid) throw new HttpError(400, 'This page belongs to another login.');
+      const outcome = chosenOutcome(form);
+      const record = interactions.get(details.uid);
+      const authorization = details.params as Record<string, unknown>;
+      const idp = idpByKey(spec, form.get('idp'), record?.idp ?? spec.chooseIdp(authorization).key);
+      await finish(
+        await op(),
+        spec,
+        req,
+        res,
+        authorization,
+        record,
+        outcome,
+        pickUser(norwegians(), record, form.get('user') ?? undefined),
+        idp,
+      );
+    }),
+  );
+}
+
+/** oidc-provider's interaction policy, but an eID asks the person every time: no single sign-on. */
+function freshLoginPolicy(interactionPolicy: typeof import('oidc-provider').interactionPolicy) {
+  const policy = interactionPolicy.base();
+  policy
+    .get('login')!
+    .checks.add(
+      new interactionPolicy.Check(
+        'simulator_fresh_login',
+        'every login is confirmed on the simulator page',
+        (ctx) =>
+          ctx.oidc.result?.login
+            ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+            : interactionPolicy.Check.REQUEST_PROMPT,
+      ),
+    );
+  return policy;
+}
+
+function pruneInteractions(interactions: Map<string, InteractionRecord>): void {
+  const now = Date.now();
+  for (const [uid, record] of interactions) if (record.expiresAt <= now) interactions.delete(uid);
+  while (interactions.size >= MAX_INTERACTIONS) interactions.delete(interactions.keys().next().value!);
 }
 
 interface OpSettings {
