@@ -358,12 +358,15 @@ async function finish(
   spec: OpSpec,
   req: IncomingMessage,
   res: ServerResponse,
-  authorization: Record<string, unknown>,
-  record: InteractionRecord | undefined,
-  outcome: Outcome,
-  user: TestUser,
-  idp: Idp,
+  decision: {
+    authorization: Record<string, unknown>;
+    record: InteractionRecord | undefined;
+    outcome: Outcome;
+    user: TestUser;
+    idp: Idp;
+  },
 ): Promise<void> {
+  const { authorization, record, outcome, user, idp } = decision;
   let result: InteractionResults;
   if (outcome === 'success') {
     const accountId = spec.accountId(user);
@@ -427,17 +430,8 @@ function registerInteractionPage(router: Router, of: InteractionPageContext): vo
       const authorization = details.params as Record<string, unknown>;
       if (record?.decision) {
         const { outcome, user } = record.decision;
-        await finish(
-          await op(),
-          spec,
-          req,
-          res,
-          authorization,
-          record,
-          outcome,
-          user,
-          idpByKey(spec, record.idp, record.idp),
-        );
+        const idp = idpByKey(spec, record.idp, record.idp);
+        await finish(await op(), spec, req, res, { authorization, record, outcome, user, idp });
         return;
       }
       const idp = idpByKey(
@@ -478,17 +472,8 @@ function registerInteractionPage(router: Router, of: InteractionPageContext): vo
       const record = interactions.get(details.uid);
       const authorization = details.params as Record<string, unknown>;
       const idp = idpByKey(spec, form.get('idp'), record?.idp ?? spec.chooseIdp(authorization).key);
-      await finish(
-        await op(),
-        spec,
-        req,
-        res,
-        authorization,
-        record,
-        outcome,
-        pickUser(norwegians(), record, form.get('user') ?? undefined),
-        idp,
-      );
+      const user = pickUser(norwegians(), record, form.get('user') ?? undefined);
+      await finish(await op(), spec, req, res, { authorization, record, outcome, user, idp });
     }),
   );
 }
