@@ -56,15 +56,16 @@ export {
   type BankIdNorwayOptions,
   type BankIdNorwayProvider,
   bankIdNorway,
-} from './providers/bankid-no.js';
+} from './providers/bankid-no/index.js';
 export {
   IDPORTEN_ISSUERS,
   IDPORTEN_METHODS,
   type IdportenAcr,
   type IdportenOptions,
   idporten,
-} from './providers/idporten.js';
+} from './providers/idporten/index.js';
 export {
+  linkMobilityNext,
   type MapAuthenticationContext as NextMapContext,
   mapAuthentication as mapNextAuthentication,
   NEXT_DEFAULT_BASE_URL,
@@ -74,8 +75,8 @@ export {
   type NextOptions,
   next,
   toIdentity as nextToIdentity,
-} from './providers/next.js';
-export type { OidcClaims, TokenEndpointAuthMethod } from './providers/oidc.js';
+} from './providers/next/index.js';
+export type { OidcClaims, TokenEndpointAuthMethod } from './providers/oidc/index.js';
 export {
   mapSessionStatus as mapSignicatSessionStatus,
   SIGNICAT_METHODS,
@@ -84,7 +85,7 @@ export {
   type SignicatSession,
   signicat,
   toIdentity as signicatToIdentity,
-} from './providers/signicat.js';
+} from './providers/signicat/index.js';
 export type {
   CompleteContext,
   CompleteResult,
@@ -106,7 +107,7 @@ export {
   type ZignSecOptions,
   type ZignSecResult,
   zignsec,
-} from './providers/zignsec.js';
+} from './providers/zignsec/index.js';
 export { bodyParseError } from './request-body.js';
 export { sanitizeReturnTo } from './return-to.js';
 export { commitSessionChange, type SessionPort, sessionPortOf } from './session.js';

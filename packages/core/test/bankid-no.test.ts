@@ -10,10 +10,12 @@ import {
   type BankIdNorwayProvider,
   bankIdLevel,
   bankIdNorway,
-} from '../src/providers/bankid-no.js';
+} from '../src/providers/bankid-no/index.js';
 import type { CompleteResult, StartResult } from '../src/providers/types.js';
 import { randomToken, type Transaction } from '../src/transaction.js';
+import type { HttpTimeouts } from '../src/transport.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
+import { withRuntime } from './helpers/recording-server.js';
 import { startTestOp, TEST_CLIENT, type TestOp } from './helpers/test-op.js';
 
 const CALLBACK = 'http://127.0.0.1:3000/auth/eid/callback/bankid-no';
@@ -35,8 +37,11 @@ afterAll(async () => {
   await sim.close();
 });
 
-function provider(options: Partial<BankIdNorwayOptions> = {}): BankIdNorwayProvider {
-  const created = bankIdNorway({ ...sim.bankIdNo, timeouts: TIMEOUTS, ...options });
+function provider(
+  options: Partial<BankIdNorwayOptions> = {},
+  timeouts: HttpTimeouts = TIMEOUTS,
+): BankIdNorwayProvider {
+  const created = withRuntime(bankIdNorway({ ...sim.bankIdNo, ...options }), { timeouts });
   closers.push(async () => created.close?.());
   return created;
 }
@@ -210,9 +215,7 @@ describe('bankIdNorway(): the authorization request', () => {
   it('leaves the nin out when the provider takes no pushed authorization requests', async () => {
     const op = await testOp({ par: false });
     const warnings: unknown[] = [];
-    const bankId = bankIdNorway({
-      issuer: op.issuer,
-      ...TEST_CLIENT,
+    const bankId = withRuntime(bankIdNorway({ issuer: op.issuer, ...TEST_CLIENT }), {
       logger: { debug() {}, info() {}, error() {}, warn: (obj) => warnings.push(obj) },
     });
     closers.push(async () => bankId.close?.());
@@ -229,7 +232,7 @@ describe('bankIdNorway(): the authorization request', () => {
     sim.setFaults({ provider: 'bankid-no', mode: 'garbage' });
     await expect(start(provider(), 'bankid')).rejects.toMatchObject({ code: 'provider_unavailable' });
     sim.setFaults({ provider: 'bankid-no', mode: 'timeout' });
-    const slow = provider({ timeouts: { connect: 300, headers: 300, body: 300 } });
+    const slow = provider({}, { connect: 300, headers: 300, body: 300 });
     await expect(start(slow, 'bankid')).rejects.toMatchObject({ code: 'provider_unavailable' });
     sim.clearFaults();
     const nowhere = bankIdNorway({ ...sim.bankIdNo, issuer: 'http://127.0.0.1:9/oidc/bankid-no' });

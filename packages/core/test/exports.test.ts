@@ -32,6 +32,7 @@ it('exports exactly the public API', () => {
       "idporten",
       "isEidError",
       "isValidNationalId",
+      "linkMobilityNext",
       "mapNextAuthentication",
       "mapSignicatSessionStatus",
       "mapZignSecResult",

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EidError } from '../src/errors.js';
-import { HttpClient, headerValue } from '../src/http.js';
+import { headerValue, parseJson } from '../src/http.js';
+import { createTransport } from '../src/transport.js';
 import { type Reply, startRecordingServer } from './helpers/recording-server.js';
 
 let closers: Array<() => Promise<void>> = [];
@@ -9,35 +10,42 @@ afterEach(async () => {
   closers = [];
 });
 
-async function setup(answer: () => Reply, maxBodyBytes?: number) {
+async function setup(answer: () => Reply, maxResponseBytes?: number) {
   const server = await startRecordingServer(answer);
-  const http = new HttpClient({
-    name: 'Acme',
+  const logs: Array<{ level: string; obj: Record<string, unknown>; msg?: string }> = [];
+  const sink = (level: string) => (obj: object, msg?: string) =>
+    logs.push({ level, obj: obj as Record<string, unknown>, ...(msg ? { msg } : {}) });
+  const transport = createTransport({
     timeouts: { connect: 200, headers: 200, body: 200 },
-    maxBodyBytes,
+    logger: { debug: sink('debug'), info: sink('info'), warn: sink('warn'), error: sink('error') },
+    ...(maxResponseBytes ? { maxResponseBytes } : {}),
   });
   closers.push(async () => {
-    await http.close();
+    await transport.close();
     await server.close();
   });
-  return { server, http };
+  const http = {
+    request: (request: Omit<Parameters<typeof transport.request>[0], 'provider'>) =>
+      transport.request({ ...request, provider: 'Acme' }),
+  };
+  return { server, http, transport, logs };
 }
 
-describe('HttpClient', () => {
+describe('transport', () => {
   it('sends method, path, query, headers and body, and returns status, headers and text', async () => {
-    const { server, http } = await setup(() => ({
+    const { server, http, logs } = await setup(() => ({
       status: 201,
       json: { ok: true },
       headers: { location: '/x/1' },
     }));
-    const response = await http.requestJson<{ ok: boolean }>({
+    const response = await http.request({
       method: 'POST',
       url: `${server.url}/api/things?a=1`,
       headers: { 'content-type': 'application/json', 'x-test': 'yes' },
       body: '{"b":2}',
     });
     expect(response.status).toBe(201);
-    expect(response.body).toEqual({ ok: true });
+    expect(parseJson(response.text, 'Acme')).toEqual({ ok: true });
     expect(headerValue(response.headers, 'Location')).toBe('/x/1');
     const recorded = server.requests[0]!;
     expect([
@@ -47,19 +55,31 @@ describe('HttpClient', () => {
       recorded.headers['x-test'],
       recorded.body,
     ]).toEqual(['POST', '/api/things', '1', 'yes', '{"b":2}']);
+    expect(logs).toEqual([
+      {
+        level: 'debug',
+        obj: { provider: 'Acme', method: 'POST', path: '/api/things', status: 201, ms: expect.any(Number) },
+        msg: 'provider request',
+      },
+    ]);
   });
 
-  it('a server that never answers is provider_unavailable, with "in time"', async () => {
-    const { http, server } = await setup(() => 'hang');
+  it('a server that never answers is provider_unavailable, with "in time", logged at warn', async () => {
+    const { http, server, logs } = await setup(() => 'hang');
     const error = await http.request({ method: 'POST', url: `${server.url}/slow` }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EidError);
     expect(error).toMatchObject({ code: 'provider_unavailable', message: expect.stringMatching(/in time/) });
+    expect(logs.map(({ level, obj }) => [level, obj.provider, obj.path])).toEqual([
+      ['warn', 'Acme', '/slow'],
+    ]);
   });
 
   it('a refused connection is provider_unavailable', async () => {
-    const http = new HttpClient({ name: 'Acme', timeouts: { connect: 200 } });
-    closers.push(() => http.close());
-    await expect(http.request({ method: 'GET', url: 'http://127.0.0.1:1/' })).rejects.toMatchObject({
+    const transport = createTransport({ timeouts: { connect: 200 } });
+    closers.push(() => transport.close());
+    await expect(
+      transport.request({ provider: 'Acme', method: 'GET', url: 'http://127.0.0.1:1/' }),
+    ).rejects.toMatchObject({
       code: 'provider_unavailable',
       message: expect.stringMatching(/could not be reached/),
     });
@@ -80,18 +100,31 @@ describe('HttpClient', () => {
     expect(post.server.requests).toHaveLength(1);
   });
 
+  it('retries a read that timed out once', async () => {
+    const { http, server } = await setup(() => 'hang');
+    await expect(http.request({ method: 'GET', url: `${server.url}/slow` })).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      message: expect.stringMatching(/in time/),
+    });
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('malformed JSON is provider_error', async () => {
     const { http, server } = await setup(() => ({ status: 200, text: '<html>' }));
-    await expect(http.requestJson({ method: 'GET', url: server.url })).rejects.toMatchObject({
-      code: 'provider_error',
-      message: 'Acme sent a response that is not valid JSON.',
-    });
+    const response = await http.request({ method: 'GET', url: server.url });
+    expect(() => parseJson(response.text, 'Acme')).toThrow(
+      expect.objectContaining({
+        code: 'provider_error',
+        message: 'Acme sent a response that is not valid JSON.',
+      }),
+    );
   });
 
   it('an oversized body is provider_error', async () => {
     const { http, server } = await setup(() => ({ status: 200, text: 'x'.repeat(5000) }), 1000);
     await expect(http.request({ method: 'GET', url: server.url })).rejects.toMatchObject({
       code: 'provider_error',
+      message: 'Acme sent a response larger than allowed.',
     });
   });
 
@@ -105,5 +138,36 @@ describe('HttpClient', () => {
     // A second origin (the same server by another name) gets a pool, and so a connection, of its own.
     await http.request({ method: 'GET', url: server.url.replace('127.0.0.1', 'localhost') });
     expect(server.connections).toBe(reused + 1);
+  });
+});
+
+describe('transport.fetchFor (openid-client)', () => {
+  it('answers like fetch over the same connections, and logs the request', async () => {
+    const { server, transport, logs } = await setup(() => ({ status: 200, json: { ok: 1 } }));
+    const fetchAcme = transport.fetchFor('Acme');
+    for (let i = 0; i < 5; i++) {
+      const response = await fetchAcme(`${server.url}/j`, { method: 'GET' });
+      expect(await response.json()).toEqual({ ok: 1 });
+    }
+    await transport.request({ provider: 'Acme', method: 'GET', url: `${server.url}/r` });
+    expect(server.connections).toBeLessThanOrEqual(2);
+    expect(logs[0]).toMatchObject({ level: 'debug', obj: { provider: 'Acme', method: 'GET', path: '/j' } });
+  });
+
+  it('a silent server, a refused connection and an oversized body become EidErrors naming the provider', async () => {
+    const hang = await setup(() => 'hang');
+    await expect(hang.transport.fetchFor('Acme')(`${hang.server.url}/`)).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      message: 'Acme did not answer in time. Try again in a moment.',
+    });
+    await expect(hang.transport.fetchFor('Acme')('http://127.0.0.1:1/')).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      message: 'Acme could not be reached. Try again in a moment.',
+    });
+    const big = await setup(() => ({ status: 200, text: 'x'.repeat(5000) }), 1000);
+    await expect(big.transport.fetchFor('Acme')(`${big.server.url}/`)).rejects.toMatchObject({
+      code: 'provider_error',
+      message: 'Acme sent a response larger than allowed.',
+    });
   });
 });

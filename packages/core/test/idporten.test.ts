@@ -1,10 +1,11 @@
 import { type Simulator, startSimulator, TEST_USERS } from '@eid/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EidError } from '../src/errors.js';
-import { IDPORTEN_ISSUERS, type IdportenOptions, idporten } from '../src/providers/idporten.js';
+import { IDPORTEN_ISSUERS, type IdportenOptions, idporten } from '../src/providers/idporten/index.js';
 import type { CompleteResult, Provider } from '../src/providers/types.js';
 import { randomToken, type Transaction } from '../src/transaction.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
+import { withRuntime } from './helpers/recording-server.js';
 import { startTestOp, TEST_CLIENT } from './helpers/test-op.js';
 
 const CALLBACK = 'http://localhost:4000/auth/eid/callback/idporten';
@@ -26,10 +27,8 @@ afterAll(async () => {
 });
 
 function provider(options: Partial<IdportenOptions> = {}): Provider {
-  const created = idporten({
-    ...sim.idporten,
+  const created = withRuntime(idporten({ ...sim.idporten, ...options }), {
     timeouts: { connect: 1000, headers: 1000, body: 1000 },
-    ...options,
   });
   closers.push(async () => created.close?.());
   return created;

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EidError } from '../src/errors.js';
 import { createEid, type EidSessionData } from '../src/index.js';
-import { mapAuthentication, NEXT_METHODS, next, toIdentity } from '../src/providers/next.js';
+import type { Logger } from '../src/logger.js';
+import {
+  linkMobilityNext,
+  mapAuthentication,
+  NEXT_METHODS,
+  next,
+  toIdentity,
+} from '../src/providers/next/index.js';
 import type { Provider, ProviderMethod } from '../src/providers/types.js';
 import { MemoryStore } from '../src/store/memory.js';
 import type { Transaction } from '../src/transaction.js';
@@ -11,7 +18,6 @@ import {
   type Reply,
   recordedProvider,
   startRecordingServer,
-  TEST_TIMEOUTS,
 } from './helpers/recording-server.js';
 
 const fixture = (name: string) =>
@@ -50,10 +56,9 @@ afterEach(async () => {
 const setup = (
   answer: (request: RecordedRequest) => Reply | Promise<Reply>,
   options: Record<string, unknown> = {},
+  runtime: { logger?: Logger } = {},
 ) =>
-  recordedProvider(answer, (baseUrl) =>
-    next({ ...credentials, baseUrl, timeouts: TEST_TIMEOUTS, ...options }),
-  );
+  recordedProvider(answer, (baseUrl) => linkMobilityNext({ ...credentials, baseUrl, ...options }), runtime);
 
 /** NEXT as a script: POST answers `create`, GET answers `read`. */
 function api(read: (request: RecordedRequest) => Reply, create: Reply = created) {
@@ -391,9 +396,11 @@ describe('next: upstream failures become EidError codes', () => {
       error() {},
       warn: (obj: object, msg?: string) => logs.push(JSON.stringify(obj) + (msg ?? '')),
     };
-    const { provider } = await setup(() => ({ status: 400, json: fixture('validation-problem') }), {
-      logger,
-    });
+    const { provider } = await setup(
+      () => ({ status: 400, json: fixture('validation-problem') }),
+      {},
+      { logger },
+    );
     await startWith(provider, 'nbid', { nin: { value: '17829034034', country: 'NO', type: 'TEST' } }).catch(
       () => undefined,
     );
@@ -443,9 +450,7 @@ describe('next through the engine', () => {
     const store = new MemoryStore();
     const eid = createEid({
       baseUrl: 'https://shop.example',
-      providers: [
-        next({ ...credentials, baseUrl: server.url, timeouts: { connect: 300, headers: 300, body: 300 } }),
-      ],
+      providers: [next({ ...credentials, baseUrl: server.url })],
       store,
     });
     closers.push(async () => {

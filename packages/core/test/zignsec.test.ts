@@ -12,7 +12,7 @@ import {
   ZIGNSEC_METHODS,
   type ZignSecOptions,
   zignsec,
-} from '../src/providers/zignsec.js';
+} from '../src/providers/zignsec/index.js';
 import type { Transaction } from '../src/transaction.js';
 import { verifyWebhookToken, webhookToken } from '../src/webhook.js';
 import {
@@ -20,7 +20,6 @@ import {
   type Reply,
   recordedProvider,
   startRecordingServer,
-  TEST_TIMEOUTS,
 } from './helpers/recording-server.js';
 
 const fixture = (name: string) =>
@@ -72,10 +71,7 @@ afterEach(async () => {
 const setup = (
   answer: (request: RecordedRequest) => Reply | Promise<Reply>,
   options: Partial<ZignSecOptions> = {},
-) =>
-  recordedProvider(answer, (baseUrl) =>
-    zignsec({ token: TOKEN, baseUrl, timeouts: TEST_TIMEOUTS, ...options }),
-  );
+) => recordedProvider(answer, (baseUrl) => zignsec({ token: TOKEN, baseUrl, ...options }));
 
 const form = (request: RecordedRequest) => Object.fromEntries(new URLSearchParams(request.body));
 

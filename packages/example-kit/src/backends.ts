@@ -6,11 +6,13 @@ import {
   type IdportenAcr,
   idporten,
   type Logger,
-  next,
+  linkMobilityNext,
   type Provider,
   signicat,
+  silentLogger,
   zignsec,
 } from '@eid/core';
+import { createTransport } from '@eid/core/provider-kit';
 import { type Simulator, startSimulator } from '@eid/simulator';
 
 export interface ResolveBackendsOptions {
@@ -33,8 +35,6 @@ interface BackendContext {
   env: NodeJS.ProcessEnv;
   /** The simulator, started on first use. */
   simulator(): Promise<Simulator>;
-  timeouts?: HttpTimeouts;
-  logger?: Logger;
 }
 
 /**
@@ -43,7 +43,7 @@ interface BackendContext {
  */
 type Backend = (context: BackendContext) => Promise<Provider | undefined>;
 
-const signicatBackend: Backend = async ({ env, simulator, timeouts, logger }) => {
+const signicatBackend: Backend = async ({ env, simulator }) => {
   const settings =
     readSettings(
       env,
@@ -55,10 +55,10 @@ const signicatBackend: Backend = async ({ env, simulator, timeouts, logger }) =>
       },
       { baseUrl: 'SIGNICAT_BASE_URL' },
     ) ?? (await simulator()).signicat;
-  return signicat({ ...settings, ...(timeouts ? { timeouts } : {}), ...(logger ? { logger } : {}) });
+  return signicat(settings);
 };
 
-const nextBackend: Backend = async ({ env, simulator, timeouts, logger }) => {
+const nextBackend: Backend = async ({ env, simulator }) => {
   // NEXT_BASE_URL is optional: the client defaults to the documented production URL.
   const settings =
     readSettings(
@@ -67,10 +67,10 @@ const nextBackend: Backend = async ({ env, simulator, timeouts, logger }) => {
       { username: 'NEXT_USERNAME', password: 'NEXT_PASSWORD', partnerId: 'NEXT_PARTNER_ID' },
       { baseUrl: 'NEXT_BASE_URL' },
     ) ?? (await simulator()).next;
-  return next({ ...settings, ...(timeouts ? { timeouts } : {}), ...(logger ? { logger } : {}) });
+  return linkMobilityNext(settings);
 };
 
-const zignsecBackend: Backend = async ({ env, simulator, timeouts, logger }) => {
+const zignsecBackend: Backend = async ({ env, simulator }) => {
   // ZIGNSEC_BASE_URL is optional: the client defaults to production (https://api.zignsec.com).
   const real = readSettings(env, 'ZignSec', { token: 'ZIGNSEC_TOKEN' }, { baseUrl: 'ZIGNSEC_BASE_URL' });
   const settings = real ?? (await simulator()).zignsec;
@@ -80,12 +80,10 @@ const zignsecBackend: Backend = async ({ env, simulator, timeouts, logger }) => 
   return zignsec({
     ...settings,
     ...(webhookSecret ? { webhookSecret } : {}),
-    ...(timeouts ? { timeouts } : {}),
-    ...(logger ? { logger } : {}),
   });
 };
 
-const bankIdNorwayBackend: Backend = async ({ env, simulator, timeouts, logger }) => {
+const bankIdNorwayBackend: Backend = async ({ env, simulator }) => {
   // BANKID_NO_SCOPE is optional (space-separated, default `openid profile`): add nnin_altsub where BankID
   // has granted it to the client. The simulator's client has it, so the example shows the number.
   const settings = readSettings(
@@ -94,10 +92,10 @@ const bankIdNorwayBackend: Backend = async ({ env, simulator, timeouts, logger }
     { issuer: 'BANKID_NO_ISSUER', clientId: 'BANKID_NO_CLIENT_ID', clientSecret: 'BANKID_NO_CLIENT_SECRET' },
     { scope: 'BANKID_NO_SCOPE' },
   ) ?? { ...(await simulator()).bankIdNo, scope: 'openid profile nnin_altsub' };
-  return bankIdNorway({ ...settings, ...(timeouts ? { timeouts } : {}), ...(logger ? { logger } : {}) });
+  return bankIdNorway(settings);
 };
 
-const idportenBackend: Backend = async ({ env, simulator, timeouts, logger }) => {
+const idportenBackend: Backend = async ({ env, simulator }) => {
   // IDPORTEN_ACR is optional: idporten-loa-substantial (default) or idporten-loa-high.
   const settings =
     readSettings(
@@ -109,8 +107,6 @@ const idportenBackend: Backend = async ({ env, simulator, timeouts, logger }) =>
   return idporten({
     ...settings,
     ...('acr' in settings && settings.acr ? { acr: settings.acr as IdportenAcr } : {}),
-    ...(timeouts ? { timeouts } : {}),
-    ...(logger ? { logger } : {}),
   });
 };
 
@@ -136,20 +132,19 @@ export async function resolveBackends(
     started ??= startSimulator({ port: port(env.SIMULATOR_PORT, 'SIMULATOR_PORT', 3001) });
     return started;
   };
-  const stop = async () => {
-    if (started) await (await started).close();
-  };
   const timeouts =
     options.providerTimeoutMs === undefined ? undefined : timeoutsOf(options.providerTimeoutMs);
+  // Providers take their timeouts and logger from the runtime they are given, not from their options.
+  const transport = timeouts || options.logger ? createTransport(timeouts ? { timeouts } : {}) : undefined;
+  const stop = async () => {
+    await transport?.close();
+    if (started) await (await started).close();
+  };
   try {
     const providers: Provider[] = [];
     for (const backend of BACKENDS) {
-      const provider = await backend({
-        env,
-        simulator,
-        ...(timeouts ? { timeouts } : {}),
-        ...(options.logger ? { logger: options.logger } : {}),
-      });
+      const provider = await backend({ env, simulator });
+      if (provider && transport) provider.attach?.({ logger: options.logger ?? silentLogger, transport });
       if (provider) providers.push(provider);
     }
     const inUse = started ? await started : options.simulator;

@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { onTestFinished } from 'vitest';
+import { type Logger, silentLogger } from '../../src/logger.js';
+import type { Provider } from '../../src/providers/types.js';
+import { createTransport, type HttpTimeouts } from '../../src/transport.js';
 
 export interface RecordedRequest {
   method: string;
@@ -71,17 +74,32 @@ export const TEST_TIMEOUTS = { connect: 300, headers: 300, body: 300 };
 
 /**
  * A provider pointed at a fresh recording server; both are closed when the current test finishes.
- * `make` gets the server's base URL.
+ * `make` gets the server's base URL; the provider runs on a transport with `TEST_TIMEOUTS`.
  */
-export async function recordedProvider<P extends { close?(): Promise<void> }>(
+export async function recordedProvider<P extends Provider>(
   answer: (request: RecordedRequest) => Reply | Promise<Reply>,
   make: (baseUrl: string) => P,
+  runtime: { logger?: Logger } = {},
 ): Promise<{ server: Awaited<ReturnType<typeof startRecordingServer>>; provider: P }> {
   const server = await startRecordingServer(answer);
-  const provider = make(server.url);
+  const provider = withRuntime(make(server.url), runtime);
   onTestFinished(async () => {
     await provider.close?.();
     await server.close();
   });
   return { server, provider };
+}
+
+/**
+ * Gives a provider the runtime an engine would: a transport with `timeouts` (closed when the test finishes)
+ * and `logger`. Returns the provider.
+ */
+export function withRuntime<P extends Provider>(
+  provider: P,
+  runtime: { logger?: Logger; timeouts?: HttpTimeouts } = {},
+): P {
+  const transport = createTransport({ timeouts: runtime.timeouts ?? TEST_TIMEOUTS });
+  provider.attach?.({ logger: runtime.logger ?? silentLogger, transport });
+  onTestFinished(() => transport.close());
+  return provider;
 }

@@ -1,0 +1,73 @@
+import type { ProviderIdentity } from '../../identity.js';
+import { configError } from '../../provider-kit/index.js';
+import {
+  type OidcClaims,
+  type OidcClientOptions,
+  oidcClientOf,
+  oidcProvider,
+  type TokenEndpointAuthMethod,
+} from '../oidc/index.js';
+import type { Provider } from '../types.js';
+import { idportenLevel, toIdentity } from './mapping.js';
+import {
+  IDPORTEN_ACRS,
+  IDPORTEN_ISSUERS,
+  IDPORTEN_METHODS,
+  type IdportenAcr,
+  loginParameters,
+} from './wire.js';
+
+/**
+ * ID-porten directly as an OpenID Connect Provider (docs.digdir.no, "OIDC"): authorization code with PKCE
+ * (S256, required by ID-porten), state and nonce; the ID token's `acr` checked against the level asked for
+ * (ID-porten asks clients to); `pid` in the signed ID token is the national identity number.
+ */
+
+export { IDPORTEN_ISSUERS, IDPORTEN_METHODS, type IdportenAcr } from './wire.js';
+
+export interface IdportenOptions extends OidcClientOptions {
+  /** `IDPORTEN_ISSUERS.test` or `IDPORTEN_ISSUERS.prod`. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** How the client authenticates at the token endpoint, as registered at Digdir. Default client_secret_basic. */
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /** The level asked for and the lowest accepted back. Default `idporten-loa-substantial`. */
+  acr?: IdportenAcr;
+  /** Default `openid profile` (`profile` gives `pid`). */
+  scope?: string | readonly string[];
+  /** Adjusts the mapped identity; `claims` are the verified ID token claims. */
+  profile?: (claims: OidcClaims, identity: ProviderIdentity) => ProviderIdentity;
+}
+
+const FACTORY = 'idporten()';
+
+export function idporten(options: IdportenOptions): Provider {
+  const { client, scopes } = oidcClientOf(FACTORY, options, {
+    id: 'idporten',
+    name: 'ID-porten',
+    exampleIssuer: IDPORTEN_ISSUERS.test,
+  });
+  const acr = options.acr ?? 'idporten-loa-substantial';
+  if (!IDPORTEN_ACRS.includes(acr)) {
+    throw configError(FACTORY, '`acr` must be idporten-loa-substantial or idporten-loa-high.');
+  }
+  const floor = idportenLevel(acr) as number;
+
+  return oidcProvider({
+    id: 'idporten',
+    name: 'ID-porten',
+    methods: IDPORTEN_METHODS,
+    client,
+    scope: scopes.join(' '),
+    profile: options.profile,
+    // Everything ID-porten tells about the person is in the ID token.
+    userinfo: false,
+    parameters: (context) => loginParameters(acr, context),
+    acceptsAcr(_method, returned) {
+      const level = idportenLevel(returned);
+      return level !== undefined && level >= floor;
+    },
+    toIdentity: (_method, { idToken }, runtime) => toIdentity(idToken, runtime.logger),
+  });
+}

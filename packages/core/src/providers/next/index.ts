@@ -1,0 +1,172 @@
+import { EidError } from '../../errors.js';
+import { headerValue } from '../../http.js';
+import type { ProviderIdentity } from '../../identity.js';
+import {
+  absoluteUrl,
+  configError,
+  defineProvider,
+  enabledMethods,
+  isRecord,
+  methodFinder,
+  projectMethods,
+  requireOptions,
+  requireString,
+  restClient,
+} from '../../provider-kit/index.js';
+import type { Provider } from '../types.js';
+import { CREDENTIALS, completion, FORBIDDEN, refineRefusal } from './mapping.js';
+import {
+  AUTHENTICATIONS,
+  authenticationRequest,
+  browserPath,
+  createWhat,
+  idFromLocation,
+  NEXT_DEFAULT_BASE_URL,
+  NEXT_METHODS,
+  type NextAuthentication,
+  type NextMethodId,
+  type NextResource,
+  readPath,
+  readWhat,
+} from './wire.js';
+
+export { type MapAuthenticationContext, mapAuthentication, toIdentity } from './mapping.js';
+export {
+  idFromLocation,
+  NEXT_DEFAULT_BASE_URL,
+  NEXT_METHODS,
+  type NextAuthentication,
+  type NextMethodId,
+} from './wire.js';
+
+export interface NextOptions {
+  /** Default `https://prod-common-identity-api.azurewebsites.net/` (the documented base URL). */
+  baseUrl?: string;
+  /** NEXT Portal user name (HTTP Basic). */
+  username: string;
+  /** NEXT Portal password (HTTP Basic). */
+  password: string;
+  /** Your NEXT partner id. */
+  partnerId: string;
+  /** Methods to offer; default all four. */
+  methods?: readonly NextMethodId[];
+  /** Sent as `customProperties` ("an optional <string, string> Dictionary") on every authentication. */
+  customProperties?: Record<string, string>;
+  /** Adjusts the mapped identity, e.g. to keep more of the authentication in `extra`. */
+  profile?: (authentication: NextAuthentication, identity: ProviderIdentity) => ProviderIdentity;
+}
+
+const FACTORY = 'linkMobilityNext()';
+
+function checkCustomProperties(value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value) || !Object.values(value).every((item) => typeof item === 'string')) {
+    throw configError(FACTORY, '`customProperties` must be an object of string values.');
+  }
+  return value as Record<string, string>;
+}
+
+/** LinkMobility NEXT (BankID Norway and Sweden through NEXT's browser pages). */
+export function linkMobilityNext(options: NextOptions): Provider {
+  requireOptions(FACTORY, options);
+  const username = requireString(FACTORY, options, 'username');
+  const password = requireString(FACTORY, options, 'password');
+  const partnerId = requireString(FACTORY, options, 'partnerId');
+  // RFC 7617: the user-id of HTTP Basic cannot contain a colon.
+  if (username.includes(':')) throw configError(FACTORY, '`username` cannot contain ":" (HTTP Basic).');
+  const baseUrl = absoluteUrl(FACTORY, 'baseUrl', options.baseUrl, NEXT_DEFAULT_BASE_URL);
+  const methods = enabledMethods(FACTORY, NEXT_METHODS, options.methods);
+  const customProperties = checkCustomProperties(options.customProperties);
+  const methodSpec = methodFinder('NEXT', methods);
+
+  /** `POST {collection}`: the new id comes in the `Location` header. */
+  async function create(resource: NextResource, body: Record<string, unknown>): Promise<string> {
+    const response = await api.send({
+      method: 'POST',
+      path: resource.collection,
+      json: body,
+      what: createWhat(resource),
+    });
+    const id = idFromLocation(headerValue(response.headers, 'location'));
+    if (!id) {
+      throw new EidError(
+        'provider_error',
+        `NEXT created the ${resource.noun} without a GUID in the Location header.`,
+      );
+    }
+    return id;
+  }
+
+  /** `GET {collection}/{partnerId}/{id}`, retried once on a transport failure (it only reads). */
+  async function read(resource: NextResource, id: string): Promise<NextAuthentication> {
+    const path = readPath(resource, partnerId, id);
+    const found = await api.sendJson<NextAuthentication>({ method: 'GET', path, what: readWhat(resource) });
+    if (typeof found.id === 'string' && found.id.toLowerCase() !== id.toLowerCase()) {
+      throw new EidError(
+        'provider_error',
+        `NEXT answered with another ${resource.noun} than the one asked for.`,
+      );
+    }
+    return found;
+  }
+
+  const provider = defineProvider<NextAuthentication>({
+    id: 'next',
+    name: 'LinkMobility NEXT',
+    methods: projectMethods(methods),
+    profile: options.profile,
+
+    async start(context) {
+      const spec = methodSpec(context.method.id);
+      const id = await create(
+        AUTHENTICATIONS,
+        authenticationRequest(spec, context, { partnerId, customProperties }),
+      );
+      return { reference: id, redirectUrl: api.url(browserPath(AUTHENTICATIONS, partnerId, id)) };
+    },
+
+    // NEXT is documented to append `id` as a query parameter. Should it concatenate `?id=` to a URL that
+    // already has a query, `tx` would read `<id>?id=<guid>`: take the transaction id up to any `?`.
+    transactionIdFromCallback: (query) => query.tx?.split('?')[0],
+
+    async complete({ transaction, callbackQuery }, runtime) {
+      if (callbackQuery !== undefined) {
+        // The callback's `id` is only a claim: the engine found the transaction by `tx` and this browser's
+        // binding, and the id NEXT gave us at start must be the one the browser brings back. Anything else
+        // (a forged or swapped link) is transaction_not_found, like the engine's answer to a callback of
+        // another provider. Thrown, not returned as `failed`: a link someone else crafted must not end
+        // the user's real login, which stays pending for its genuine callback.
+        const claimed = callbackQuery.id;
+        if (typeof claimed !== 'string' || claimed.toLowerCase() !== transaction.reference.toLowerCase()) {
+          throw new EidError(
+            'transaction_not_found',
+            'This callback names another NEXT authentication than the login in progress. Start the login again.',
+          );
+        }
+      }
+      const authentication = await read(AUTHENTICATIONS, transaction.reference);
+      // Every method, not only the enabled ones: a login started before a configuration change finishes.
+      const spec = NEXT_METHODS.find((method) => method.id === transaction.method);
+      if (!spec) throw new EidError('unknown_method', 'NEXT offers no login method by that name.');
+      return completion(authentication, {
+        transaction,
+        country: spec.country,
+        fromCallback: callbackQuery !== undefined,
+        logger: runtime.logger,
+      });
+    },
+  });
+
+  const authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+  const api = restClient({
+    provider: { id: 'next', name: 'NEXT' },
+    baseUrl,
+    runtime: provider.runtime,
+    authorization: () => authorization,
+    errors: { credentials: CREDENTIALS, forbidden: FORBIDDEN, refine: refineRefusal },
+  });
+  return provider;
+}
+
+/** @deprecated use linkMobilityNext */
+export const next = linkMobilityNext;

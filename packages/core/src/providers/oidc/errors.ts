@@ -1,0 +1,99 @@
+import { EidError, isEidError, safeUpstreamCode } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+
+/** What was being done when openid-client failed, for messages and logs. */
+export type OidcStep =
+  | 'discovery'
+  | 'authorization request'
+  | 'login'
+  | 'token request'
+  | 'userinfo request'
+  | 'access token request';
+
+/** An EidError thrown by the transport, possibly wrapped by openid-client. */
+function findEidError(error: unknown): EidError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    if (isEidError(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+interface Failure {
+  name?: unknown;
+  code?: unknown;
+  error?: unknown;
+  status?: unknown;
+  cause?: unknown;
+}
+
+function statusOf(failure: Failure): number | undefined {
+  if (typeof failure.status === 'number') return failure.status;
+  return failure.cause instanceof Response ? failure.cause.status : undefined;
+}
+
+/**
+ * One EidError for everything openid-client can throw. Logged with the error's name, code and status only:
+ * causes can hold response bodies with personal data.
+ */
+export function oidcError(
+  error: unknown,
+  provider: { id: string; name: string },
+  step: OidcStep,
+  logger: Logger,
+): EidError {
+  const found = findEidError(error);
+  if (found) return found;
+  const { name } = provider;
+  const failure = error as Failure;
+  const oauthError = safeUpstreamCode(failure.error);
+  const code = safeUpstreamCode(failure.code);
+  const status = statusOf(failure);
+  // A person cancelling is no fault of anyone's.
+  logger[oauthError === 'access_denied' ? 'info' : 'warn'](
+    {
+      provider: provider.id,
+      step,
+      error: typeof failure.name === 'string' ? failure.name : 'Error',
+      code,
+      oauthError,
+      status,
+    },
+    `${name} ${step} failed`,
+  );
+  if (failure.name === 'AuthorizationResponseError') {
+    if (oauthError === 'access_denied') return new EidError('user_cancelled', 'The login was cancelled.');
+    if (oauthError === 'temporarily_unavailable') {
+      return new EidError('provider_unavailable', `${name} is unavailable. Try again in a moment.`);
+    }
+    return new EidError(
+      'provider_error',
+      `${name} ended the login with an error (${oauthError ?? 'unknown'}).`,
+    );
+  }
+  if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') {
+    return new EidError('provider_unavailable', `${name} did not answer in time. Try again in a moment.`);
+  }
+  if (status === 429) return new EidError('rate_limited', `${name} is limiting requests. Try again shortly.`);
+  if (status !== undefined && status >= 500) {
+    return new EidError(
+      'provider_unavailable',
+      `${name} is unavailable (HTTP ${status}). Try again in a moment.`,
+    );
+  }
+  if (oauthError === 'invalid_client' || (status === 401 && step !== 'userinfo request')) {
+    return new EidError(
+      'provider_error',
+      `${name} rejected the client credentials. Check clientId, clientSecret and the client authentication method.`,
+    );
+  }
+  if (failure.name === 'ResponseBodyError' || failure.name === 'WWWAuthenticateChallengeError') {
+    return new EidError('provider_error', `${name} refused the ${step} (${oauthError ?? `HTTP ${status}`}).`);
+  }
+  // State, issuer, nonce, signature, expiry, subject or shape checks that did not pass.
+  return new EidError(
+    'provider_error',
+    `${name}'s answer to the ${step} did not pass verification${code ? ` (${code})` : ''}.`,
+  );
+}

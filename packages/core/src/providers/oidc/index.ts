@@ -1,0 +1,222 @@
+/**
+ * The shared base of the OpenID Connect providers (BankID Norway, ID-porten): a Provider over one
+ * `OidcClient`, and the option checks and claim readers both factories use.
+ */
+import { EidError, isEidError } from '../../errors.js';
+import { compactIdentity, type ProviderIdentity } from '../../identity.js';
+import {
+  configError,
+  defineProvider,
+  issuerUrl,
+  loaOf,
+  type ProfileHook,
+  requireOptions,
+  requireString,
+} from '../../provider-kit/index.js';
+import type { Transaction } from '../../transaction.js';
+import type { CompleteResult, ProviderMethod, ProviderRuntime, StartContext } from '../types.js';
+import {
+  type OidcClaims,
+  OidcClient,
+  type OidcClientSettings,
+  type TokenEndpointAuthMethod,
+} from './client.js';
+
+export { type OidcClaims, OidcClient, type OidcLoginState, type TokenEndpointAuthMethod } from './client.js';
+
+export function authMethod(factory: string, value: unknown): TokenEndpointAuthMethod {
+  if (value === undefined) return 'client_secret_basic';
+  if (value !== 'client_secret_basic' && value !== 'client_secret_post') {
+    throw configError(
+      factory,
+      '`tokenEndpointAuthMethod` must be client_secret_basic or client_secret_post.',
+    );
+  }
+  return value;
+}
+
+/** The scope to request: space-separated or a list, always with `openid`. */
+export function scopeList(factory: string, value: unknown, fallback: readonly string[]): string[] {
+  const list = value === undefined ? [...fallback] : typeof value === 'string' ? value.split(' ') : value;
+  if (
+    !Array.isArray(list) ||
+    !list.every((scope) => typeof scope === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]*$/.test(scope))
+  ) {
+    throw configError(factory, '`scope` must be a list of OAuth scope values.');
+  }
+  const scopes = [...new Set(list.filter((scope) => scope !== ''))];
+  if (!scopes.includes('openid')) throw configError(factory, '`scope` must include openid.');
+  return scopes;
+}
+
+/** The options both OIDC factories take for their client. */
+export interface OidcClientOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  scope?: string | readonly string[];
+}
+
+/** The checked client options of a factory, and the scopes to ask for (default `openid profile`). */
+export function oidcClientOf(
+  factory: string,
+  options: OidcClientOptions,
+  provider: Pick<OidcClientSettings, 'id' | 'name' | 'clientMetadata'> & { exampleIssuer: string },
+): { client: OidcClient; scopes: string[] } {
+  requireOptions(factory, options);
+  const { exampleIssuer, ...names } = provider;
+  const client = new OidcClient({
+    ...names,
+    issuer: issuerUrl(factory, options.issuer, exampleIssuer),
+    clientId: requireString(factory, options, 'clientId'),
+    clientSecret: requireString(factory, options, 'clientSecret'),
+    tokenEndpointAuthMethod: authMethod(factory, options.tokenEndpointAuthMethod),
+  });
+  return { client, scopes: scopeList(factory, options.scope, ['openid', 'profile']) };
+}
+
+export interface OidcProviderDefinition {
+  id: string;
+  name: string;
+  methods: readonly ProviderMethod[];
+  client: OidcClient;
+  scope: string;
+  /**
+   * Parameters of one login besides the protocol ones (`login_hint`, `acr_values`, `ui_locales`), and
+   * `personal` ones that carry a nin and may only travel by PAR.
+   */
+  parameters(context: StartContext): {
+    parameters: Record<string, string>;
+    personal?: Record<string, string>;
+  };
+  /** Whether to read userinfo after the ID token. */
+  userinfo: boolean;
+  /** Whether the returned `acr` meets the floor of the method. */
+  acceptsAcr(method: string, acr: unknown): boolean;
+  /** The identity, and the claims the profile hook is given. */
+  toIdentity(
+    method: string,
+    claims: { idToken: OidcClaims; userinfo?: OidcClaims },
+    runtime: ProviderRuntime,
+  ): { identity: ProviderIdentity; claims: OidcClaims };
+  profile?: ProfileHook<OidcClaims> | undefined;
+}
+
+/**
+ * A Provider over an OIDC client. The OAuth `state` is the transaction id (256 random bits): the callback
+ * finds its transaction by it, and the engine checks the browser binding. The redirect URI is the engine's
+ * callback URL without its query, `{baseUrl}{prefix}/callback/{provider}`, as OIDC needs the exact
+ * registered URI.
+ */
+export function oidcProvider(definition: OidcProviderDefinition) {
+  const { client, name } = definition;
+
+  async function finish(
+    transaction: Transaction,
+    callbackQuery: Record<string, string>,
+    runtime: ProviderRuntime,
+  ) {
+    const state = transaction.providerState;
+    if (!state?.codeVerifier || !state.nonce || !state.redirectUri) {
+      const error = new EidError('provider_error', `The ${name} login lost its PKCE state. Start it again.`);
+      return { status: 'failed', error } satisfies CompleteResult;
+    }
+    const claims = await client.finishLogin(runtime, {
+      callbackQuery,
+      expectedState: transaction.id,
+      state: { codeVerifier: state.codeVerifier, nonce: state.nonce, redirectUri: state.redirectUri },
+      userinfo: definition.userinfo,
+    });
+    const acr = claims.idToken.acr;
+    if (!definition.acceptsAcr(transaction.method, acr)) {
+      runtime.logger.warn(
+        { provider: definition.id, transactionId: transaction.id, acr: typeof acr === 'string' ? acr : null },
+        'login below the required level of assurance',
+      );
+      const message = `${name} confirmed the login at a lower level of assurance (acr) than this service requires.`;
+      return { status: 'failed', error: new EidError('provider_error', message) } satisfies CompleteResult;
+    }
+    const { identity, claims: source } = definition.toIdentity(transaction.method, claims, runtime);
+    return { status: 'complete' as const, identity, source };
+  }
+
+  return defineProvider<OidcClaims>({
+    id: definition.id,
+    name,
+    methods: definition.methods,
+    profile: definition.profile,
+
+    async start(context, runtime) {
+      const redirectUri = new URL(context.callbackUrl);
+      redirectUri.search = '';
+      redirectUri.hash = '';
+      const { parameters, personal } = definition.parameters(context);
+      const started = await client.authorizationUrl(runtime, {
+        redirectUri: redirectUri.toString(),
+        state: context.transactionId,
+        scope: definition.scope,
+        parameters,
+        ...(personal ? { personal } : {}),
+      });
+      return { reference: context.transactionId, redirectUrl: started.url, state: started.state };
+    },
+
+    async complete({ transaction, callbackQuery }, runtime) {
+      // A redirect login finishes at the callback; without one there is nothing to ask the provider.
+      if (!callbackQuery) return { status: 'pending' };
+      try {
+        return await finish(transaction, callbackQuery, runtime);
+      } catch (thrown) {
+        const error = isEidError(thrown)
+          ? thrown
+          : new EidError('provider_error', `The ${name} login failed unexpectedly.`, { cause: thrown });
+        // A provider that could not be reached leaves the login pending: the callback can be tried again.
+        if (error.code === 'provider_unavailable' || error.code === 'rate_limited') throw error;
+        return { status: 'failed', error };
+      }
+    },
+
+    transactionIdFromCallback: (query) => query.state,
+  });
+}
+
+/** Claims that are strings, or undefined: OIDC claims are untrusted shapes until checked. */
+export function claimString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** `amr` is an array in OIDC Core, a single string at some providers (older ID-porten). */
+export function amrList(value: unknown): string[] | undefined {
+  if (typeof value === 'string' && value !== '') return [value];
+  if (Array.isArray(value)) {
+    const list = value.filter((item): item is string => typeof item === 'string' && item !== '');
+    return list.length > 0 ? list : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * What an OIDC identity says of the login itself: the level of assurance, when it happened, and `acr` and
+ * `amr` (with any `more`) in `extra`.
+ */
+export function loginFacts(
+  idToken: OidcClaims,
+  level: number | undefined,
+  more: Record<string, unknown> = {},
+) {
+  const extra = compactIdentity({ acr: claimString(idToken.acr), amr: amrList(idToken.amr), ...more });
+  return {
+    loa: loaOf(level),
+    authenticatedAt: authenticatedAt(idToken),
+    ...(Object.keys(extra).length > 0 ? { extra } : {}),
+  };
+}
+
+/** `auth_time` (seconds) as an ISO timestamp; now when absent. */
+function authenticatedAt(claims: OidcClaims): string {
+  const authTime = claims.auth_time;
+  return typeof authTime === 'number' && Number.isFinite(authTime) && authTime > 0
+    ? new Date(authTime * 1000).toISOString()
+    : new Date().toISOString();
+}
