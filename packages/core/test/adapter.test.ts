@@ -27,14 +27,8 @@ import {
   writeAtRenewal,
   writeResponse,
 } from '../src/adapter/index.js';
-import {
-  createEid,
-  EidError,
-  type EidRequest,
-  type EidSessionData,
-  type Identity,
-  signicat,
-} from '../src/index.js';
+import type { EidRequest } from '../src/engine/contract.js';
+import { createEid, EidError, type EidSessionData, type Identity, signicat } from '../src/index.js';
 
 const CREDENTIALS = { clientId: 'client', clientSecret: 'secret', accountId: 'account' };
 

@@ -1,7 +1,8 @@
 import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import type { EidRequest } from '../src/engine/contract.js';
 import { EidError } from '../src/errors.js';
-import { createEid, type EidRequest } from '../src/index.js';
+import { createEid } from '../src/index.js';
 import type { Logger } from '../src/logger.js';
 import { webhookToken } from '../src/webhook.js';
 import { KARI, scriptedProvider, WEBHOOK_SECRET } from './helpers/scripted-provider.js';

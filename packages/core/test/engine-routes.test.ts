@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createEid, type EidOptions, type EidRequest } from '../src/index.js';
+import type { EidRequest } from '../src/engine/contract.js';
+import { createEid, type EidOptions } from '../src/index.js';
 import type { Provider } from '../src/providers/types.js';
 import { KARI, scriptedProvider } from './helpers/scripted-provider.js';
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EidOutcome, EidRequest } from '../src/engine/contract.js';
 import { EidError } from '../src/errors.js';
-import { createEid, type Eid, type EidOutcome, type EidRequest, type EidSessionData } from '../src/index.js';
+import { createEid, type Eid, type EidSessionData } from '../src/index.js';
 import type { Logger } from '../src/logger.js';
 import type { NationalId } from '../src/nin/index.js';
 import type { Provider, ProviderMethod, StartContext } from '../src/providers/types.js';

@@ -5,26 +5,24 @@ import {
   type HttpTimeouts,
   type IdportenAcr,
   idporten,
-  type Logger,
   linkMobilityNext,
   type Provider,
   signicat,
-  silentLogger,
   zignsec,
 } from '@eid/core';
-import { createTransport } from '@eid/core/provider-kit';
 import { type Simulator, startSimulator } from '@eid/simulator';
 
 export interface ResolveBackendsOptions {
   /** Use this simulator instead of starting one (tests pass their own). It is not closed by `close()`. */
   simulator?: Simulator;
-  /** Sets the connect, headers and body timeouts of every provider, in ms (tests use short ones). */
+  /** Sets the connect, headers and body timeouts of every provider call, in ms (tests use short ones). */
   providerTimeoutMs?: number;
-  logger?: Logger;
 }
 
 export interface Backends {
   providers: Provider[];
+  /** The engine's HTTP settings for these providers: `createEid({ http })`. */
+  http: { timeouts?: HttpTimeouts };
   /** The simulator the providers talk to, when any of them does. */
   simulator?: Simulator;
   /** Stops the simulator if this call started it. The providers are closed by `eid.close()`. */
@@ -132,23 +130,20 @@ export async function resolveBackends(
     started ??= startSimulator({ port: port(env.SIMULATOR_PORT, 'SIMULATOR_PORT', 3001) });
     return started;
   };
-  const timeouts =
-    options.providerTimeoutMs === undefined ? undefined : timeoutsOf(options.providerTimeoutMs);
-  // Providers take their timeouts and logger from the runtime they are given, not from their options.
-  const transport = timeouts || options.logger ? createTransport(timeouts ? { timeouts } : {}) : undefined;
+  // Providers call out through the engine's transport: their timeouts are the engine's (`createEid({ http })`).
+  const http =
+    options.providerTimeoutMs === undefined ? {} : { timeouts: timeoutsOf(options.providerTimeoutMs) };
   const stop = async () => {
-    await transport?.close();
     if (started) await (await started).close();
   };
   try {
     const providers: Provider[] = [];
     for (const backend of BACKENDS) {
       const provider = await backend({ env, simulator });
-      if (provider && transport) provider.attach?.({ logger: options.logger ?? silentLogger, transport });
       if (provider) providers.push(provider);
     }
     const inUse = started ? await started : options.simulator;
-    return { providers, ...(inUse ? { simulator: inUse } : {}), close: stop };
+    return { providers, http, ...(inUse ? { simulator: inUse } : {}), close: stop };
   } catch (error) {
     await stop();
     throw error;

@@ -83,6 +83,7 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     baseUrl: url,
     prefix: PREFIX,
     providers: backends.providers,
+    http: backends.http,
     ...(options.transactionTtlSeconds === undefined
       ? {}
       : { transactionTtlSeconds: options.transactionTtlSeconds }),

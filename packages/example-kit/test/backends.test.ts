@@ -15,6 +15,8 @@ describe('resolveBackends', () => {
     const backends = await resolveBackends({}, { simulator, providerTimeoutMs: 1000 });
     expect(backends.providers.map((provider) => provider.id)).toContain('signicat');
     expect(backends.simulator).toBe(simulator);
+    // The timeouts are the engine's: the example server passes them on as createEid({ http }).
+    expect(backends.http).toEqual({ timeouts: { connect: 1000, headers: 1000, body: 1000 } });
     await backends.close();
     expect((await fetch(`${simulator.url}/__sim/users`)).status).toBe(200);
     await Promise.all(backends.providers.map((provider) => provider.close?.()));

@@ -1,5 +1,5 @@
 import type { Identity } from '@eid/core';
-import { bankIdNorway, idporten, next, signicat, zignsec } from '@eid/core';
+import { bankIdNorway, idporten, linkMobilityNext, next, signicat, zignsec } from '@eid/core';
 import {
   bodyErrorResponse,
   type Eid,
@@ -30,7 +30,7 @@ import type {} from 'express-session';
 export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/core';
 export { createEid, EidError, isEidError, MemoryStore } from '@eid/core';
 // The provider factories, through an import so that the list stays one line.
-export { bankIdNorway, idporten, next, signicat, zignsec };
+export { bankIdNorway, idporten, linkMobilityNext, next, signicat, zignsec };
 
 declare module 'express-session' {
   interface SessionData {

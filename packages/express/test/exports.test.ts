@@ -12,6 +12,7 @@ it('exports the router, its helpers, and what an app needs of @eid/core', () => 
       "eidRouter",
       "idporten",
       "isEidError",
+      "linkMobilityNext",
       "next",
       "requireEid",
       "sendResponse",

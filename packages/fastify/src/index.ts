@@ -1,6 +1,6 @@
 import { parse as parseQueryString } from 'node:querystring';
 import type { Identity } from '@eid/core';
-import { bankIdNorway, idporten, next, signicat, zignsec } from '@eid/core';
+import { bankIdNorway, idporten, linkMobilityNext, next, signicat, zignsec } from '@eid/core';
 import {
   type Eid,
   type EidResponse,
@@ -28,7 +28,7 @@ import fp from 'fastify-plugin';
 export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/core';
 export { createEid, EidError, isEidError, MemoryStore } from '@eid/core';
 // The provider factories, through an import so that the list stays one line.
-export { bankIdNorway, idporten, next, signicat, zignsec };
+export { bankIdNorway, idporten, linkMobilityNext, next, signicat, zignsec };
 
 /** What `request.eid` gives a route handler. */
 export interface EidRequestContext {

@@ -11,6 +11,7 @@ it('exports the plugin, its guard, and what an app needs of @eid/core', () => {
       "eidPlugin",
       "idporten",
       "isEidError",
+      "linkMobilityNext",
       "next",
       "requireEid",
       "signicat",

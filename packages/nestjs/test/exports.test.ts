@@ -14,6 +14,7 @@ it('exports the Nest pieces and what an app needs of @eid/core', () => {
       "createEid",
       "idporten",
       "isEidError",
+      "linkMobilityNext",
       "next",
       "signicat",
       "zignsec",

@@ -15,6 +15,7 @@ describe('public exports', () => {
         "eidPassportRouter",
         "idporten",
         "isEidError",
+        "linkMobilityNext",
         "next",
         "signicat",
         "zignsec",

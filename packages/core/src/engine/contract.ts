@@ -1,9 +1,9 @@
 import type { EidError } from '../errors.js';
-import type { HttpTimeouts } from '../http.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../logger.js';
 import type { Provider, ProviderMethod } from '../providers/types.js';
 import type { TransactionStore } from '../store/types.js';
+import type { HttpTimeouts } from '../transport.js';
 
 export type RouteName =
   | 'methods'

@@ -1,7 +1,7 @@
 import { EidError } from '../errors.js';
-import type { HttpTimeouts } from '../http.js';
 import type { Provider } from '../providers/types.js';
 import { sanitizeReturnTo } from '../return-to.js';
+import type { HttpTimeouts } from '../transport.js';
 import type { EidOptions } from './contract.js';
 import { type RouteTable, resolveRoutes } from './route-table.js';
 

@@ -22,6 +22,7 @@ export {
   type TransportOptions,
   type TransportRequest,
 } from '../transport.js';
+export { verifyWebhookToken, webhookToken } from '../webhook.js';
 export {
   applyProfile,
   defineProvider,

@@ -1,4 +1,5 @@
-import type { Eid, EidOutcome, EidRequest, EidSessionData } from '../../src/index.js';
+import type { EidOutcome, EidRequest } from '../../src/engine/contract.js';
+import type { Eid, EidSessionData } from '../../src/index.js';
 import { createEid } from '../../src/index.js';
 import type { Logger } from '../../src/logger.js';
 import { MemoryStore } from '../../src/store/memory.js';
