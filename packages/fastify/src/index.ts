@@ -1,24 +1,7 @@
 import { parse as parseQueryString } from 'node:querystring';
 import type { Identity } from '@eid/core';
 import { bankIdNorway, idporten, linkMobilityNext, next, signicat, zignsec } from '@eid/core';
-import {
-  type Eid,
-  type EidResponse,
-  type EidSessionData,
-  engineOption,
-  fastifyBodyErrorHandler,
-  httpInput,
-  optionsObject,
-  prefersJson,
-  type RouteName,
-  refuseRoutesOption,
-  requireIdentity,
-  requireSession,
-  runRoute,
-  type SessionHelp,
-  sessionPortOf,
-  writeResponse,
-} from '@eid/core/adapter';
+import * as adapter from '@eid/core/adapter';
 // Brings secure-session's types into the program so its `SessionData` can be augmented below.
 import type {} from '@fastify/secure-session';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
@@ -42,23 +25,23 @@ declare module 'fastify' {
   }
   /** @fastify/session's data (`FastifySessionObject` extends it). */
   interface Session {
-    eid?: EidSessionData;
+    eid?: adapter.EidSessionData;
   }
 }
 
 declare module '@fastify/secure-session' {
   interface SessionData {
-    eid?: EidSessionData;
+    eid?: adapter.EidSessionData;
   }
 }
 
 export interface FastifyEidOptions {
-  eid: Eid;
+  eid: adapter.Eid;
   /** Where the routes go inside the app, before `eid.prefix`, as Fastify's own `prefix` option would. */
   prefix?: string;
 }
 
-const SESSION: SessionHelp = {
+const SESSION: adapter.SessionHelp = {
   adapter: '@eid/fastify',
   howTo:
     'register @fastify/cookie and @fastify/session, or @fastify/secure-session, before @eid/fastify ' +
@@ -75,20 +58,20 @@ const FORM = 'application/x-www-form-urlencoded';
  */
 const plugin: FastifyPluginAsync<FastifyEidOptions> = async (fastify, options) => {
   const where = 'app.register(eidPlugin, { eid })';
-  const { eid, prefix } = optionsObject(options, where);
-  engineOption(eid, where);
-  refuseRoutesOption(options, where);
-  if (!fastify.hasRequestDecorator('session')) requireSession({}, SESSION);
+  const { eid, prefix } = adapter.optionsObject(options, where);
+  adapter.engineOption(eid, where);
+  adapter.refuseRoutesOption(options, where);
+  if (!fastify.hasRequestDecorator('session')) adapter.requireSession({}, SESSION);
   fastify.decorateRequest('eid', {
     getter(this: FastifyRequest): EidRequestContext {
-      return { identity: sessionPortOf(this as { session?: unknown })?.read()?.identity };
+      return { identity: adapter.sessionPortOf(this as { session?: unknown })?.read()?.identity };
     },
   });
   // A child context: the form parser applies to these routes only, and `prefix` to their paths.
-  await fastify.register(async (routes) => mountRoutes(routes, eid as Eid), prefix ? { prefix } : {});
+  await fastify.register(async (routes) => mountRoutes(routes, eid as adapter.Eid), prefix ? { prefix } : {});
 };
 
-async function mountRoutes(routes: Parameters<FastifyPluginAsync>[0], eid: Eid): Promise<void> {
+async function mountRoutes(routes: Parameters<FastifyPluginAsync>[0], eid: adapter.Eid): Promise<void> {
   if (!routes.hasContentTypeParser(FORM)) {
     routes.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
       done(null, parseQueryString(body as string));
@@ -103,24 +86,27 @@ async function mountRoutes(routes: Parameters<FastifyPluginAsync>[0], eid: Eid):
       url: `${eid.prefix}${route.path}`,
       bodyLimit: route.bodyLimit ?? BODY_LIMIT,
       handler: handle,
-      errorHandler: fastifyBodyErrorHandler(route.name, handle, send),
+      errorHandler: adapter.fastifyBodyErrorHandler(route.name, handle, send),
     });
   }
 }
 
 async function run(
-  eid: Eid,
-  route: RouteName,
+  eid: adapter.Eid,
+  route: adapter.RouteName,
   mountPath: string,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const outcome = await runRoute(eid, httpInput(route, request, requireSession(request, SESSION), mountPath));
+  const outcome = await adapter.runRoute(
+    eid,
+    adapter.httpInput(route, request, adapter.requireSession(request, SESSION), mountPath),
+  );
   return send(reply, outcome.response);
 }
 
-function send(reply: FastifyReply, response: EidResponse): FastifyReply {
-  return writeResponse(response, {
+function send(reply: FastifyReply, response: adapter.EidResponse): FastifyReply {
+  return adapter.writeResponse(response, {
     header: (name, value) => void reply.header(name, value),
     redirect: (status, location) => reply.redirect(location, status),
     json: (status, body) => reply.code(status).send(body),
@@ -137,9 +123,9 @@ export interface RequireEidOptions {
 export function requireEid(options: RequireEidOptions = {}): preHandlerAsyncHookHandler {
   return async (request, reply) => {
     const accept = request.headers.accept ?? '';
-    const checked = requireIdentity({
-      session: requireSession(request, SESSION),
-      page: /text\/html/i.test(accept) && !prefersJson(accept),
+    const checked = adapter.requireIdentity({
+      session: adapter.requireSession(request, SESSION),
+      page: /text\/html/i.test(accept) && !adapter.prefersJson(accept),
       redirectTo: options.redirectTo,
     });
     if ('response' in checked) return send(reply, checked.response);
