@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEid, type Eid } from '@eid/core';
+import { createEid, type Eid, type Logger } from '@eid/core';
 import type { Simulator } from '@eid/simulator';
 import { type Backends, resolveBackends } from './backends.js';
 
@@ -17,6 +17,8 @@ export interface ExampleAppOptions {
   /** A simulator to use instead of starting one (when no real provider settings are given). */
   simulator?: Simulator;
   transactionTtlSeconds?: number;
+  /** Where the engine and the providers log; default none. */
+  logger?: Logger;
   providerTimeoutMs?: number;
 }
 
@@ -83,6 +85,7 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     baseUrl: url,
     prefix: PREFIX,
     providers: backends.providers,
+    ...(options.logger ? { logger: options.logger } : {}),
     http: backends.http,
     ...(options.transactionTtlSeconds === undefined
       ? {}

@@ -1,4 +1,5 @@
 import type { ExampleApp, ExampleAppOptions } from './example-server.js';
+import { stderrLogger } from './stderr-logger.js';
 
 /**
  * The body of every example's `server.ts` (`pnpm --filter example-… start`): settings from the environment,
@@ -18,7 +19,7 @@ export async function runExampleServer<App extends ExampleApp>(
   }
   let app: App;
   try {
-    app = await create({ env });
+    app = await create({ env, logger: stderrLogger(env.LOG_LEVEL) });
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
