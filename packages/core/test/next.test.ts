@@ -10,6 +10,7 @@ import {
   next,
   toIdentity,
 } from '../src/providers/next/index.js';
+import { readCallback } from '../src/providers/next/wire.js';
 import type { Provider, ProviderMethod } from '../src/providers/types.js';
 import { MemoryStore } from '../src/store/memory.js';
 import type { Transaction } from '../src/transaction.js';
@@ -107,9 +108,11 @@ describe('next: requests on the wire', () => {
     expect(body.customProperties).toEqual(documented.customProperties);
     // The engine's tx stays in the callback URL; NEXT appends id.
     expect(new URL(body.callbackUrl).searchParams.get('tx')).toBe('tx-1');
+    // The number to verify is kept as provider state: the identity when the answer has no person data.
     expect(started).toEqual({
       reference: ID,
       redirectUrl: `${server.url}/bankid/partner-4711/${ID}/authenticate`,
+      state: { identity: '17829034034' },
     });
   });
 
@@ -192,6 +195,34 @@ describe('next: the callback id must be the transaction reference', () => {
     expect(provider.transactionIdFromCallback?.({ tx: `abc?id=${ID}` })).toBe('abc');
     expect(provider.transactionIdFromCallback?.({ tx: 'abc', id: ID })).toBe('abc');
     expect(provider.transactionIdFromCallback?.({ id: ID })).toBeUndefined();
+  });
+
+  it('reads the callback query once: tx and every id, separate or concatenated after "?"', () => {
+    expect(readCallback({ tx: `abc?id=${ID}` })).toEqual({ transactionId: 'abc', authenticationIds: [ID] });
+    expect(readCallback({ tx: 'abc', id: ID })).toEqual({ transactionId: 'abc', authenticationIds: [ID] });
+    // A query of the app's own after tx: the concatenation lands in that value.
+    expect(readCallback({ tx: 'abc', x: `1?id=${ID}` })).toEqual({
+      transactionId: 'abc',
+      authenticationIds: [ID],
+    });
+    expect(readCallback({ tx: `?id=${ID}` })).toEqual({ transactionId: undefined, authenticationIds: [ID] });
+    expect(readCallback({})).toEqual({ transactionId: undefined, authenticationIds: [] });
+  });
+
+  it('the concatenated form completes the login; two ids that disagree are transaction_not_found', async () => {
+    const { server, provider } = await setup(
+      api(() => ({ status: 200, json: fixture('authentication-success-nbid') })),
+    );
+    const result = await provider.complete({
+      transaction: transaction(),
+      callbackQuery: { tx: `tx?id=${ID.toUpperCase()}` },
+    });
+    expect(result.status).toBe('complete');
+    const forged = '00000000-0000-4000-8000-000000000000';
+    await expect(
+      provider.complete({ transaction: transaction(), callbackQuery: { tx: `tx?id=${ID}`, id: forged } }),
+    ).rejects.toMatchObject({ code: 'transaction_not_found' });
+    expect(server.requests).toHaveLength(1);
   });
 
   it('a callback whose id differs is transaction_not_found, without asking NEXT', async () => {
@@ -281,6 +312,54 @@ describe('next: responses mapped to Identity', () => {
     expect(() => toIdentity({ success: true, name: 'X' }, 'NO')).toThrow(
       expect.objectContaining({ code: 'provider_error' }),
     );
+  });
+
+  it.each(['authentication-success-documented', 'authentication-success-no-person'])(
+    '%s: no person data, the identity is the number NEXT was asked to verify',
+    (name) => {
+      const result = mapAuthentication(fixture(name), {
+        transaction: { id: 't' },
+        country: 'NO',
+        requested: '17829034034',
+      });
+      expect(result).toEqual({
+        status: 'complete',
+        identity: {
+          subject: '17829034034',
+          nin: { value: '17829034034', country: 'NO', type: 'TEST' },
+          dateOfBirth: '1990-02-17',
+          authenticatedAt: expect.any(String),
+        },
+      });
+      const swedish = toIdentity(fixture(name), 'SE', undefined, '198503149828');
+      expect(swedish).toMatchObject({ subject: '198503149828', dateOfBirth: '1985-03-14' });
+    },
+  );
+
+  it('no person data and no number asked for: a provider_error saying what to do, without personal data', () => {
+    for (const name of ['authentication-success-documented', 'authentication-success-no-person']) {
+      let error: unknown;
+      try {
+        mapAuthentication(fixture(name), { transaction: { id: 't' }, country: 'NO' });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(EidError);
+      expect(error).toMatchObject({ code: 'provider_error', message: expect.stringMatching(/\(nin\)/) });
+      expect((error as Error).message).not.toMatch(/\d{6}/);
+    }
+  });
+
+  it('person data that names someone else than the number asked for is a provider_error', () => {
+    const answer = fixture('authentication-success-nbid');
+    expect(() => toIdentity(answer, 'NO', undefined, '03918542174')).toThrow(
+      expect.objectContaining({ code: 'provider_error', message: expect.not.stringMatching(/\d{6}/) }),
+    );
+    // The same person in another spelling (SE 10 digits with separator) is the same number.
+    expect(
+      toIdentity({ success: true, identity: '850314-9828' }, 'SE', undefined, '198503149828').subject,
+    ).toBe('198503149828');
+    expect(toIdentity(answer, 'NO', undefined, '17829034034').name).toBe('Kari Nordmann');
   });
 
   const context = { transaction: { id: 't' }, country: 'NO' as const };
@@ -442,7 +521,7 @@ describe('next: configuration', () => {
 });
 
 describe('next through the engine', () => {
-  async function engine() {
+  async function engine(options: { logger?: Logger } = {}) {
     let authentication: Record<string, unknown> = fixture('authentication-pending');
     const server = await startRecordingServer((request) =>
       request.method === 'POST' ? created : { status: 200, json: authentication },
@@ -452,6 +531,7 @@ describe('next through the engine', () => {
       baseUrl: 'https://shop.example',
       providers: [next({ ...credentials, baseUrl: server.url })],
       store,
+      ...options,
     });
     closers.push(async () => {
       await eid.close();
@@ -523,6 +603,61 @@ describe('next through the engine', () => {
       name: 'Kari Nordmann',
       transactionId: tx,
     });
+  });
+
+  it('the callback with "?id=" concatenated to tx logs in; without person data the number asked for is the identity', async () => {
+    const logs: string[] = [];
+    const logger = {
+      debug: (obj: object, msg?: string) => logs.push(JSON.stringify([obj, msg])),
+      info: (obj: object, msg?: string) => logs.push(JSON.stringify([obj, msg])),
+      warn: (obj: object, msg?: string) => logs.push(JSON.stringify([obj, msg])),
+      error: (obj: object, msg?: string) => logs.push(JSON.stringify([obj, msg])),
+    };
+    const { server, store, call, session, answer } = await engine({ logger });
+    await call({
+      route: 'start',
+      httpMethod: 'GET',
+      params: { provider: 'next', method: 'nbid' },
+      query: { returnTo: '/account', nin: '17829034034' },
+    });
+    const callbackUrl = JSON.parse(server.requests[0]!.body).callbackUrl as string;
+    const tx = new URL(callbackUrl).searchParams.get('tx')!;
+    expect((await store.get(tx))?.providerState).toEqual({ identity: '17829034034' });
+    answer('authentication-success-documented');
+    // What the browser brings when NEXT appends "?id=" to a URL that already has "?tx=".
+    const query = Object.fromEntries(new URL(`${callbackUrl}?id=${ID}`).searchParams);
+    expect(query).toEqual({ tx: `${tx}?id=${ID}` });
+    const outcome = await call({ route: 'callback', httpMethod: 'GET', params: { provider: 'next' }, query });
+    expect(outcome.response).toEqual({ type: 'redirect', status: 303, location: '/account' });
+    expect(session()?.identity).toMatchObject({
+      provider: 'next',
+      method: 'nbid',
+      subject: '17829034034',
+      nin: { value: '17829034034', country: 'NO' },
+      transactionId: tx,
+    });
+    expect(logs.join('\n')).not.toMatch(/17829034034/);
+  });
+
+  it('without person data and without a number to verify, the login fails with provider_error', async () => {
+    const { server, call, session, answer } = await engine();
+    await call({
+      route: 'start',
+      httpMethod: 'GET',
+      params: { provider: 'next', method: 'nbid' },
+      query: {},
+    });
+    const tx = new URL(JSON.parse(server.requests[0]!.body).callbackUrl).searchParams.get('tx')!;
+    answer('authentication-success-documented');
+    const outcome = await call({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'next' },
+      query: { tx, id: ID },
+    });
+    expect(outcome.error?.code).toBe('provider_error');
+    expect(outcome.response).toEqual({ type: 'redirect', status: 303, location: '/?error=provider_error' });
+    expect(session()?.identity).toBeUndefined();
   });
 
   it.each([

@@ -26,6 +26,7 @@ import {
   type NextAuthentication,
   type NextMethodId,
   type NextResource,
+  readCallback,
   readPath,
   readWhat,
 } from './wire.js';
@@ -118,26 +119,30 @@ export function linkMobilityNext(options: NextOptions): Provider {
 
     async start(context) {
       const spec = methodSpec(context.method.id);
-      const id = await create(
-        AUTHENTICATIONS,
-        authenticationRequest(spec, context, { partnerId, customProperties }),
-      );
-      return { reference: id, redirectUrl: api.url(browserPath(AUTHENTICATIONS, partnerId, id)) };
+      const body = authenticationRequest(spec, context, { partnerId, customProperties });
+      const id = await create(AUTHENTICATIONS, body);
+      return {
+        reference: id,
+        redirectUrl: api.url(browserPath(AUTHENTICATIONS, partnerId, id)),
+        // The number NEXT was asked to verify: the identity when the answer carries no person data.
+        // Provider state stays in the store, out of URLs and logs.
+        ...(typeof body.identity === 'string' ? { state: { identity: body.identity } } : {}),
+      };
     },
 
-    // NEXT is documented to append `id` as a query parameter. Should it concatenate `?id=` to a URL that
-    // already has a query, `tx` would read `<id>?id=<guid>`: take the transaction id up to any `?`.
-    transactionIdFromCallback: (query) => query.tx?.split('?')[0],
+    transactionIdFromCallback: (query) => readCallback(query).transactionId,
 
     async complete({ transaction, callbackQuery }, runtime) {
       if (callbackQuery !== undefined) {
         // The callback's `id` is only a claim: the engine found the transaction by `tx` and this browser's
-        // binding, and the id NEXT gave us at start must be the one the browser brings back. Anything else
-        // (a forged or swapped link) is transaction_not_found, like the engine's answer to a callback of
-        // another provider. Thrown, not returned as `failed`: a link someone else crafted must not end
-        // the user's real login, which stays pending for its genuine callback.
-        const claimed = callbackQuery.id;
-        if (typeof claimed !== 'string' || claimed.toLowerCase() !== transaction.reference.toLowerCase()) {
+        // binding, and the id NEXT gave us at start must be the one the browser brings back, in whichever
+        // form it was appended (the same `readCallback` that gave the engine `tx`). Anything else (a forged
+        // or swapped link, two ids that disagree) is transaction_not_found, like the engine's answer to a
+        // callback of another provider. Thrown, not returned as `failed`: a link someone else crafted
+        // must not end the user's real login, which stays pending for its genuine callback.
+        const claimed = readCallback(callbackQuery).authenticationIds;
+        const reference = transaction.reference.toLowerCase();
+        if (claimed.length === 0 || claimed.some((id) => id.toLowerCase() !== reference)) {
           throw new EidError(
             'transaction_not_found',
             'This callback names another NEXT authentication than the login in progress. Start the login again.',
@@ -151,6 +156,7 @@ export function linkMobilityNext(options: NextOptions): Provider {
       return completion(authentication, {
         transaction,
         country: spec.country,
+        requested: transaction.providerState?.identity,
         fromCallback: callbackQuery !== undefined,
         logger: runtime.logger,
       });

@@ -56,6 +56,8 @@ export interface MapAuthenticationContext {
   transaction: Pick<Transaction, 'id'>;
   /** The country of the method, for the personal number. */
   country: NinCountry;
+  /** The number the create request asked NEXT to verify (`identity`), kept in the provider state. */
+  requested?: string | undefined;
   /** The browser has come back: NEXT has finished, so a not-successful authentication has failed. */
   fromCallback?: boolean;
   logger?: Logger;
@@ -86,7 +88,7 @@ export function completion(
   context: MapAuthenticationContext,
 ): CompleteResult | SourcedCompletion<NextAuthentication> {
   if (authentication.success === true) {
-    const identity = toIdentity(authentication, context.country, context.logger);
+    const identity = toIdentity(authentication, context.country, context.logger, context.requested);
     return { status: 'complete', identity, source: authentication };
   }
   const status = typeof authentication.status === 'string' ? authentication.status.toLowerCase() : undefined;
@@ -112,16 +114,45 @@ export function mapAuthentication(
   return applyProfile(completion(authentication, context), context.profile);
 }
 
+export const NO_PERSON =
+  'NEXT reported success without a personal number, and the login was started without one to verify ' +
+  "against. Start LinkMobility NEXT logins with the user's national identity number (nin), or have " +
+  'LinkMobility include the verified number in the authentication.';
+export const OTHER_PERSON =
+  'NEXT reported a personal number other than the one it was asked to verify against.';
+
+/** The verified number: the answer's, else the one NEXT was asked to verify ("Identity ... to verify against"). */
+function verifiedNumber(
+  authentication: NextAuthentication,
+  country: NinCountry,
+  requested: string | undefined,
+) {
+  const stated = [authentication.identity, authentication.nationalId, authentication.ssn].find(
+    (value): value is string => typeof value === 'string' && value.trim() !== '',
+  );
+  const asked = typeof requested === 'string' && requested !== '' ? requested : undefined;
+  if (stated === undefined && asked === undefined) throw new EidError('provider_error', NO_PERSON);
+  const nin = nationalIdFromProvider(stated ?? asked, country);
+  if (!nin) throw new EidError('provider_error', 'NEXT reported success without a usable personal number.');
+  if (stated !== undefined && asked !== undefined) {
+    const expected = nationalIdFromProvider(asked, country);
+    if (expected?.nin.value !== nin.nin.value) throw new EidError('provider_error', OTHER_PERSON);
+  }
+  return nin;
+}
+
+/**
+ * Only `success` of the answer is documented. The person data read here (`identity` / `nationalId` / `ssn`,
+ * names, `dateOfBirth`) is this library's assumption; without it the identity is the number the create
+ * request asked NEXT to verify: `success: true` means NEXT verified exactly that person.
+ */
 export function toIdentity(
   authentication: NextAuthentication,
   country: NinCountry,
   logger: Logger = silentLogger,
+  requested?: string,
 ): ProviderIdentity {
-  const stated = [authentication.identity, authentication.nationalId, authentication.ssn].find(
-    (value) => typeof value === 'string' && value.trim() !== '',
-  );
-  const nin = nationalIdFromProvider(stated, country);
-  if (!nin) throw new EidError('provider_error', 'NEXT reported success without a usable personal number.');
+  const nin = verifiedNumber(authentication, country, requested);
   if (!nin.validated)
     logger.warn({ provider: 'next' }, 'NEXT returned a personal number that does not validate');
   const firstName = stringOr(authentication.firstName);

@@ -55,6 +55,8 @@ export interface NextAuthentication {
   /**
    * Chosen: the verified personal number, named like the request's `identity` ("Identity to verify
    * against"). `nationalId` (the signing API's name for the same thing) and `ssn` are read as fallbacks.
+   * Absent, the identity is the number the create request asked NEXT to verify; with neither, the login
+   * fails with a provider_error.
    */
   identity?: string;
   nationalId?: string;
@@ -117,13 +119,44 @@ export function authenticationRequest(
   // "Identity (personal number / social security number) to verify against": the engine has already
   // validated it for the method's country, and its normalised value is the form BankID itself uses
   // (NO 11 digits, SE 12 digits without separator).
+  // Kept in the transaction's provider state too (by `start`): when the answer carries no
+  // person data, this is the number NEXT verified.
   if (context.nin) body.identity = ninForNext(context.nin, spec);
   // The engine's callback URL carries `tx`; NEXT appends `id` to it ("appended as a query string
-  // parameter with id name").
+  // parameter with id name"), in either of the forms `readCallback` reads.
   body.callbackUrl = context.callbackUrl;
   const customProperties = settings.customProperties;
   if (customProperties && Object.keys(customProperties).length > 0) body.customProperties = customProperties;
   return body;
+}
+
+/** What the browser brought back to the callback, read once for both the engine and `complete()`. */
+export interface NextCallback {
+  /** The engine's `tx`, without anything NEXT concatenated to it. */
+  transactionId: string | undefined;
+  /** Every `id` the query carries, as a separate parameter or concatenated after a `?`. */
+  authenticationIds: string[];
+}
+
+/**
+ * The documentation says only that the id "will be appended as a query string parameter with id name".
+ * Appended to a URL that already has a query (ours carries `tx`), it can arrive as `&id=<guid>` (a query
+ * parameter added) or as `?id=<guid>` (the text appended), in which case the query parser reads
+ * `tx=<transaction>?id=<guid>`. Both forms are read here; a value's text after its first `?` is read
+ * as a query of its own.
+ */
+export function readCallback(query: Record<string, string>): NextCallback {
+  const authenticationIds: string[] = [];
+  if (typeof query.id === 'string' && query.id !== '') authenticationIds.push(query.id);
+  for (const value of Object.values(query)) {
+    const question = typeof value === 'string' ? value.indexOf('?') : -1;
+    if (question < 0) continue;
+    for (const id of new URLSearchParams(value.slice(question + 1)).getAll('id')) {
+      if (id !== '') authenticationIds.push(id);
+    }
+  }
+  const tx = typeof query.tx === 'string' ? query.tx.split('?')[0] : undefined;
+  return { transactionId: tx === '' ? undefined : tx, authenticationIds };
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
