@@ -70,6 +70,12 @@ async function submit(id: string, outcome: 'success' | 'abort' | 'error', user?:
   });
 }
 
+/** The id in a callback location, added as `&id=` or appended as the text `?id=`. */
+function callbackId(location: string): string | undefined {
+  const values = [...new URL(location).searchParams.values()].map((value) => value.split('?id=')[1]);
+  return new URL(location).searchParams.get('id') ?? values.find((value) => value !== undefined);
+}
+
 async function expectProblem(res: Response, status: number): Promise<Json> {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -237,13 +243,8 @@ describe('the approval page', () => {
     const id = await createOk();
     const res = await submit(id, 'success', 'no-ola');
     expect(res.status).toBe(303);
-    const location = new URL(res.headers.get('location')!);
-    expect(`${location.origin}${location.pathname}`).toBe('https://app.example/auth/eid/callback/next');
-    expect([...location.searchParams]).toEqual([
-      ['tx', 'abc'],
-      ['x', '1'],
-      ['id', id],
-    ]);
+    // Either form of "appended" (see 'the callback form and the person data vary by session').
+    expect([`${CALLBACK}&id=${id}`, `${CALLBACK}?id=${id}`]).toContain(res.headers.get('location'));
     expect(await readOk(id)).toMatchObject({
       id,
       status: 'Completed',
@@ -276,7 +277,7 @@ describe('the approval page', () => {
       const id = await createOk();
       const res = await submit(id, outcome);
       expect(res.status).toBe(303);
-      expect(new URL(res.headers.get('location')!).searchParams.get('id')).toBe(id);
+      expect(callbackId(res.headers.get('location')!)).toBe(id);
       const body = await readOk(id);
       expect(body).toMatchObject({ status, success: false });
       expect(body.identity).toBeUndefined();
@@ -337,6 +338,104 @@ describe('the approval page', () => {
       expect(await page.text()).toMatch(/expired/);
     } finally {
       await short.close();
+    }
+  });
+});
+
+describe('the callback form and the person data vary by session', () => {
+  let fresh: Simulator;
+  beforeAll(async () => {
+    fresh = await startSimulator();
+  });
+  afterAll(async () => {
+    await fresh.close();
+  });
+
+  const create = async (body: Record<string, unknown>): Promise<string> => {
+    const res = await fetch(`${fresh.next.baseUrl}/api/authentications`, {
+      method: 'POST',
+      headers: {
+        authorization: basic(fresh.next.username, fresh.next.password),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ partnerId: fresh.next.partnerId, method: 'nbid', ...body }),
+    });
+    expect(res.status).toBe(201);
+    return res.headers.get('location')!;
+  };
+  const approve = async (id: string, user: string) => {
+    const url = `${fresh.next.baseUrl}/bankid/${fresh.next.partnerId}/${id}/authenticate`;
+    const html = await (await fetch(url)).text();
+    const form = new URLSearchParams(hiddenFields(html));
+    form.set('user', user);
+    form.set('outcome', 'success');
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(303);
+    return res.headers.get('location')!;
+  };
+  const readFresh = async (id: string): Promise<Json> =>
+    (
+      await fetch(`${fresh.next.baseUrl}/api/authentications/${fresh.next.partnerId}/${id}`, {
+        headers: { authorization: basic(fresh.next.username, fresh.next.password) },
+      })
+    ).json();
+
+  it('"appended": &id= and ?id= after the query by turns; a URL without a query gets ?id=', async () => {
+    const locations: string[] = [];
+    const ids: string[] = [];
+    for (let turn = 0; turn < 4; turn++) {
+      const id = await create({ callbackUrl: CALLBACK });
+      ids.push(id);
+      locations.push(await approve(id, 'no-ola'));
+    }
+    expect(locations).toEqual([
+      `${CALLBACK}&id=${ids[0]}`,
+      `${CALLBACK}?id=${ids[1]}`,
+      `${CALLBACK}&id=${ids[2]}`,
+      `${CALLBACK}?id=${ids[3]}`,
+    ]);
+    // What a query parser makes of the concatenated form: the id inside the last value.
+    expect(Object.fromEntries(new URL(locations[1]!).searchParams)).toEqual({
+      tx: 'abc',
+      x: `1?id=${ids[1]}`,
+    });
+    const bare = 'https://app.example/cb';
+    for (let turn = 0; turn < 2; turn++) {
+      const id = await create({ callbackUrl: bare });
+      expect(await approve(id, 'no-ola')).toBe(`${bare}?id=${id}`);
+    }
+  });
+
+  it('with an identity to verify, success answers with and without the person by turns; without, always with it', async () => {
+    // Sessions 6..9 of this simulator: 6 and 7 without the person, 8 and 9 with it.
+    const answers: Json[] = [];
+    for (let turn = 0; turn < 4; turn++) {
+      const id = await create({ callbackUrl: CALLBACK, identity: '03918542174' });
+      await approve(id, 'no-ola');
+      answers.push(await readFresh(id));
+    }
+    expect(answers.map((answer) => [answer.success, answer.identity, answer.name])).toEqual([
+      [true, undefined, undefined],
+      [true, undefined, undefined],
+      [true, '03918542174', 'Ola Nordmann'],
+      [true, '03918542174', 'Ola Nordmann'],
+    ]);
+    expect(answers[0]).toMatchObject({ status: 'Completed', method: 'nbid' });
+    expect('firstName' in answers[0]! || 'dateOfBirth' in answers[1]!).toBe(false);
+    // Sessions 10 and 11 would answer without the person, but were given no identity: they name it.
+    for (let turn = 0; turn < 2; turn++) {
+      const id = await create({ callbackUrl: CALLBACK });
+      await approve(id, 'no-ola');
+      expect(await readFresh(id)).toMatchObject({
+        success: true,
+        identity: '03918542174',
+        name: 'Ola Nordmann',
+      });
     }
   });
 });

@@ -7,6 +7,8 @@ import { type Authentication, type CreateRequest, METHODS, NEXT } from './wire.j
 
 export class Authentications implements SessionBook<Authentication> {
   private readonly authentications = new Map<string, Authentication>();
+  /** Counts creations: the open choices of the documentation vary by it, deterministically per session. */
+  private created = 0;
 
   constructor(
     private readonly partnerId: string,
@@ -25,6 +27,7 @@ export class Authentications implements SessionBook<Authentication> {
 
   create(request: CreateRequest): Authentication {
     const now = Date.now();
+    const sequence = this.created++;
     const authentication: Authentication = {
       id: randomUUID(),
       partnerId: this.partnerId,
@@ -33,6 +36,9 @@ export class Authentications implements SessionBook<Authentication> {
       status: 'Pending',
       createdAt: now,
       expiresAt: now + this.lifetimeSeconds * 1000,
+      // Odd sessions append `?id=` as text; sessions 2 and 3 of every 4 answer without person data.
+      appendsIdAsText: sequence % 2 === 1,
+      answersPerson: Math.floor(sequence / 2) % 2 === 0,
     };
     if (request.identity !== undefined) authentication.identity = request.identity;
     if (request.customProperties) authentication.customProperties = request.customProperties;

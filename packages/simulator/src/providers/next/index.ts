@@ -5,11 +5,13 @@
  * - `POST /api/authentications` `{ partnerId, method, identity?, callbackUrl, customProperties? }`:
  *   201 with the authentication id, a GUID, in the `Location` header.
  * - `GET /bankid/{partnerId}/{authenticationId}/authenticate`: the end-user page.
- * - The browser goes back to `callbackUrl` with `id=<authenticationId>` appended.
+ * - The browser goes back to `callbackUrl` with `id=<authenticationId>` appended: as `&id=` or, every
+ *   other session, as the text `?id=` after a query the URL already has (the documentation does not say).
  * - `GET /api/authentications/{partnerId}/{authenticationId}`: `success: true` once completed.
  * The payload field names are those of earlier versions of the same public documentation page; the
- * response fields besides `success` are not documented, and the ones answered here (`status`, `identity`,
- * `name`, `firstName`, `lastName`, `dateOfBirth`, `error`) are the shape @eid/core's client reads.
+ * response fields besides `success` are not documented. The ones answered here (`status`, `identity`,
+ * `name`, `firstName`, `lastName`, `dateOfBirth`, `error`) are a choice; sessions given an `identity`
+ * take turns answering success with and without the person.
  * Errors are ASP.NET Core problem JSON (the API runs on azurewebsites.net). This module shares no code
  * with @eid/core.
  */

@@ -1,6 +1,7 @@
 /**
  * `GET /bankid/{partnerId}/{authenticationId}/authenticate`: the end-user page (here the approval page itself,
- * where the real service forwards to the eID's own page); afterwards back to `callbackUrl` with `id` appended.
+ * where the real service forwards to the eID's own page); afterwards back to `callbackUrl` with `id` appended
+ * (in either form `callbackWithId` chooses).
  */
 import { HttpError, redirect, sendHtml } from '../../http.js';
 import { endUserPage, renderApprovalPage } from '../../pages.js';

@@ -34,6 +34,10 @@ export interface Authentication {
   completedAt?: number;
   user?: TestUser;
   error?: { code: string; message: string };
+  /** How this session appends `id` to a callback URL that has a query already (see `callbackWithId`). */
+  appendsIdAsText: boolean;
+  /** Whether a success answer carries the person (see `presentAuthentication`). */
+  answersPerson: boolean;
 }
 
 export interface CreateRequest {
@@ -104,7 +108,7 @@ export function presentAuthentication(authentication: Authentication): Record<st
     success: authentication.status === 'Completed',
   };
   const user = authentication.user;
-  if (authentication.status === 'Completed' && user) {
+  if (authentication.status === 'Completed' && user && personInAnswer(authentication)) {
     body.identity = user.nin;
     body.name = user.name;
     body.firstName = user.firstName;
@@ -122,12 +126,28 @@ export function presentAuthentication(authentication: Authentication): Record<st
 }
 
 /**
- * "AuthenticationId value will be appended as a query string parameter with id name": added to the
- * callback URL's own query, which is kept. Every outcome comes back this way; the documentation has one
- * callback URL, and the GET tells success from failure.
+ * Only `success` is documented of this answer: whether it names the person is open. Sessions started with
+ * an `identity` take turns answering with and without person data (NEXT verified exactly that number, so
+ * the answer need not repeat it); a session without one always names the person, the only way its client
+ * can learn who logged in.
+ */
+export function personInAnswer(authentication: Authentication): boolean {
+  return authentication.identity === undefined || authentication.answersPerson;
+}
+
+/**
+ * "AuthenticationId value will be appended as a query string parameter with id name when Identity API
+ * calls you back." The text says appended, not how: to a callback URL that has a query already, the
+ * parameter can be added to that query (`&id=`) or the text `?id=<guid>` appended to the URL, which a
+ * query parser then reads as part of the last value (`tx=<t>?id=<guid>`). Sessions take turns between
+ * the two; a URL without a query gets `?id=` either way. Every outcome comes back this way; the
+ * documentation has one callback URL, and the GET tells success from failure.
  */
 export function callbackWithId(authentication: Authentication): string {
   const url = new URL(authentication.callbackUrl);
+  if (authentication.appendsIdAsText && url.search !== '') {
+    return `${url.toString()}?id=${encodeURIComponent(authentication.id)}`;
+  }
   url.searchParams.append('id', authentication.id);
   return url.toString();
 }
