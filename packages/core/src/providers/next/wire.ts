@@ -4,6 +4,7 @@ import type { ProviderMethod, StartContext } from '../types.js';
 
 /**
  * LinkMobility NEXT Identity API (the provider's documentation, "NEXT Identity API Technical Documentation").
+ * https://linkmobility.atlassian.net/wiki/spaces/DD/pages/4179853489/NEXT+Identity+API+Technical+Documentation
  * - HTTP Basic with the NEXT Portal credentials, `base64(username:password)` exactly as the documentation's
  *   `demo` / `p@55w0rd` -> `ZGVtbzpwQDU1dzByZA==` example (no form-encoding, unlike OAuth2 clients).
  * - `POST /api/authentications`: 201, the authentication id as a GUID in `Location`.

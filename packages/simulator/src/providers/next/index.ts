@@ -1,6 +1,7 @@
 /**
  * LinkMobility NEXT Identity API, authentication workflow, as its documentation describes it
- * ("NEXT Identity API Technical Documentation"):
+ * ("NEXT Identity API Technical Documentation",
+ * https://linkmobility.atlassian.net/wiki/spaces/DD/pages/4179853489/NEXT+Identity+API+Technical+Documentation):
  * - HTTP Basic with the NEXT Portal credentials: `Basic base64(username:password)`.
  * - `POST /api/authentications` `{ partnerId, method, identity?, callbackUrl, customProperties? }`:
  *   201 with the authentication id, a GUID, in the `Location` header.
