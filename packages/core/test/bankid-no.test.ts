@@ -117,6 +117,8 @@ describe('bankIdNorway(): configuration', () => {
     configError({ ...valid, issuer: 'http://auth.bankid.no/auth/realms/prod' }, /`issuer`/);
     configError({ ...valid, issuer: 'not a url' }, /`issuer`/);
     configError({ ...valid, methods: ['nbid'] }, /unknown method "nbid"/);
+    // "BankID på mobil" (BIM) is retired.
+    configError({ ...valid, methods: ['bankid-mobile'] }, /unknown method "bankid-mobile"/);
     configError({ ...valid, methods: [] }, /`methods`/);
     configError({ ...valid, scope: 'profile' }, /`scope` must include openid/);
     configError({ ...valid, minimumAcr: 'high' }, /`minimumAcr`/);
@@ -126,22 +128,18 @@ describe('bankIdNorway(): configuration', () => {
 
   it('refuses a floor that a chosen method can never reach', () => {
     configError({ ...valid, minimumAcr: 'urn:bankid:bid;LOA=4' }, /"bankid-biometric" gives LOA 3/);
-    expect(() =>
-      bankIdNorway({ ...valid, minimumAcr: 'LOA=4', methods: ['bankid', 'bankid-mobile'] }),
-    ).not.toThrow();
+    expect(() => bankIdNorway({ ...valid, minimumAcr: 'LOA=4', methods: ['bankid'] })).not.toThrow();
   });
 
-  it('accepts the simulator only on a loopback http issuer, and lists the three BankID methods', () => {
+  it('accepts the simulator only on a loopback http issuer, and lists the two BankID methods (no BIM)', () => {
     const bankId = bankIdNorway({ ...valid, issuer: 'http://127.0.0.1:3001/oidc/bankid-no' });
     expect(bankId.id).toBe('bankid-no');
     expect(bankId.methods).toEqual([
       { id: 'bankid', flow: 'redirect', label: 'BankID', country: 'NO' },
-      { id: 'bankid-mobile', flow: 'redirect', label: 'BankID on mobile', country: 'NO' },
       { id: 'bankid-biometric', flow: 'redirect', label: 'BankID with biometrics', country: 'NO' },
     ]);
     expect(BANKID_NO_METHODS.map((m) => [m.id, m.idp, m.level])).toEqual([
       ['bankid', 'BID', 4],
-      ['bankid-mobile', 'BIM', 4],
       ['bankid-biometric', 'BIS', 3],
     ]);
   });
@@ -152,6 +150,8 @@ describe('bankIdNorway(): configuration', () => {
     expect(bankIdLevel('LOA=3')).toBe(3);
     expect(bankIdLevel('4')).toBe(4);
     expect(bankIdLevel('urn:bankid:bis')).toBe(3);
+    expect(bankIdLevel('urn:bankid:bid')).toBe(4);
+    expect(bankIdLevel('urn:bankid:bim')).toBeUndefined();
     expect(bankIdLevel('urn:other')).toBeUndefined();
     expect(bankIdLevel(4)).toBeUndefined();
   });
@@ -188,16 +188,18 @@ describe('bankIdNorway(): the authorization request', () => {
   });
 
   it('asks for each method with its login_hint and acr_values', async () => {
-    const bankId = provider({ loginHint: { 'bankid-mobile': false }, acrValues: { bankid: [] } });
+    const bankId = provider({ loginHint: { 'bankid-biometric': false }, acrValues: { bankid: [] } });
     const params = async (id: string) =>
       Object.fromEntries(new URL((await start(bankId, id)).started.redirectUrl!).searchParams);
     expect(await params('bankid')).not.toHaveProperty('acr_values');
     expect((await params('bankid')).login_hint).toBe('BID');
-    expect(await params('bankid-mobile')).not.toHaveProperty('login_hint');
-    expect(await params('bankid-biometric')).toMatchObject({
-      login_hint: 'BIS',
-      acr_values: 'urn:bankid:bis',
-    });
+    expect(await params('bankid-biometric')).not.toHaveProperty('login_hint');
+    expect((await params('bankid-biometric')).acr_values).toBe('urn:bankid:bis');
+    const plain = provider();
+    const byDefault = Object.fromEntries(
+      new URL((await start(plain, 'bankid-biometric')).started.redirectUrl!).searchParams,
+    );
+    expect(byDefault).toMatchObject({ login_hint: 'BIS', acr_values: 'urn:bankid:bis' });
   });
 
   it('sends a prefilled nin (BID:<nin>) by pushed authorization request only, never in the URL', async () => {
@@ -216,7 +218,7 @@ describe('bankIdNorway(): the authorization request', () => {
     const op = await testOp({ par: false });
     const warnings: unknown[] = [];
     const bankId = withRuntime(bankIdNorway({ issuer: op.issuer, ...TEST_CLIENT }), {
-      logger: { debug() {}, info() {}, error() {}, warn: (obj) => warnings.push(obj) },
+      logger: { debug() {}, info() {}, error() {}, warn: (obj, msg) => warnings.push([obj, msg]) },
     });
     closers.push(async () => bankId.close?.());
     const { started } = await start(bankId, 'bankid', { nin: ola.nin });
@@ -224,6 +226,7 @@ describe('bankIdNorway(): the authorization request', () => {
     expect(new URL(started.redirectUrl!).searchParams.get('login_hint')).toBe('BID');
     expect(JSON.stringify(warnings)).not.toContain(ola.nin);
     expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings)).toMatch(/prefill.*dropped/);
   });
 
   it('reports a provider whose discovery fails as provider_unavailable', async () => {
@@ -253,11 +256,10 @@ describe('bankIdNorway(): logins on the simulator (oidc-provider)', () => {
   const expectedNin = { value: kari.nin, country: 'NO', type: 'BIRTH' };
 
   for (const [methodId, acr, amr, loa] of [
-    ['bankid', 'urn:bankid:bid;LOA=4', 'bid', 'high'],
-    ['bankid-mobile', 'urn:bankid:bim;LOA=4', 'bim', 'high'],
-    ['bankid-biometric', 'urn:bankid:bis;LOA=3', 'bis', 'substantial'],
+    ['bankid', /^urn:bankid:bid(;LOA=4)?$/, 'bid', 'high'],
+    ['bankid-biometric', /^urn:bankid:bis(;LOA=3)?$/, 'bis', 'substantial'],
   ] as const) {
-    it(`logs in with ${methodId}: verified ID token, nin from the signed userinfo`, async () => {
+    it(`logs in with ${methodId}: verified ID token, nin from the ID token and the signed userinfo`, async () => {
       const bankId = provider({ scope: 'openid profile nnin_altsub' });
       const { started, transaction } = await start(bankId, methodId);
       const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK, { user: 'no-kari' });
@@ -273,7 +275,7 @@ describe('bankIdNorway(): logins on the simulator (oidc-provider)', () => {
         lastName: 'Nordmann',
         dateOfBirth: '1990-02-17',
         loa,
-        extra: { acr, amr: [amr], bankidAltsub: kari.idpId },
+        extra: { acr: expect.stringMatching(acr), amr: [amr], bankidAltsub: kari.idpId },
       });
       expect(identity.subject).toMatch(/^[0-9a-f-]{36}$/);
       expect(Date.parse(identity.authenticatedAt)).toBeGreaterThan(Date.now() - 60_000);
@@ -433,7 +435,50 @@ describe('bankIdNorway(): tampering, against a hand-rolled OP', () => {
     expect(token.headers.authorization).toMatch(/^Basic /);
   });
 
+  it('reads nnin_altsub from the verified ID token when the userinfo does not carry it', async () => {
+    const op = await testOp();
+    op.behaviour.idToken = (claims) => ({ ...claims, nnin_altsub: op.person.nnin_altsub });
+    op.behaviour.userinfo = ({ nnin_altsub: _nin, ...claims }) => claims;
+    const result = await login(op);
+    expect(result).toMatchObject({ status: 'complete', identity: { nin: { value: '17829034034' } } });
+  });
+
+  it('reads nnin_altsub from the ID token alone when userinfo is the same number', async () => {
+    const op = await testOp();
+    op.behaviour.idToken = (claims) => ({ ...claims, nnin_altsub: op.person.nnin_altsub });
+    const result = await login(op);
+    expect(result).toMatchObject({ status: 'complete', identity: { nin: { value: '17829034034' } } });
+  });
+
+  for (const [acr, level, floor] of [
+    ['urn:bankid:bid', 'high', undefined],
+    ['urn:bankid:bid;LOA=4', 'high', undefined],
+    ['urn:bankid:bis', 'substantial', 'LOA=3'],
+    ['urn:bankid:bis;LOA=3', 'substantial', 'urn:bankid:bis'],
+  ] as const) {
+    it(`accepts the returned acr ${acr} at its floor`, async () => {
+      const op = await testOp();
+      op.behaviour.idToken = (claims) => ({ ...claims, acr });
+      const result = await login(op, floor ? { minimumAcr: floor } : {});
+      expect(result).toMatchObject({ status: 'complete', identity: { loa: level, extra: { acr } } });
+    });
+  }
+
   const cases: Array<[string, (op: TestOp) => void, RegExp]> = [
+    [
+      'a short acr below the floor',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, acr: 'urn:bankid:bis' });
+      },
+      /lower level of assurance/,
+    ],
+    [
+      'the retired BIM acr',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, acr: 'urn:bankid:bim' });
+      },
+      /lower level of assurance/,
+    ],
     [
       'an ID token whose acr was raised after signing',
       (op) => {
@@ -509,11 +554,18 @@ describe('bankIdNorway(): tampering, against a hand-rolled OP', () => {
       /did not pass verification/,
     ],
     [
-      'an unsigned userinfo',
+      'an unsigned (plain JSON) userinfo: the fix is in the client registration',
       (op) => {
         op.behaviour.userinfoFormat = 'json';
       },
-      /did not pass verification/,
+      /plain JSON.*register the client with signed userinfo/,
+    ],
+    [
+      'two different numbers in the ID token and the userinfo',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, nnin_altsub: '03918542174' });
+      },
+      /two different national identity numbers/,
     ],
     [
       'a userinfo about another subject',

@@ -145,6 +145,42 @@ describe('idporten(): on the simulator (oidc-provider)', () => {
     });
   });
 
+  it('maps the names ID-porten puts in the ID token with profile for BankID and Buypass, none for MinID', async () => {
+    for (const idp of ['BankID', 'Buypass']) {
+      const result = await login(provider({ acr: 'idporten-loa-high' }), { user: 'no-kari', idp });
+      expect(result).toMatchObject({
+        status: 'complete',
+        identity: { name: 'Kari Nordmann', firstName: 'Kari', lastName: 'Nordmann', extra: { amr: [idp] } },
+      });
+    }
+    const minid = await login(provider(), { user: 'no-kari', idp: 'MinID' });
+    expect(minid.status).toBe('complete');
+    if (minid.status === 'complete') {
+      expect(minid.identity).not.toHaveProperty('name');
+      expect(minid.identity).not.toHaveProperty('firstName');
+    }
+  });
+
+  it('joins given_name and family_name when the ID token has no name', async () => {
+    const op = await startTestOp();
+    closers.push(op.close);
+    op.behaviour.idToken = ({ name: _name, ...claims }) => ({
+      ...claims,
+      acr: 'idporten-loa-high',
+      pid: kari.nin,
+      given_name: 'Kari',
+      family_name: 'Nordmann',
+    });
+    const target = idporten({ issuer: op.issuer, ...TEST_CLIENT, acr: 'idporten-loa-high' });
+    closers.push(async () => target.close?.());
+    const { redirectUrl, transaction } = await start(target);
+    const result = await target.complete({ transaction, callbackQuery: op.approve(redirectUrl) });
+    expect(result).toMatchObject({
+      status: 'complete',
+      identity: { name: 'Kari Nordmann', firstName: 'Kari', lastName: 'Nordmann' },
+    });
+  });
+
   it('refuses a login below the requested level (high asked, MinID used)', async () => {
     const error = failure(
       await login(provider({ acr: 'idporten-loa-high' }), { user: 'no-kari', idp: 'MinID' }),

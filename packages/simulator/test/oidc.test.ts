@@ -240,7 +240,7 @@ describe('BankID Norway login', () => {
       iss: sim.bankIdNo.issuer,
       aud: sim.bankIdNo.clientId,
       nonce: auth.nonce,
-      acr: 'urn:bankid:bis;LOA=3',
+      acr: expect.stringMatching(/^urn:bankid:bis(;LOA=3)?$/),
       amr: ['bis'],
       bankid_altsub: kari.idpId,
       name: 'Kari Nordmann',
@@ -270,20 +270,41 @@ describe('BankID Norway login', () => {
     const callback = await decide(auth, 'success', 'no-ola');
     const tokens = await exchange(sim.bankIdNo, auth, callback.searchParams.get('code')!);
     const idToken = await verifiedClaims(sim.bankIdNo, tokens.id_token);
-    expect(idToken).toMatchObject({ acr: 'urn:bankid:bid;LOA=4', amr: ['bid'], bankid_altsub: ola.idpId });
+    expect(idToken).toMatchObject({
+      acr: expect.stringMatching(/^urn:bankid:bid(;LOA=4)?$/),
+      amr: ['bid'],
+      bankid_altsub: ola.idpId,
+    });
     expect(idToken.nnin_altsub).toBeUndefined();
   });
 
-  it('lets the person switch the BankID variant on the page (the returned acr follows)', async () => {
+  it('lets the person switch the BankID variant on the page (the returned acr follows); no BIM', async () => {
     const auth = await authorize(sim.bankIdNo, { login_hint: 'BID' });
     const html = await auth.page.response.clone().text();
-    expect(html).toContain('?idp=BIM');
-    const callback = await decide(auth, 'success', 'no-kari', 'BIM');
+    expect(html).toContain('?idp=BIS');
+    expect(html).not.toContain('?idp=BIM');
+    const callback = await decide(auth, 'success', 'no-kari', 'BIS');
     const tokens = await exchange(sim.bankIdNo, auth, callback.searchParams.get('code')!);
     expect(await verifiedClaims(sim.bankIdNo, tokens.id_token)).toMatchObject({
-      acr: 'urn:bankid:bim;LOA=4',
-      amr: ['bim'],
+      acr: expect.stringMatching(/^urn:bankid:bis(;LOA=3)?$/),
+      amr: ['bis'],
     });
+  });
+
+  it('answers the short and the ;LOA= acr forms in turn, and nnin_altsub in the ID token too', async () => {
+    const seen = new Set<string>();
+    for (let round = 0; round < 2; round++) {
+      const auth = await authorize(sim.bankIdNo, {
+        scope: 'openid nnin_altsub',
+        acr_values: 'urn:bankid:bid',
+      });
+      const callback = await decide(auth, 'success', 'no-kari');
+      const tokens = await exchange(sim.bankIdNo, auth, callback.searchParams.get('code')!);
+      const idToken = await verifiedClaims(sim.bankIdNo, tokens.id_token);
+      expect(idToken.nnin_altsub).toBe(kari.nin);
+      seen.add(idToken.acr);
+    }
+    expect([...seen].sort()).toEqual(['urn:bankid:bid', 'urn:bankid:bid;LOA=4']);
   });
 
   it('locks the page to the user of login_hint BID:<nin> and lists the prefilled number', async () => {
@@ -417,6 +438,20 @@ describe('ID-porten login', () => {
     const again = await login('no-kari', 'idporten-loa-substantial');
     expect(again).toMatchObject({ sub: claims.sub, acr: 'idporten-loa-substantial', amr: ['Minid-PIN'] });
     expect((await login('no-ola', 'idporten-loa-substantial')).sub).not.toBe(claims.sub);
+  });
+
+  it('names the person in the ID token with profile for BankID and Buypass logins, not for MinID', async () => {
+    for (const idp of ['BankID', 'Buypass']) {
+      expect(await login('no-kari', 'idporten-loa-high', idp)).toMatchObject({
+        amr: [idp],
+        name: 'Kari Nordmann',
+        given_name: 'Kari',
+        family_name: 'Nordmann',
+      });
+    }
+    const minid = await login('no-kari', 'idporten-loa-substantial', 'MinID');
+    expect(minid.given_name).toBeUndefined();
+    expect(minid.name).toBeUndefined();
   });
 
   it('answers with the level of the eID picked on the page, even below the one asked for', async () => {

@@ -91,7 +91,7 @@ export class OidcClient {
       if (personal) {
         runtime.logger.warn(
           { provider: this.#settings.id, left: Object.keys(personal) },
-          'the provider takes no pushed authorization requests: personal parameters are not sent',
+          'the provider takes no pushed authorization requests: the prefill is dropped, its personal parameters are not sent',
         );
       }
       url = oidc.buildAuthorizationUrl(config, parameters);

@@ -134,11 +134,13 @@ function configuration(
       const why = typeof out.error_description === 'string' ? out.error_description : String(out.error);
       ctx.body = renderErrorPage('Login not possible', `The OpenID Provider refused the request: ${why}`);
     },
-    async findAccount(_ctx, id) {
+    async findAccount(ctx, id, token) {
       const accounts = new Map(interactions.norwegians().map((user) => [spec.accountId(user), user]));
       const user = accounts.get(id);
       if (!user) return undefined;
-      return { accountId: id, claims: () => spec.userClaims(user, id) };
+      // The eID of the login: from the code or token being redeemed, else the browser's session.
+      const amr = (token as { amr?: string[] } | undefined)?.amr ?? ctx.oidc?.session?.amr;
+      return { accountId: id, claims: () => spec.userClaims(user, id, amr) };
     },
   };
 }
