@@ -16,7 +16,7 @@ import { randomToken, type Transaction } from '../src/transaction.js';
 import type { HttpTimeouts } from '../src/transport.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
 import { withRuntime } from './helpers/recording-server.js';
-import { startTestOp, TEST_CLIENT, type TestOp } from './helpers/test-op.js';
+import { clientKeyPair, startTestOp, TEST_CLIENT, type TestOp } from './helpers/test-op.js';
 
 const CALLBACK = 'http://127.0.0.1:3000/auth/eid/callback/bankid-no';
 const kari = TEST_USERS.find((user) => user.id === 'no-kari')!;
@@ -122,7 +122,9 @@ describe('bankIdNorway(): configuration', () => {
     configError({ ...valid, methods: [] }, /`methods`/);
     configError({ ...valid, scope: 'profile' }, /`scope` must include openid/);
     configError({ ...valid, minimumAcr: 'high' }, /`minimumAcr`/);
-    configError({ ...valid, tokenEndpointAuthMethod: 'private_key_jwt' }, /`tokenEndpointAuthMethod`/);
+    configError({ ...valid, tokenEndpointAuthMethod: 'tls_client_auth' }, /`tokenEndpointAuthMethod`/);
+    configError({ ...valid, tokenEndpointAuthMethod: 'private_key_jwt' }, /`privateKey` is required/);
+    configError({ ...valid, privateKey: 'not a pem' }, /`privateKey` must be/);
     configError({ ...valid, loginHint: { nbid: 'BID' } }, /`loginHint` names the unknown method "nbid"/);
   });
 
@@ -646,5 +648,42 @@ describe('bankIdNorway(): getAccessToken for the eSign APIs', () => {
     const bankId = provider();
     await expect(bankId.getAccessToken([])).rejects.toMatchObject({ code: 'invalid_request' });
     await expect(bankId.getAccessToken(['esign csc'])).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+});
+
+describe('bankIdNorway(): private_key_jwt against a client registered with its public keys', () => {
+  const keys = clientKeyPair('rsa', 'bankid-client-key');
+  let keyed: Simulator;
+  beforeAll(async () => {
+    keyed = await startSimulator({ bankIdNo: { jwks: keys.jwks } });
+  });
+  afterAll(async () => {
+    await keyed.close();
+  });
+  const keyedProvider = (options: Partial<BankIdNorwayOptions>) => {
+    const { clientSecret: _secret, ...settings } = keyed.bankIdNo;
+    const created = withRuntime(bankIdNorway({ ...settings, ...options } as BankIdNorwayOptions));
+    closers.push(async () => created.close?.());
+    return created;
+  };
+
+  it('logs in with the key as JWK and gets eSign tokens with the key as PEM', async () => {
+    const bankId = keyedProvider({ privateKey: keys.jwk, scope: 'openid profile nnin_altsub' });
+    const { started, transaction } = await start(bankId, 'bankid');
+    const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK, { user: 'no-kari' });
+    expect(await bankId.complete({ transaction, callbackQuery: query })).toMatchObject({
+      status: 'complete',
+      identity: { nin: { value: kari.nin } },
+    });
+    const pem = keyedProvider({ privateKey: keys.pem, privateKeyId: 'bankid-client-key' });
+    expect(await pem.getAccessToken(['esign/csc'])).toEqual(expect.any(String));
+  });
+
+  it('is refused with the secret', async () => {
+    const secret = keyedProvider({ clientSecret: keyed.bankIdNo.clientSecret });
+    await expect(secret.getAccessToken(['esign/csc'])).rejects.toMatchObject({
+      code: 'provider_error',
+      message: expect.stringMatching(/rejected the client credentials/),
+    });
   });
 });

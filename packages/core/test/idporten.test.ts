@@ -6,7 +6,7 @@ import type { CompleteResult, Provider } from '../src/providers/types.js';
 import { randomToken, type Transaction } from '../src/transaction.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
 import { withRuntime } from './helpers/recording-server.js';
-import { startTestOp, TEST_CLIENT } from './helpers/test-op.js';
+import { clientKeyPair, startTestOp, TEST_CLIENT } from './helpers/test-op.js';
 
 const CALLBACK = 'http://localhost:4000/auth/eid/callback/idporten';
 const kari = TEST_USERS.find((user) => user.id === 'no-kari')!;
@@ -86,6 +86,14 @@ describe('idporten(): configuration', () => {
       [{ ...valid, issuer: 'http://idporten.no' }, /`issuer`/],
       [{ ...valid, clientSecret: ' ' }, /`clientSecret`/],
       [{ ...valid, scope: ['profile'] }, /openid/],
+      [{ ...valid, tokenEndpointAuthMethod: 'client_secret_jwt' }, /`tokenEndpointAuthMethod`/],
+      [{ ...valid, tokenEndpointAuthMethod: 'private_key_jwt' }, /`privateKey` is required/],
+      [
+        { ...valid, privateKey: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----' },
+        /`privateKey` must be/,
+      ],
+      [{ ...valid, privateKey: { kty: 'oct', k: 'c2VjcmV0' } }, /`privateKey` must be/],
+      [{ issuer: valid.issuer, clientId: 'id' }, /`clientSecret`/],
     ] as const) {
       expect(() => idporten(options as unknown as IdportenOptions)).toThrow(field);
       try {
@@ -239,5 +247,48 @@ describe('idporten(): on the simulator (oidc-provider)', () => {
     );
     expect(error.code).toBe('provider_error');
     expect(error.message).not.toContain(jonas.nin);
+  });
+});
+
+describe('idporten(): private_key_jwt against a client registered with its public keys', () => {
+  const rsa = clientKeyPair('rsa');
+  const ec = clientKeyPair('ec');
+  let keyed: Simulator;
+  beforeAll(async () => {
+    keyed = await startSimulator({ idporten: { jwks: { keys: [...rsa.jwks.keys, ...ec.jwks.keys] } } });
+  });
+  afterAll(async () => {
+    await keyed.close();
+  });
+  const keyedProvider = (options: Partial<IdportenOptions>) => {
+    const { clientSecret: _secret, ...settings } = keyed.idporten;
+    const created = withRuntime(idporten({ ...settings, ...options } as IdportenOptions));
+    closers.push(async () => created.close?.());
+    return created;
+  };
+
+  for (const [what, options] of [
+    ['an RSA key as JWK', { privateKey: rsa.jwk }],
+    ['an EC key as PEM with its kid', { privateKey: ec.pem, privateKeyId: 'client-ec' }],
+    [
+      'an explicit method',
+      { tokenEndpointAuthMethod: 'private_key_jwt', privateKey: rsa.pem, privateKeyId: 'client-rsa' },
+    ],
+  ] as const) {
+    it(`logs in with ${what}`, async () => {
+      const result = await login(keyedProvider(options as Partial<IdportenOptions>), { user: 'no-kari' });
+      expect(result).toMatchObject({ status: 'complete', identity: { nin: { value: kari.nin } } });
+    });
+  }
+
+  it('is refused with the secret, or with a key the provider does not know', async () => {
+    const secret = await login(keyedProvider({ clientSecret: keyed.idporten.clientSecret }), {
+      user: 'no-kari',
+    });
+    expect(failure(secret).message).toMatch(/rejected the client credentials/);
+    const stranger = clientKeyPair('rsa', 'client-rsa');
+    const unknown = await login(keyedProvider({ privateKey: stranger.jwk }), { user: 'no-kari' });
+    expect(failure(unknown).code).toBe('provider_error');
+    expect(failure(unknown).message).not.toContain(kari.nin);
   });
 });

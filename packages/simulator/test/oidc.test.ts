@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, type SimulatorOidcSettings, startSimulator, TEST_USERS } from '../src/index.js';
 import { basic, hiddenFields, type Json, userOptions } from './helpers.js';
@@ -382,6 +382,69 @@ describe('BankID Norway login', () => {
     const stranger = await fetch(auth.page.url);
     expect(stranger.status).toBe(400);
     expect(stranger.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+});
+
+describe('private_key_jwt for a client registered with its public keys (jwks)', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = 'client-key';
+  let keyed: Simulator;
+  beforeAll(async () => {
+    keyed = await startSimulator({
+      bankIdNo: { jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid }] } },
+    });
+  });
+  afterAll(async () => {
+    await keyed.close();
+  });
+
+  /** An RFC 7523 client assertion, signed RS256 with the client's key. */
+  function assertion(audience: string, key = privateKey): string {
+    const now = Math.floor(Date.now() / 1000);
+    const encode = (value: Json) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const { clientId } = keyed.bankIdNo;
+    const body = `${encode({ alg: 'RS256', kid })}.${encode({
+      iss: clientId,
+      sub: clientId,
+      aud: audience,
+      jti: randomBytes(16).toString('hex'),
+      iat: now,
+      exp: now + 60,
+    })}`;
+    return `${body}.${sign('sha256', Buffer.from(body), key).toString('base64url')}`;
+  }
+
+  async function token(form: Record<string, string>, headers: Record<string, string> = {}) {
+    const meta = await discovery(keyed.bankIdNo);
+    return fetch(meta.token_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'esign/csc', ...form }).toString(),
+    });
+  }
+
+  it('takes a client assertion signed with the registered key, and nothing else', async () => {
+    const meta = await discovery(keyed.bankIdNo);
+    expect(meta.token_endpoint_auth_methods_supported).toContain('private_key_jwt');
+    const type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+    const ok = await token({ client_assertion_type: type, client_assertion: assertion(meta.issuer) });
+    expect(ok.status).toBe(200);
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const wrongKey = await token({
+      client_assertion_type: type,
+      client_assertion: assertion(meta.issuer, other),
+    });
+    expect(wrongKey.status).toBe(401);
+    const secret = await token(
+      {},
+      { authorization: basic(keyed.bankIdNo.clientId, keyed.bankIdNo.clientSecret) },
+    );
+    expect(secret.status).toBe(401);
+  });
+
+  it('refuses a JWK set with private parts', async () => {
+    const jwk = privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
+    await expect(startSimulator({ idporten: { jwks: { keys: [jwk] } } })).rejects.toThrow(/idporten\.jwks/);
   });
 });
 

@@ -45,8 +45,12 @@ export interface BankIdNorwayOptions extends OidcClientOptions {
   /** `BANKID_NO_ISSUERS.current` for tests, `BANKID_NO_ISSUERS.prod` in production. */
   issuer: string;
   clientId: string;
-  clientSecret: string;
-  /** How the client authenticates at the token endpoint, as registered at BankID. Default client_secret_basic. */
+  /** For client_secret_basic / client_secret_post. */
+  clientSecret?: string;
+  /**
+   * How the client authenticates at the token endpoint, as registered at BankID: client_secret_basic (default),
+   * client_secret_post, or private_key_jwt with `privateKey` (a private JWK or PEM; the default when given).
+   */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   /** Methods to offer; default all of them. */
   methods?: readonly BankIdNorwayMethodId[];

@@ -7,13 +7,12 @@ import type * as OpenIdClient from 'openid-client';
 import { EidError, isEidError } from '../../errors.js';
 import type { AccessToken } from '../../token-cache.js';
 import type { ProviderRuntime } from '../types.js';
+import { type ClientAuthSettings, clientAuthentication } from './client-auth.js';
 import { type OidcStep, oidcError } from './errors.js';
 import { openIdClient } from './load.js';
 
 /** Claims of a verified ID token, merged with verified userinfo claims where the provider reads them. */
 export type OidcClaims = Record<string, unknown> & { sub: string };
-
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
 export interface OidcClientSettings {
   /** Human name for messages and logs: `BankID Norway`. */
@@ -22,8 +21,8 @@ export interface OidcClientSettings {
   id: string;
   issuer: URL;
   clientId: string;
-  clientSecret: string;
-  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** The client authentication at the token and PAR endpoints (secret or private key). */
+  auth: ClientAuthSettings;
   /** Client metadata the OP has registered for this client, e.g. `userinfo_signed_response_alg`. */
   clientMetadata?: Partial<OpenIdClient.ClientMetadata>;
 }
@@ -171,11 +170,8 @@ export class OidcClient {
 
   async #load(): Promise<OpenIdClient.Configuration> {
     const oidc = await openIdClient();
-    const { issuer, clientId, clientSecret, tokenEndpointAuthMethod, clientMetadata } = this.#settings;
-    const auth =
-      tokenEndpointAuthMethod === 'client_secret_post'
-        ? oidc.ClientSecretPost(clientSecret)
-        : oidc.ClientSecretBasic(clientSecret);
+    const { issuer, clientId, clientMetadata } = this.#settings;
+    const auth = await clientAuthentication(oidc, this.#settings.auth);
     const execute = [oidc.enableNonRepudiationChecks];
     // Plain http only to a loopback issuer (the simulator); the factories refuse any other http issuer.
     if (issuer.protocol === 'http:') execute.push(oidc.allowInsecureRequests);

@@ -93,7 +93,7 @@ export function oidcError(
   if (oauthError === 'invalid_client' || (status === 401 && step !== 'userinfo request')) {
     return new EidError(
       'provider_error',
-      `${name} rejected the client credentials. Check clientId, clientSecret and the client authentication method.`,
+      `${name} rejected the client credentials. Check clientId, clientSecret or privateKey, and the client authentication method.`,
     );
   }
   if (failure.name === 'ResponseBodyError' || failure.name === 'WWWAuthenticateChallengeError') {

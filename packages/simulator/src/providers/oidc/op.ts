@@ -17,7 +17,13 @@ export interface OpSettings {
   issuer: () => string;
   /** Where the OP is mounted on the simulator, e.g. `/oidc/bankid-no`. */
   mountPath: string;
-  client: { clientId: string; clientSecret: string; redirectUris: string[] };
+  client: {
+    clientId: string;
+    clientSecret: string;
+    redirectUris: string[];
+    /** Registered public keys: the client authenticates with `private_key_jwt`. */
+    jwks?: { keys: Record<string, unknown>[] };
+  };
   interactions: Interactions;
   sessionLifetimeSeconds: number;
   tokenLifetimeSeconds: number;
@@ -87,6 +93,8 @@ function configuration(
         token_endpoint_auth_method: 'client_secret_basic',
         id_token_signed_response_alg: 'RS256',
         ...spec.client,
+        // A client registered with keys has one method, as at the provider: a signed JWT, no secret.
+        ...(client.jwks ? { token_endpoint_auth_method: 'private_key_jwt', jwks: client.jwks } : {}),
       },
     ],
     jwks: { keys: [jwk] },
