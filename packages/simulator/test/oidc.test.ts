@@ -521,6 +521,65 @@ describe('ID-porten login', () => {
     expect((await login('no-kari', 'idporten-loa-high', 'MinID')).acr).toBe('idporten-loa-substantial');
   });
 
+  it('keeps an SSO session: a second login in the browser needs no page, prompt=login asks again', async () => {
+    const first = await authorize(sim.idporten, { acr_values: 'idporten-loa-substantial' });
+    const callback = await decide(first, 'success', 'no-kari', 'MinID');
+    const tokens = await exchange(sim.idporten, first, callback.searchParams.get('code')!);
+    const claims = await verifiedClaims(sim.idporten, tokens.id_token);
+
+    const again = await authorize(
+      sim.idporten,
+      { acr_values: 'idporten-loa-substantial' },
+      undefined,
+      first.browser,
+    );
+    expect(again.page.url.startsWith(again.redirectUri)).toBe(true);
+    const code = new URL(again.page.url).searchParams.get('code')!;
+    const sso = await verifiedClaims(sim.idporten, (await exchange(sim.idporten, again, code)).id_token);
+    expect(sso).toMatchObject({ sub: claims.sub, pid: kari.nin, nonce: again.nonce });
+
+    const forced = await authorize(sim.idporten, { prompt: 'login' }, undefined, first.browser);
+    expect(forced.page.url).toMatch(new RegExp(`^${sim.idporten.issuer}/interaction/`));
+    // A higher level than the session's asks again too.
+    const stepUp = await authorize(
+      sim.idporten,
+      { acr_values: 'idporten-loa-high' },
+      undefined,
+      first.browser,
+    );
+    expect(stepUp.page.url).toMatch(new RegExp(`^${sim.idporten.issuer}/interaction/`));
+  });
+
+  it('ends the SSO session at end_session_endpoint with id_token_hint and post_logout_redirect_uri', async () => {
+    const first = await authorize(sim.idporten);
+    const callback = await decide(first, 'success', 'no-kari');
+    const { id_token: idToken } = await exchange(sim.idporten, first, callback.searchParams.get('code')!);
+    const meta = await discovery(sim.idporten);
+    const end = new URL(meta.end_session_endpoint);
+    end.search = new URLSearchParams({
+      id_token_hint: idToken,
+      post_logout_redirect_uri: 'http://127.0.0.1:3000/',
+      state: 'after-logout',
+    }).toString();
+    const page = await first.browser.follow(end.toString());
+    expect(page.response.status).toBe(200);
+    const html = await page.response.text();
+    const action = /<form[^>]*action="([^"]+)"/.exec(html)![1]!;
+    const back = await first.browser.follow(new URL(action, page.url).toString(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      // The page posts its form itself (a browser runs its script): every hidden field, `logout=yes` among them.
+      body: new URLSearchParams(
+        [...html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"\/>/g)].map(
+          ([, name, value]): [string, string] => [name!, value!],
+        ),
+      ).toString(),
+    });
+    expect(back.url).toBe('http://127.0.0.1:3000/?state=after-logout');
+    const next = await authorize(sim.idporten, {}, undefined, first.browser);
+    expect(next.page.url).toMatch(new RegExp(`^${sim.idporten.issuer}/interaction/`));
+  });
+
   it('lists its pending logins as provider idporten', async () => {
     const auth = await authorize(sim.idporten, { acr_values: 'idporten-loa-high' });
     const uid = auth.page.url.split('/').pop()!;

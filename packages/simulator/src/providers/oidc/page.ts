@@ -96,7 +96,7 @@ function interactionFinisher({ spec, op, interactions }: InteractionPage) {
       grant.addOIDCScope(typeof authorization.scope === 'string' ? authorization.scope : 'openid');
       const grantId = await grant.save();
       const acr = idp.acrs[logins++ % idp.acrs.length]!;
-      result = { login: { accountId, acr, amr: idp.amr, remember: false }, consent: { grantId } };
+      result = { login: { accountId, acr, amr: idp.amr, remember: spec.sso }, consent: { grantId } };
     } else if (outcome === 'abort') {
       result = { error: 'access_denied', error_description: 'The end-user cancelled the login.' };
     } else {

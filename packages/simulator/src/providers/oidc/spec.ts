@@ -39,6 +39,11 @@ export interface OpSpec {
   ): { sub: string; [claim: string]: unknown };
   client: Record<string, unknown>;
   pairwise: boolean;
+  /**
+   * Whether the OP keeps a single sign-on session: a later login in the same browser needs no page unless
+   * the client sends `prompt=login` or asks for a higher level than the session has.
+   */
+  sso: boolean;
 }
 
 // BankID's IDP options (developer.bankid.no, "Identity Providers"): login_hint BID/BIS ("BankID på mobil",
@@ -115,6 +120,8 @@ export const BANKID_SPEC: OpSpec = {
     userinfo_signed_response_alg: 'RS256',
   },
   pairwise: false,
+  // Every BankID login is confirmed by the person.
+  sso: false,
 };
 
 export const IDPORTEN_SPEC: OpSpec = {
@@ -150,6 +157,9 @@ export const IDPORTEN_SPEC: OpSpec = {
     sector_identifier_uri: 'https://idporten.simulator.invalid/sector',
   },
   pairwise: true,
+  // ID-porten keeps an SSO session ("A logout will invalidate the central SSO session at ID-porten",
+  // https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_logout.html) and honours `prompt=login`.
+  sso: true,
 };
 
 /** A UUID-shaped stable id from a name (like a v5 UUID, with SHA-256). */
