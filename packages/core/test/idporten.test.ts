@@ -2,8 +2,10 @@ import { type Simulator, startSimulator, TEST_USERS } from '@eid/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EidError } from '../src/errors.js';
 import { IDPORTEN_ISSUERS, type IdportenOptions, idporten } from '../src/providers/idporten/index.js';
+import { oidcClientOf } from '../src/providers/oidc/index.js';
 import type { CompleteResult, Provider } from '../src/providers/types.js';
 import { randomToken, type Transaction } from '../src/transaction.js';
+import { createTransport } from '../src/transport.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
 import { withRuntime } from './helpers/recording-server.js';
 import { clientKeyPair, startTestOp, TEST_CLIENT } from './helpers/test-op.js';
@@ -290,5 +292,46 @@ describe('idporten(): private_key_jwt against a client registered with its publi
     const unknown = await login(keyedProvider({ privateKey: stranger.jwk }), { user: 'no-kari' });
     expect(failure(unknown).code).toBe('provider_error');
     expect(failure(unknown).message).not.toContain(kari.nin);
+  });
+});
+
+describe('OidcClient.endSessionUrl: logout at ID-porten (the building block for a provider logout)', () => {
+  it('builds end_session_endpoint with id_token_hint, post_logout_redirect_uri and state; the simulator ends its SSO there', async () => {
+    const transport = createTransport({ timeouts: { connect: 1000, headers: 1000, body: 1000 } });
+    closers.push(async () => transport.close());
+    const runtime = { logger: { debug() {}, info() {}, warn() {}, error() {} }, transport };
+    const { client } = oidcClientOf('idporten()', sim.idporten, {
+      id: 'idporten',
+      name: 'ID-porten',
+      exampleIssuer: IDPORTEN_ISSUERS.test,
+    });
+    const state = randomToken();
+    const started = await client.authorizationUrl(runtime, {
+      redirectUri: CALLBACK,
+      state,
+      scope: 'openid profile',
+      parameters: {},
+    });
+    const browser = new OidcBrowser();
+    const { query } = await browser.login(started.url, CALLBACK, { user: 'no-kari' });
+    const { idTokenJwt } = await client.finishLogin(runtime, {
+      callbackQuery: query,
+      expectedState: state,
+      state: started.state,
+      userinfo: false,
+    });
+    const url = new URL(
+      (await client.endSessionUrl(runtime, {
+        idTokenHint: idTokenJwt,
+        postLogoutRedirectUri: 'http://localhost:4000/',
+        state: 'bye',
+      }))!,
+    );
+    expect(`${url.origin}${url.pathname}`).toBe(`${sim.idporten.issuer}/session/end`);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      id_token_hint: idTokenJwt,
+      post_logout_redirect_uri: 'http://localhost:4000/',
+      state: 'bye',
+    });
   });
 });

@@ -111,7 +111,7 @@ export class OidcClient {
       state: OidcLoginState;
       userinfo: boolean;
     },
-  ): Promise<{ idToken: OidcClaims; userinfo?: OidcClaims }> {
+  ): Promise<{ idToken: OidcClaims; userinfo?: OidcClaims; idTokenJwt: string }> {
     const oidc = await openIdClient();
     const config = await this.#discover(runtime);
     const currentUrl = new URL(request.state.redirectUri);
@@ -133,12 +133,36 @@ export class OidcClient {
         ),
       );
     const idToken = tokens.claims() as OidcClaims | undefined;
-    if (!idToken) throw new EidError('provider_error', `${this.#settings.name} sent no ID token.`);
-    if (!request.userinfo) return { idToken };
+    const idTokenJwt = tokens.id_token;
+    if (!idToken || !idTokenJwt)
+      throw new EidError('provider_error', `${this.#settings.name} sent no ID token.`);
+    if (!request.userinfo) return { idToken, idTokenJwt };
     const userinfo = (await oidc
       .fetchUserInfo(config, tokens.access_token, idToken.sub)
       .catch((error: unknown) => this.#fail(error, 'userinfo request'))) as OidcClaims;
-    return { idToken, userinfo };
+    return { idToken, userinfo, idTokenJwt };
+  }
+
+  /**
+   * Where to send the browser to end the person's session at the provider (OpenID Connect RP-Initiated Logout
+   * 1.0, as ID-porten documents it: https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_logout.html), or
+   * undefined when the discovery document has no `end_session_endpoint`. `idTokenHint` is the ID token of the
+   * login (a JWT with personal data: keep it server-side); `postLogoutRedirectUri` must be registered.
+   */
+  async endSessionUrl(
+    runtime: ProviderRuntime,
+    request: { idTokenHint: string; postLogoutRedirectUri: string; state?: string },
+  ): Promise<string | undefined> {
+    const oidc = await openIdClient();
+    const config = await this.#discover(runtime);
+    if (!config.serverMetadata().end_session_endpoint) return undefined;
+    return oidc
+      .buildEndSessionUrl(config, {
+        id_token_hint: request.idTokenHint,
+        post_logout_redirect_uri: request.postLogoutRedirectUri,
+        ...(request.state ? { state: request.state } : {}),
+      })
+      .toString();
   }
 
   /** A client-credentials access token (RFC 6749 4.4) for `scope`. */
