@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Simulator, startSimulator, TEST_USERS } from '@eid/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EidError } from '../src/errors.js';
@@ -16,12 +17,20 @@ import { randomToken, type Transaction } from '../src/transaction.js';
 import type { HttpTimeouts } from '../src/transport.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
 import { withRuntime } from './helpers/recording-server.js';
-import { clientKeyPair, startTestOp, TEST_CLIENT, type TestOp } from './helpers/test-op.js';
+import {
+  clientKeyPair,
+  startTestOp,
+  TEST_CLIENT,
+  type TestOp,
+  withProtocolClaims,
+} from './helpers/test-op.js';
 
 const CALLBACK = 'http://127.0.0.1:3000/auth/eid/callback/bankid-no';
 const kari = TEST_USERS.find((user) => user.id === 'no-kari')!;
 const ola = TEST_USERS.find((user) => user.id === 'no-ola')!;
 const TIMEOUTS = { connect: 1000, headers: 1000, body: 1000 };
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/bankid-no/${name}.json`, import.meta.url), 'utf8'));
 
 let sim: Simulator;
 let closers: Array<() => Promise<void>> = [];
@@ -435,6 +444,34 @@ describe('bankIdNorway(): tampering, against a hand-rolled OP', () => {
     const token = op.requests.find((request) => request.path === '/token')!;
     expect(new URLSearchParams(token.body).get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     expect(token.headers.authorization).toMatch(/^Basic /);
+  });
+
+  it('fixture: an enhanced ID token (nnin_altsub, ;LOA= acr) with a userinfo without the number', async () => {
+    const op = await testOp();
+    op.behaviour.idToken = withProtocolClaims(fixture('id-token-enhanced-loa'));
+    op.behaviour.userinfo = ({ iss, aud }) => {
+      const { nnin_altsub: _nin, ...claims } = fixture('userinfo-signed');
+      return { iss, aud, ...claims };
+    };
+    expect(await login(op)).toMatchObject({
+      status: 'complete',
+      identity: {
+        nin: { value: '17829034034', country: 'NO' },
+        name: 'Nordmann, Kari',
+        loa: 'high',
+        extra: { acr: 'urn:bankid:bid;LOA=4', amr: ['BID'], bankidAltsub: '9578-6000-4-2595757' },
+      },
+    });
+  });
+
+  it('fixture: a regular ID token with the short acr, the number from the signed userinfo only', async () => {
+    const op = await testOp();
+    op.behaviour.idToken = withProtocolClaims(fixture('id-token-regular-short-acr'));
+    op.behaviour.userinfo = ({ iss, aud }) => ({ iss, aud, ...fixture('userinfo-signed') });
+    expect(await login(op, { minimumAcr: 'LOA=3' })).toMatchObject({
+      status: 'complete',
+      identity: { nin: { value: '17829034034' }, loa: 'substantial', extra: { acr: 'urn:bankid:bis' } },
+    });
   });
 
   it('reads nnin_altsub from the verified ID token when the userinfo does not carry it', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Simulator, startSimulator, TEST_USERS } from '@eid/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EidError } from '../src/errors.js';
@@ -8,7 +9,7 @@ import { randomToken, type Transaction } from '../src/transaction.js';
 import { createTransport } from '../src/transport.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
 import { withRuntime } from './helpers/recording-server.js';
-import { clientKeyPair, startTestOp, TEST_CLIENT } from './helpers/test-op.js';
+import { clientKeyPair, startTestOp, TEST_CLIENT, withProtocolClaims } from './helpers/test-op.js';
 
 const CALLBACK = 'http://localhost:4000/auth/eid/callback/idporten';
 const kari = TEST_USERS.find((user) => user.id === 'no-kari')!;
@@ -170,6 +171,38 @@ describe('idporten(): on the simulator (oidc-provider)', () => {
       expect(minid.identity).not.toHaveProperty('firstName');
     }
   });
+
+  for (const [name, expected] of [
+    ['id-token-minid', { loa: 'substantial', extra: { amr: ['Minid-PIN'], locale: 'nb' } }],
+    [
+      'id-token-bankid-profile',
+      {
+        loa: 'high',
+        name: 'Kari Nordmann',
+        firstName: 'Kari',
+        lastName: 'Nordmann',
+        extra: { amr: ['BankID'] },
+      },
+    ],
+  ] as const) {
+    it(`fixture ${name}: maps the signed ID token`, async () => {
+      const op = await startTestOp();
+      closers.push(op.close);
+      const claims = JSON.parse(
+        readFileSync(new URL(`./fixtures/idporten/${name}.json`, import.meta.url), 'utf8'),
+      );
+      op.behaviour.idToken = withProtocolClaims(claims);
+      const target = idporten({ issuer: op.issuer, ...TEST_CLIENT });
+      closers.push(async () => target.close?.());
+      const { redirectUrl, transaction } = await start(target);
+      const result = await target.complete({ transaction, callbackQuery: op.approve(redirectUrl) });
+      expect(result).toMatchObject({
+        status: 'complete',
+        identity: { subject: claims.sub, nin: { value: '17829034034', country: 'NO' }, ...expected },
+      });
+      if (!('name' in expected) && result.status === 'complete') expect(result.identity.name).toBeUndefined();
+    });
+  }
 
   it('joins given_name and family_name when the ID token has no name', async () => {
     const op = await startTestOp();

@@ -217,3 +217,8 @@ export function clientKeyPair(type: 'rsa' | 'ec' = 'rsa', kid = `client-${type}`
     jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid, use: 'sig' }] },
   };
 }
+
+/** The protocol claims of a default ID token (`iss`, `aud`, `iat`, `exp`, `nonce`) with `fixture` as the rest. */
+export function withProtocolClaims(fixture: Claims): (claims: Claims) => Claims {
+  return ({ iss, aud, iat, exp, nonce }) => ({ iss, aud, iat, exp, nonce, ...fixture });
+}
