@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Simulator, startSimulator, TEST_USERS } from '@eid/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EidError } from '../src/errors.js';
@@ -16,12 +17,20 @@ import { randomToken, type Transaction } from '../src/transaction.js';
 import type { HttpTimeouts } from '../src/transport.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
 import { withRuntime } from './helpers/recording-server.js';
-import { startTestOp, TEST_CLIENT, type TestOp } from './helpers/test-op.js';
+import {
+  clientKeyPair,
+  startTestOp,
+  TEST_CLIENT,
+  type TestOp,
+  withProtocolClaims,
+} from './helpers/test-op.js';
 
 const CALLBACK = 'http://127.0.0.1:3000/auth/eid/callback/bankid-no';
 const kari = TEST_USERS.find((user) => user.id === 'no-kari')!;
 const ola = TEST_USERS.find((user) => user.id === 'no-ola')!;
 const TIMEOUTS = { connect: 1000, headers: 1000, body: 1000 };
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/bankid-no/${name}.json`, import.meta.url), 'utf8'));
 
 let sim: Simulator;
 let closers: Array<() => Promise<void>> = [];
@@ -117,31 +126,31 @@ describe('bankIdNorway(): configuration', () => {
     configError({ ...valid, issuer: 'http://auth.bankid.no/auth/realms/prod' }, /`issuer`/);
     configError({ ...valid, issuer: 'not a url' }, /`issuer`/);
     configError({ ...valid, methods: ['nbid'] }, /unknown method "nbid"/);
+    // "BankID på mobil" (BIM) is retired.
+    configError({ ...valid, methods: ['bankid-mobile'] }, /unknown method "bankid-mobile"/);
     configError({ ...valid, methods: [] }, /`methods`/);
     configError({ ...valid, scope: 'profile' }, /`scope` must include openid/);
     configError({ ...valid, minimumAcr: 'high' }, /`minimumAcr`/);
-    configError({ ...valid, tokenEndpointAuthMethod: 'private_key_jwt' }, /`tokenEndpointAuthMethod`/);
+    configError({ ...valid, tokenEndpointAuthMethod: 'tls_client_auth' }, /`tokenEndpointAuthMethod`/);
+    configError({ ...valid, tokenEndpointAuthMethod: 'private_key_jwt' }, /`privateKey` is required/);
+    configError({ ...valid, privateKey: 'not a pem' }, /`privateKey` must be/);
     configError({ ...valid, loginHint: { nbid: 'BID' } }, /`loginHint` names the unknown method "nbid"/);
   });
 
   it('refuses a floor that a chosen method can never reach', () => {
     configError({ ...valid, minimumAcr: 'urn:bankid:bid;LOA=4' }, /"bankid-biometric" gives LOA 3/);
-    expect(() =>
-      bankIdNorway({ ...valid, minimumAcr: 'LOA=4', methods: ['bankid', 'bankid-mobile'] }),
-    ).not.toThrow();
+    expect(() => bankIdNorway({ ...valid, minimumAcr: 'LOA=4', methods: ['bankid'] })).not.toThrow();
   });
 
-  it('accepts the simulator only on a loopback http issuer, and lists the three BankID methods', () => {
+  it('accepts the simulator only on a loopback http issuer, and lists the two BankID methods (no BIM)', () => {
     const bankId = bankIdNorway({ ...valid, issuer: 'http://127.0.0.1:3001/oidc/bankid-no' });
     expect(bankId.id).toBe('bankid-no');
     expect(bankId.methods).toEqual([
       { id: 'bankid', flow: 'redirect', label: 'BankID', country: 'NO' },
-      { id: 'bankid-mobile', flow: 'redirect', label: 'BankID on mobile', country: 'NO' },
       { id: 'bankid-biometric', flow: 'redirect', label: 'BankID with biometrics', country: 'NO' },
     ]);
     expect(BANKID_NO_METHODS.map((m) => [m.id, m.idp, m.level])).toEqual([
       ['bankid', 'BID', 4],
-      ['bankid-mobile', 'BIM', 4],
       ['bankid-biometric', 'BIS', 3],
     ]);
   });
@@ -152,6 +161,8 @@ describe('bankIdNorway(): configuration', () => {
     expect(bankIdLevel('LOA=3')).toBe(3);
     expect(bankIdLevel('4')).toBe(4);
     expect(bankIdLevel('urn:bankid:bis')).toBe(3);
+    expect(bankIdLevel('urn:bankid:bid')).toBe(4);
+    expect(bankIdLevel('urn:bankid:bim')).toBeUndefined();
     expect(bankIdLevel('urn:other')).toBeUndefined();
     expect(bankIdLevel(4)).toBeUndefined();
   });
@@ -188,16 +199,18 @@ describe('bankIdNorway(): the authorization request', () => {
   });
 
   it('asks for each method with its login_hint and acr_values', async () => {
-    const bankId = provider({ loginHint: { 'bankid-mobile': false }, acrValues: { bankid: [] } });
+    const bankId = provider({ loginHint: { 'bankid-biometric': false }, acrValues: { bankid: [] } });
     const params = async (id: string) =>
       Object.fromEntries(new URL((await start(bankId, id)).started.redirectUrl!).searchParams);
     expect(await params('bankid')).not.toHaveProperty('acr_values');
     expect((await params('bankid')).login_hint).toBe('BID');
-    expect(await params('bankid-mobile')).not.toHaveProperty('login_hint');
-    expect(await params('bankid-biometric')).toMatchObject({
-      login_hint: 'BIS',
-      acr_values: 'urn:bankid:bis',
-    });
+    expect(await params('bankid-biometric')).not.toHaveProperty('login_hint');
+    expect((await params('bankid-biometric')).acr_values).toBe('urn:bankid:bis');
+    const plain = provider();
+    const byDefault = Object.fromEntries(
+      new URL((await start(plain, 'bankid-biometric')).started.redirectUrl!).searchParams,
+    );
+    expect(byDefault).toMatchObject({ login_hint: 'BIS', acr_values: 'urn:bankid:bis' });
   });
 
   it('sends a prefilled nin (BID:<nin>) by pushed authorization request only, never in the URL', async () => {
@@ -216,7 +229,7 @@ describe('bankIdNorway(): the authorization request', () => {
     const op = await testOp({ par: false });
     const warnings: unknown[] = [];
     const bankId = withRuntime(bankIdNorway({ issuer: op.issuer, ...TEST_CLIENT }), {
-      logger: { debug() {}, info() {}, error() {}, warn: (obj) => warnings.push(obj) },
+      logger: { debug() {}, info() {}, error() {}, warn: (obj, msg) => warnings.push([obj, msg]) },
     });
     closers.push(async () => bankId.close?.());
     const { started } = await start(bankId, 'bankid', { nin: ola.nin });
@@ -224,6 +237,7 @@ describe('bankIdNorway(): the authorization request', () => {
     expect(new URL(started.redirectUrl!).searchParams.get('login_hint')).toBe('BID');
     expect(JSON.stringify(warnings)).not.toContain(ola.nin);
     expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings)).toMatch(/prefill.*dropped/);
   });
 
   it('reports a provider whose discovery fails as provider_unavailable', async () => {
@@ -253,11 +267,10 @@ describe('bankIdNorway(): logins on the simulator (oidc-provider)', () => {
   const expectedNin = { value: kari.nin, country: 'NO', type: 'BIRTH' };
 
   for (const [methodId, acr, amr, loa] of [
-    ['bankid', 'urn:bankid:bid;LOA=4', 'bid', 'high'],
-    ['bankid-mobile', 'urn:bankid:bim;LOA=4', 'bim', 'high'],
-    ['bankid-biometric', 'urn:bankid:bis;LOA=3', 'bis', 'substantial'],
+    ['bankid', /^urn:bankid:bid(;LOA=4)?$/, 'bid', 'high'],
+    ['bankid-biometric', /^urn:bankid:bis(;LOA=3)?$/, 'bis', 'substantial'],
   ] as const) {
-    it(`logs in with ${methodId}: verified ID token, nin from the signed userinfo`, async () => {
+    it(`logs in with ${methodId}: verified ID token, nin from the ID token and the signed userinfo`, async () => {
       const bankId = provider({ scope: 'openid profile nnin_altsub' });
       const { started, transaction } = await start(bankId, methodId);
       const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK, { user: 'no-kari' });
@@ -273,7 +286,7 @@ describe('bankIdNorway(): logins on the simulator (oidc-provider)', () => {
         lastName: 'Nordmann',
         dateOfBirth: '1990-02-17',
         loa,
-        extra: { acr, amr: [amr], bankidAltsub: kari.idpId },
+        extra: { acr: expect.stringMatching(acr), amr: [amr], bankidAltsub: kari.idpId },
       });
       expect(identity.subject).toMatch(/^[0-9a-f-]{36}$/);
       expect(Date.parse(identity.authenticatedAt)).toBeGreaterThan(Date.now() - 60_000);
@@ -433,7 +446,78 @@ describe('bankIdNorway(): tampering, against a hand-rolled OP', () => {
     expect(token.headers.authorization).toMatch(/^Basic /);
   });
 
+  it('fixture: an enhanced ID token (nnin_altsub, ;LOA= acr) with a userinfo without the number', async () => {
+    const op = await testOp();
+    op.behaviour.idToken = withProtocolClaims(fixture('id-token-enhanced-loa'));
+    op.behaviour.userinfo = ({ iss, aud }) => {
+      const { nnin_altsub: _nin, ...claims } = fixture('userinfo-signed');
+      return { iss, aud, ...claims };
+    };
+    expect(await login(op)).toMatchObject({
+      status: 'complete',
+      identity: {
+        nin: { value: '17829034034', country: 'NO' },
+        name: 'Nordmann, Kari',
+        loa: 'high',
+        extra: { acr: 'urn:bankid:bid;LOA=4', amr: ['BID'], bankidAltsub: '9578-6000-4-2595757' },
+      },
+    });
+  });
+
+  it('fixture: a regular ID token with the short acr, the number from the signed userinfo only', async () => {
+    const op = await testOp();
+    op.behaviour.idToken = withProtocolClaims(fixture('id-token-regular-short-acr'));
+    op.behaviour.userinfo = ({ iss, aud }) => ({ iss, aud, ...fixture('userinfo-signed') });
+    expect(await login(op, { minimumAcr: 'LOA=3' })).toMatchObject({
+      status: 'complete',
+      identity: { nin: { value: '17829034034' }, loa: 'substantial', extra: { acr: 'urn:bankid:bis' } },
+    });
+  });
+
+  it('reads nnin_altsub from the verified ID token when the userinfo does not carry it', async () => {
+    const op = await testOp();
+    op.behaviour.idToken = (claims) => ({ ...claims, nnin_altsub: op.person.nnin_altsub });
+    op.behaviour.userinfo = ({ nnin_altsub: _nin, ...claims }) => claims;
+    const result = await login(op);
+    expect(result).toMatchObject({ status: 'complete', identity: { nin: { value: '17829034034' } } });
+  });
+
+  it('reads nnin_altsub from the ID token alone when userinfo is the same number', async () => {
+    const op = await testOp();
+    op.behaviour.idToken = (claims) => ({ ...claims, nnin_altsub: op.person.nnin_altsub });
+    const result = await login(op);
+    expect(result).toMatchObject({ status: 'complete', identity: { nin: { value: '17829034034' } } });
+  });
+
+  for (const [acr, level, floor] of [
+    ['urn:bankid:bid', 'high', undefined],
+    ['urn:bankid:bid;LOA=4', 'high', undefined],
+    ['urn:bankid:bis', 'substantial', 'LOA=3'],
+    ['urn:bankid:bis;LOA=3', 'substantial', 'urn:bankid:bis'],
+  ] as const) {
+    it(`accepts the returned acr ${acr} at its floor`, async () => {
+      const op = await testOp();
+      op.behaviour.idToken = (claims) => ({ ...claims, acr });
+      const result = await login(op, floor ? { minimumAcr: floor } : {});
+      expect(result).toMatchObject({ status: 'complete', identity: { loa: level, extra: { acr } } });
+    });
+  }
+
   const cases: Array<[string, (op: TestOp) => void, RegExp]> = [
+    [
+      'a short acr below the floor',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, acr: 'urn:bankid:bis' });
+      },
+      /lower level of assurance/,
+    ],
+    [
+      'the retired BIM acr',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, acr: 'urn:bankid:bim' });
+      },
+      /lower level of assurance/,
+    ],
     [
       'an ID token whose acr was raised after signing',
       (op) => {
@@ -509,11 +593,18 @@ describe('bankIdNorway(): tampering, against a hand-rolled OP', () => {
       /did not pass verification/,
     ],
     [
-      'an unsigned userinfo',
+      'an unsigned (plain JSON) userinfo: the fix is in the client registration',
       (op) => {
         op.behaviour.userinfoFormat = 'json';
       },
-      /did not pass verification/,
+      /plain JSON.*register the client with signed userinfo/,
+    ],
+    [
+      'two different numbers in the ID token and the userinfo',
+      (op) => {
+        op.behaviour.idToken = (claims) => ({ ...claims, nnin_altsub: '03918542174' });
+      },
+      /two different national identity numbers/,
     ],
     [
       'a userinfo about another subject',
@@ -594,5 +685,42 @@ describe('bankIdNorway(): getAccessToken for the eSign APIs', () => {
     const bankId = provider();
     await expect(bankId.getAccessToken([])).rejects.toMatchObject({ code: 'invalid_request' });
     await expect(bankId.getAccessToken(['esign csc'])).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+});
+
+describe('bankIdNorway(): private_key_jwt against a client registered with its public keys', () => {
+  const keys = clientKeyPair('rsa', 'bankid-client-key');
+  let keyed: Simulator;
+  beforeAll(async () => {
+    keyed = await startSimulator({ bankIdNo: { jwks: keys.jwks } });
+  });
+  afterAll(async () => {
+    await keyed.close();
+  });
+  const keyedProvider = (options: Partial<BankIdNorwayOptions>) => {
+    const { clientSecret: _secret, ...settings } = keyed.bankIdNo;
+    const created = withRuntime(bankIdNorway({ ...settings, ...options } as BankIdNorwayOptions));
+    closers.push(async () => created.close?.());
+    return created;
+  };
+
+  it('logs in with the key as JWK and gets eSign tokens with the key as PEM', async () => {
+    const bankId = keyedProvider({ privateKey: keys.jwk, scope: 'openid profile nnin_altsub' });
+    const { started, transaction } = await start(bankId, 'bankid');
+    const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK, { user: 'no-kari' });
+    expect(await bankId.complete({ transaction, callbackQuery: query })).toMatchObject({
+      status: 'complete',
+      identity: { nin: { value: kari.nin } },
+    });
+    const pem = keyedProvider({ privateKey: keys.pem, privateKeyId: 'bankid-client-key' });
+    expect(await pem.getAccessToken(['esign/csc'])).toEqual(expect.any(String));
+  });
+
+  it('is refused with the secret', async () => {
+    const secret = keyedProvider({ clientSecret: keyed.bankIdNo.clientSecret });
+    await expect(secret.getAccessToken(['esign/csc'])).rejects.toMatchObject({
+      code: 'provider_error',
+      message: expect.stringMatching(/rejected the client credentials/),
+    });
   });
 });

@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { type Simulator, startSimulator, TEST_USERS } from '@eid/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EidError } from '../src/errors.js';
 import { IDPORTEN_ISSUERS, type IdportenOptions, idporten } from '../src/providers/idporten/index.js';
+import { oidcClientOf } from '../src/providers/oidc/index.js';
 import type { CompleteResult, Provider } from '../src/providers/types.js';
 import { randomToken, type Transaction } from '../src/transaction.js';
+import { createTransport } from '../src/transport.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
 import { withRuntime } from './helpers/recording-server.js';
-import { startTestOp, TEST_CLIENT } from './helpers/test-op.js';
+import { clientKeyPair, startTestOp, TEST_CLIENT, withProtocolClaims } from './helpers/test-op.js';
 
 const CALLBACK = 'http://localhost:4000/auth/eid/callback/idporten';
 const kari = TEST_USERS.find((user) => user.id === 'no-kari')!;
@@ -86,6 +89,14 @@ describe('idporten(): configuration', () => {
       [{ ...valid, issuer: 'http://idporten.no' }, /`issuer`/],
       [{ ...valid, clientSecret: ' ' }, /`clientSecret`/],
       [{ ...valid, scope: ['profile'] }, /openid/],
+      [{ ...valid, tokenEndpointAuthMethod: 'client_secret_jwt' }, /`tokenEndpointAuthMethod`/],
+      [{ ...valid, tokenEndpointAuthMethod: 'private_key_jwt' }, /`privateKey` is required/],
+      [
+        { ...valid, privateKey: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----' },
+        /`privateKey` must be/,
+      ],
+      [{ ...valid, privateKey: { kty: 'oct', k: 'c2VjcmV0' } }, /`privateKey` must be/],
+      [{ issuer: valid.issuer, clientId: 'id' }, /`clientSecret`/],
     ] as const) {
       expect(() => idporten(options as unknown as IdportenOptions)).toThrow(field);
       try {
@@ -142,6 +153,74 @@ describe('idporten(): on the simulator (oidc-provider)', () => {
     expect(result).toMatchObject({
       status: 'complete',
       identity: { nin: { value: jonas.nin, type: 'D' }, loa: 'high', extra: { amr: ['BankID'] } },
+    });
+  });
+
+  it('maps the names ID-porten puts in the ID token with profile for BankID and Buypass, none for MinID', async () => {
+    for (const idp of ['BankID', 'Buypass']) {
+      const result = await login(provider({ acr: 'idporten-loa-high' }), { user: 'no-kari', idp });
+      expect(result).toMatchObject({
+        status: 'complete',
+        identity: { name: 'Kari Nordmann', firstName: 'Kari', lastName: 'Nordmann', extra: { amr: [idp] } },
+      });
+    }
+    const minid = await login(provider(), { user: 'no-kari', idp: 'MinID' });
+    expect(minid.status).toBe('complete');
+    if (minid.status === 'complete') {
+      expect(minid.identity).not.toHaveProperty('name');
+      expect(minid.identity).not.toHaveProperty('firstName');
+    }
+  });
+
+  for (const [name, expected] of [
+    ['id-token-minid', { loa: 'substantial', extra: { amr: ['Minid-PIN'], locale: 'nb' } }],
+    [
+      'id-token-bankid-profile',
+      {
+        loa: 'high',
+        name: 'Kari Nordmann',
+        firstName: 'Kari',
+        lastName: 'Nordmann',
+        extra: { amr: ['BankID'] },
+      },
+    ],
+  ] as const) {
+    it(`fixture ${name}: maps the signed ID token`, async () => {
+      const op = await startTestOp();
+      closers.push(op.close);
+      const claims = JSON.parse(
+        readFileSync(new URL(`./fixtures/idporten/${name}.json`, import.meta.url), 'utf8'),
+      );
+      op.behaviour.idToken = withProtocolClaims(claims);
+      const target = idporten({ issuer: op.issuer, ...TEST_CLIENT });
+      closers.push(async () => target.close?.());
+      const { redirectUrl, transaction } = await start(target);
+      const result = await target.complete({ transaction, callbackQuery: op.approve(redirectUrl) });
+      expect(result).toMatchObject({
+        status: 'complete',
+        identity: { subject: claims.sub, nin: { value: '17829034034', country: 'NO' }, ...expected },
+      });
+      if (!('name' in expected) && result.status === 'complete') expect(result.identity.name).toBeUndefined();
+    });
+  }
+
+  it('joins given_name and family_name when the ID token has no name', async () => {
+    const op = await startTestOp();
+    closers.push(op.close);
+    op.behaviour.idToken = ({ name: _name, ...claims }) => ({
+      ...claims,
+      acr: 'idporten-loa-high',
+      pid: kari.nin,
+      given_name: 'Kari',
+      family_name: 'Nordmann',
+    });
+    const target = idporten({ issuer: op.issuer, ...TEST_CLIENT, acr: 'idporten-loa-high' });
+    closers.push(async () => target.close?.());
+    const { redirectUrl, transaction } = await start(target);
+    const result = await target.complete({ transaction, callbackQuery: op.approve(redirectUrl) });
+    expect(result).toMatchObject({
+      status: 'complete',
+      identity: { name: 'Kari Nordmann', firstName: 'Kari', lastName: 'Nordmann' },
     });
   });
 
@@ -203,5 +282,89 @@ describe('idporten(): on the simulator (oidc-provider)', () => {
     );
     expect(error.code).toBe('provider_error');
     expect(error.message).not.toContain(jonas.nin);
+  });
+});
+
+describe('idporten(): private_key_jwt against a client registered with its public keys', () => {
+  const rsa = clientKeyPair('rsa');
+  const ec = clientKeyPair('ec');
+  let keyed: Simulator;
+  beforeAll(async () => {
+    keyed = await startSimulator({ idporten: { jwks: { keys: [...rsa.jwks.keys, ...ec.jwks.keys] } } });
+  });
+  afterAll(async () => {
+    await keyed.close();
+  });
+  const keyedProvider = (options: Partial<IdportenOptions>) => {
+    const { clientSecret: _secret, ...settings } = keyed.idporten;
+    const created = withRuntime(idporten({ ...settings, ...options } as IdportenOptions));
+    closers.push(async () => created.close?.());
+    return created;
+  };
+
+  for (const [what, options] of [
+    ['an RSA key as JWK', { privateKey: rsa.jwk }],
+    ['an EC key as PEM with its kid', { privateKey: ec.pem, privateKeyId: 'client-ec' }],
+    [
+      'an explicit method',
+      { tokenEndpointAuthMethod: 'private_key_jwt', privateKey: rsa.pem, privateKeyId: 'client-rsa' },
+    ],
+  ] as const) {
+    it(`logs in with ${what}`, async () => {
+      const result = await login(keyedProvider(options as Partial<IdportenOptions>), { user: 'no-kari' });
+      expect(result).toMatchObject({ status: 'complete', identity: { nin: { value: kari.nin } } });
+    });
+  }
+
+  it('is refused with the secret, or with a key the provider does not know', async () => {
+    const secret = await login(keyedProvider({ clientSecret: keyed.idporten.clientSecret }), {
+      user: 'no-kari',
+    });
+    expect(failure(secret).message).toMatch(/rejected the client credentials/);
+    const stranger = clientKeyPair('rsa', 'client-rsa');
+    const unknown = await login(keyedProvider({ privateKey: stranger.jwk }), { user: 'no-kari' });
+    expect(failure(unknown).code).toBe('provider_error');
+    expect(failure(unknown).message).not.toContain(kari.nin);
+  });
+});
+
+describe('OidcClient.endSessionUrl: logout at ID-porten (the building block for a provider logout)', () => {
+  it('builds end_session_endpoint with id_token_hint, post_logout_redirect_uri and state; the simulator ends its SSO there', async () => {
+    const transport = createTransport({ timeouts: { connect: 1000, headers: 1000, body: 1000 } });
+    closers.push(async () => transport.close());
+    const runtime = { logger: { debug() {}, info() {}, warn() {}, error() {} }, transport };
+    const { client } = oidcClientOf('idporten()', sim.idporten, {
+      id: 'idporten',
+      name: 'ID-porten',
+      exampleIssuer: IDPORTEN_ISSUERS.test,
+    });
+    const state = randomToken();
+    const started = await client.authorizationUrl(runtime, {
+      redirectUri: CALLBACK,
+      state,
+      scope: 'openid profile',
+      parameters: {},
+    });
+    const browser = new OidcBrowser();
+    const { query } = await browser.login(started.url, CALLBACK, { user: 'no-kari' });
+    const { idTokenJwt } = await client.finishLogin(runtime, {
+      callbackQuery: query,
+      expectedState: state,
+      state: started.state,
+      userinfo: false,
+    });
+    const url = new URL(
+      (await client.endSessionUrl(runtime, {
+        idTokenHint: idTokenJwt,
+        postLogoutRedirectUri: 'http://localhost:4000/',
+        state: 'bye',
+      }))!,
+    );
+    expect(`${url.origin}${url.pathname}`).toBe(`${sim.idporten.issuer}/session/end`);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      id_token_hint: idTokenJwt,
+      post_logout_redirect_uri: 'http://localhost:4000/',
+      state: 'bye',
+    });
   });
 });

@@ -31,6 +31,11 @@ export interface SimulatorOidcClient {
    * which match on any port (loopback redirects, RFC 8252 section 7.3). Loopback http or https only.
    */
   redirectUris?: string[];
+  /**
+   * The client's public keys (a JWK set). Given, the client authenticates with `private_key_jwt` (a JWT signed
+   * with the matching private key, RFC 7523) instead of its secret, as a client registered so at the provider.
+   */
+  jwks?: { keys: Record<string, unknown>[] };
 }
 
 /** What an app needs to log in against a simulated OpenID Provider. */

@@ -201,3 +201,24 @@ export async function startTestOp(options: { par?: boolean } = {}) {
 }
 
 export type TestOp = Awaited<ReturnType<typeof startTestOp>>;
+
+/**
+ * A client key pair for `private_key_jwt`: the private key as a JWK (with `kid`) and as PEM, and the public JWK
+ * set an OP registers for the client.
+ */
+export function clientKeyPair(type: 'rsa' | 'ec' = 'rsa', kid = `client-${type}`) {
+  const { privateKey, publicKey } =
+    type === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    jwk: { ...privateKey.export({ format: 'jwk' }), kid },
+    pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid, use: 'sig' }] },
+  };
+}
+
+/** The protocol claims of a default ID token (`iss`, `aud`, `iat`, `exp`, `nonce`) with `fixture` as the rest. */
+export function withProtocolClaims(fixture: Claims): (claims: Claims) => Claims {
+  return ({ iss, aud, iat, exp, nonce }) => ({ iss, aud, iat, exp, nonce, ...fixture });
+}

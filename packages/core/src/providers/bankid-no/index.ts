@@ -28,7 +28,7 @@ import {
 
 /**
  * BankID Norway as an OpenID Connect Provider (developer.bankid.no): login with authorization code and PKCE,
- * the national identity number from the signed userinfo, and client-credentials tokens for the eSign APIs
+ * the national identity number from the verified ID token or signed userinfo, and client-credentials tokens for the eSign APIs
  * (`getAccessToken`) from the token endpoint of the discovery document.
  */
 
@@ -45,23 +45,27 @@ export interface BankIdNorwayOptions extends OidcClientOptions {
   /** `BANKID_NO_ISSUERS.current` for tests, `BANKID_NO_ISSUERS.prod` in production. */
   issuer: string;
   clientId: string;
-  clientSecret: string;
-  /** How the client authenticates at the token endpoint, as registered at BankID. Default client_secret_basic. */
+  /** For client_secret_basic / client_secret_post. */
+  clientSecret?: string;
+  /**
+   * How the client authenticates at the token endpoint, as registered at BankID: client_secret_basic (default),
+   * client_secret_post, or private_key_jwt with `privateKey` (a private JWK or PEM; the default when given).
+   */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   /** Methods to offer; default all of them. */
   methods?: readonly BankIdNorwayMethodId[];
-  /** `login_hint` per method instead of `BID`/`BIM`/`BIS`; `false` sends none (BankID shows its selector). */
+  /** `login_hint` per method instead of `BID`/`BIS`; `false` sends none (BankID shows its selector). */
   loginHint?: Partial<Record<BankIdNorwayMethodId, string | false>>;
-  /** `acr_values` per method instead of the defaults (`urn:bankid:bid`, none, `urn:bankid:bis`). */
+  /** `acr_values` per method instead of the defaults (`urn:bankid:bid`, `urn:bankid:bis`). */
   acrValues?: Partial<Record<BankIdNorwayMethodId, readonly string[]>>;
   /**
    * The lowest `acr` accepted back, for every method: an acr value or a bare level, such as
-   * `urn:bankid:bid;LOA=4` or `LOA=3`. Default: the level of each method's IDP (4, 4, 3).
+   * `urn:bankid:bid;LOA=4` or `LOA=3`. Default: the level of each method's IDP (4, 3).
    */
   minimumAcr?: string;
   /**
    * Default `openid profile`. Add `nnin_altsub` (when BankID has granted it to the client) to get the
-   * national identity number, read from the signed userinfo only.
+   * national identity number, read from the verified ID token and the signed userinfo.
    */
   scope?: string | readonly string[];
   /** Adjusts the mapped identity; `claims` are the verified ID token claims with the userinfo claims over them. */

@@ -3,7 +3,8 @@ import type { ProviderMethod, StartContext } from '../types.js';
 
 /**
  * BankID Norway's OpenID Connect Provider (developer.bankid.no, "Identity Providers"): the BankID variant is
- * chosen with `login_hint` (`BID`, `BIM`, `BIS`) and `acr_values` (`urn:bankid:bid`, `urn:bankid:bis`).
+ * chosen with `login_hint` (`BID`, `BIS`) and `acr_values` (`urn:bankid:bid`, `urn:bankid:bis`, the short
+ * values BankID's current pages list). "BankID på mobil" (BIM) was switched off in 2024 and is not offered.
  */
 
 export const BANKID_NO_ISSUERS = {
@@ -22,12 +23,12 @@ export const BANKID_NO_ESIGN_SCOPES = [
 ] as const;
 export type BankIdNorwayEsignScope = (typeof BANKID_NO_ESIGN_SCOPES)[number];
 
-export type BankIdNorwayMethodId = 'bankid' | 'bankid-mobile' | 'bankid-biometric';
+export type BankIdNorwayMethodId = 'bankid' | 'bankid-biometric';
 
 export interface BankIdMethodSpec extends ProviderMethod {
   id: BankIdNorwayMethodId;
   /** The IDP option, as BankID's `login_hint` and `amr` name it. */
-  idp: 'BID' | 'BIM' | 'BIS';
+  idp: 'BID' | 'BIS';
   acrValues: readonly string[];
   /** The level of assurance this IDP gives (BankID's `LOA=`), the default floor for the returned `acr`. */
   level: number;
@@ -36,7 +37,6 @@ export interface BankIdMethodSpec extends ProviderMethod {
 /**
  * - `bankid`: BankID (netcentric / the BankID app), `login_hint=BID`, LOA 4 (high). With a `nin` the
  *   user id is prefilled (`BID:<nin>`), sent by pushed authorization request, never in the URL.
- * - `bankid-mobile`: BankID on mobile, `login_hint=BIM`, LOA 4.
  * - `bankid-biometric`: BankID with biometrics, `login_hint=BIS`, LOA 3 (substantial).
  */
 export const BANKID_NO_METHODS: readonly BankIdMethodSpec[] = [
@@ -47,15 +47,6 @@ export const BANKID_NO_METHODS: readonly BankIdMethodSpec[] = [
     country: 'NO',
     idp: 'BID',
     acrValues: ['urn:bankid:bid'],
-    level: 4,
-  },
-  {
-    id: 'bankid-mobile',
-    flow: 'redirect',
-    label: 'BankID on mobile',
-    country: 'NO',
-    idp: 'BIM',
-    acrValues: [],
     level: 4,
   },
   {
@@ -70,7 +61,7 @@ export const BANKID_NO_METHODS: readonly BankIdMethodSpec[] = [
 ];
 
 export interface LoginParameterSettings {
-  /** `login_hint` per method instead of `BID`/`BIM`/`BIS`; `false` sends none. */
+  /** `login_hint` per method instead of `BID`/`BIS`; `false` sends none. */
   loginHint?: Partial<Record<BankIdNorwayMethodId, string | false>> | undefined;
   acrValues?: Partial<Record<BankIdNorwayMethodId, readonly string[]>> | undefined;
 }

@@ -29,8 +29,12 @@ export interface IdportenOptions extends OidcClientOptions {
   /** `IDPORTEN_ISSUERS.test` or `IDPORTEN_ISSUERS.prod`. */
   issuer: string;
   clientId: string;
-  clientSecret: string;
-  /** How the client authenticates at the token endpoint, as registered at Digdir. Default client_secret_basic. */
+  /** For client_secret_basic / client_secret_post. */
+  clientSecret?: string;
+  /**
+   * How the client authenticates at the token endpoint, as registered at Digdir: client_secret_basic (default),
+   * client_secret_post, or private_key_jwt with `privateKey` (a private JWK or PEM; the default when given).
+   */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   /** The level asked for and the lowest accepted back. Default `idporten-loa-substantial`. */
   acr?: IdportenAcr;

@@ -25,9 +25,20 @@ export function toIdentity(
   const identity = compactIdentity({
     subject: idToken.sub,
     nin: nin?.nin,
-    // ID-porten names nobody; the date of birth is the one the number itself carries.
+    // With the `profile` scope the ID token names the person for BankID and Buypass logins ("additional
+    // claims may be added to the id_token. This is currently supported by Buypass and Bankid",
+    // https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_id_token); MinID logins carry no name.
+    name: claimString(idToken.name) ?? joinedName(idToken),
+    firstName: claimString(idToken.given_name),
+    lastName: claimString(idToken.family_name),
+    // The date of birth is the one the number itself carries.
     dateOfBirth: nin?.validated ? dateOfBirthOf(nin.nin) : undefined,
     ...loginFacts(idToken, idportenLevel(idToken.acr), { locale: claimString(idToken.locale) }),
   }) as ProviderIdentity;
   return { identity, claims: idToken };
+}
+
+function joinedName(idToken: OidcClaims): string | undefined {
+  const parts = [claimString(idToken.given_name), claimString(idToken.family_name)].filter(Boolean);
+  return parts.length > 0 ? parts.join(' ') : undefined;
 }

@@ -7,13 +7,12 @@ import type * as OpenIdClient from 'openid-client';
 import { EidError, isEidError } from '../../errors.js';
 import type { AccessToken } from '../../token-cache.js';
 import type { ProviderRuntime } from '../types.js';
+import { type ClientAuthSettings, clientAuthentication } from './client-auth.js';
 import { type OidcStep, oidcError } from './errors.js';
 import { openIdClient } from './load.js';
 
 /** Claims of a verified ID token, merged with verified userinfo claims where the provider reads them. */
 export type OidcClaims = Record<string, unknown> & { sub: string };
-
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
 export interface OidcClientSettings {
   /** Human name for messages and logs: `BankID Norway`. */
@@ -22,8 +21,8 @@ export interface OidcClientSettings {
   id: string;
   issuer: URL;
   clientId: string;
-  clientSecret: string;
-  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** The client authentication at the token and PAR endpoints (secret or private key). */
+  auth: ClientAuthSettings;
   /** Client metadata the OP has registered for this client, e.g. `userinfo_signed_response_alg`. */
   clientMetadata?: Partial<OpenIdClient.ClientMetadata>;
 }
@@ -91,7 +90,7 @@ export class OidcClient {
       if (personal) {
         runtime.logger.warn(
           { provider: this.#settings.id, left: Object.keys(personal) },
-          'the provider takes no pushed authorization requests: personal parameters are not sent',
+          'the provider takes no pushed authorization requests: the prefill is dropped, its personal parameters are not sent',
         );
       }
       url = oidc.buildAuthorizationUrl(config, parameters);
@@ -112,7 +111,7 @@ export class OidcClient {
       state: OidcLoginState;
       userinfo: boolean;
     },
-  ): Promise<{ idToken: OidcClaims; userinfo?: OidcClaims }> {
+  ): Promise<{ idToken: OidcClaims; userinfo?: OidcClaims; idTokenJwt: string }> {
     const oidc = await openIdClient();
     const config = await this.#discover(runtime);
     const currentUrl = new URL(request.state.redirectUri);
@@ -134,12 +133,36 @@ export class OidcClient {
         ),
       );
     const idToken = tokens.claims() as OidcClaims | undefined;
-    if (!idToken) throw new EidError('provider_error', `${this.#settings.name} sent no ID token.`);
-    if (!request.userinfo) return { idToken };
+    const idTokenJwt = tokens.id_token;
+    if (!idToken || !idTokenJwt)
+      throw new EidError('provider_error', `${this.#settings.name} sent no ID token.`);
+    if (!request.userinfo) return { idToken, idTokenJwt };
     const userinfo = (await oidc
       .fetchUserInfo(config, tokens.access_token, idToken.sub)
       .catch((error: unknown) => this.#fail(error, 'userinfo request'))) as OidcClaims;
-    return { idToken, userinfo };
+    return { idToken, userinfo, idTokenJwt };
+  }
+
+  /**
+   * Where to send the browser to end the person's session at the provider (OpenID Connect RP-Initiated Logout
+   * 1.0, as ID-porten documents it: https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_logout.html), or
+   * undefined when the discovery document has no `end_session_endpoint`. `idTokenHint` is the ID token of the
+   * login (a JWT with personal data: keep it server-side); `postLogoutRedirectUri` must be registered.
+   */
+  async endSessionUrl(
+    runtime: ProviderRuntime,
+    request: { idTokenHint: string; postLogoutRedirectUri: string; state?: string },
+  ): Promise<string | undefined> {
+    const oidc = await openIdClient();
+    const config = await this.#discover(runtime);
+    if (!config.serverMetadata().end_session_endpoint) return undefined;
+    return oidc
+      .buildEndSessionUrl(config, {
+        id_token_hint: request.idTokenHint,
+        post_logout_redirect_uri: request.postLogoutRedirectUri,
+        ...(request.state ? { state: request.state } : {}),
+      })
+      .toString();
   }
 
   /** A client-credentials access token (RFC 6749 4.4) for `scope`. */
@@ -171,11 +194,8 @@ export class OidcClient {
 
   async #load(): Promise<OpenIdClient.Configuration> {
     const oidc = await openIdClient();
-    const { issuer, clientId, clientSecret, tokenEndpointAuthMethod, clientMetadata } = this.#settings;
-    const auth =
-      tokenEndpointAuthMethod === 'client_secret_post'
-        ? oidc.ClientSecretPost(clientSecret)
-        : oidc.ClientSecretBasic(clientSecret);
+    const { issuer, clientId, clientMetadata } = this.#settings;
+    const auth = await clientAuthentication(oidc, this.#settings.auth);
     const execute = [oidc.enableNonRepudiationChecks];
     // Plain http only to a loopback issuer (the simulator); the factories refuse any other http issuer.
     if (issuer.protocol === 'http:') execute.push(oidc.allowInsecureRequests);

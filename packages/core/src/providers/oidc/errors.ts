@@ -62,6 +62,14 @@ export function oidcError(
     },
     `${name} ${step} failed`,
   );
+  if (code === 'OAUTH_JWT_USERINFO_EXPECTED') {
+    // The client's registration asks for signed userinfo (BankID's userinfo pages: a signed JWT); a plain
+    // JSON answer means the registration at the provider says otherwise.
+    return new EidError(
+      'provider_error',
+      `${name} answered userinfo as plain JSON, but this client expects it signed (userinfo_signed_response_alg RS256). Ask ${name} to register the client with signed userinfo (RS256).`,
+    );
+  }
   if (failure.name === 'AuthorizationResponseError') {
     if (oauthError === 'access_denied') return new EidError('user_cancelled', 'The login was cancelled.');
     if (oauthError === 'temporarily_unavailable') {
@@ -85,7 +93,7 @@ export function oidcError(
   if (oauthError === 'invalid_client' || (status === 401 && step !== 'userinfo request')) {
     return new EidError(
       'provider_error',
-      `${name} rejected the client credentials. Check clientId, clientSecret and the client authentication method.`,
+      `${name} rejected the client credentials. Check clientId, clientSecret or privateKey, and the client authentication method.`,
     );
   }
   if (failure.name === 'ResponseBodyError' || failure.name === 'WWWAuthenticateChallengeError') {

@@ -15,25 +15,11 @@ import {
 } from '../../provider-kit/index.js';
 import type { Transaction } from '../../transaction.js';
 import type { CompleteResult, ProviderMethod, ProviderRuntime, StartContext } from '../types.js';
-import {
-  type OidcClaims,
-  OidcClient,
-  type OidcClientSettings,
-  type TokenEndpointAuthMethod,
-} from './client.js';
+import { type OidcClaims, OidcClient, type OidcClientSettings } from './client.js';
+import { type ClientAuthOptions, clientAuthOf } from './client-auth.js';
 
-export { type OidcClaims, OidcClient, type OidcLoginState, type TokenEndpointAuthMethod } from './client.js';
-
-export function authMethod(factory: string, value: unknown): TokenEndpointAuthMethod {
-  if (value === undefined) return 'client_secret_basic';
-  if (value !== 'client_secret_basic' && value !== 'client_secret_post') {
-    throw configError(
-      factory,
-      '`tokenEndpointAuthMethod` must be client_secret_basic or client_secret_post.',
-    );
-  }
-  return value;
-}
+export { type OidcClaims, OidcClient, type OidcLoginState } from './client.js';
+export type { ClientAuthOptions, TokenEndpointAuthMethod } from './client-auth.js';
 
 /** The scope to request: space-separated or a list, always with `openid`. */
 export function scopeList(factory: string, value: unknown, fallback: readonly string[]): string[] {
@@ -50,11 +36,9 @@ export function scopeList(factory: string, value: unknown, fallback: readonly st
 }
 
 /** The options both OIDC factories take for their client. */
-export interface OidcClientOptions {
+export interface OidcClientOptions extends ClientAuthOptions {
   issuer: string;
   clientId: string;
-  clientSecret: string;
-  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   scope?: string | readonly string[];
 }
 
@@ -70,8 +54,7 @@ export function oidcClientOf(
     ...names,
     issuer: issuerUrl(factory, options.issuer, exampleIssuer),
     clientId: requireString(factory, options, 'clientId'),
-    clientSecret: requireString(factory, options, 'clientSecret'),
-    tokenEndpointAuthMethod: authMethod(factory, options.tokenEndpointAuthMethod),
+    auth: clientAuthOf(factory, options),
   });
   return { client, scopes: scopeList(factory, options.scope, ['openid', 'profile']) };
 }

@@ -99,7 +99,30 @@ function preregisteredClient(spec: OpSpec, given: SimulatorOidcClient | undefine
     ...LOOPBACK_HOSTS.map((host) => `http://${host}/auth/eid/callback/${spec.id}`),
     ...(given?.redirectUris ?? []).map((uri) => redirectUri(uri, spec.id)),
   ];
-  return { clientId, clientSecret, redirectUris };
+  return {
+    clientId,
+    clientSecret,
+    redirectUris,
+    ...(given?.jwks ? { jwks: clientKeys(given.jwks, spec.id) } : {}),
+  };
+}
+
+/**
+ * Public keys for `private_key_jwt`: ID-porten recommends an asymmetric key for client authentication
+ * (https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_token, `client_assertion`). Private parts are refused.
+ */
+function clientKeys(value: unknown, id: string): { keys: Record<string, unknown>[] } {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (
+    !Array.isArray(keys) ||
+    keys.length === 0 ||
+    !keys.every(
+      (key) => typeof key === 'object' && key !== null && typeof key.kty === 'string' && !('d' in key),
+    )
+  ) {
+    throw new TypeError(`startSimulator: ${id}.jwks must be a JWK set of public keys ({ keys: [...] }).`);
+  }
+  return { keys: keys as Record<string, unknown>[] };
 }
 
 function nonEmpty(value: unknown, field: string): string | undefined {

@@ -17,7 +17,13 @@ export interface OpSettings {
   issuer: () => string;
   /** Where the OP is mounted on the simulator, e.g. `/oidc/bankid-no`. */
   mountPath: string;
-  client: { clientId: string; clientSecret: string; redirectUris: string[] };
+  client: {
+    clientId: string;
+    clientSecret: string;
+    redirectUris: string[];
+    /** Registered public keys: the client authenticates with `private_key_jwt`. */
+    jwks?: { keys: Record<string, unknown>[] };
+  };
   interactions: Interactions;
   sessionLifetimeSeconds: number;
   tokenLifetimeSeconds: number;
@@ -50,22 +56,41 @@ async function build(settings: OpSettings): Promise<Built> {
   return { op, handler: op.callback() };
 }
 
-/** An eID asks the person every time: no single sign-on from an earlier login in the same browser. */
-function freshLoginPolicy(interactionPolicy: typeof import('oidc-provider').interactionPolicy) {
+/**
+ * Without SSO an eID asks the person every time. With SSO (ID-porten) a login in a browser with a session needs
+ * no page, unless the client sends `prompt=login` (oidc-provider's own check) or asks for a higher level
+ * (`acr_values`) than the session was made at.
+ */
+function loginPolicy(interactionPolicy: typeof import('oidc-provider').interactionPolicy, spec: OpSpec) {
+  const { Check } = interactionPolicy;
   const policy = interactionPolicy.base();
-  policy
-    .get('login')!
-    .checks.add(
-      new interactionPolicy.Check(
-        'simulator_fresh_login',
-        'every login is confirmed on the simulator page',
-        (ctx) =>
-          ctx.oidc.result?.login
-            ? interactionPolicy.Check.NO_NEED_TO_PROMPT
-            : interactionPolicy.Check.REQUEST_PROMPT,
-      ),
-    );
+  const check = spec.sso
+    ? new Check('simulator_step_up', 'the session is below the level asked for', (ctx) => {
+        const asked = String(ctx.oidc.params?.acr_values ?? '').split(' ');
+        const had = ctx.oidc.session?.acr;
+        return asked.includes('idporten-loa-high') && had !== 'idporten-loa-high' && !ctx.oidc.result?.login
+          ? Check.REQUEST_PROMPT
+          : Check.NO_NEED_TO_PROMPT;
+      })
+    : new Check('simulator_fresh_login', 'every login is confirmed on the simulator page', (ctx) =>
+        ctx.oidc.result?.login ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT,
+      );
+  policy.get('login')!.checks.add(check);
+  // The page approves login and consent together; with SSO a later login asks nothing (no native-client prompt).
+  if (spec.sso) policy.get('consent')!.checks.remove('native_client_prompt');
   return policy;
+}
+
+/** RP-initiated logout ends the session without asking, as ID-porten does; the form posts itself. */
+async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+  const confirmed = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
+  ctx.type = 'html';
+  ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Logging out</title></head><body>${confirmed}<button type="submit" form="op.logoutForm">Log out</button><script>document.forms[0].submit()</script></body></html>`;
+}
+
+/** Where a client may send the browser after logout: the app's root on its callback hosts (any loopback port). */
+function postLogoutRedirectUris(redirectUris: readonly string[]): string[] {
+  return [...new Set(redirectUris.map((uri) => `${new URL(uri).origin}/`))];
 }
 
 function configuration(
@@ -83,10 +108,13 @@ function configuration(
         client_secret: client.clientSecret,
         application_type: 'native',
         redirect_uris: client.redirectUris,
+        post_logout_redirect_uris: postLogoutRedirectUris(client.redirectUris),
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
         id_token_signed_response_alg: 'RS256',
         ...spec.client,
+        // A client registered with keys has one method, as at the provider: a signed JWT, no secret.
+        ...(client.jwks ? { token_endpoint_auth_method: 'private_key_jwt', jwks: client.jwks } : {}),
       },
     ],
     jwks: { keys: [jwk] },
@@ -112,6 +140,7 @@ function configuration(
       jwtUserinfo: { enabled: true },
       clientCredentials: { enabled: spec.id === BANKID_NO },
       pushedAuthorizationRequests: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource },
     },
     ttl: {
       AccessToken: settings.tokenLifetimeSeconds,
@@ -123,7 +152,7 @@ function configuration(
       Grant: settings.sessionLifetimeSeconds,
     },
     interactions: {
-      policy: freshLoginPolicy(interactionPolicy),
+      policy: loginPolicy(interactionPolicy, spec),
       url(_ctx, interaction) {
         interactions.remember(interaction.uid, interaction.params as Record<string, unknown>);
         return `${mountPath}/interaction/${encodeURIComponent(interaction.uid)}`;
@@ -134,11 +163,13 @@ function configuration(
       const why = typeof out.error_description === 'string' ? out.error_description : String(out.error);
       ctx.body = renderErrorPage('Login not possible', `The OpenID Provider refused the request: ${why}`);
     },
-    async findAccount(_ctx, id) {
+    async findAccount(ctx, id, token) {
       const accounts = new Map(interactions.norwegians().map((user) => [spec.accountId(user), user]));
       const user = accounts.get(id);
       if (!user) return undefined;
-      return { accountId: id, claims: () => spec.userClaims(user, id) };
+      // The eID of the login: from the code or token being redeemed, else the browser's session.
+      const amr = (token as { amr?: string[] } | undefined)?.amr ?? ctx.oidc?.session?.amr;
+      return { accountId: id, claims: () => spec.userClaims(user, id, amr) };
     },
   };
 }

@@ -84,6 +84,8 @@ interface PendingLogin {
 
 /** Ends the interaction at oidc-provider, which sends the browser back through the authorization endpoint. */
 function interactionFinisher({ spec, op, interactions }: InteractionPage) {
+  // Which of an eID's acr forms the next login answers with: in turn, so both show within two logins.
+  let logins = 0;
   return async (login: PendingLogin, outcome: Outcome, user: TestUser, idp: Idp): Promise<void> => {
     let result: InteractionResults;
     if (outcome === 'success') {
@@ -93,7 +95,8 @@ function interactionFinisher({ spec, op, interactions }: InteractionPage) {
       const grant = new (await op.op()).Grant({ accountId, clientId: String(authorization.client_id) });
       grant.addOIDCScope(typeof authorization.scope === 'string' ? authorization.scope : 'openid');
       const grantId = await grant.save();
-      result = { login: { accountId, acr: idp.acr, amr: idp.amr, remember: false }, consent: { grantId } };
+      const acr = idp.acrs[logins++ % idp.acrs.length]!;
+      result = { login: { accountId, acr, amr: idp.amr, remember: spec.sso }, consent: { grantId } };
     } else if (outcome === 'abort') {
       result = { error: 'access_denied', error_description: 'The end-user cancelled the login.' };
     } else {

@@ -11,7 +11,11 @@ export interface Idp {
   /** Key in the page form and in `/__sim/sessions` (`method`). */
   key: string;
   label: string;
-  acr: string;
+  /**
+   * The `acr` values the OP answers with for this eID, used in turn (one login the first, the next the second):
+   * where the public sources show more than one form, a client has to read all of them.
+   */
+  acrs: string[];
   amr: string[];
 }
 
@@ -27,24 +31,39 @@ export interface OpSpec {
   chooseIdp(params: Record<string, unknown>): Idp;
   /** The OP's own account id (the `sub`, unless the client is pairwise) of a test user. */
   accountId(user: TestUser): string;
-  /** Claims of a test user, before oidc-provider filters them by scope. */
-  userClaims(user: TestUser, accountId: string): { sub: string; [claim: string]: unknown };
+  /** Claims of a test user, before oidc-provider filters them by scope; `amr` of the login when known. */
+  userClaims(
+    user: TestUser,
+    accountId: string,
+    amr: readonly string[] | undefined,
+  ): { sub: string; [claim: string]: unknown };
   client: Record<string, unknown>;
   pairwise: boolean;
+  /**
+   * Whether the OP keeps a single sign-on session: a later login in the same browser needs no page unless
+   * the client sends `prompt=login` or asks for a higher level than the session has.
+   */
+  sso: boolean;
 }
 
-// BankID's IDP options (developer.bankid.no, "Identity Providers"): login_hint BID/BIM/BIS, acr with LOA.
+// BankID's IDP options (developer.bankid.no, "Identity Providers"): login_hint BID/BIS ("BankID på mobil",
+// BIM, was switched off in 2024). BankID's current pages give the short acr values, older pages (and Auth.js's
+// provider, nextauthjs/next-auth packages/core/src/providers/bankid-no.ts) the `;LOA=` forms: both are answered.
 const BANKID_IDPS: Idp[] = [
-  { key: 'BID', label: 'BankID', acr: 'urn:bankid:bid;LOA=4', amr: ['bid'] },
-  { key: 'BIM', label: 'BankID on mobile', acr: 'urn:bankid:bim;LOA=4', amr: ['bim'] },
-  { key: 'BIS', label: 'BankID biometrics', acr: 'urn:bankid:bis;LOA=3', amr: ['bis'] },
+  { key: 'BID', label: 'BankID', acrs: ['urn:bankid:bid;LOA=4', 'urn:bankid:bid'], amr: ['bid'] },
+  { key: 'BIS', label: 'BankID biometrics', acrs: ['urn:bankid:bis', 'urn:bankid:bis;LOA=3'], amr: ['bis'] },
 ];
 
-// The eIDs behind ID-porten, one per level: MinID is substantial, BankID high.
+// The eIDs behind ID-porten: MinID is substantial, BankID and Buypass high.
 const IDPORTEN_IDPS: Idp[] = [
-  { key: 'MinID', label: 'MinID', acr: 'idporten-loa-substantial', amr: ['Minid-PIN'] },
-  { key: 'BankID', label: 'BankID', acr: 'idporten-loa-high', amr: ['BankID'] },
+  { key: 'MinID', label: 'MinID', acrs: ['idporten-loa-substantial'], amr: ['Minid-PIN'] },
+  { key: 'BankID', label: 'BankID', acrs: ['idporten-loa-high'], amr: ['BankID'] },
+  { key: 'Buypass', label: 'Buypass', acrs: ['idporten-loa-high'], amr: ['Buypass'] },
 ];
+
+// "if the client also requests the profile scope, additional claims may be added to the id_token. This is
+// currently supported by Buypass and Bankid." (https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_id_token)
+const IDPORTEN_NAMED_EIDS = ['BankID', 'Buypass'];
 
 // Claims oidc-provider issues itself, so they need no scope.
 const PROTOCOL_CLAIMS = { acr: null, amr: null, auth_time: null, iss: null, sid: null };
@@ -73,7 +92,7 @@ export const BANKID_SPEC: OpSpec = {
     profile: ['name', 'given_name', 'family_name', 'birthdate'],
     nnin_altsub: ['nnin_altsub'],
   },
-  acrValues: ['urn:bankid:bid', 'urn:bankid:bis', ...BANKID_IDPS.map((idp) => idp.acr)],
+  acrValues: BANKID_IDPS.flatMap((idp) => idp.acrs),
   idps: BANKID_IDPS,
   chooseIdp(params) {
     const hint = typeof params.login_hint === 'string' ? params.login_hint.split(':')[0]!.toUpperCase() : '';
@@ -101,6 +120,8 @@ export const BANKID_SPEC: OpSpec = {
     userinfo_signed_response_alg: 'RS256',
   },
   pairwise: false,
+  // Every BankID login is confirmed by the person.
+  sso: false,
 };
 
 export const IDPORTEN_SPEC: OpSpec = {
@@ -111,15 +132,22 @@ export const IDPORTEN_SPEC: OpSpec = {
   claimsConfig: {
     ...PROTOCOL_CLAIMS,
     openid: ['sub', 'acr', 'amr', 'auth_time'],
-    profile: ['pid', 'locale'],
+    profile: ['pid', 'locale', 'name', 'given_name', 'family_name'],
   },
-  acrValues: IDPORTEN_IDPS.map((idp) => idp.acr),
+  acrValues: ['idporten-loa-substantial', 'idporten-loa-high'],
   idps: IDPORTEN_IDPS,
   chooseIdp(params) {
     return acrValuesOf(params).includes('idporten-loa-high') ? IDPORTEN_IDPS[1]! : IDPORTEN_IDPS[0]!;
   },
   accountId: (user) => user.id,
-  userClaims: (user, accountId) => ({ sub: accountId, pid: user.nin, locale: 'nb' }),
+  userClaims: (user, accountId, amr) => ({
+    sub: accountId,
+    pid: user.nin,
+    locale: 'nb',
+    ...(amr?.some((value) => IDPORTEN_NAMED_EIDS.includes(value))
+      ? { name: user.name, given_name: user.firstName, family_name: user.lastName }
+      : {}),
+  }),
   client: {
     grant_types: ['authorization_code'],
     scope: 'openid profile',
@@ -129,6 +157,9 @@ export const IDPORTEN_SPEC: OpSpec = {
     sector_identifier_uri: 'https://idporten.simulator.invalid/sector',
   },
   pairwise: true,
+  // ID-porten keeps an SSO session ("A logout will invalidate the central SSO session at ID-porten",
+  // https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_logout.html) and honours `prompt=login`.
+  sso: true,
 };
 
 /** A UUID-shaped stable id from a name (like a v5 UUID, with SHA-256). */
