@@ -143,6 +143,24 @@ describe('failed logins are logged at warn', () => {
     expect(JSON.stringify(lines)).not.toContain(NIN.slice(0, 10));
   });
 
+  it('one error object failing two logins at once (a shared token fetch) is logged with each login', async () => {
+    const { state, call, headless, warnings } = setup();
+    const first = await headless();
+    const second = await headless();
+    // The same object, as a token cache hands its one failed fetch to every waiting request.
+    state.completeError = new EidError('provider_unavailable', 'Acme is down.');
+    await Promise.all(
+      [first, second].map(({ binding, tx }) =>
+        call({ route: 'status', httpMethod: 'GET', params: { transactionId: tx }, session: { binding } }),
+      ),
+    );
+    expect(
+      warnings()
+        .map((line) => line.obj.transactionId)
+        .sort(),
+    ).toEqual([first.tx, second.tx].sort());
+  });
+
   it('a provider failure at the callback is logged the same way, once', async () => {
     const { state, call, redirect, warnings } = setup();
     const { binding, tx } = await redirect();

@@ -184,6 +184,47 @@ describe('a provider written with the kit', () => {
     });
   });
 
+  it('a status word that names a property of every object is unknown too, not a lookup on the prototype', () => {
+    for (const status of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(mapAcme({ id: 's', status }, { id: 't' })).toMatchObject({
+        status: 'failed',
+        error: { code: 'provider_error' },
+      });
+    }
+  });
+
+  it('a profile hook that throws fails the login instead of leaving it pending', async () => {
+    const server = await broker((request) =>
+      request.method === 'GET'
+        ? { status: 200, json: { id: 's-1', status: 'done', user: { sub: 'acme-42', name: 'Kari' } } }
+        : { status: 200, json: { id: 's-1', url: 'https://acme.example/s-1' } },
+    );
+    const refusing = acme({
+      baseUrl: server.url,
+      apiKey: 'k-1',
+      profile: () => {
+        throw new EidError('unauthenticated', 'This app takes no Acme card users.');
+      },
+    });
+    const transaction = { id: 't', reference: 's-1' } as Parameters<Provider['complete']>[0]['transaction'];
+    expect(await refusing.complete({ transaction })).toMatchObject({
+      status: 'failed',
+      error: { code: 'unauthenticated', message: 'This app takes no Acme card users.' },
+    });
+    const broken = acme({
+      baseUrl: server.url,
+      apiKey: 'k-1',
+      profile: () => {
+        throw new TypeError('oops');
+      },
+    });
+    expect(await broken.complete({ transaction })).toMatchObject({
+      status: 'failed',
+      error: { code: 'provider_error', message: 'The profile hook of Acme failed.' },
+    });
+    await Promise.all([refusing.close?.(), broken.close?.()]);
+  });
+
   it('once attached, logs through the given logger and calls out through the given transport, which close() leaves open', async () => {
     const server = await broker(() => ({ status: 503, text: 'down' }));
     const provider = acme({ baseUrl: server.url, apiKey: 'k-1' });
@@ -298,6 +339,12 @@ describe('option checks', () => {
       /unknown method "cash" in `methods`; known: card/,
     );
     fails(() => issuerUrl(FACTORY, 'http://op.example', 'https://op.example'), /`issuer`/);
+    // Options providers had before the engine gave them its logger and transport: refused, not ignored.
+    fails(
+      () => requireOptions(FACTORY, { logger: {} }),
+      /`logger` is no longer a provider option.*createEid/,
+    );
+    fails(() => requireOptions(FACTORY, { timeouts: {} }), /`timeouts` is no longer a provider option/);
   });
 
   it('pass what is right', () => {

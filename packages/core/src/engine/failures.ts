@@ -8,18 +8,24 @@ export interface LoginFacts {
   transactionId?: string;
 }
 
-const factsByError = new WeakMap<object, LoginFacts>();
+// Kept per request, not per error: one error object may fail several requests at once (a token fetch or an
+// OIDC discovery that many logins wait for), and each must be logged with its own transaction.
+const factsByRequest = new WeakMap<EidRequest, LoginFacts>();
 const alreadyLogged = new WeakSet<object>();
 
 /** The routes whose failures are failed logins, logged at warn so an app sees its provider failing. */
 const LOGIN_ROUTES: ReadonlySet<RouteName> = new Set(['start', 'callback', 'status', 'webhook']);
 
-/** Runs `work`, remembering `facts` with whatever it throws (the first facts recorded win). */
-export async function concerning<T>(facts: LoginFacts, work: () => Promise<T>): Promise<T> {
+/** Runs `work` for `request`, remembering `facts` for the log if it throws (the first facts recorded win). */
+export async function concerning<T>(
+  request: EidRequest,
+  facts: LoginFacts,
+  work: () => Promise<T>,
+): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error && typeof error === 'object' && !factsByError.has(error)) factsByError.set(error, facts);
+    if (!factsByRequest.has(request)) factsByRequest.set(request, facts);
     throw error;
   }
 }
@@ -47,7 +53,7 @@ export function logFailure(
   code: string,
   defaults: LoginFacts,
 ): void {
-  const known = { ...defaults, ...(thrown && typeof thrown === 'object' ? factsByError.get(thrown) : {}) };
+  const known = { ...defaults, ...factsByRequest.get(request) };
   const fields = {
     code,
     route: request.route,

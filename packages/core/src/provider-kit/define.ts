@@ -1,3 +1,4 @@
+import { EidError, isEidError } from '../errors.js';
 import type { ProviderIdentity } from '../identity.js';
 import { redactingLogger, silentLogger } from '../logger.js';
 import type {
@@ -81,8 +82,21 @@ export function defineProvider<Source>(definition: ProviderDefinition<Source>): 
     methods: definition.methods,
     runtime,
     start: (context) => definition.start(context, runtime()),
-    complete: async (context) =>
-      applyProfile(await definition.complete(context, runtime()), definition.profile),
+    async complete(context) {
+      const result = await definition.complete(context, runtime());
+      try {
+        return applyProfile(result, definition.profile);
+      } catch (error) {
+        // The app's profile hook refused or broke: the login fails (the provider has answered, and an OIDC
+        // code is spent), it is not left pending.
+        const refused = isEidError(error)
+          ? error
+          : new EidError('provider_error', `The profile hook of ${definition.name} failed.`, {
+              cause: error,
+            });
+        return { status: 'failed', error: refused };
+      }
+    },
     attach(given) {
       // Redacted again: a runtime given by hand (tests, other engines) may carry a plain logger.
       attached = { logger: redactingLogger(given.logger), transport: given.transport };

@@ -15,6 +15,14 @@ export function requireOptions(factory: string, options: unknown): Record<string
   if (!options || typeof options !== 'object' || Array.isArray(options)) {
     throw configError(factory, '`options` must be an object with the provider settings.');
   }
+  for (const removed of ['logger', 'timeouts']) {
+    if (removed in options) {
+      throw configError(
+        factory,
+        `\`${removed}\` is no longer a provider option: give it to the engine, createEid({ logger, http: { timeouts } }).`,
+      );
+    }
+  }
   return options as Record<string, unknown>;
 }
 

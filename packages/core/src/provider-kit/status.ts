@@ -30,7 +30,8 @@ export function statusMapper<Source>(
 ): StatusMapper<Source> {
   return (source, transaction, logger = silentLogger, profile) => {
     const status = statusOf(source);
-    const mapped = status === undefined ? undefined : cases[status];
+    // Own keys only: a status word such as `constructor` must not reach the object's prototype.
+    const mapped = status !== undefined && Object.hasOwn(cases, status) ? cases[status] : undefined;
     if (!mapped) {
       return {
         status: 'failed',

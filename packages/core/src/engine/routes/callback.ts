@@ -14,7 +14,7 @@ export const callback: Route = async (ctx, request) => {
     ? provider.transactionIdFromCallback(query)
     : query.tx;
   const transaction = await ctx.transactions.bound(transactionId, request.session);
-  return concerning({ provider: provider.id, transactionId: transaction.id }, async () => {
+  return concerning(request, { provider: provider.id, transactionId: transaction.id }, async () => {
     const refusal = callbackRefusal(transaction, provider.id);
     if (refusal) throw refusal;
     const settled = await ctx.transactions.settle(transaction, 'callback', { callbackQuery: query });

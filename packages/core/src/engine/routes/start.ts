@@ -95,7 +95,7 @@ export const start: Route = async (ctx, request) => {
   const clientIp = endUserIp(request.clientIp);
   const binding = request.session?.binding ?? randomToken();
   const transactionId = randomToken();
-  return concerning({ provider: provider.id, transactionId }, async () => {
+  return concerning(request, { provider: provider.id, transactionId }, async () => {
     const tx = { tx: transactionId };
     const started = await provider.start({
       transactionId,

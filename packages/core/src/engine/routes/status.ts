@@ -5,7 +5,7 @@ import { concerning } from '../failures.js';
 /** Where a login stands; a headless login is polled at the provider here and finishes here, once. */
 export const status: Route = async (ctx, request) => {
   const transaction = await ctx.transactions.bound(request.params.transactionId, request.session);
-  return concerning({ provider: transaction.provider, transactionId: transaction.id }, async () => {
+  return concerning(request, { provider: transaction.provider, transactionId: transaction.id }, async () => {
     const settled = await ctx.transactions.settle(transaction, 'poll');
     if (settled.state === 'final' && settled.transaction.status === 'expired') {
       throw new EidError('transaction_expired', 'The login has expired. Start it again.', { status: 404 });

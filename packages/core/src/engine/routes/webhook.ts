@@ -21,7 +21,7 @@ export const webhook: Route = async (ctx, request) => {
   if (!transaction || transaction.provider !== provider.id || transaction.reference !== notice.reference) {
     throw new EidError('transaction_not_found', 'The push names no login in progress here.');
   }
-  return concerning({ provider: provider.id, transactionId: transaction.id }, async () => {
+  return concerning(request, { provider: provider.id, transactionId: transaction.id }, async () => {
     if (transaction.status !== 'pending') return ok({ status: transaction.status, duplicate: true });
     // A push that is only a signal (no result) is answered by asking the provider: the authoritative
     // result comes from its API, not from a body that anyone holding the webhook URL could send.
