@@ -104,6 +104,9 @@ describe('baseUrl with a path, and the adapter mount path', () => {
     ['with a query', '/api?x=1'],
     ['with a fragment', '/api#x'],
     ['with dot segments', '/api/../admin'],
+    ['with encoded dot segments', '/%2e%2e'],
+    ['with an encoded dot segment in capitals', '/api/%2E%2E/admin'],
+    ['with an encoded slash', '/a%2Fb'],
     ['too long', `/${'a'.repeat(600)}`],
     ['not a string', 42],
   ])('a mount path %s is invalid_config naming mountPath, and nothing starts', async (_name, mountPath) => {

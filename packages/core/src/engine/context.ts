@@ -66,8 +66,9 @@ function mountPathOf(value: unknown): string {
     typeof value !== 'string' ||
     !value.startsWith('/') ||
     value.length > MAX_MOUNT_PATH_LENGTH ||
+    // `%` too: an encoded dot segment (`/%2e%2e`) would climb out of baseUrl's path once the URL is resolved.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
-    /[?#\s\\\u0000-\u001f]/.test(value) ||
+    /[?#%\s\\\u0000-\u001f]/.test(value) ||
     value.split('/').some((segment) => segment === '..' || segment === '.')
   ) {
     throw new EidError(
