@@ -17,6 +17,7 @@ import {
   refusal,
   refuseRenamedRoutes,
   refuseRoutesOption,
+  requestPath,
   requireIdentity,
   requireSession,
   routeBodyParsers,
@@ -455,6 +456,15 @@ describe('routeBodyParsers', () => {
     expect(run('POST', '/api/auth/eid/webhook/signicat?x=1', parse, '/api')).toEqual(['next']);
     expect(limits).toContain(1024 * 1024);
     expect(run('POST', '/elsewhere', () => [(_req, _res, next) => next(new Error('ran'))])).toEqual(['next']);
+  });
+
+  it('passes a request target that is not a URL path to the app untouched instead of throwing', () => {
+    const ran = () => [
+      (_req: unknown, _res: unknown, next: (error?: unknown) => void) => next(new Error('ran')),
+    ];
+    expect(run('POST', '//%', ran)).toEqual(['next']);
+    expect(requestPath('//%')).toBeUndefined();
+    expect(requestPath('/auth/eid/logout?x=1')).toBe('/auth/eid/logout');
   });
 
   it('answers parser errors as the contract does and passes other errors on', () => {

@@ -91,8 +91,10 @@ export class EidStrategy implements passport.Strategy {
 }
 
 type LoginStep = Extract<adapter.AuthenticationStep, { step: 'login' }>;
-const routeIn = (eid: adapter.Eid, req: Request) =>
-  adapter.matchRoute(eid, req.method, new URL(req.originalUrl, 'http://localhost').pathname, req.baseUrl);
+const routeIn = (eid: adapter.Eid, req: Request) => {
+  const path = adapter.requestPath(req.originalUrl);
+  return path === undefined ? undefined : adapter.matchRoute(eid, req.method, path, req.baseUrl);
+};
 
 async function run(strategy: Created, req: Request, options: Options): Promise<void> {
   const session = adapter.requireSession(req, SESSION);
@@ -130,7 +132,8 @@ function answer(strategy: Created, req: Request, response: adapter.EidResponse):
   if (response.type === 'redirect') {
     req.res?.set('cache-control', 'no-store');
     strategy.redirect(response.location, response.status);
-  } else sendResponse(req.res!, response);
+  } else if (req.res) sendResponse(req.res, response);
+  else throw new EidError('invalid_config', '@eid/passport runs on Express: the request has no `res`.');
 }
 
 /** Answers the errors the strategy passed to `error()` as the contract does; mount it after the routes. */

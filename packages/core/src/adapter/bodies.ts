@@ -1,5 +1,5 @@
 import type { Eid, EidResponse } from '../engine/contract.js';
-import { matchRoute } from './match.js';
+import { matchRoute, requestPath } from './match.js';
 import { bodyErrorResponse, fastifyBodyErrorHandler } from './responses.js';
 
 type Next = (error?: unknown) => void;
@@ -24,8 +24,8 @@ export function routeBodyParsers(
     posts.map((route) => [route.name, parsersFor(route.bodyLimit ?? DEFAULT_BODY_LIMIT)]),
   );
   return (req, res, next) => {
-    const path = new URL(req.originalUrl, 'http://localhost').pathname;
-    const route = matchRoute(eid, req.method, path, mountPath())?.route;
+    const path = requestPath(req.originalUrl);
+    const route = path === undefined ? undefined : matchRoute(eid, req.method, path, mountPath())?.route;
     const chain = [...((route && parsers.get(route)) || [])];
     const step = (error?: unknown) => {
       const refused = error === undefined ? undefined : bodyErrorResponse(error);

@@ -29,6 +29,15 @@ export function matchRoute(
   return undefined;
 }
 
+/** The path of a request target (`req.originalUrl`), or undefined for a target that is not a URL path (`//%`). */
+export function requestPath(target: string): string | undefined {
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 function decoded(segment: string): string | undefined {
   try {
     return decodeURIComponent(segment);
