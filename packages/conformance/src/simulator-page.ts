@@ -1,6 +1,6 @@
 import type { SimulatorSessionView, TestUser } from '@eid/simulator';
 
-/** The simulator's end-user form (DESIGN 5): where it posts, its hidden fields and the test users offered. */
+/** The simulator's end-user form (the simulator's README): where it posts, its hidden fields and the test users offered. */
 export interface SimulatorForm {
   action: string;
   hidden: Record<string, string>;

@@ -31,11 +31,11 @@ interface Identity {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The HTTP contract of DESIGN section 4, route by route, against one app started on a fresh simulator.
+ * The HTTP contract of docs/http-contract.md, route by route, against one app started on a fresh simulator.
  * Declares vitest `describe`/`it` blocks; call it at the top level of a test file.
  */
 export function runConformanceSuite(target: ConformanceTarget): void {
-  describe(`eID HTTP contract (DESIGN 4): ${target.name}`, () => {
+  describe(`eID HTTP contract (docs/http-contract.md): ${target.name}`, () => {
     let simulator: Simulator;
     let app: ConformanceApp;
     let kari: TestUser;

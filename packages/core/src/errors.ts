@@ -56,7 +56,7 @@ export class EidError extends Error {
     this.status = options.status ?? HTTP_STATUS[code];
   }
 
-  /** The contract's error body (DESIGN 4.4). */
+  /** The contract's error body (docs/http-contract.md §6). */
   toJSON(): { error: { code: EidErrorCode; message: string } } {
     return { error: { code: this.code, message: this.message } };
   }

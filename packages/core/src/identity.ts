@@ -11,7 +11,7 @@ import {
 export type LevelOfAssurance = 'low' | 'substantial' | 'high';
 
 /**
- * What a successful transaction yields: one shape for every provider (DESIGN section 3).
+ * What a successful transaction yields: one shape for every provider (docs/http-contract.md §3-4).
  * Optional fields are absent, never empty strings.
  */
 export interface Identity {

@@ -1,7 +1,7 @@
 import { EidError } from './errors.js';
 
 /**
- * The contract's answer (DESIGN 4.4) to a request body the framework could not parse: `invalid_request` with the
+ * The contract's answer (docs/http-contract.md §6) to a request body the framework could not parse: `invalid_request` with the
  * parser's status (413 too large, 415 unsupported, 400 malformed). Never the parser's own message: JSON.parse
  * quotes the body, and the body may hold a national identity number.
  */

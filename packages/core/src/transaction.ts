@@ -7,7 +7,7 @@ export type TransactionStatus = 'pending' | 'complete' | 'failed' | 'cancelled' 
 /** What a transaction is for. Logins only for now; signing or verifying would be further kinds. */
 export type TransactionKind = 'login';
 
-/** One attempt to authenticate, from start to its single final state (DESIGN section 3). */
+/** One attempt to authenticate, from start to its single final state (docs/http-contract.md §3-4). */
 export interface Transaction {
   id: string;
   /** Absent in transactions stored before kinds existed: those are logins (see `kindOf`). */

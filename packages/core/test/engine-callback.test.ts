@@ -189,7 +189,7 @@ describe('callback', () => {
       location: '/?error=transaction_expired',
     });
     expect(context.state.completes).toBe(0);
-    // Again: still the expiry, not `already_used` (DESIGN 4.3).
+    // Again: still the expiry, not `already_used` (docs/http-contract.md §5).
     expect((await alice.callback({ tx })).response).toMatchObject({
       location: '/?error=transaction_expired',
     });

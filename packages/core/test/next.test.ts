@@ -264,7 +264,7 @@ describe('next: the callback id must be the transaction reference', () => {
 });
 
 describe('next: responses mapped to Identity', () => {
-  it('maps the Norwegian success example to the identity of DESIGN section 3', () => {
+  it('maps the Norwegian success example to the identity of docs/http-contract.md §3', () => {
     const identity = toIdentity(fixture('authentication-success-nbid'), 'NO');
     expect(identity).toEqual({
       subject: '17829034034',

@@ -105,7 +105,7 @@ describe('EidError', () => {
     expect(new EidError('transaction_expired', 'x', { status: 404 }).status).toBe(404);
   });
 
-  it('every code of DESIGN 4.4 has a status', () => {
+  it('every code of docs/http-contract.md §6 has a status', () => {
     for (const code of EID_ERROR_CODES) expect(httpStatusOf(code)).toBeGreaterThanOrEqual(400);
   });
 

@@ -1,6 +1,6 @@
 import type { EidErrorCode } from '@eid/core';
 
-/** A friendly sentence for each error code of the HTTP contract (DESIGN 4.4), for people, not developers. */
+/** A friendly sentence for each error code of the HTTP contract (docs/http-contract.md §6), for people, not developers. */
 export const ERROR_MESSAGES: Readonly<Record<Exclude<EidErrorCode, 'invalid_config'>, string>> = {
   invalid_request: 'Something was wrong with the login request. Please try again.',
   unknown_provider: 'That eID provider is not available here.',

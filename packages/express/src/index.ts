@@ -52,7 +52,7 @@ const SESSION: SessionHelp = {
 };
 
 /**
- * The contract's routes (DESIGN 4.1) as an Express router: exactly `eid.routes` under `eid.prefix`, renamed or
+ * The contract's routes (docs/http-contract.md §2) as an Express router: exactly `eid.routes` under `eid.prefix`, renamed or
  * disabled through createEid({ routes }). It may be mounted under a sub-path (`app.use('/api', eidRouter(eid))`):
  * the engine learns it from `req.baseUrl`, so the provider sends the browser back under it.
  */

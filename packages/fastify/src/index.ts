@@ -51,7 +51,7 @@ const BODY_LIMIT = 16 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 
 /**
- * The contract's routes (DESIGN 4.1): exactly `eid.routes` under `eid.prefix`, below the plugin's `prefix`
+ * The contract's routes (docs/http-contract.md §2): exactly `eid.routes` under `eid.prefix`, below the plugin's `prefix`
  * (which the engine is told, so the provider sends the browser back under it).
  * Fastify itself answers path parameters over `routerOptions.maxParamLength` (default 100) with a 414; raise it
  * to 2048 if over-long ids should get the contract's 404 instead.

@@ -29,7 +29,7 @@ const formAndJson = (limit: number) =>
   [bodyParser.urlencoded({ extended: false, limit }), bodyParser.json({ limit })] as adapter.Middleware[];
 
 /**
- * The contract's routes (DESIGN 4.1), one method each, below `eid.prefix` and Nest's global prefix (which the
+ * The contract's routes (docs/http-contract.md §2), one method each, below `eid.prefix` and Nest's global prefix (which the
  * engine is told). Responses go through Nest's HTTP adapter, so one controller serves Express and Fastify.
  */
 @Controller()

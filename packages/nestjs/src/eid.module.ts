@@ -32,7 +32,7 @@ const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
 export type EidModuleForRootOptions = typeof OPTIONS_TYPE;
 export type EidModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
 
-/** The HTTP contract's routes (DESIGN 4.1): `EidModule.forRoot({ eid })` or `EidModule.forRootAsync({ ... })`. */
+/** The HTTP contract's routes (docs/http-contract.md §2): `EidModule.forRoot({ eid })` or `EidModule.forRootAsync({ ... })`. */
 @nest.Module({})
 export class EidModule extends ConfigurableModuleClass {}
 

@@ -56,7 +56,7 @@ interface ParserError {
 const FASTIFY_PARSER = 'FST_ERR_CTP_';
 
 /**
- * The contract's answer (DESIGN 4.4) to a body the framework's parser refused, or undefined for any other error.
+ * The contract's answer (docs/http-contract.md §6) to a body the framework's parser refused, or undefined for any other error.
  * Never the parser's message: JSON.parse quotes the body, which may hold a national identity number.
  */
 export function bodyErrorResponse(error: unknown): EidResponse | undefined {

@@ -25,7 +25,7 @@ export interface RouteDefinition {
 }
 
 /**
- * The HTTP contract (DESIGN 4.1) with its default paths. Adapters mount `eid.routes`: these, as renamed or
+ * The HTTP contract (docs/http-contract.md §2) with its default paths. Adapters mount `eid.routes`: these, as renamed or
  * disabled by `createEid({ routes })`.
  */
 export const ROUTES: readonly RouteDefinition[] = [

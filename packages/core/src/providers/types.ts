@@ -26,7 +26,8 @@ export interface StartContext {
   /** Where the provider sends the browser back (redirect flow). Carries the transaction id as `tx`. */
   callbackUrl: string;
   /**
-   * Where a provider with push notifications may POST the result: `{prefix}/webhook/{provider}?tx=<id>`.
+   * Where a provider with push notifications may POST the result: the webhook route's public URL (baseUrl, the
+   * adapter's mount path, prefix and the route as `createEid({ routes })` names it) with `?tx=<id>`.
    * A provider adds its own authentication to it (see `webhookToken`).
    */
   webhookUrl: string;

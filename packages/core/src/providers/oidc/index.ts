@@ -89,8 +89,9 @@ export interface OidcProviderDefinition {
 /**
  * A Provider over an OIDC client. The OAuth `state` is the transaction id (256 random bits): the callback
  * finds its transaction by it, and the engine checks the browser binding. The redirect URI is the engine's
- * callback URL without its query, `{baseUrl}{prefix}/callback/{provider}`, as OIDC needs the exact
- * registered URI.
+ * callback URL without its query (baseUrl, the adapter's mount path, prefix and the callback route as
+ * `createEid({ routes })` names it, e.g. `https://shop.example/auth/eid/callback/idporten`), as OIDC needs the
+ * exact registered URI.
  */
 export function oidcProvider(definition: OidcProviderDefinition) {
   const { client, name } = definition;
