@@ -461,7 +461,7 @@ describe('BankID Norway client credentials (eSign scopes)', () => {
     });
   }
 
-  it('issues a bearer token for esign/csc and for several eSign scopes at once (BankID's eSign scopes)', async () => {
+  it('issues a bearer token for esign/csc and for several eSign scopes at once (BankID eSign scopes)', async () => {
     const single = await clientCredentials('esign/csc');
     expect(single.status).toBe(200);
     expect(await single.json()).toMatchObject({
