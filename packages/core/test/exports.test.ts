@@ -52,6 +52,7 @@ it('@eid/core/adapter exports what adapter authors use', async () => {
       "refuseRenamedRoutes",
       "refuseRoutesOption",
       "requestHeaders",
+      "requestPath",
       "requireIdentity",
       "requireSession",
       "routeBodyParsers",
