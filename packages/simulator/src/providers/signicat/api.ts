@@ -4,8 +4,16 @@
  * on errors (github.com/signicat/signicat-net, src/Signicat.SDK/Entities/SignicatError.cs).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
-import { HttpError, mediaType, readBody, readJsonBody, safeEqual, sendJson } from '../../http.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  HttpError,
+  mediaType,
+  readBody,
+  readJsonBody,
+  safeEqual,
+  sendJson,
+  sendProblem,
+} from '../../http.js';
 import { makeRoom, unknownEndpoints } from '../../provider.js';
 import type { RouteHandler, Router } from '../../router.js';
 import type { SignicatSessions } from './sessions.js';
@@ -84,22 +92,7 @@ export function sendSignicatProblem(
   code: string,
   headers: Record<string, string> = {},
 ): void {
-  const problem = {
-    type: ERROR_TYPE,
-    title: STATUS_CODES[status] ?? 'Error',
-    status,
-    detail,
-    code,
-    // W3C trace-context form, as Signicat's .NET services fill `traceId`.
-    traceId: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`,
-  };
-  const body = JSON.stringify(problem);
-  res.writeHead(status, {
-    'content-type': 'application/problem+json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    ...headers,
-  });
-  res.end(body);
+  sendProblem(res, status, detail, headers, { type: ERROR_TYPE, code });
 }
 
 const accountProblem = (detail: string) => new HttpError(403, detail, 'invalid_account_id');
