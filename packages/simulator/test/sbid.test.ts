@@ -167,3 +167,15 @@ describe('headless Swedish BankID sessions', () => {
     expect(aborted.idpData).toBeUndefined();
   });
 });
+
+describe('headless session status while the user is at the eID', () => {
+  it('CREATED at the first poll, WAITING_FOR_USER (with the QR code still) after it, then SUCCESS', async () => {
+    const created = await createOk(sim, accessToken, sbidRequest('QR'));
+    expect((await getSessionOk(sim, accessToken, created.id)).status).toBe('CREATED');
+    const waiting = await getSessionOk(sim, accessToken, created.id);
+    expect(waiting.status).toBe('WAITING_FOR_USER');
+    expect(waiting.idpData.qrData).toMatch(/^bankid\./);
+    expect((await complete(created.id, { outcome: 'success' })).status).toBe(200);
+    expect((await getSessionOk(sim, accessToken, created.id)).status).toBe('SUCCESS');
+  });
+});

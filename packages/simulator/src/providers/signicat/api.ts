@@ -116,7 +116,12 @@ export function registerApi(router: Router, sessions: SignicatSessions, client: 
 
   router.get(
     '/auth/rest/sessions/:id',
-    rest(({ res, params }) => sendJson(res, 200, sessions.present(sessions.get(params.id!)))),
+    rest(({ res, params }) => {
+      const session = sessions.get(params.id!);
+      sendJson(res, 200, sessions.present(session));
+      // Headless: after the first poll the order is with the eID app, so later polls say WAITING_FOR_USER.
+      if (session.flow === 'headless') sessions.userArrived(session);
+    }),
     api,
   );
 
