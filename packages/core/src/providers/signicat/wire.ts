@@ -13,8 +13,9 @@ import type { ProviderMethod, StartContext } from '../types.js';
  *   official SDK does (github.com/signicat/signicat-net, src/Signicat.SDK/Infrastructure/HttpRequestor.cs and
  *   Infrastructure/Public/JwtHelper.cs)
  * - errors are problem details `{ type, title, detail, code }` (signicat-net, src/Signicat.SDK/Entities/SignicatError.cs)
- * - the browser comes back to a callback URL with `sessionId` appended
- *   (developer.signicat.com/docs/eid-hub/authentication-api/)
+ * - the browser may come back to a callback URL with `sessionId` appended (Signicat's redirect flow,
+ *   developer.signicat.com/docs/eid-hub/authentication-api/; the documented examples do not show the exact
+ *   form, so it is read tolerantly and only ever checked against the transaction)
  */
 
 export const TOKEN_PATH = '/auth/open/connect/token';

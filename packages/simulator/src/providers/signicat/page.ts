@@ -45,8 +45,9 @@ export function registerPages(router: Router, sessions: SignicatSessions): void 
         ipAddress: clientAddress(req),
         userAgent: req.headers['user-agent'] ?? '',
       });
-      // Back to the callback URL with `sessionId` appended, as Signicat does
-      // (developer.signicat.com/docs/eid-hub/authentication-api/, redirect flow).
+      // Back to the callback URL with `sessionId` appended, as Signicat's redirect flow does
+      // (developer.signicat.com/docs/eid-hub/authentication-api/); the exact form is not in the examples, so it
+      // is added as one more query parameter.
       const target = session.callbackUrls?.[outcome];
       if (!target) {
         sendHtml(res, 200, renderErrorPage('Login finished', 'You can close this window.'));
