@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   completeSimulatorSession,
+  openSignicatStatus,
   sessionByBindingMessage,
   simulatorSessions,
   simulatorUsers,
@@ -188,7 +189,8 @@ export function runBrowserSuite(target: ConformanceTarget): void {
 
           // The simulator session is the one Signicat was asked for with this transaction as externalReference.
           const session = (await simulatorSessions(simulator.url)).find(
-            (candidate) => candidate.externalReference === transactionId && candidate.status === 'CREATED',
+            (candidate) =>
+              candidate.externalReference === transactionId && openSignicatStatus(candidate.status),
           );
           expect(session).toMatchObject({ provider: 'signicat', method: 'sbid' });
           const completed = await completeSimulatorSession(simulator.url, session!.id, 'success', 'se-anna');

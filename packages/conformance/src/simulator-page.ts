@@ -57,13 +57,18 @@ export async function simulatorSessions(simulatorUrl: string): Promise<Simulator
   return (await response.json()) as SimulatorSessionView[];
 }
 
+/** Signicat's open statuses: CREATED, and WAITING_FOR_USER once the user is at the eID. */
+export function openSignicatStatus(status: string): boolean {
+  return status === 'CREATED' || status === 'WAITING_FOR_USER';
+}
+
 /** The newest pending simulator session that shows `bindingMessage`. */
 export async function sessionByBindingMessage(
   simulatorUrl: string,
   bindingMessage: string,
 ): Promise<SimulatorSessionView> {
   const found = (await simulatorSessions(simulatorUrl))
-    .filter((session) => session.bindingMessage === bindingMessage && session.status === 'CREATED')
+    .filter((session) => session.bindingMessage === bindingMessage && openSignicatStatus(session.status))
     .at(-1);
   if (!found) throw new Error('No pending simulator session shows that binding message.');
   return found;

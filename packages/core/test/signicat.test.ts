@@ -224,7 +224,9 @@ describe('signicat: documented responses mapped to Identity', () => {
 
   it('maps the ID-porten SUCCESS example, keeping provider and environment', () => {
     const identity = toIdentity(fixture('idporten-success'));
-    expect(identity.subject).toBe('17029012345');
+    // ID-porten's idpId is the national identity number: the subject is Signicat's pseudonymous subject.id.
+    expect(identity.subject).toBe('-vMrFZU-H7D1n3NoTugvJT9afALzSTdOEDUXII42Hqw=');
+    expect(identity.extra).toMatchObject({ idpId: '17029012345' });
     expect(identity.nin).toEqual({ value: '17029012345', country: 'NO', type: 'BIRTH' });
     expect(identity.dateOfBirth).toBeUndefined();
     expect(identity.extra).toMatchObject({
@@ -404,14 +406,15 @@ describe('signicat: headless Swedish BankID (QR code, app launch)', () => {
       },
     });
     expect(identity).toMatchObject({
-      subject: '198503149828',
+      // Swedish BankID's idpId is the personnummer: the subject is Signicat's subject.id, idpId kept in extra.
+      subject: 'pairwise-se',
       nin: { value: '198503149828', country: 'SE', type: 'PERSONNUMMER' },
       name: 'Anna Andersson',
       firstName: 'Anna',
       lastName: 'Andersson',
       dateOfBirth: '1985-03-14',
       loa: 'substantial',
-      extra: { idp: 'sbid', signicatSubjectId: 'pairwise-se' },
+      extra: { idp: 'sbid', signicatSubjectId: 'pairwise-se', idpId: '198503149828' },
     });
   });
 
@@ -584,5 +587,181 @@ describe('signicat: configuration', () => {
         requiresNin: true,
       },
     ]);
+  });
+});
+
+describe('signicat: the Authentication REST API as the public SDKs show it', () => {
+  const jwt = (claims: Record<string, unknown>) =>
+    ['{"alg":"RS256","typ":"JWT"}', JSON.stringify(claims)]
+      .map((part) => Buffer.from(part).toString('base64url'))
+      .concat('c2lnbmF0dXJl')
+      .join('.');
+
+  it.each([
+    ['waiting-for-user', 'pending', undefined],
+    ['expired', 'failed', 'transaction_expired'],
+    ['invalid', 'failed', 'provider_error'],
+  ])('status fixture %s maps to %s', (name, expected, code) => {
+    const result = mapSessionStatus(fixture(name), { id: 't' });
+    expect(result.status).toBe(expected);
+    if (code) expect(result.status === 'failed' && result.error.code).toBe(code);
+  });
+
+  it('INVALID with a problem-details error names only its safe code', () => {
+    const result = mapSessionStatus(fixture('invalid'), { id: 't' });
+    expect(result.status === 'failed' && result.error.message).toMatch(/\(invalid_account_id\)/);
+  });
+
+  it('accepts an alpha-3 issuingCountry (NOR) and keeps the BankID PID as the nbid subject', () => {
+    const identity = toIdentity(fixture('nbid-success-alpha3'));
+    expect(identity.nin).toEqual({ value: '01819012365', country: 'NO', type: 'TEST' });
+    expect(identity.subject).toBe('9578-6000-4-48855');
+    expect(identity.extra).toMatchObject({
+      idpId: '9578-6000-4-48855',
+      signicatSubjectId: '9578-6000-4-48855',
+    });
+  });
+
+  it.each([
+    ['SWE', '198503149828', 'SE'],
+    ['se', '198503149828', 'SE'],
+    ['DNK', '0101901234', 'DK'],
+    ['FIN', '010190-123A', 'FI'],
+  ])('reads issuingCountry %s', (issuingCountry, value, country) => {
+    const identity = toIdentity({
+      id: 's',
+      status: 'SUCCESS',
+      subject: { id: 'pseudonym', idpId: 'pid', nin: { value, issuingCountry } },
+    });
+    expect(identity.nin?.country).toBe(country);
+  });
+
+  it('never makes the number the subject: an idpId equal to the stated nin gives subject.id', () => {
+    const identity = toIdentity({
+      id: 's',
+      status: 'SUCCESS',
+      provider: 'ftn',
+      subject: { id: 'pseudonym', idpId: '01819012365', nin: { value: '01819012365', issuingCountry: 'NO' } },
+    });
+    expect(identity.subject).toBe('pseudonym');
+  });
+
+  it('refuses an ID-porten SUCCESS without subject.id rather than fall back to the number', () => {
+    const session = fixture('idporten-success');
+    delete session.subject.id;
+    expect(() => toIdentity(session)).toThrow(expect.objectContaining({ code: 'provider_error' }));
+  });
+
+  it('sends signicat-accountId on every call when the access token names an account', async () => {
+    const token = jwt({ account_id: 'a-spge-fromtoken', scope: 'signicat-api' });
+    const { server, provider } = await setup((request) => {
+      if (request.path === '/auth/open/connect/token') {
+        return { status: 200, json: { access_token: token, token_type: 'Bearer', expires_in: 600 } };
+      }
+      return { status: 200, json: { ...fixture('idporten-create-response'), id: 'abc' } };
+    });
+    await provider.start({
+      transactionId: 't',
+      method: method(provider, 'nbid'),
+      callbackUrl: 'https://app.example/cb?tx=t',
+      webhookUrl: 'https://app.example/wh',
+    });
+    await provider.complete({ transaction: transaction('abc') });
+    await provider.cancel?.(transaction('abc'));
+    const calls = server.requests.slice(1);
+    expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /auth/rest/sessions',
+      'GET /auth/rest/sessions/abc',
+      'POST /auth/rest/sessions/abc/cancel',
+    ]);
+    for (const call of calls) expect(call.query.get('signicat-accountId')).toBe('a-spge-fromtoken');
+  });
+
+  it('with an opaque token (or one without account_id), only the create call names the configured account', async () => {
+    const { server, provider } = await setup(
+      sessionApi(() => ({ status: 200, json: { ...fixture('idporten-create-response'), id: 'abc' } })),
+    );
+    await provider.complete({ transaction: transaction('abc') });
+    expect(server.requests[1]!.query.has('signicat-accountId')).toBe(false);
+  });
+
+  it('reads a problem-details body: a safe code is named, the detail never shown', async () => {
+    const { provider } = await setup(
+      sessionApi(() => ({ status: 400, json: fixture('problem-invalid-account') })),
+    );
+    const error = await provider.complete({ transaction: transaction('abc') }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'provider_error',
+      message: expect.stringMatching(/invalid_account_id.*accountId/),
+    });
+    expect((error as Error).message).not.toMatch(/unexpected accountId was sent/);
+  });
+
+  it('a problem code that could carry a number is not shown', async () => {
+    const { provider } = await setup(
+      sessionApi(() => ({
+        status: 400,
+        json: { title: 'Bad Request', detail: 'x', code: 'nin_17029012345' },
+      })),
+    );
+    const error = (await provider
+      .complete({ transaction: transaction('abc') })
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).not.toMatch(/17029012345|nin_/);
+  });
+
+  async function redirectLogin(sessionId: (reference: string) => string | undefined) {
+    const { server, provider } = await setup(
+      sessionApi((request) =>
+        request.method === 'POST'
+          ? { status: 200, json: { ...fixture('idporten-create-response'), id: 'abc' } }
+          : { status: 200, json: { ...fixture('idporten-success'), id: 'abc' } },
+      ),
+    );
+    const eid = createEid({ baseUrl: 'https://shop.example', providers: [provider] });
+    const started = await eid.handle({
+      route: 'start',
+      httpMethod: 'POST',
+      params: { provider: 'signicat', method: 'idporten' },
+      body: { returnTo: '/profile' },
+      headers: { accept: 'application/json' },
+    });
+    const binding = started.session?.kind === 'bind' ? started.session.binding : undefined;
+    // Back as Signicat sends the browser: the success callback URL with sessionId appended.
+    const success = new URL(JSON.parse(server.requests[1]!.body).callbackUrls.success);
+    const query = Object.fromEntries(success.searchParams);
+    const appended = sessionId('abc');
+    const outcome = await eid.handle({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'signicat' },
+      query: appended === undefined ? query : { ...query, sessionId: appended },
+      headers: { accept: 'application/json' },
+      session: { binding },
+    });
+    await eid.close();
+    return { outcome, polls: server.requests.filter((r) => r.method === 'GET').length };
+  }
+
+  it('accepts the sessionId Signicat appends to the callback URL', async () => {
+    const { outcome } = await redirectLogin((reference) => reference);
+    expect(outcome.session).toMatchObject({
+      kind: 'login',
+      identity: { subject: '-vMrFZU-H7D1n3NoTugvJT9afALzSTdOEDUXII42Hqw=' },
+    });
+  });
+
+  it('a callback whose sessionId is another session logs nobody in', async () => {
+    const { outcome, polls } = await redirectLogin(() => 'someone-elses-session');
+    expect(outcome.session?.kind).not.toBe('login');
+    expect(outcome.error?.code).toBe('provider_error');
+    expect(polls).toBe(0);
+  });
+
+  it('finds the transaction when sessionId was glued on with a second "?"', () => {
+    const { provider } = { provider: signicat({ ...credentials, baseUrl: 'https://api.example' }) };
+    expect(provider.transactionIdFromCallback?.({ tx: 'tx-1?sessionId=abc', outcome: 'success' })).toBe(
+      'tx-1',
+    );
   });
 });

@@ -134,18 +134,23 @@ const PROBLEM_TYPES: Record<number, string> = {
   504: 'https://tools.ietf.org/html/rfc9110#section-15.6.5',
 };
 
-/** An RFC 7807 problem document: `{ type, title, status, detail, traceId }`. */
+/**
+ * An RFC 7807 problem document: `{ type, title, status, detail, traceId }`; `members` add to or replace them
+ * (a provider's own `type`, a `code`).
+ */
 export function sendProblem(
   res: ServerResponse,
   status: number,
   detail: string,
   headers: Record<string, string> = {},
+  members: Record<string, unknown> = {},
 ): void {
   const problem = {
     type: PROBLEM_TYPES[status] ?? 'about:blank',
     title: STATUS_CODES[status] ?? 'Error',
     status,
     detail,
+    ...members,
     // W3C trace-context form, as ASP.NET fills `traceId`.
     traceId: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`,
   };

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 function getSession(signal?: AbortSignal): Promise<Response> {
-  return fetch(`${sim.url}/auth/rest/sessions/${sessionId}`, {
+  return fetch(`${sim.url}/auth/rest/sessions/${sessionId}?signicat-accountId=a-sim-account`, {
     headers: { authorization: `Bearer ${accessToken}` },
     ...(signal ? { signal } : {}),
   });

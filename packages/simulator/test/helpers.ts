@@ -70,9 +70,12 @@ export async function createOk(sim: Simulator, accessToken: string, body: unknow
 }
 
 export async function getSession(sim: Simulator, accessToken: string, id: string): Promise<Response> {
-  return fetch(`${sim.signicat.baseUrl}/auth/rest/sessions/${id}`, {
-    headers: { authorization: `Bearer ${accessToken}` },
-  });
+  return fetch(
+    `${sim.signicat.baseUrl}/auth/rest/sessions/${id}?signicat-accountId=${sim.signicat.accountId}`,
+    {
+      headers: { authorization: `Bearer ${accessToken}` },
+    },
+  );
 }
 
 export async function getSessionOk(sim: Simulator, accessToken: string, id: string): Promise<Json> {

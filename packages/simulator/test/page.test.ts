@@ -61,7 +61,8 @@ describe('the end-user page', () => {
       return kari![0];
     });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(CALLBACKS.success);
+    // Signicat appends the session id to the callback URL.
+    expect(res.headers.get('location')).toBe(`${CALLBACKS.success}&sessionId=${created.id}`);
 
     const session = await getSessionOk(sim, accessToken, created.id);
     expect(session.status).toBe('SUCCESS');
@@ -74,7 +75,7 @@ describe('the end-user page', () => {
       firstName: 'Kari',
       lastName: 'Nordmann',
       dateOfBirth: '1990-02-17',
-      nin: { value: '17829034034', issuingCountry: 'NO', type: 'TEST' },
+      nin: { value: '17829034034', issuingCountry: expect.stringMatching(/^(NO|NOR)$/), type: 'TEST' },
     });
     expect(session.environment).toEqual({ ipAddress: '127.0.0.1', userAgent: 'SimTestBrowser/1.0' });
     expect(session.authenticationUrl).toBe(created.authenticationUrl);
@@ -133,7 +134,7 @@ describe('the end-user page', () => {
       id: expect.any(String),
       idpId: '03918542174',
       name: 'Ola Nordmann',
-      nin: { value: '03918542174', issuingCountry: 'NO', type: 'TEST' },
+      nin: { value: '03918542174', issuingCountry: expect.stringMatching(/^(NO|NOR)$/), type: 'TEST' },
       idportenSub: expect.any(String),
       idportenLoa: 'idporten-loa-high',
       idportenIdp: 'BankID',
@@ -151,7 +152,7 @@ describe('the end-user page', () => {
     expect(session).toMatchObject({ status: 'SUCCESS', provider: 'sbid', loa: 'substantial' });
     expect(session.subject.nin).toEqual({
       value: '198503149828',
-      issuingCountry: 'SE',
+      issuingCountry: expect.stringMatching(/^(SE|SWE)$/),
       type: 'PERSONNUMMER',
     });
   });
@@ -187,7 +188,8 @@ describe('the end-user page', () => {
     const created = await createOk(sim, accessToken, redirectRequest());
     const res = await submitPage(created.authenticationUrl, 'abort');
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(CALLBACKS.abort);
+    // Signicat appends the session id to the callback URL.
+    expect(res.headers.get('location')).toBe(`${CALLBACKS.abort}&sessionId=${created.id}`);
     const session = await getSessionOk(sim, accessToken, created.id);
     expect(session.status).toBe('ABORT');
     expect(session.subject).toBeUndefined();
@@ -197,10 +199,17 @@ describe('the end-user page', () => {
     const created = await createOk(sim, accessToken, redirectRequest());
     const res = await submitPage(created.authenticationUrl, 'error');
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(CALLBACKS.error);
+    // Signicat appends the session id to the callback URL.
+    expect(res.headers.get('location')).toBe(`${CALLBACKS.error}&sessionId=${created.id}`);
     const session = await getSessionOk(sim, accessToken, created.id);
     expect(session.status).toBe('ERROR');
-    expect(session.error).toEqual({ code: 'userError', message: expect.any(String) });
+    // Problem details, as ErrorDetails in Signicat's .NET SDK.
+    expect(session.error).toEqual({
+      type: expect.any(String),
+      title: expect.any(String),
+      detail: expect.any(String),
+      code: 'userError',
+    });
     expect(session.subject).toBeUndefined();
   });
 
@@ -281,5 +290,27 @@ describe('the end-user page', () => {
     } finally {
       await custom.close();
     }
+  });
+});
+
+describe('the session while the user is at the eID', () => {
+  it('is WAITING_FOR_USER once the end-user page is opened, until the user finishes', async () => {
+    const created = await createOk(sim, accessToken, redirectRequest());
+    expect((await getSessionOk(sim, accessToken, created.id)).status).toBe('CREATED');
+    expect((await fetch(created.authenticationUrl)).status).toBe(200);
+    expect((await getSessionOk(sim, accessToken, created.id)).status).toBe('WAITING_FOR_USER');
+    const res = await submitPage(created.authenticationUrl, 'success');
+    expect(res.headers.get('location')).toBe(`${CALLBACKS.success}&sessionId=${created.id}`);
+    expect((await getSessionOk(sim, accessToken, created.id)).status).toBe('SUCCESS');
+  });
+
+  it('states issuingCountry alpha-2 in one session and alpha-3 in the next', async () => {
+    const countries: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const created = await createOk(sim, accessToken, redirectRequest());
+      await submitPage(created.authenticationUrl, 'success');
+      countries.push((await getSessionOk(sim, accessToken, created.id)).subject.nin.issuingCountry);
+    }
+    expect(countries.sort()).toEqual(['NO', 'NOR']);
   });
 });

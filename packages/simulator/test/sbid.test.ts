@@ -141,7 +141,11 @@ describe('headless Swedish BankID sessions', () => {
       subject: {
         idpId: '197208699913',
         name: 'Lars Svensson',
-        nin: { value: '197208699913', issuingCountry: 'SE', type: 'SAMORDNINGSNUMMER' },
+        nin: {
+          value: '197208699913',
+          issuingCountry: expect.stringMatching(/^(SE|SWE)$/),
+          type: 'SAMORDNINGSNUMMER',
+        },
       },
     });
     expect(done.idpData).toBeUndefined();
@@ -161,5 +165,17 @@ describe('headless Swedish BankID sessions', () => {
     const aborted = await getSessionOk(sim, accessToken, created.id);
     expect(aborted).toMatchObject({ status: 'ABORT', provider: 'sbid' });
     expect(aborted.idpData).toBeUndefined();
+  });
+});
+
+describe('headless session status while the user is at the eID', () => {
+  it('CREATED at the first poll, WAITING_FOR_USER (with the QR code still) after it, then SUCCESS', async () => {
+    const created = await createOk(sim, accessToken, sbidRequest('QR'));
+    expect((await getSessionOk(sim, accessToken, created.id)).status).toBe('CREATED');
+    const waiting = await getSessionOk(sim, accessToken, created.id);
+    expect(waiting.status).toBe('WAITING_FOR_USER');
+    expect(waiting.idpData.qrData).toMatch(/^bankid\./);
+    expect((await complete(created.id, { outcome: 'success' })).status).toBe(200);
+    expect((await getSessionOk(sim, accessToken, created.id)).status).toBe('SUCCESS');
   });
 });

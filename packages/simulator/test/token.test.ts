@@ -137,6 +137,7 @@ describe('bearer authentication of /auth/rest', () => {
       title: 'Unauthorized',
       status: 401,
       detail: expect.any(String),
+      code: 'unauthorized',
       traceId: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/),
     });
   });
@@ -170,10 +171,54 @@ describe('bearer authentication of /auth/rest', () => {
 
   it('answers 401 before 404 on unknown REST paths, and 404 problem with a token', async () => {
     expect((await fetch(`${sim.url}/auth/rest/nothing`)).status).toBe(401);
-    const res = await fetch(`${sim.url}/auth/rest/nothing`, {
+    const res = await fetch(`${sim.url}/auth/rest/nothing?signicat-accountId=a-sim-account`, {
       headers: { authorization: `Bearer ${await token(sim)}` },
     });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+});
+
+describe('account-level access tokens (signicat-accountId)', () => {
+  const claims = (accessToken: string) =>
+    JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString('utf8'));
+
+  it('issues JWT-shaped tokens, every other one naming the account in account_id', async () => {
+    const fresh = await startSimulator();
+    try {
+      const first = claims(await token(fresh));
+      const second = claims(await token(fresh));
+      expect(first.account_id).toBe(fresh.signicat.accountId);
+      expect(second.account_id).toBeUndefined();
+      expect(first.scope).toBe('signicat-api');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('requires signicat-accountId on every call with a token that names the account, as problem details', async () => {
+    const fresh = await startSimulator();
+    try {
+      const named = await token(fresh);
+      const opaque = await token(fresh);
+      const url = `${fresh.signicat.baseUrl}/auth/rest/sessions/00000000-0000-0000-0000-000000000000`;
+      const refused = await fetch(url, { headers: { authorization: `Bearer ${named}` } });
+      expect(refused.status).toBe(403);
+      expect(await json(refused)).toMatchObject({
+        type: expect.stringContaining('developer.signicat.com'),
+        title: expect.any(String),
+        detail: expect.stringMatching(/signicat-accountId/),
+        code: 'invalid_account_id',
+      });
+      const addressed = await fetch(`${url}?signicat-accountId=${fresh.signicat.accountId}`, {
+        headers: { authorization: `Bearer ${named}` },
+      });
+      expect(addressed.status).toBe(404);
+      expect((await json(addressed)).code).toBe('not_found');
+      // A token without account_id: only the create call needs the parameter.
+      expect((await fetch(url, { headers: { authorization: `Bearer ${opaque}` } })).status).toBe(404);
+    } finally {
+      await fresh.close();
+    }
   });
 });

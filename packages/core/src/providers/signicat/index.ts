@@ -1,9 +1,10 @@
-import { EidError } from '../../errors.js';
+import { EidError, safeUpstreamCode } from '../../errors.js';
 import type { LevelOfAssurance, ProviderIdentity } from '../../identity.js';
 import {
   absoluteUrl,
   defineProvider,
   enabledMethods,
+  isRecord,
   methodFinder,
   oneOf,
   projectMethods,
@@ -13,7 +14,7 @@ import {
 } from '../../provider-kit/index.js';
 import type { Provider } from '../types.js';
 import { checkSession, LOA_VALUES, mapSessionStatus, startResult } from './mapping.js';
-import { signicatTokens } from './token.js';
+import { signicatTokens, tokenAccountId } from './token.js';
 import { SIGNICAT_METHODS, type SignicatMethodId, type SignicatSession, sessionRequest } from './wire.js';
 
 export { mapSessionStatus, toIdentity } from './mapping.js';
@@ -42,6 +43,23 @@ const FACTORY = 'signicat()';
 const CREDENTIALS =
   'Signicat rejected the API credentials. Check clientId, clientSecret and accountId, and that the API client has the Authentication REST API permission.';
 
+/** Problem details `{ type, title, detail, code }`: only a code that is safe to show is named. */
+function refine(status: number, problem: unknown, what: string): EidError | undefined {
+  const code = safeUpstreamCode(isRecord(problem) ? problem.code : undefined);
+  if (!code) return undefined;
+  const hint = code === 'invalid_account_id' ? ' Check accountId.' : '';
+  return new EidError('provider_error', `Signicat answered HTTP ${status} to the ${what} (${code}).${hint}`);
+}
+
+/**
+ * `sessionId`, which Signicat appends to the callback URL, only ever confirms the bound transaction: a browser
+ * back for another session logs nobody in.
+ */
+function foreignSession(callbackQuery: Record<string, string> | undefined, reference: string): boolean {
+  const sessionId = callbackQuery?.sessionId;
+  return sessionId !== undefined && sessionId !== reference;
+}
+
 export function signicat(options: SignicatOptions): Provider {
   requireOptions(FACTORY, options);
   const clientId = requireString(FACTORY, options, 'clientId');
@@ -58,22 +76,38 @@ export function signicat(options: SignicatOptions): Provider {
     methods: projectMethods(methods),
     profile: options.profile,
 
+    // The transaction id is in `tx`; should Signicat append `?sessionId=` to a URL that has a query already,
+    // the suffix is cut off.
+    transactionIdFromCallback: (query) => query.tx?.split('?')[0],
+
     async start(context) {
       const spec = methodSpec(context.method.id);
+      // Built first: a request that cannot start is refused before any call.
+      const json = sessionRequest(spec, context, options);
       const session = await api.sendJson<SignicatSession>({
         method: 'POST',
-        path: `/auth/rest/sessions?signicat-accountId=${encodeURIComponent(accountId)}`,
-        json: sessionRequest(spec, context, options),
+        path: `/auth/rest/sessions${await accountQuery(true)}`,
+        json,
         what: 'session request',
       });
       return startResult(checkSession(session), spec);
     },
 
-    async complete({ transaction }, runtime) {
+    async complete({ transaction, callbackQuery }, runtime) {
+      if (foreignSession(callbackQuery, transaction.reference)) {
+        runtime.logger.warn(
+          { provider: 'signicat', transactionId: transaction.id },
+          'Signicat callback named another session than the transaction started',
+        );
+        return {
+          status: 'failed',
+          error: new EidError('provider_error', 'The browser came back for another Signicat session.'),
+        };
+      }
       const session = checkSession(
         await api.sendJson<SignicatSession>({
           method: 'GET',
-          path: `/auth/rest/sessions/${encodeURIComponent(transaction.reference)}`,
+          path: `/auth/rest/sessions/${encodeURIComponent(transaction.reference)}${await accountQuery(false)}`,
           what: 'session request',
         }),
       );
@@ -90,7 +124,7 @@ export function signicat(options: SignicatOptions): Provider {
     async cancel(transaction) {
       await api.send({
         method: 'POST',
-        path: `/auth/rest/sessions/${encodeURIComponent(transaction.reference)}/cancel`,
+        path: `/auth/rest/sessions/${encodeURIComponent(transaction.reference)}/cancel${await accountQuery(false)}`,
         what: 'session request',
       });
     },
@@ -104,7 +138,17 @@ export function signicat(options: SignicatOptions): Provider {
     authorization: async () => `Bearer ${await tokens.get()}`,
     // A 401 means the cached token went stale: a new one is fetched and the call made once more.
     renewAuthorization: (rejected) => tokens.invalidate(rejected.replace(/^Bearer /, '')),
-    errors: { credentials: CREDENTIALS },
+    errors: { credentials: CREDENTIALS, refine },
   });
+
+  /**
+   * `?signicat-accountId=`: on every call when the access token names an account (its `account_id`), as the
+   * official SDK does; otherwise the configured accountId on session creation only.
+   */
+  async function accountQuery(create: boolean): Promise<string> {
+    const named = tokenAccountId(await tokens.get());
+    const account = named ?? (create ? accountId : undefined);
+    return account ? `?signicat-accountId=${encodeURIComponent(account)}` : '';
+  }
   return provider;
 }

@@ -61,18 +61,28 @@ function failedSession(
   };
 }
 
+function pending(session: SignicatSession): CompleteResult {
+  return {
+    status: 'pending',
+    ...(nonEmpty(session.idpData?.bindingMessage) ? { bindingMessage: session.idpData.bindingMessage } : {}),
+    ...(nonEmpty(session.idpData?.qrData) ? { qrData: session.idpData.qrData } : {}),
+  };
+}
+
+/**
+ * The session status enum of Signicat's OpenAPI (`SessionDataStatus`: CREATED, SUCCESS, ERROR, ABORT, CANCELLED,
+ * WAITING_FOR_USER, EXPIRED, INVALID; github.com/aivanchenk/speakeasy-generated-csharp-sdk,
+ * docs/Models/Components/SessionDataStatus.md; WAITING_FOR_USER also in github.com/signicat/signicat-net,
+ * src/Signicat.SDK/Constants/AuthenticationStatus.cs).
+ */
 export const mapSessionStatus: StatusMapper<SignicatSession> = statusMapper(
   'Signicat',
   'session status',
   (session) => session.status,
   {
-    CREATED: (session) => ({
-      status: 'pending',
-      ...(nonEmpty(session.idpData?.bindingMessage)
-        ? { bindingMessage: session.idpData.bindingMessage }
-        : {}),
-      ...(nonEmpty(session.idpData?.qrData) ? { qrData: session.idpData.qrData } : {}),
-    }),
+    CREATED: pending,
+    // The user is at the eID: still pending.
+    WAITING_FOR_USER: pending,
     SUCCESS: (session, _transaction, logger) => ({
       status: 'complete',
       identity: toIdentity(session, logger),
@@ -81,22 +91,54 @@ export const mapSessionStatus: StatusMapper<SignicatSession> = statusMapper(
     ABORT: userCancelled,
     CANCELLED: () => ({ status: 'cancelled' }),
     ERROR: failedSession,
+    EXPIRED: () => ({
+      status: 'failed',
+      error: new EidError('transaction_expired', 'The login expired before it was finished. Start it again.'),
+    }),
+    // A session Signicat no longer considers valid: nobody logs in with it.
+    INVALID: failedSession,
   },
 );
 
+/** eIDs whose `subject.idpId` is the national identity number (Signicat's ID-porten and Swedish BankID pages). */
+const NUMBER_AS_IDP_ID = new Set(['idporten', 'sbid']);
+
+/**
+ * `Identity.subject`: never the national identity number. Where the eID's own id (`idpId`) is the number
+ * (ID-porten, Swedish BankID, or any idpId equal to the stated number), Signicat's stable pseudonymous `subject.id`;
+ * elsewhere the eID's own pseudonymous key (the BankID PID, the MitID UUID), as before.
+ */
+function subjectKey(session: SignicatSession): string | undefined {
+  const subject = session.subject;
+  const idpId = nonEmpty(subject?.idpId) ? subject.idpId : undefined;
+  const id = nonEmpty(subject?.id) ? subject.id : undefined;
+  const isNumber =
+    NUMBER_AS_IDP_ID.has(session.provider ?? '') || (idpId !== undefined && idpId === subject?.nin?.value);
+  return isNumber ? id : (idpId ?? id);
+}
+
+/** ISO 3166 alpha-3 codes Signicat may send in `subject.nin.issuingCountry` (the OpenAPI example says `NOR`). */
+const ALPHA3: Record<string, string> = { NOR: 'NO', SWE: 'SE', DNK: 'DK', FIN: 'FI' };
+
+function issuingCountry(value: unknown): unknown {
+  return typeof value === 'string' ? (ALPHA3[value.trim().toUpperCase()] ?? value) : value;
+}
+
 export function toIdentity(session: SignicatSession, logger: Logger = silentLogger): ProviderIdentity {
   const subject = session.subject;
-  const key = subject?.idpId ?? subject?.id;
-  if (!subject || typeof key !== 'string' || key === '') {
+  const key = subjectKey(session);
+  if (!subject || key === undefined) {
     throw new EidError('provider_error', 'Signicat reported success without a subject.');
   }
   const stated = subject.nin;
   const signicat = { id: 'signicat', name: 'Signicat' };
-  const nin = statedNationalId(signicat, stated?.value, logger, stated?.issuingCountry, stated?.type);
+  const country = issuingCountry(stated?.issuingCountry);
+  const nin = statedNationalId(signicat, stated?.value, logger, country, stated?.type);
   const loa = LOA_VALUES.find((value) => value === session.loa);
   const extra = compactIdentity({
     idp: session.provider,
     signicatSubjectId: subject.id,
+    idpId: subject.idpId,
     idportenIdp: subject.idportenIdp,
     idportenLoa: subject.idportenLoa,
     idportenSub: subject.idportenSub,

@@ -61,3 +61,20 @@ export function signicatTokens(client: SignicatClient, runtime: () => ProviderRu
     }
   });
 }
+
+/**
+ * The `account_id` claim of a JWT access token, read without verifying it: it only addresses the call
+ * (`signicat-accountId`), as the official SDK does (github.com/signicat/signicat-net,
+ * src/Signicat.SDK/Infrastructure/Public/JwtHelper.cs). Undefined for an opaque token or one without the claim.
+ */
+export function tokenAccountId(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (token.split('.').length !== 3 || !payload) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const account = (claims as { account_id?: unknown } | null)?.account_id;
+    return typeof account === 'string' && account.trim() !== '' ? account.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -9,6 +9,13 @@ import type { ProviderMethod, StartContext } from '../types.js';
  *   (Signicat's "Connect to Signicat APIs")
  * - `POST /auth/rest/sessions?signicat-accountId=…`, `GET /auth/rest/sessions/{id}`,
  *   `POST /auth/rest/sessions/{id}/cancel`
+ * - `signicat-accountId` on every call when the access token names an account (`account_id` claim), as the
+ *   official SDK does (github.com/signicat/signicat-net, src/Signicat.SDK/Infrastructure/HttpRequestor.cs and
+ *   Infrastructure/Public/JwtHelper.cs)
+ * - errors are problem details `{ type, title, detail, code }` (signicat-net, src/Signicat.SDK/Entities/SignicatError.cs)
+ * - the browser may come back to a callback URL with `sessionId` appended (Signicat's redirect flow,
+ *   developer.signicat.com/docs/eid-hub/authentication-api/; the documented examples do not show the exact
+ *   form, so it is read tolerantly and only ever checked against the transaction)
  */
 
 export const TOKEN_PATH = '/auth/open/connect/token';
@@ -116,7 +123,8 @@ export interface SignicatSession {
     [key: string]: unknown;
   };
   environment?: { ipAddress?: string; userAgent?: string };
-  error?: { code?: string; message?: string };
+  /** Problem details (`ErrorDetails` in github.com/signicat/signicat-net, Services/Authentication/Entities). */
+  error?: { type?: string; title?: string; detail?: string; code?: string };
 }
 
 export interface SessionRequestSettings {

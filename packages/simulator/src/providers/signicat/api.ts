@@ -1,9 +1,10 @@
 /**
  * Signicat's API routes: `POST /auth/open/connect/token` (OAuth2 client credentials, scope `signicat-api`) and
- * the bearer-authenticated `/auth/rest/sessions` calls, answering RFC 7807 problem JSON on errors.
+ * the bearer-authenticated `/auth/rest/sessions` calls, answering problem details `{ type, title, detail, code }`
+ * on errors (github.com/signicat/signicat-net, src/Signicat.SDK/Entities/SignicatError.cs).
  */
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   HttpError,
   mediaType,
@@ -16,7 +17,7 @@ import {
 import { makeRoom, unknownEndpoints } from '../../provider.js';
 import type { RouteHandler, Router } from '../../router.js';
 import type { SignicatSessions } from './sessions.js';
-import { parseCreateRequest, SIGNICAT } from './wire.js';
+import { ERROR_TYPE, parseCreateRequest, SIGNICAT } from './wire.js';
 
 export interface SignicatClient {
   clientId: string;
@@ -29,32 +30,72 @@ const SCOPE = 'signicat-api';
 const MAX_TOKENS = 10_000;
 const api = { provider: SIGNICAT };
 
-/** The access tokens the token endpoint has issued, until they expire. */
-class AccessTokens {
-  private readonly expiries = new Map<string, number>();
+interface IssuedToken {
+  expiresAt: number;
+  /** The `account_id` claim, when the token names the account. */
+  accountId?: string;
+}
 
-  issue(lifetimeSeconds: number): string {
+const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * The access tokens the token endpoint has issued, until they expire. JWT-shaped; every other one names the
+ * account in an `account_id` claim, as an account-level API client's token does (the official SDK reads that
+ * claim: github.com/signicat/signicat-net, src/Signicat.SDK/Infrastructure/Public/JwtHelper.cs), the others
+ * carry none, as an organisation-level client's.
+ */
+class AccessTokens {
+  private readonly issued = new Map<string, IssuedToken>();
+  private serial = 0;
+
+  issue(lifetimeSeconds: number, accountId: string, clientId: string): string {
     const now = Date.now();
-    for (const [token, expiresAt] of this.expiries) if (expiresAt <= now) this.expiries.delete(token);
-    makeRoom(this.expiries, MAX_TOKENS);
-    const token = randomUUID().replaceAll('-', '') + randomUUID().replaceAll('-', '');
-    this.expiries.set(token, now + lifetimeSeconds * 1000);
+    for (const [token, { expiresAt }] of this.issued) if (expiresAt <= now) this.issued.delete(token);
+    makeRoom(this.issued, MAX_TOKENS);
+    const named = this.serial++ % 2 === 0 ? accountId : undefined;
+    const claims = {
+      iss: 'signicat-simulator',
+      client_id: clientId,
+      scope: SCOPE,
+      jti: randomUUID(),
+      iat: Math.floor(now / 1000),
+      exp: Math.floor(now / 1000 + lifetimeSeconds),
+      ...(named ? { account_id: named } : {}),
+    };
+    const token = `${part({ alg: 'RS256', typ: 'at+jwt' })}.${part(claims)}.${randomBytes(32).toString('base64url')}`;
+    this.issued.set(token, {
+      expiresAt: now + lifetimeSeconds * 1000,
+      ...(named ? { accountId: named } : {}),
+    });
     return token;
   }
 
-  /** Whether the request carries a live bearer token. */
-  accepts(req: IncomingMessage): boolean {
+  /** The live bearer token the request carries, if any. */
+  accepts(req: IncomingMessage): IssuedToken | undefined {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!match) return false;
-    const expiresAt = this.expiries.get(match[1]!);
-    if (expiresAt === undefined) return false;
-    if (expiresAt <= Date.now()) {
-      this.expiries.delete(match[1]!);
-      return false;
+    if (!match) return undefined;
+    const issued = this.issued.get(match[1]!);
+    if (issued === undefined) return undefined;
+    if (issued.expiresAt <= Date.now()) {
+      this.issued.delete(match[1]!);
+      return undefined;
     }
-    return true;
+    return issued;
   }
 }
+
+/** A problem-details error as Signicat answers it: `{ type, title, detail, code }`, with a `traceId`. */
+export function sendSignicatProblem(
+  res: ServerResponse,
+  status: number,
+  detail: string,
+  code: string,
+  headers: Record<string, string> = {},
+): void {
+  sendProblem(res, status, detail, headers, { type: ERROR_TYPE, code });
+}
+
+const accountProblem = (detail: string) => new HttpError(403, detail, 'invalid_account_id');
 
 export function registerApi(router: Router, sessions: SignicatSessions, client: SignicatClient): void {
   const tokens = new AccessTokens();
@@ -65,7 +106,7 @@ export function registerApi(router: Router, sessions: SignicatSessions, client: 
     '/auth/rest/sessions',
     rest(async ({ req, res, url }) => {
       if (url.searchParams.get('signicat-accountId') === null) {
-        throw new HttpError(403, 'The signicat-accountId query parameter is required for this API client.');
+        throw accountProblem('The signicat-accountId query parameter is required for this API client.');
       }
       const body = await readJsonBody(req, () => new HttpError(400, 'The request body is not valid JSON.'));
       sendJson(res, 200, sessions.present(sessions.create(parseCreateRequest(body))));
@@ -75,7 +116,12 @@ export function registerApi(router: Router, sessions: SignicatSessions, client: 
 
   router.get(
     '/auth/rest/sessions/:id',
-    rest(({ res, params }) => sendJson(res, 200, sessions.present(sessions.get(params.id!)))),
+    rest(({ res, params }) => {
+      const session = sessions.get(params.id!);
+      sendJson(res, 200, sessions.present(session));
+      // Headless: after the first poll the order is with the eID app, so later polls say WAITING_FOR_USER.
+      if (session.flow === 'headless') sessions.userArrived(session);
+    }),
     api,
   );
 
@@ -122,7 +168,12 @@ function tokenEndpoint(tokens: AccessTokens, client: SignicatClient): RouteHandl
     sendJson(
       res,
       200,
-      { access_token: tokens.issue(lifetime), token_type: 'Bearer', expires_in: lifetime, scope: SCOPE },
+      {
+        access_token: tokens.issue(lifetime, client.accountId, client.clientId),
+        token_type: 'Bearer',
+        expires_in: lifetime,
+        scope: SCOPE,
+      },
       { pragma: 'no-cache' },
     );
   };
@@ -132,20 +183,30 @@ function tokenEndpoint(tokens: AccessTokens, client: SignicatClient): RouteHandl
 function restRoute(tokens: AccessTokens, accountId: string): (handler: RouteHandler) => RouteHandler {
   return (handler) => async (ctx) => {
     try {
-      if (!tokens.accepts(ctx.req)) {
-        throw new HttpError(401, 'A valid bearer access token from /auth/open/connect/token is required.');
+      const token = tokens.accepts(ctx.req);
+      if (!token) {
+        throw new HttpError(
+          401,
+          'A valid bearer access token from /auth/open/connect/token is required.',
+          'unauthorized',
+        );
       }
       const given = ctx.url.searchParams.get('signicat-accountId');
-      // Only POST /sessions documents the parameter; on other calls a wrong one is refused, a missing one is fine.
       if (given !== null && given !== accountId) {
-        throw new HttpError(403, 'The API client has no access to the account given in signicat-accountId.');
+        throw accountProblem('The API client has no access to the account given in signicat-accountId.');
+      }
+      // A token that names an account: the official SDK sends signicat-accountId on every call; required here.
+      if (token.accountId !== undefined && given === null) {
+        throw accountProblem(
+          'signicat-accountId is required on every call with an account-level access token.',
+        );
       }
       await handler(ctx);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       const headers: Record<string, string> =
         error.status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
-      sendProblem(ctx.res, error.status, error.message, headers);
+      sendSignicatProblem(ctx.res, error.status, error.message, error.code, headers);
     }
   };
 }

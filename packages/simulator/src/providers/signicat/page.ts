@@ -5,13 +5,14 @@ import { endUserPage, renderApprovalPage, renderErrorPage } from '../../pages.js
 import { loginOver, readApproval } from '../../provider.js';
 import type { Router } from '../../router.js';
 import type { SignicatSessions } from './sessions.js';
-import { LOGIN_PATH, METHODS, type Session } from './wire.js';
+import { isOpen, LOGIN_PATH, METHODS, type Session } from './wire.js';
 
 export function registerPages(router: Router, sessions: SignicatSessions): void {
   router.get(
     LOGIN_PATH,
     endUserPage(({ res, url }) => {
       const session = pageSession(sessions, url);
+      sessions.userArrived(session);
       const method = pageMethod(session, url.searchParams.get('provider'));
       const info = METHODS[method]!;
       const choices = sessions.choices(session, method);
@@ -44,14 +45,15 @@ export function registerPages(router: Router, sessions: SignicatSessions): void 
         ipAddress: clientAddress(req),
         userAgent: req.headers['user-agent'] ?? '',
       });
-      // Back to the callback URL exactly as given. Whether Signicat appends anything (a session id) is
-      // not documented, so a client must find its session from its own state, not the URL.
+      // Back to the callback URL with `sessionId` appended, as Signicat's redirect flow does
+      // (developer.signicat.com/docs/eid-hub/authentication-api/); the exact form is not in the examples, so it
+      // is added as one more query parameter.
       const target = session.callbackUrls?.[outcome];
       if (!target) {
         sendHtml(res, 200, renderErrorPage('Login finished', 'You can close this window.'));
         return;
       }
-      redirect(res, target, 303);
+      redirect(res, withSessionId(target, session.id), 303);
     }),
   );
 }
@@ -62,9 +64,7 @@ function pageSession(sessions: SignicatSessions, url: URL): Session {
   const session = sessions.byMessage(messageId);
   if (!session) throw new HttpError(404, 'This login link is unknown or has been removed.');
   sessions.refresh(session);
-  if (session.status !== 'CREATED') {
-    throw loginOver(session.error?.code === 'sessionExpired', session.status);
-  }
+  if (!isOpen(session.status)) throw loginOver(session.status === 'EXPIRED', session.status);
   return session;
 }
 
@@ -75,4 +75,10 @@ function pageMethod(session: Session, requested: string | null): string {
 function clientAddress(req: IncomingMessage): string {
   const address = req.socket.remoteAddress ?? '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+function withSessionId(target: string, sessionId: string): string {
+  const url = new URL(target);
+  url.searchParams.append('sessionId', sessionId);
+  return url.toString();
 }

@@ -1,7 +1,7 @@
 /** The session JSON Signicat answers, in the order and shape of the documentation's examples. */
 import { createHash, createHmac } from 'node:crypto';
 import type { TestUser } from '../../types.js';
-import type { BankIdOrder, Loa, Session } from './wire.js';
+import { type BankIdOrder, isOpen, type Loa, type Session } from './wire.js';
 
 /** `authenticationUrl`: where the end-user page is, for a redirect session. */
 export function presentSession(session: Session, authenticationUrl?: string): Record<string, unknown> {
@@ -30,7 +30,7 @@ export function presentSession(session: Session, authenticationUrl?: string): Re
 }
 
 function idpDataOf(session: Session): Record<string, unknown> | undefined {
-  if (session.status !== 'CREATED') return undefined;
+  if (!isOpen(session.status)) return undefined;
   if (session.bankId) {
     // A QR code only where the user scans one (QR); the app-launch token exists for every BankID order.
     return {
@@ -53,7 +53,10 @@ function subjectOf(session: Session, user: TestUser, method: string): Record<str
   if (requested.has('lastName')) subject.lastName = user.lastName;
   if (requested.has('dateOfBirth')) subject.dateOfBirth = user.dateOfBirth;
   if (requested.has('nin')) {
-    subject.nin = { value: user.nin, issuingCountry: user.country, type: user.ninType };
+    // issuingCountry: alpha-2 (Signicat's eID pages) or alpha-3 (`NOR` in the OpenAPI's example, as generated into
+    // github.com/aivanchenk/speakeasy-generated-csharp-sdk, docs/Models/Components/Nin.md), every other session.
+    const country = session.serial % 2 === 1 ? (ALPHA3[user.country] ?? user.country) : user.country;
+    subject.nin = { value: user.nin, issuingCountry: country, type: user.ninType };
   }
   if (method === 'idporten') {
     const loa = session.loa ?? 'substantial';
@@ -63,6 +66,8 @@ function subjectOf(session: Session, user: TestUser, method: string): Record<str
   }
   return subject;
 }
+
+const ALPHA3: Record<string, string> = { NO: 'NOR', SE: 'SWE', DK: 'DNK', FI: 'FIN' };
 
 function digest(input: string): string {
   return createHash('sha256').update(input).digest('base64url');

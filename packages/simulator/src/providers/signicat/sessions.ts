@@ -4,7 +4,15 @@ import { HttpError } from '../../http.js';
 import { MAX_SESSIONS, makeRoom, type ProviderContext, type SessionBook } from '../../provider.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../../types.js';
 import { loaOf, presentSession } from './present.js';
-import { type CreateRequest, LOGIN_PATH, METHODS, type Session, SIGNICAT } from './wire.js';
+import {
+  type CreateRequest,
+  ERROR_TYPE,
+  isOpen,
+  LOGIN_PATH,
+  METHODS,
+  type Session,
+  SIGNICAT,
+} from './wire.js';
 
 export interface SignicatAccount {
   accountId: string;
@@ -14,6 +22,7 @@ export interface SignicatAccount {
 export class SignicatSessions implements SessionBook<Session> {
   private readonly sessions = new Map<string, Session>();
   private readonly byMessageId = new Map<string, Session>();
+  private serial = 0;
 
   constructor(
     private readonly account: SignicatAccount,
@@ -45,6 +54,7 @@ export class SignicatSessions implements SessionBook<Session> {
     const lifetime = this.account.sessionLifetimeSeconds;
     const session: Session = {
       id: randomUUID(),
+      serial: this.serial++,
       accountId: this.account.accountId,
       flow: request.flow,
       status: 'CREATED',
@@ -80,24 +90,21 @@ export class SignicatSessions implements SessionBook<Session> {
     return session;
   }
 
-  /**
-   * Expiry. The documentation lists no EXPIRED status; a session the end-user did not finish before
-   * `expiresAt` is reported as ERROR with `error.code` `sessionExpired`, which a client handles through
-   * the documented "ERROR: check error.code" path.
-   */
+  /** Expiry: a session the end-user did not finish before `expiresAt` is EXPIRED (the OpenAPI status enum). */
   refresh(session: Session): void {
-    if (session.status === 'CREATED' && Date.now() > session.expiresAt) {
-      session.status = 'ERROR';
+    if (isOpen(session.status) && Date.now() > session.expiresAt) {
+      session.status = 'EXPIRED';
       session.provider ??= soleProvider(session);
-      session.error = {
-        code: 'sessionExpired',
-        message: 'The session expired before the end-user finished.',
-      };
     }
   }
 
+  /** The end-user has opened the eID: WAITING_FOR_USER until they finish (the OpenAPI status enum). */
+  userArrived(session: Session): void {
+    if (session.status === 'CREATED') session.status = 'WAITING_FOR_USER';
+  }
+
   state(session: Session): { name: string; pending: boolean } {
-    return { name: session.status, pending: session.status === 'CREATED' };
+    return { name: session.status, pending: isOpen(session.status) };
   }
 
   present(session: Session): Record<string, unknown> {
@@ -108,7 +115,7 @@ export class SignicatSessions implements SessionBook<Session> {
   }
 
   cancel(session: Session): void {
-    if (session.status !== 'CREATED') {
+    if (!isOpen(session.status)) {
       throw new HttpError(409, `The session is ${session.status} and can no longer be cancelled.`);
     }
     session.status = 'CANCELLED';
@@ -135,7 +142,12 @@ export class SignicatSessions implements SessionBook<Session> {
     } else {
       session.status = 'ERROR';
       session.provider = method ?? soleProvider(session);
-      session.error = { code: 'userError', message: 'The end-user could not complete the authentication.' };
+      session.error = {
+        type: ERROR_TYPE,
+        title: 'User Error',
+        detail: 'The end-user could not complete the authentication.',
+        code: 'userError',
+      };
     }
   }
 

@@ -18,7 +18,36 @@ export const METHODS: Record<string, { country: TestUser['country']; title: stri
   ftn: { country: 'FI', title: 'Simulated Finnish Trust Network', label: 'FTN' },
 };
 
-export type SessionStatus = 'CREATED' | 'SUCCESS' | 'ABORT' | 'ERROR' | 'CANCELLED';
+/**
+ * The status enum of Signicat's OpenAPI (`SessionDataStatus` in github.com/aivanchenk/speakeasy-generated-csharp-sdk,
+ * docs/Models/Components/SessionDataStatus.md). INVALID is in the enum but not produced here.
+ */
+export type SessionStatus =
+  | 'CREATED'
+  | 'WAITING_FOR_USER'
+  | 'SUCCESS'
+  | 'ABORT'
+  | 'ERROR'
+  | 'CANCELLED'
+  | 'EXPIRED';
+
+/** Not final yet: the user may still finish. */
+export function isOpen(status: SessionStatus): boolean {
+  return status === 'CREATED' || status === 'WAITING_FOR_USER';
+}
+
+/**
+ * Error details as problem details `{ type, title, detail, code }` (`ErrorDetails` in github.com/signicat/signicat-net,
+ * src/Signicat.SDK/Services/Authentication/Entities/ErrorDetails.cs; `BrokerResponseErrorDetails` in the OpenAPI).
+ */
+export interface ErrorDetails {
+  type: string;
+  title: string;
+  detail: string;
+  code: string;
+}
+
+export const ERROR_TYPE = 'https://developer.signicat.com/docs/eid-hub/error-codes.html#broker-error-codes';
 export type Loa = 'low' | 'substantial' | 'high';
 type SbidFlow = 'QR' | 'APP_LAUNCH';
 
@@ -56,6 +85,8 @@ export interface CreateRequest extends RequestedSession {
 
 export interface Session extends RequestedSession {
   id: string;
+  /** Creation order; picks between documented variants (alpha-2 or alpha-3 issuingCountry). */
+  serial: number;
   accountId: string;
   status: SessionStatus;
   messageId?: string;
@@ -69,7 +100,7 @@ export interface Session extends RequestedSession {
   user?: TestUser;
   loa?: Loa;
   environment?: { ipAddress: string; userAgent: string };
-  error?: { code: string; message: string };
+  error?: ErrorDetails;
 }
 
 function bad(detail: string): HttpError {
