@@ -127,11 +127,12 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
     const pending = await browser.fetch(`/auth/eid/status/${started.transactionId}`);
     expect(await pending.json()).toMatchObject({ status: 'pending', bindingMessage: started.bindingMessage });
 
-    const providerSession = sim
-      .sessions()
-      .find(
-        (candidate) => candidate.bindingMessage === started.bindingMessage && candidate.status === 'CREATED',
-      );
+    const providerSession = sim.sessions().find(
+      (candidate) =>
+        candidate.bindingMessage === started.bindingMessage &&
+        // Signicat's open states: created, then waiting for the user once the order is at the eID app.
+        ['CREATED', 'WAITING_FOR_USER'].includes(candidate.status),
+    );
     expect(providerSession).toBeDefined();
     sim.complete(providerSession!.id, 'success', 'no-ola');
 

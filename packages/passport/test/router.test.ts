@@ -164,7 +164,7 @@ describe('eidPassportRouter', () => {
 
     const simSession = sim
       .sessions()
-      .find((s) => s.bindingMessage === bindingMessage && s.status === 'CREATED');
+      .find((s) => s.bindingMessage === bindingMessage && ['CREATED', 'WAITING_FOR_USER'].includes(s.status));
     sim.complete(simSession!.id, 'success', 'no-kari');
     const beforeLogin = browser.sessionCookie;
     // The engine asks the provider at most once a second per transaction: poll as a client does.
