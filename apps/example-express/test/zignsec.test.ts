@@ -1,4 +1,5 @@
 import { ACCEPT_HTML, ACCEPT_JSON, Browserless, parseSimulatorForm } from '@eid/conformance';
+import { webhookToken } from '@eid/core/provider-kit';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExampleApp, type ExampleApp } from '../src/app.js';
@@ -28,14 +29,12 @@ const METHODS: readonly Expected[] = [
   { method: 'sbid', label: 'Swedish BankID on this device', ...ANNA, nin: ANNA_NIN },
   { method: 'sbid-another', label: 'Swedish BankID on another device', ...ANNA, nin: ANNA_NIN },
   { method: 'fbid', label: 'Finnish bank ID', ...MATTI, nin: MATTI_NIN },
-  // NemID gives its PID, not the CPR, unless the start request carried the number (then matched).
-  { method: 'nemid', label: 'NemID', user: 'dk-mette', name: 'Mette Jensen', subject: '' },
   { method: 'nbid-oidc', label: 'Norwegian BankID (web or mobile)', ...KARI },
   { method: 'nbid', label: 'Norwegian BankID', ...KARI },
-  { method: 'nbid-mobile', label: 'BankID on mobile (Norway)', ...KARI },
   { method: 'nbid-pep', label: 'Norwegian BankID with PEP check', ...KARI },
   { method: 'country-se', label: 'Any Swedish eID', ...ANNA, nin: ANNA_NIN },
   { method: 'country-no', label: 'Any Norwegian eID', ...KARI },
+  // The Danish eID gives a person key, not the CPR, unless the start request carried the number (then matched).
   { method: 'country-dk', label: 'Any Danish eID', user: 'dk-mette', name: 'Mette Jensen', subject: '' },
   { method: 'country-fi', label: 'Any Finnish eID', ...MATTI, nin: MATTI_NIN },
   {
@@ -45,14 +44,9 @@ const METHODS: readonly Expected[] = [
     name: 'Lena Meier',
     subject: '4f5c0a2e-7b1d-4e8a-9c36-2d7e8b1f0a94',
   },
-  {
-    method: 'smartid',
-    label: 'Smart-ID (Estonia, Latvia, Lithuania)',
-    user: 'ee-mari',
-    name: 'Mari Tamm',
-    subject: 'PNOEE-48805140222',
-  },
 ];
+
+const WEBHOOK_SECRET = 'a-webhook-secret-of-the-app-0123456789';
 
 let simulator: Simulator;
 /** No ZIGNSEC_* variables: the simulator, with a random webhook secret. */
@@ -69,10 +63,7 @@ beforeAll(async () => {
   onSimulator = await start({});
   const zignsecEnv = { ZIGNSEC_BASE_URL: simulator.zignsec.baseUrl, ZIGNSEC_TOKEN: simulator.zignsec.token };
   configured = await start(zignsecEnv);
-  withSecret = await start({
-    ...zignsecEnv,
-    ZIGNSEC_WEBHOOK_SECRET: 'a-webhook-secret-of-the-app-0123456789',
-  });
+  withSecret = await start({ ...zignsecEnv, ZIGNSEC_WEBHOOK_SECRET: WEBHOOK_SECRET });
 });
 afterAll(async () => {
   await Promise.all([onSimulator?.close(), configured?.close(), withSecret?.close()]);
@@ -158,7 +149,7 @@ describe('example-express with ZignSec', () => {
       const identity = await sessionIdentity(app, browser);
       expect(identity).toMatchObject({ provider: 'zignsec', method, name });
       if (subject) expect(identity.subject).toBe(subject);
-      else expect(identity.subject).toMatch(/^9208-2002-2-\d{12}$/); // NemID PID
+      else expect(identity.subject).toMatch(/^9208-2002-2-\d{12}$/); // the Danish person key
       if (nin) expect(identity.nin).toMatchObject(nin);
       else expect(identity.nin).toBeUndefined();
       expect(identity.dateOfBirth).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -176,10 +167,10 @@ describe('example-express with ZignSec', () => {
     });
   });
 
-  it('a prefilled nin travels as PersonalNumber; NemID then returns the matched CPR', async () => {
+  it('a prefilled nin travels as PersonalNumber; the Danish eID then returns the matched CPR', async () => {
     const browser = new Browserless();
     const start = await browser.get(
-      `${route(configured, '/start/zignsec/nemid')}?returnTo=%2Fprofile&nin=2901034209`,
+      `${route(configured, '/start/zignsec/country-dk')}?returnTo=%2Fprofile&nin=2901034209`,
       ACCEPT_HTML,
     );
     const pageUrl = browser.location(start);
@@ -249,6 +240,29 @@ describe('example-express with ZignSec', () => {
     expect(await status.json()).toMatchObject({ status: 'pending' });
   });
 
+  it('a webhook with the right URL token but without or with a wrong ZignSec signature is refused', async () => {
+    const browser = new Browserless();
+    const start = await browser.get(`${route(withSecret, '/start/zignsec/sbid')}`, ACCEPT_JSON);
+    const { transactionId } = (await start.json()) as { transactionId: string };
+    // The URL the app gave ZignSec for this login: its per-transaction token is valid.
+    const token = webhookToken(WEBHOOK_SECRET, transactionId);
+    const url = `${route(withSecret, '/webhook/zignsec')}?tx=${transactionId}&token=${token}`;
+    const body = JSON.stringify({ id: 'x' });
+    for (const signature of [undefined, 'a'.repeat(64)]) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(signature ? { 'x-zignsec-hmac-sha256': signature } : {}),
+        },
+        body,
+      });
+      expect(res.status).toBe(401);
+    }
+    const status = await browser.get(route(withSecret, `/status/${transactionId}`), ACCEPT_JSON);
+    expect(await status.json()).toMatchObject({ status: 'pending' });
+  });
+
   it.each([
     ['abort', 'user_cancelled'],
     ['error', 'provider_error'],
@@ -256,7 +270,7 @@ describe('example-express with ZignSec', () => {
     '%s on the simulator page (no webhook) ends on the home page with %s',
     async (outcome, code) => {
       const browser = new Browserless();
-      const { callback } = await throughSimulator(configured, browser, 'nbid-mobile', outcome);
+      const { callback } = await throughSimulator(configured, browser, 'nbid-pep', outcome);
       const failed = await browser.get(callback, ACCEPT_HTML);
       expect(browser.location(failed)).toBe(`${configured.url}/?error=${code}`);
       expect((await browser.get(route(configured, '/session'), ACCEPT_JSON)).status).toBe(401);

@@ -673,6 +673,28 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(await errorCode(response)).toBe('unknown_provider');
     });
 
+    it('a signed ZignSec webhook reaches the engine with its bytes: it settles the login before the browser returns', async () => {
+      const browser = new Browserless();
+      const start = await browser.get(
+        `${route('/start/zignsec/sbid-another')}?returnTo=%2Fprofile`,
+        ACCEPT_HTML,
+      );
+      expect(start.status).toBe(302);
+      const pageUrl = browser.location(start);
+      const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+      // The simulator posts the result, signed over its bytes (X-ZignSec-Hmac-SHA256), before it answers.
+      const answer = await browser.post(form.action, {
+        form: { ...form.hidden, user: form.users[0]!, outcome: 'success' },
+        headers: ACCEPT_HTML,
+      });
+      expect(answer.status).toBe(303);
+      const transactionId = new URL(browser.location(answer)).searchParams.get('relaystate')!;
+      // ZignSec's API is down from here: only the webhook can have completed the login.
+      simulator.setFaults({ provider: 'zignsec', status: 500 });
+      const status = await browser.get(route(`/status/${transactionId}`), ACCEPT_JSON);
+      expect(await status.json()).toMatchObject({ transactionId, status: 'complete' });
+    });
+
     // ---- provider faults -------------------------------------------------------------------------
 
     it('a provider that does not answer gives 503 provider_unavailable', async () => {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EidOutcome, EidRequest } from '../src/engine/contract.js';
@@ -8,6 +9,7 @@ import type { NationalId } from '../src/nin/index.js';
 import type { Provider, ProviderMethod, StartContext } from '../src/providers/types.js';
 import {
   mapResult,
+  readResult,
   resultState,
   toIdentity,
   ZIGNSEC_METHODS,
@@ -74,10 +76,10 @@ const setup = (
   options: Partial<ZignSecOptions> = {},
 ) => recordedProvider(answer, (baseUrl) => zignsec({ token: TOKEN, baseUrl, ...options }));
 
-const form = (request: RecordedRequest) => Object.fromEntries(new URLSearchParams(request.body));
+const form = (request: RecordedRequest) => JSON.parse(request.body) as Record<string, unknown>;
 
 describe('zignsec: requests on the wire', () => {
-  it('sets up sbid-another like the documented request: bare token, form-encoded, target, relaystate, webhook', async () => {
+  it('sets up sbid-another like the documented request: bare token, JSON, target, relaystate, webhook', async () => {
     const { server, provider } = await setup(() => setupReply, { webhookSecret: SECRET, language: 'sv' });
     const started = await provider.start(startContext(provider, 'sbid-another', { nin: SE_NIN }));
     const request = server.requests[0]!;
@@ -85,7 +87,8 @@ describe('zignsec: requests on the wire', () => {
     expect(request.method).toBe('POST');
     expect(request.path).toBe('/v2/eid/sbid-another');
     expect(request.headers.authorization).toBe(documented.Authorization);
-    expect(request.headers['content-type']).toBe(documented['Content-Type']);
+    // The page allows form posts "and application/json if JSON object"; the `requirement` object needs JSON.
+    expect(request.headers['content-type']).toBe('application/json');
     const body = form(request);
     expect(Object.keys(body).sort()).toEqual(
       ['PersonalNumber', 'language', 'relaystate', 'target', 'targetError', 'webhook'].sort(),
@@ -97,7 +100,7 @@ describe('zignsec: requests on the wire', () => {
     expect(body.target).toBe('https://app.example/auth/eid/callback/zignsec');
     expect(body.targetError).toBe('https://app.example/auth/eid/callback/zignsec');
     expect(body.language).toBe('sv');
-    const webhook = new URL(body.webhook!);
+    const webhook = new URL(body.webhook as string);
     expect(`${webhook.origin}${webhook.pathname}`).toBe('https://app.example/auth/eid/webhook/zignsec');
     expect(webhook.searchParams.get('tx')).toBe(TX);
     expect(verifyWebhookToken(SECRET, TX, webhook.searchParams.get('token'))).toBe(true);
@@ -118,17 +121,14 @@ describe('zignsec: requests on the wire', () => {
     ['sbid', '/v2/eid/sbid'],
     ['sbid-another', '/v2/eid/sbid-another'],
     ['fbid', '/v2/eid/fbid'],
-    ['nemid', '/v2/eid/nemid'],
     ['nbid-oidc', '/v2/eid/nbid_oidc'],
     ['nbid', '/v2/eid/nbid'],
-    ['nbid-mobile', '/v2/eid/nbid_mobile'],
     ['nbid-pep', '/v2/eid/nbid_pep'],
     ['country-se', '/v2/eid/se'],
     ['country-no', '/v2/eid/no'],
     ['country-dk', '/v2/eid/dk'],
     ['country-fi', '/v2/eid/fi'],
     ['swissid', '/v3/eid/swissid'],
-    ['smartid', '/v3/eid/smartid/auth'],
   ])('method %s posts to %s', async (id, path) => {
     const { server, provider } = await setup(() => setupReply);
     await provider.start(startContext(provider, id));
@@ -137,9 +137,8 @@ describe('zignsec: requests on the wire', () => {
   });
 
   it.each<[string, NationalId, string]>([
-    ['nemid', DK_NIN, '1210312133'],
+    ['country-dk', DK_NIN, '1210312133'],
     ['nbid', NO_NIN, '17829034034'],
-    ['nbid-mobile', NO_NIN, '17829034034'],
     ['fbid', FI_NIN, '150480-9152'],
     ['country-se', SE_NIN, '195206040759'],
   ])('%s sends the nin as PersonalNumber in the country format', async (id, nin, expected) => {
@@ -151,10 +150,8 @@ describe('zignsec: requests on the wire', () => {
   it.each<[ZignSecOptions['nbidLoginHint'], NationalId | undefined, string | undefined]>([
     [undefined, undefined, undefined],
     ['BID', undefined, 'BID'],
-    ['BIM', undefined, 'BIM'],
     ['BID', NO_NIN, 'BID:17829034034'],
     [undefined, NO_NIN, ':17829034034'],
-    ['BIM', NO_NIN, 'BIM'],
   ])(
     'nbid-oidc with hint %s and nin %j sends login_hint %s and no PersonalNumber',
     async (hint, nin, expected) => {
@@ -176,19 +173,22 @@ describe('zignsec: requests on the wire', () => {
     });
     await provider.start(startContext(provider, 'sbid', { lang: 'sv' }));
     await provider.start(startContext(provider, 'nbid-pep', { lang: 'nb' }));
-    await provider.start(startContext(provider, 'nemid', { lang: 'da' }));
+    await provider.start(startContext(provider, 'country-dk', { lang: 'da' }));
     const [se, no, dk] = server.requests.map(form);
     expect(se).toMatchObject({
-      LookupPersonAddress: 'true',
-      AutoStartTokenRequired: 'Yes',
-      allowRetries: 'true',
+      LookupPersonAddress: true,
+      // The documented example `{ "AutoStartTokenRequired": "Yes" }` is the `requirement` object of the public
+      // Go client (qoorp/go-zignsec models.go), not a top-level parameter.
+      requirement: { AutoStartTokenRequired: 'Yes' },
+      allowRetries: true,
       configid: 'd638a4ab-7382-4c5d-98e8-e90d3aa3e1be',
       language: 'sv',
     });
+    expect(se!.AutoStartTokenRequired).toBeUndefined();
     expect(se!.Scope).toBeUndefined();
-    expect(no).toMatchObject({ Scope: 'nnin address', language: 'no', allowRetries: 'true' });
+    expect(no).toMatchObject({ Scope: 'nnin address', language: 'no', allowRetries: true });
     expect(no!.LookupPersonAddress).toBeUndefined();
-    expect(no!.AutoStartTokenRequired).toBeUndefined();
+    expect(no!.requirement).toBeUndefined();
     expect(dk!.Scope).toBeUndefined();
     expect(dk!.LookupPersonAddress).toBeUndefined();
     expect(dk!.language).toBe('da');
@@ -213,19 +213,10 @@ describe('zignsec: requests on the wire', () => {
     expect(verifyWebhookToken(SECRET, TX, new URL(body.webhook).searchParams.get('token'))).toBe(true);
   });
 
-  it('sets up Smart-ID with countryCode and identifierType (the browser page asks for the identifier)', async () => {
-    const { server, provider } = await setup(() => setupReply, { smartIdCountry: 'LT' });
-    await provider.start(startContext(provider, 'smartid'));
-    const body = JSON.parse(server.requests[0]!.body);
-    expect(body).toMatchObject({ countryCode: 'LT', identifierType: 'PersonalNumber', relayState: TX });
-    expect(body.identifier).toBeUndefined();
-  });
-
   it.each([
     ['sbid-another', `/v2/eid/${SESSION_ID}`],
     ['nbid-oidc', `/v2/eid/${SESSION_ID}`],
     ['swissid', `/v3/eid/${SESSION_ID}`],
-    ['smartid', `/v3/eid/smartid/${SESSION_ID}`],
   ])('polls a %s session at GET %s with the bare token', async (methodId, path) => {
     const { server, provider } = await setup(() => ({
       status: 200,
@@ -371,10 +362,45 @@ describe('zignsec: documented results mapped to Identity', () => {
   it('reads the state field case-insensitively', () => {
     expect(resultState({ result: { identity: { state: 'finished' } } })).toBe('FINISHED');
   });
+
+  it.each([
+    'result-finished-envelope',
+    'result-variant-identity-under-result',
+    'result-variant-pascal-case',
+    'result-variant-camel-case',
+    'result-variant-top-level-state',
+  ])('reads %s to the same identity', (name) => {
+    const body = fixture(name);
+    const reference = toIdentity(fixture('result-finished-envelope'));
+    expect(resultState(body)).toBe('FINISHED');
+    const result = mapResult(body, { id: TX });
+    expect(result.status).toBe('complete');
+    expect(result.status === 'complete' && result.identity).toEqual(reference);
+    expect(readResult(body).id).toBe(SESSION_ID);
+  });
+
+  it.each([
+    ['State in PascalCase under Result', { Result: { Identity: { State: 'Pending' } } }, 'PENDING'],
+    ['a top-level state', { state: 'error', errors: [{ Code: 'USER_CANCEL' }] }, 'ERROR'],
+  ])('reads %s', (_name, body, state) => {
+    expect(resultState(body as never)).toBe(state);
+  });
+
+  it('reads error codes in PascalCase, and never logs their descriptions (they echo numbers)', () => {
+    const warnings: unknown[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (obj) => warnings.push(obj), error() {} };
+    const body = {
+      Result: { Identity: { State: 'ERROR' } },
+      Errors: [{ Code: 'USER_CANCEL', Description: '198711260070 cancelled' }],
+    };
+    const result = mapResult(body, { id: TX }, logger);
+    expect(result.status === 'failed' && result.error.code).toBe('user_cancelled');
+    expect(JSON.stringify(warnings)).not.toMatch(/198711260070/);
+  });
 });
 
 describe('zignsec: upstream failures become EidError codes', () => {
-  const start = (provider: Provider) => provider.start(startContext(provider, 'nemid', { nin: DK_NIN }));
+  const start = (provider: Provider) => provider.start(startContext(provider, 'country-dk', { nin: DK_NIN }));
 
   it.each<[string, Reply, string]>([
     [
@@ -476,7 +502,15 @@ describe('zignsec: configuration', () => {
     ['language', { language: 'swedish' }, /`language`/],
     ['scope', { scope: 'nnin everything' }, /`scope`/],
     ['nbidLoginHint', { nbidLoginHint: 'BIS' as never }, /`nbidLoginHint`/],
-    ['smartIdCountry', { smartIdCountry: 'FI' as never }, /`smartIdCountry`/],
+    ['BIM login hint (retired)', { nbidLoginHint: 'BIM' as never }, /BankID på mobil/],
+    ['smartIdCountry (Smart-ID left out)', { smartIdCountry: 'EE' } as never, /`smartIdCountry`.*Smart-ID/],
+    [
+      'nemid (retired)',
+      { methods: ['nemid' as never] },
+      /`nemid` is no longer offered: NemID was switched off/,
+    ],
+    ['nbid-mobile (retired)', { methods: ['nbid-mobile' as never] }, /`nbid-mobile`.*1 September 2024/],
+    ['smartid (left out)', { methods: ['smartid' as never] }, /`smartid`.*verification code/],
     ['methods', { methods: ['sbid', 'bogus' as never] }, /unknown method "bogus"/],
     ['no methods', { methods: [] }, /`methods`/],
   ])('names the bad field: %s', (_name, override, message) => {
@@ -500,15 +534,36 @@ describe('zignsec: configuration', () => {
   it('refuses to start a method that is not enabled', async () => {
     const provider = zignsec({ token: TOKEN, methods: ['sbid'] });
     await expect(
-      provider.start({ ...startContext(zignsec({ token: TOKEN }), 'nemid') }),
+      provider.start({ ...startContext(zignsec({ token: TOKEN }), 'country-dk') }),
     ).rejects.toMatchObject({ code: 'unknown_method' });
   });
 });
 
 describe('zignsec: webhook', () => {
   const provider = zignsec({ token: TOKEN, webhookSecret: SECRET });
-  const push = (body: unknown, token = webhookToken(SECRET, TX), tx = TX) =>
-    provider.webhook!({ query: { tx, token }, headers: { 'content-type': 'application/json' }, body });
+  const sign = (raw: string, key = TOKEN, encoding: 'hex' | 'base64' = 'hex') =>
+    createHmac('sha256', key).update(raw, 'utf8').digest(encoding);
+  /** A push as ZignSec sends it: the bytes, signed with the access token (docs.zignsec.com/api/webhooks/). */
+  const push = (
+    body: unknown,
+    {
+      token = webhookToken(SECRET, TX),
+      tx = TX,
+      signature,
+      raw = true,
+    }: { token?: string; tx?: string; signature?: string | null; raw?: boolean } = {},
+  ) => {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const signed = signature === undefined ? sign(text) : signature;
+    if (signed !== null) headers['x-zignsec-hmac-sha256'] = signed;
+    return provider.webhook!({
+      query: { tx, token },
+      headers,
+      body: typeof body === 'string' ? body : body,
+      ...(raw ? { rawBody: Buffer.from(text, 'utf8') } : {}),
+    });
+  };
   const finished = { ...fixture('result-sbid-another'), id: SESSION_ID };
 
   it('takes only the session id from the documented body: the result is fetched from the API', async () => {
@@ -516,17 +571,61 @@ describe('zignsec: webhook', () => {
     expect(notice).toEqual({ transactionId: TX, reference: SESSION_ID });
   });
 
-  it('accepts the body as JSON text', async () => {
-    await expect(push(JSON.stringify(finished))).resolves.toMatchObject({ reference: SESSION_ID });
+  it('accepts the signature in hex of either case and in base64', async () => {
+    const text = JSON.stringify(finished);
+    for (const signature of [sign(text), sign(text).toUpperCase(), sign(text, TOKEN, 'base64')]) {
+      await expect(push(finished, { signature })).resolves.toMatchObject({ reference: SESSION_ID });
+    }
   });
 
-  it('refuses a wrong, missing or other-transaction token with unauthenticated', async () => {
-    await expect(push(finished, webhookToken('another secret entirely', TX))).rejects.toMatchObject({
+  it('reads the session id in any case (Id)', async () => {
+    await expect(push({ Id: SESSION_ID, Identity: finished.identity })).resolves.toMatchObject({
+      reference: SESSION_ID,
+    });
+  });
+
+  it('refuses a wrong, missing or other-transaction URL token with unauthenticated', async () => {
+    await expect(
+      push(finished, { token: webhookToken('another secret entirely', TX) }),
+    ).rejects.toMatchObject({
       code: 'unauthenticated',
     });
-    await expect(push(finished, '')).rejects.toMatchObject({ code: 'unauthenticated' });
-    await expect(push(finished, webhookToken(SECRET, 'other-tx'))).rejects.toMatchObject({
+    await expect(push(finished, { token: '' })).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(push(finished, { token: webhookToken(SECRET, 'other-tx') })).rejects.toMatchObject({
       code: 'unauthenticated',
+    });
+  });
+
+  it.each<[string, string | null]>([
+    ['missing', null],
+    ['under another key', createHmac('sha256', 'not the token').update('x').digest('hex')],
+    ['of another body', createHmac('sha256', TOKEN).update('{"id":"other"}').digest('hex')],
+    ['truncated', 'abcdef'],
+    ['empty', ''],
+  ])(
+    'refuses a push whose ZignSec signature is %s, even with a valid URL token',
+    async (_name, signature) => {
+      await expect(push(finished, { signature })).rejects.toMatchObject({ code: 'unauthenticated' });
+    },
+  );
+
+  it('refuses a body changed after signing', async () => {
+    const text = JSON.stringify(finished);
+    const forged = JSON.stringify({ ...finished, id: 'another-session' });
+    await expect(
+      provider.webhook!({
+        query: { tx: TX, token: webhookToken(SECRET, TX) },
+        headers: { 'x-zignsec-hmac-sha256': sign(text) },
+        body: JSON.parse(forged),
+        rawBody: Buffer.from(forged),
+      }),
+    ).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('says how to keep the raw body when the host parsed it away', async () => {
+    await expect(push(finished, { raw: false })).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringMatching(/raw request body.*rawBody: true/),
     });
   });
 
@@ -537,6 +636,10 @@ describe('zignsec: webhook', () => {
   it('an ERROR push is a signal too: nothing of its body is taken as the result', async () => {
     const notice = await push({ id: SESSION_ID, errors: [{ code: 'USER_CANCEL', description: 'x' }] });
     expect(notice).toEqual({ transactionId: TX, reference: SESSION_ID });
+  });
+
+  it('refuses a signed body that is not JSON', async () => {
+    await expect(push('not json')).rejects.toMatchObject({ code: 'invalid_request' });
   });
 });
 
@@ -629,16 +732,22 @@ describe('zignsec in the engine', () => {
       started.response as { body: { transactionId: string; redirectUrl: string } }
     ).body;
     const reference = new URL(redirectUrl).pathname.split('/').pop()!;
-    const webhook = new URL(form(fake.server.requests[0]!).webhook!);
-    const push = (body: unknown, token = webhook.searchParams.get('token')!) =>
-      eid.handle({
+    const webhook = new URL(form(fake.server.requests[0]!).webhook as string);
+    const push = (body: unknown, token = webhook.searchParams.get('token')!) => {
+      const raw = JSON.stringify(body);
+      return eid.handle({
         route: 'webhook',
         httpMethod: 'POST',
         params: { provider: 'zignsec' },
         query: { tx: webhook.searchParams.get('tx')!, token },
         body,
-        headers: { contentType: 'application/json' },
+        rawBody: Buffer.from(raw),
+        headers: {
+          contentType: 'application/json',
+          'x-zignsec-hmac-sha256': createHmac('sha256', TOKEN).update(raw).digest('hex'),
+        },
       });
+    };
     return { fake, eid, alice, tx, reference, push };
   }
 

@@ -7,6 +7,7 @@ import {
   type EidSessionData,
   engineOption,
   httpInput,
+  keepRawBody,
   optionsObject,
   type RouteName,
   refuseRoutesOption,
@@ -77,8 +78,10 @@ export function eidRouter(eid: Eid, options?: EidRouterOptions): Router {
   return router;
 }
 
+/** Form and JSON bodies, their bytes kept as `req.rawBody` for signed webhooks. */
 function bodyParsers(limit = 16 * 1024): RequestHandler[] {
-  return [express.urlencoded({ extended: false, limit }), express.json({ limit })];
+  const verify = keepRawBody;
+  return [express.urlencoded({ extended: false, limit, verify }), express.json({ limit, verify })];
 }
 
 /** The session port of an Express request, or `invalid_config` naming the session to mount. */

@@ -85,6 +85,8 @@ async function mountRoutes(routes: Parameters<FastifyPluginAsync>[0], eid: adapt
       method: route.method,
       url: `${eid.prefix}${route.path}`,
       bodyLimit: route.bodyLimit ?? BODY_LIMIT,
+      // Signed webhooks (ZignSec) are checked over the bytes as sent.
+      ...(route.name === 'webhook' ? { preParsing: adapter.fastifyKeepRawBody } : {}),
       handler: handle,
       errorHandler: adapter.fastifyBodyErrorHandler(route.name, handle, send),
     });

@@ -25,8 +25,12 @@ export function requireSession(request: SessionRequest) {
 type Rq = adapter.FrameworkRequest & SessionRequest;
 /** Nest's global prefix as a path, '' without one. */
 const asPath = (prefix: string) => prefix.replace(/^\/*(?=.)/, '/').replace(/\/+$/, '');
+const verify = adapter.keepRawBody;
 const formAndJson = (limit: number) =>
-  [bodyParser.urlencoded({ extended: false, limit }), bodyParser.json({ limit })] as adapter.Middleware[];
+  [
+    bodyParser.urlencoded({ extended: false, limit, verify }),
+    bodyParser.json({ limit, verify }),
+  ] as adapter.Middleware[];
 
 /**
  * The contract's routes (docs/http-contract.md §2), one method each, below `eid.prefix` and Nest's global prefix (which the

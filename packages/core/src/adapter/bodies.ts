@@ -1,3 +1,4 @@
+import { Transform } from 'node:stream';
 import type { Eid, EidResponse } from '../engine/contract.js';
 import { matchRoute, requestPath } from './match.js';
 import { bodyErrorResponse, fastifyBodyErrorHandler } from './responses.js';
@@ -44,6 +45,7 @@ export interface FastifyRouteOptions {
   url: string;
   bodyLimit?: number;
   errorHandler?: unknown;
+  preParsing?: unknown;
 }
 
 /**
@@ -66,5 +68,41 @@ export function fastifyRouteBodies<Request, Reply>(
     if (!route) return;
     options.bodyLimit = route.bodyLimit ?? DEFAULT_BODY_LIMIT;
     options.errorHandler = fastifyBodyErrorHandler(route.name, logout, respond);
+    if (route.name === 'webhook') {
+      const hooks = options.preParsing;
+      options.preParsing = [...(Array.isArray(hooks) ? hooks : hooks ? [hooks] : []), fastifyKeepRawBody];
+    }
   };
+}
+
+/**
+ * A body-parser `verify` option keeping the bytes as `req.rawBody`, as Nest's `rawBody: true` does: webhook
+ * signatures (ZignSec's X-ZignSec-Hmac-SHA256) cover the body exactly as sent.
+ */
+export function keepRawBody(req: unknown, _res: unknown, buffer: Buffer): void {
+  (req as { rawBody?: Buffer }).rawBody = buffer;
+}
+
+/**
+ * A Fastify `preParsing` hook doing the same for one route: the payload passes through unchanged and its bytes are
+ * left as `request.rawBody` before the content-type parser finishes.
+ */
+export function fastifyKeepRawBody(
+  request: unknown,
+  _reply: unknown,
+  payload: NodeJS.ReadableStream,
+  done: (error: null, stream: Transform) => void,
+): void {
+  const chunks: Buffer[] = [];
+  const copy = new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      chunks.push(chunk);
+      next(null, chunk);
+    },
+    flush(next) {
+      (request as { rawBody?: Buffer }).rawBody = Buffer.concat(chunks);
+      next();
+    },
+  });
+  done(null, payload.pipe(copy));
 }

@@ -13,7 +13,14 @@ export { prefersJson, ROUTES } from '../engine/contract.js';
 export { bodyParseError } from '../request-body.js';
 export { commitSessionChange, type SessionPort, sessionPortOf, writeAtRenewal } from '../session.js';
 export { type AuthenticationStep, authenticationStep, type Refusal, refusal } from './authentication.js';
-export { type FastifyRouteOptions, fastifyRouteBodies, type Middleware, routeBodyParsers } from './bodies.js';
+export {
+  type FastifyRouteOptions,
+  fastifyKeepRawBody,
+  fastifyRouteBodies,
+  keepRawBody,
+  type Middleware,
+  routeBodyParsers,
+} from './bodies.js';
 export { matchRoute, requestPath } from './match.js';
 export { engineOption, optionsObject, refuseRenamedRoutes, refuseRoutesOption } from './options.js';
 export { requestHeaders } from './request.js';

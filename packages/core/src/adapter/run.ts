@@ -10,6 +10,8 @@ export interface HttpInput {
   params?: Record<string, string | undefined>;
   query?: Record<string, unknown>;
   body?: unknown;
+  /** The body's bytes as received, where the framework kept them (webhook signatures cover them). */
+  rawBody?: Uint8Array | undefined;
   headers: Record<string, string | string[] | undefined>;
   /** The client address as the framework's trust-proxy setting gives it. */
   ip?: string | undefined;
@@ -30,6 +32,8 @@ export interface FrameworkRequest {
   params?: unknown;
   query?: unknown;
   body?: unknown;
+  /** Set by the adapters' body parsers (`keepRawBody`), or by Nest's `rawBody: true`. */
+  rawBody?: unknown;
   headers: Record<string, string | string[] | undefined>;
   ip?: string | undefined;
 }
@@ -44,7 +48,8 @@ export function httpInput(
   const { method, headers, ip, body } = request;
   const params = request.params as HttpInput['params'];
   const query = request.query as HttpInput['query'];
-  return { route, method, params, query, body, headers, ip, mountPath, session };
+  const rawBody = request.rawBody instanceof Uint8Array ? request.rawBody : undefined;
+  return { route, method, params, query, body, rawBody, headers, ip, mountPath, session };
 }
 
 /** The engine request for an HTTP input. */
@@ -55,6 +60,7 @@ export function engineRequest(input: HttpInput): EidRequest {
     params: input.params ?? {},
     query: input.query,
     body: input.body,
+    rawBody: input.rawBody,
     headers: requestHeaders(input.headers),
     session: input.session.read(),
     clientIp: input.ip,

@@ -55,6 +55,8 @@ export interface EidRequest {
   params: Record<string, string | undefined>;
   query?: Record<string, unknown>;
   body?: unknown;
+  /** The body's bytes as received, for providers whose webhooks are signed over them. */
+  rawBody?: Uint8Array | undefined;
   /** `accept` and `contentType` at least; for webhooks, every header (lower-case names). */
   headers?: {
     accept?: string | undefined;

@@ -75,6 +75,8 @@ export interface WebhookRequest {
   query: Record<string, string>;
   headers: Record<string, string | undefined>;
   body: unknown;
+  /** The body's bytes as received, when the adapter kept them (a signature over the body needs them). */
+  rawBody?: Uint8Array | undefined;
 }
 
 /** What a provider made of an authenticated push. */

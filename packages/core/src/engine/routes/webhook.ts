@@ -15,7 +15,12 @@ export const webhook: Route = async (ctx, request) => {
   if (!provider.webhook) throw new EidError('unknown_provider', `${provider.name} sends no webhooks here.`);
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
-  const notice = await provider.webhook({ query: stringQuery(request.query), headers, body: request.body });
+  const notice = await provider.webhook({
+    query: stringQuery(request.query),
+    headers,
+    body: request.body,
+    rawBody: request.rawBody,
+  });
   if (!notice) return ok({ status: 'ignored' });
   const transaction = await ctx.transactions.find(notice.transactionId);
   if (!transaction || transaction.provider !== provider.id || transaction.reference !== notice.reference) {

@@ -1,23 +1,26 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { EidError } from '../../errors.js';
 import type { ProviderIdentity } from '../../identity.js';
 import * as kit from '../../provider-kit/index.js';
 import type { Transaction } from '../../transaction.js';
 import { verifyWebhookToken } from '../../webhook.js';
 import type { CompleteResult, Provider, ProviderRuntime, WebhookRequest } from '../types.js';
-import { CREDENTIALS, mapResult, refineRefusal, startResult, webhookBody } from './mapping.js';
+import { CREDENTIALS, mapResult, readResult, refineRefusal, startResult, webhookBody } from './mapping.js';
 import {
   resultPath,
-  setupParameters,
+  setupBody,
   setupPath,
   v3Body,
   ZIGNSEC_METHODS,
+  ZIGNSEC_RETIRED,
   type ZignSecMethodId,
   type ZignSecResult,
 } from './wire.js';
 
-export { mapResult, resultState, toIdentity } from './mapping.js';
+export { mapResult, readResult, resultState, toIdentity } from './mapping.js';
 export {
   ZIGNSEC_METHODS,
+  ZIGNSEC_RETIRED,
   type ZignSecError,
   type ZignSecIdentity,
   type ZignSecMethodId,
@@ -32,6 +35,8 @@ export interface ZignSecOptions {
   /**
    * Enables the webhook: each session gets `webhook={prefix}/webhook/zignsec?tx=…&token=…`, where the
    * token is an HMAC of the transaction id under this secret, checked in constant time. At least 16 characters.
+   * ZignSec's own signature (`X-ZignSec-Hmac-SHA256`, an HMAC-SHA256 of the body under the access token) is
+   * required as well, so the route needs the raw request body: the adapters keep it (see the README).
    */
   webhookSecret?: string;
   /** Methods to offer; default all of them. */
@@ -48,10 +53,8 @@ export interface ZignSecOptions {
   allowRetries?: boolean;
   /** `configid`, when the ZignSec account has more than one configuration. */
   configId?: string;
-  /** `nbid-oidc`: pre-select BankID web (`BID`) or mobile (`BIM`) through `login_hint`. */
-  nbidLoginHint?: 'BID' | 'BIM';
-  /** `smartid`: the `countryCode` sent; default `EE`. */
-  smartIdCountry?: 'EE' | 'LV' | 'LT';
+  /** `nbid-oidc`: restrict to BankID (`BID`, the only identity provider left since BIM was retired) through `login_hint`. */
+  nbidLoginHint?: 'BID';
   /** `swissid`: the `scopes` sent; default `openid profile`. */
   swissIdScopes?: string;
   /** Adjusts the mapped identity, e.g. to keep the phone number or the address lookup in `extra`. */
@@ -92,15 +95,45 @@ function checkSettings(options: ZignSecOptions): void {
       throw kit.configError(FACTORY, `\`scope\` must be space-separated values of ${SCOPES.join(', ')}.`);
     }
   }
-  kit.oneOf(FACTORY, 'nbidLoginHint', options.nbidLoginHint, ['BID', 'BIM']);
-  kit.oneOf(FACTORY, 'smartIdCountry', options.smartIdCountry, ['EE', 'LV', 'LT']);
+  if ((options.nbidLoginHint as string | undefined) === 'BIM') {
+    throw kit.configError(FACTORY, `\`nbidLoginHint: 'BIM'\`: ${ZIGNSEC_RETIRED['nbid-mobile']}`);
+  }
+  kit.oneOf(FACTORY, 'nbidLoginHint', options.nbidLoginHint, ['BID']);
+  if ('smartIdCountry' in options) {
+    throw kit.configError(FACTORY, `\`smartIdCountry\`: ${ZIGNSEC_RETIRED.smartid}`);
+  }
+  for (const id of options.methods ?? []) {
+    const reason = ZIGNSEC_RETIRED[id as string];
+    if (reason) throw kit.configError(FACTORY, `method \`${id}\` is no longer offered: ${reason}`);
+  }
   if (configId !== undefined && (typeof configId !== 'string' || configId === '')) {
     throw kit.configError(FACTORY, '`configId` must be a non-empty string (a GUID from ZignSec).');
   }
 }
 
-/** The webhook of a provider with a secret: authenticated by the token in its URL, a signal only. */
-function webhookReader(secret: string) {
+const SIGNATURE_HEADER = 'x-zignsec-hmac-sha256';
+
+/**
+ * ZignSec's webhook signature (docs.zignsec.com/api/webhooks/, "Verify a webhook"): HMAC-SHA256 of the posted
+ * bytes under the access token. The page's C# sample breaks off before the encoding; a public PHP client
+ * compares lower-case hex (`hash_hmac('sha256', $json, $auth_key)`), so hex in either case and base64 both count.
+ */
+export function verifyZignSecSignature(token: string, rawBody: Uint8Array, header: string): boolean {
+  const expected = createHmac('sha256', token).update(rawBody).digest();
+  const value = header.trim();
+  const given = /^[0-9a-f]{64}$/i.test(value)
+    ? Buffer.from(value, 'hex')
+    : /^[A-Za-z0-9+/]{43}=?$/.test(value)
+      ? Buffer.from(value, 'base64')
+      : undefined;
+  return given !== undefined && given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * The webhook of a provider with a secret: authenticated twice, by the per-transaction token in its URL and by
+ * ZignSec's signature of the body; a signal only.
+ */
+function webhookReader(secret: string, token: string) {
   return async (request: WebhookRequest) => {
     const transactionId = request.query.tx ?? '';
     if (!verifyWebhookToken(secret, transactionId, request.query.token)) {
@@ -109,12 +142,33 @@ function webhookReader(secret: string) {
         'The ZignSec webhook call does not carry a valid token; it was not sent for a login of this app.',
       );
     }
-    const body = webhookBody(request.body);
+    const signature = request.headers[SIGNATURE_HEADER];
+    if (!signature) {
+      throw new EidError(
+        'unauthenticated',
+        'The ZignSec webhook call carries no X-ZignSec-Hmac-SHA256 signature.',
+      );
+    }
+    if (!request.rawBody) {
+      throw new EidError(
+        'invalid_config',
+        "The ZignSec webhook's signature covers the raw request body, which did not reach @eid: let the adapter " +
+          'parse the webhook route (mount it before a global body parser), or keep the bytes as `req.rawBody` ' +
+          '(NestFactory.create(module, { rawBody: true })).',
+      );
+    }
+    if (!verifyZignSecSignature(token, request.rawBody, signature)) {
+      throw new EidError(
+        'unauthenticated',
+        'The ZignSec webhook signature does not match its body under the access token.',
+      );
+    }
+    const body = webhookBody(request.rawBody.length > 0 ? Buffer.from(request.rawBody) : request.body);
+    const reference = body ? readResult(body).id : undefined;
     // A push without a session id concerns no login (a test ping from ZignSec's settings page).
-    if (!body || typeof body.id !== 'string' || body.id === '') return undefined;
-    // The push is a signal only: its token lives in a URL (proxies and access logs see those), so the
-    // result, identity included, is fetched from ZignSec's API (`complete`) rather than taken from the body.
-    return { transactionId, reference: body.id };
+    if (!reference) return undefined;
+    // The push is a signal only: the result, identity included, is fetched from ZignSec's API (`complete`).
+    return { transactionId, reference };
   };
 }
 
@@ -131,7 +185,8 @@ export function zignsec(options: ZignSecOptions): Provider {
     const spec = ZIGNSEC_METHODS.find((method) => method.id === transaction.method);
     const path = resultPath(spec, transaction.reference);
     const result = await api.sendJson<ZignSecResult>({ method: 'GET', path, what: 'result request' });
-    if (typeof result.id === 'string' && result.id !== transaction.reference) {
+    const id = readResult(result).id;
+    if (id !== undefined && id.toLowerCase() !== transaction.reference.toLowerCase()) {
       throw new EidError('provider_error', 'ZignSec answered with another session than the one asked for.');
     }
     const mapped: CompleteResult = mapResult(result, transaction, runtime.logger);
@@ -146,16 +201,12 @@ export function zignsec(options: ZignSecOptions): Provider {
 
     async start(context, runtime) {
       const spec = methodSpec(context.method.id);
-      const request =
-        spec.api === 'v2'
-          ? { form: new URLSearchParams(setupParameters(spec, context, options)) }
-          : { json: v3Body(spec, context, options) };
-      const path = setupPath(spec);
+      const json = spec.api === 'v2' ? setupBody(spec, context, options) : v3Body(spec, context, options);
       const result = await api.sendJson<ZignSecResult>({
         method: 'POST',
-        path,
+        path: setupPath(spec),
         what: 'setup request',
-        ...request,
+        json,
       });
       return startResult(result, runtime.logger);
     },
@@ -173,7 +224,7 @@ export function zignsec(options: ZignSecOptions): Provider {
       return result;
     },
 
-    ...(options.webhookSecret ? { webhook: webhookReader(options.webhookSecret) } : {}),
+    ...(options.webhookSecret ? { webhook: webhookReader(options.webhookSecret, token) } : {}),
 
     transactionIdFromCallback: (query) => query.relaystate ?? query.relayState ?? query.tx,
   });

@@ -11,14 +11,15 @@ import {
 } from '../../provider-kit/index.js';
 import type { Transaction } from '../../transaction.js';
 import type { StartResult } from '../types.js';
-import type { ZignSecResult } from './wire.js';
+import type { ZignSecIdentity, ZignSecResult } from './wire.js';
 
-// ZignSec's error codes are upper-case words; descriptions may echo input (a personal number) and are only logged.
+// ZignSec's error codes are upper-case words; descriptions may echo input (a personal number: "1637217431 is an
+// invalid Danish CPR Number."), so only the codes are logged or shown.
 
 export function codesOf(errors: unknown): string[] {
   if (!Array.isArray(errors)) return [];
   return errors
-    .map((error) => (isRecord(error) ? safeUpstreamCode(error.code) : undefined))
+    .map((error) => safeUpstreamCode(member(error, 'code')))
     .filter((code): code is string => code !== undefined);
 }
 
@@ -28,7 +29,7 @@ export const CREDENTIALS =
 /** An error body `{ errors: [{ code, description }] }` (docs.zignsec.com, "Error handling") as an EidError. */
 export function errorFromCodes(errors: unknown, what: string, logger: Logger): EidError {
   const codes = codesOf(errors);
-  logger.warn({ provider: 'zignsec', what, errors }, 'ZignSec reported errors');
+  logger.warn({ provider: 'zignsec', what, codes }, 'ZignSec reported errors');
   const upper = codes.map((code) => code.toUpperCase());
   if (upper.includes('INVALID_PERSONALNUMBER')) {
     return new EidError('invalid_nin', 'ZignSec did not accept the national identity number.');
@@ -48,29 +49,27 @@ export function errorFromCodes(errors: unknown, what: string, logger: Logger): E
 
 /** A 4xx with ZignSec's error body: what its codes say. */
 export function refineRefusal(status: number, body: unknown, what: string): EidError | undefined {
-  if (status < 400 || status >= 500 || !isRecord(body) || !Array.isArray(body.errors)) return undefined;
-  if (status === 404 && codesOf(body.errors).includes('SESSION_NOT_FOUND')) {
+  const errors = member(body, 'errors');
+  if (status < 400 || status >= 500 || !Array.isArray(errors)) return undefined;
+  if (status === 404 && codesOf(errors).includes('SESSION_NOT_FOUND')) {
     return new EidError(
       'provider_error',
       'ZignSec no longer knows this login session. Start the login again.',
     );
   }
-  return errorFromCodes(body.errors, what, silentLogger);
+  return errorFromCodes(errors, what, silentLogger);
 }
 
 /** A created session: errors in a 2xx body, or no id or redirect_url, are provider errors. */
 export function startResult(result: ZignSecResult, logger: Logger): StartResult {
-  if (Array.isArray(result.errors) && result.errors.length > 0) {
-    throw errorFromCodes(result.errors, 'setup request', logger);
-  }
-  if (typeof result.id !== 'string' || result.id === '') {
-    throw new EidError('provider_error', 'ZignSec created a session without an id.');
-  }
-  const redirectUrl = result.redirect_url;
+  const { id, errors } = readResult(result);
+  if (errors.length > 0) throw errorFromCodes(errors, 'setup request', logger);
+  if (id === undefined) throw new EidError('provider_error', 'ZignSec created a session without an id.');
+  const redirectUrl = member(result, 'redirect_url');
   if (!isHttpUrl(redirectUrl)) {
     throw new EidError('provider_error', 'ZignSec created a session without a redirect_url.');
   }
-  return { reference: result.id, redirectUrl: redirectUrl.trim() };
+  return { reference: id, redirectUrl: redirectUrl.trim() };
 }
 
 /** A webhook body, parsed when it came as text. */
@@ -86,15 +85,81 @@ export function webhookBody(body: unknown): ZignSecResult | undefined {
   return isRecord(value) ? (value as ZignSecResult) : undefined;
 }
 
+/** A member by name in any case: ZignSec's .NET serialisation writes `identity` or `Identity`, `state` or `State`. */
+function member(record: unknown, name: string): unknown {
+  if (!isRecord(record)) return undefined;
+  if (Object.hasOwn(record, name)) return record[name];
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(record)) if (key.toLowerCase() === lower) return record[key];
+  return undefined;
+}
+
+/** The person fields of an identity object, by the documentation's PascalCase names. */
+const IDENTITY_FIELDS = [
+  'CountryCode',
+  'FirstName',
+  'LastName',
+  'FullName',
+  'PersonalNumber',
+  'DateOfBirth',
+  'Age',
+  'PhoneNumber',
+  'Email',
+  'IdProviderName',
+  'IdentificationDate',
+  'IdProviderRequestId',
+  'IdProviderPersonId',
+  'CustomerPersonId',
+] as const;
+
+function personOf(candidate: unknown): ZignSecIdentity | undefined {
+  if (!isRecord(candidate)) return undefined;
+  const person: ZignSecIdentity = {};
+  for (const field of IDENTITY_FIELDS) {
+    const value = member(candidate, field);
+    if (value !== undefined && value !== null) person[field] = value as never;
+  }
+  return Object.keys(person).length > 0 ? person : undefined;
+}
+
+/** A result in one shape, whichever documented variant ZignSec answered with. */
+export interface ReadResult {
+  id: string | undefined;
+  errors: unknown[];
+  /** PENDING, FINISHED or ERROR (upper case), when the body says. */
+  state: string | undefined;
+  /** The person, keyed by the documentation's names. */
+  identity: ZignSecIdentity | undefined;
+  method: string | undefined;
+}
+
 /**
- * The session state: `result.identity.state` when present; a webhook body may leave it out (the documented
- * webhook example is the identity, `method` and `id` only), so errors mean ERROR and an identity FINISHED.
+ * Reads a result tolerantly: the state from `result.identity.state` (qoorp/go-zignsec models.go), else a
+ * `state` at the top level, in any case; the person from a top-level `identity` (the documented example, the
+ * Go client) or from `result.identity` beside the state; every key in any case.
+ */
+export function readResult(result: unknown): ReadResult {
+  const nested = member(member(result, 'result'), 'identity');
+  const state = stringOr(member(nested, 'state')) ?? stringOr(member(result, 'state'));
+  const errors = member(result, 'errors');
+  return {
+    id: stringOr(member(result, 'id')),
+    errors: Array.isArray(errors) ? errors : [],
+    state: state?.toUpperCase(),
+    identity: personOf(member(result, 'identity')) ?? personOf(nested),
+    method: stringOr(member(result, 'method')),
+  };
+}
+
+/**
+ * The session state; a webhook body may leave it out (the documented webhook example is the identity,
+ * `method` and `id` only), so errors mean ERROR and an identity FINISHED.
  */
 export function resultState(result: ZignSecResult): string | undefined {
-  const state = result.result?.identity?.state;
-  if (typeof state === 'string' && state !== '') return state.toUpperCase();
-  if (Array.isArray(result.errors) && result.errors.length > 0) return 'ERROR';
-  if (isRecord(result.identity)) return 'FINISHED';
+  const read = readResult(result);
+  if (read.state) return read.state;
+  if (read.errors.length > 0) return 'ERROR';
+  if (read.identity) return 'FINISHED';
   return undefined;
 }
 
@@ -105,7 +170,7 @@ export function resultState(result: ZignSecResult): string | undefined {
 function sessionError(errors: unknown, transaction: Pick<Transaction, 'id'>, logger: Logger): EidError {
   const codes = codesOf(errors).map((code) => code.toUpperCase());
   logger.warn(
-    { provider: 'zignsec', transactionId: transaction.id, errors },
+    { provider: 'zignsec', transactionId: transaction.id, codes },
     'ZignSec session ended in ERROR',
   );
   if (codes.some((code) => /CANCEL|ABORT/.test(code))) {
@@ -124,8 +189,9 @@ function sessionError(errors: unknown, transaction: Pick<Transaction, 'id'>, log
 }
 
 function finished(result: ZignSecResult, transaction: Pick<Transaction, 'id'>, logger: Logger) {
-  if (Array.isArray(result.errors) && result.errors.length > 0) {
-    return { status: 'failed', error: sessionError(result.errors, transaction, logger) } as const;
+  const { errors } = readResult(result);
+  if (errors.length > 0) {
+    return { status: 'failed', error: sessionError(errors, transaction, logger) } as const;
   }
   try {
     return { status: 'complete', identity: toIdentity(result, logger), source: result } as const;
@@ -140,14 +206,14 @@ export const mapResult: StatusMapper<ZignSecResult> = statusMapper('ZignSec', 's
   FINISHED: finished,
   ERROR: (result, transaction, logger) => ({
     status: 'failed',
-    error: sessionError(result.errors, transaction, logger),
+    error: sessionError(readResult(result).errors, transaction, logger),
   }),
 });
 
 export function toIdentity(result: ZignSecResult, logger: Logger = silentLogger): ProviderIdentity {
-  const identity = result.identity;
-  if (!isRecord(identity))
-    throw new EidError('provider_error', 'ZignSec reported FINISHED without an identity.');
+  const read = readResult(result);
+  const identity = read.identity;
+  if (!identity) throw new EidError('provider_error', 'ZignSec reported FINISHED without an identity.');
   const personalNumber = stringOr(identity.PersonalNumber);
   // IdProviderPersonId is the stable key where the eID has one (NemID PID, BankID Norway's certificate
   // serial); Swedish BankID leaves it empty and always returns the personal number instead.
@@ -167,7 +233,7 @@ export function toIdentity(result: ZignSecResult, logger: Logger = silentLogger)
     identified && !Number.isNaN(Date.parse(identified)) ? new Date(identified) : new Date();
   const extra = compactIdentity({
     idProvider: stringOr(identity.IdProviderName),
-    zignsecMethod: stringOr(result.method),
+    zignsecMethod: read.method,
     country,
   });
   return compactIdentity({

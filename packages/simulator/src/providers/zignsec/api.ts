@@ -1,7 +1,7 @@
 /**
  * ZignSec's API routes, behind `Authorization: <access token>`: `POST /v2/eid/{bankid_selector}`,
- * `POST /v3/eid/swissid`, `POST /v3/eid/smartid/auth`, and the result at `GET /v2/eid/{id}` (also
- * `/v3/eid/{id}` and `/v3/eid/smartid/{id}`). Errors are `{ errors: [{ code, description }] }`.
+ * `POST /v3/eid/swissid`, and the result at `GET /v2/eid/{id}` (also `/v3/eid/{id}`). Errors are
+ * `{ errors: [{ code, description }] }`.
  */
 import { HttpError, safeEqual, sendJson } from '../../http.js';
 import { unknownEndpoints } from '../../provider.js';
@@ -44,20 +44,31 @@ export function registerApi(router: Router, sessions: ZignSecSessions, token: st
     api,
   );
 
-  for (const selector of ['swissid', 'smartid/auth']) {
-    router.post(
-      `/v3/eid/${selector}`,
-      rest(async ({ req, res }) => {
-        const parameters = await readParameters(req);
-        sendJson(res, 200, start(selector, 'v3', v3Country(selector, parameters), parameters));
-      }),
-      api,
-    );
-  }
+  router.post(
+    '/v3/eid/swissid',
+    rest(async ({ req, res }) => {
+      const parameters = await readParameters(req);
+      sendJson(res, 200, start('swissid', 'v3', v3Country('swissid'), parameters));
+    }),
+    api,
+  );
 
-  // Every result path answers for every session: the documentation polls /v2/eid/{id}, Smart-ID's page
-  // documents /v3/eid/smartid/{id}, and "for others use v3".
-  for (const pattern of ['/v2/eid/:id', '/v3/eid/:id', '/v3/eid/smartid/:id']) {
+  // Smart-ID is a product of its own at ZignSec (a push to the app); this simulated account does not have it.
+  router.post(
+    '/v3/eid/smartid/:action',
+    rest(() => {
+      throw new ZignSecError(
+        400,
+        'MISSING_CONFIG',
+        'Your account has a missing config for smartid, contact ZignSec for help.',
+      );
+    }),
+    api,
+  );
+
+  // Both result paths answer for every session: the documentation polls /v2/eid/{id} and says "for others
+  // use v3".
+  for (const pattern of ['/v2/eid/:id', '/v3/eid/:id']) {
     router.get(
       pattern,
       rest(({ res, params }) => {

@@ -2,15 +2,15 @@
  * ZignSec "BankID in Browser", as its documentation describes it (docs.zignsec.com/api/v2/bankid-browser-based/,
  * the "Error handling" and "Webhooks" pages):
  * - `Authorization: <access token>`, the bare token; a wrong one gets 401 with `INVALID_APPID`.
- * - `POST /v2/eid/{bankid_selector}` (form-urlencoded or JSON) for sbid, sbid-another, fbid, nemid,
- *   nbid_oidc, nbid, nbid_mobile, nbid_pep and a two-letter country code; `POST /v3/eid/swissid` and
- *   `POST /v3/eid/smartid/auth` (JSON). Answer: `{ id, errors: [], redirect_url }`.
- * - `GET /v2/eid/{id}` (also `/v3/eid/{id}` and `/v3/eid/smartid/{id}`): `result.identity.state`
- *   PENDING / FINISHED / ERROR, `identity` once FINISHED, `errors` on ERROR.
+ * - `POST /v2/eid/{bankid_selector}` (form-urlencoded or JSON) for sbid, sbid-another, fbid, nbid_oidc, nbid,
+ *   nbid_pep and a two-letter country code; `POST /v3/eid/swissid` (JSON). Answer: `{ id, errors: [],
+ *   redirect_url }`. The retired nemid and nbid_mobile, and Smart-ID, answer MISSING_CONFIG.
+ * - `GET /v2/eid/{id}` (also `/v3/eid/{id}`): the state PENDING / FINISHED / ERROR, `identity` once FINISHED,
+ *   `errors` on ERROR, in one of the shapes the sources leave open (present.ts, RESULT_SHAPES).
  * - Errors: `{ errors: [{ code, description }] }` with ZignSec's codes (INVALID_PERSONALNUMBER,
  *   INVALID_TARGET, INVALID_WEBHOOK, SESSION_NOT_FOUND, MISSING_CONFIG, INVALID_REQUEST, ...).
  * - The end-user page at `redirect_url`; afterwards a 303 to `target` (or `targetError`) and a POST of the
- *   result body to the request's `webhook`.
+ *   result body to the request's `webhook`, signed with `X-ZignSec-Hmac-SHA256`.
  * Where the documentation is silent the choice is written next to the code. This module shares no code with
  * @eid/core.
  */

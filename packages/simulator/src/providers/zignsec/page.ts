@@ -19,8 +19,10 @@ export function registerPages(router: Router, sessions: ZignSecSessions): void {
       if (choices.length === 0) {
         throw new HttpError(400, `The simulator has no test users for ${session.country}.`);
       }
-      const title =
+      const product =
         PRODUCTS[session.selector]?.title ?? `Simulated eID chooser for ${session.country} (ZignSec)`;
+      // "Adding this setting will also show the QR-code on the waiting form."
+      const title = session.autoStartTokenRequired ? `${product}: scan the QR code` : product;
       const page = { title, users: choices.map(asTestUser), lang: session.language ?? 'en' };
       sendHtml(res, 200, renderApprovalPage(page));
     }),

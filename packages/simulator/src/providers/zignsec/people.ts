@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { TestUser } from '../../types.js';
 import type { Country } from './wire.js';
 
-/** A person for the eIDs the built-in users do not cover (SwissID, Smart-ID). Numbers are made up, check digits valid. */
+/** A person for the eIDs the built-in users do not cover (SwissID). */
 export interface ZignSecUser {
   id: string;
   country: Country;
@@ -24,35 +24,6 @@ export const EXTRA_USERS: readonly ZignSecUser[] = [
     lastName: 'Meier',
     dateOfBirth: '1991-05-23',
     idpId: '4f5c0a2e-7b1d-4e8a-9c36-2d7e8b1f0a94',
-  },
-  // Estonian isikukood (and the Lithuanian asmens kodas, same scheme) GYYMMDDSSSC; Latvian personas kods
-  // DDMMYY-CNNNN. Check digits computed with each country's published algorithm.
-  {
-    id: 'ee-mari',
-    country: 'EE',
-    nin: '48805140222',
-    name: 'Mari Tamm',
-    firstName: 'Mari',
-    lastName: 'Tamm',
-    dateOfBirth: '1988-05-14',
-  },
-  {
-    id: 'lv-janis',
-    country: 'LV',
-    nin: '160892-11003',
-    name: 'Jānis Bērziņš',
-    firstName: 'Jānis',
-    lastName: 'Bērziņš',
-    dateOfBirth: '1992-08-16',
-  },
-  {
-    id: 'lt-ona',
-    country: 'LT',
-    nin: '49509170310',
-    name: 'Ona Kazlauskienė',
-    firstName: 'Ona',
-    lastName: 'Kazlauskienė',
-    dateOfBirth: '1995-09-17',
   },
 ];
 
@@ -91,22 +62,13 @@ export function personIdOf(user: ZignSecUser): string {
       // BankID Norway's certificate serial, e.g. 9578-5997-4-3154736.
       return user.idpId ?? `9578-6000-4-${digitsOf(`pid:${user.id}`, 7)}`;
     case 'DK':
-      // NemID's PID, e.g. 9208-2002-2-123456789012.
+      // A PID-shaped key, e.g. 9208-2002-2-123456789012, as NemID's was (ZignSec documents no MitID key).
       return `9208-2002-2-${digitsOf(`nemid:${user.id}`, 12)}`;
     case 'CH':
       return user.idpId ?? digest(`swissid:${user.id}`).slice(0, 32);
-    case 'EE':
-    case 'LV':
-    case 'LT':
-      // Smart-ID's semantics identifier: PNO + country + personal code.
-      return `PNO${user.country}-${user.nin}`;
     default:
       return '';
   }
-}
-
-export function phoneOf(user: ZignSecUser): string {
-  return `+474${digitsOf(`phone:${user.id}`, 7)}`;
 }
 
 export function addressOf(user: ZignSecUser): Record<string, unknown> {

@@ -16,6 +16,8 @@ export interface ZignSecAccount {
 
 export class ZignSecSessions implements SessionBook<Session> {
   private readonly sessions = new Map<string, Session>();
+  /** Counts sessions, so their result shapes and webhook signature encodings take turns. */
+  private created = 0;
 
   constructor(
     private readonly account: ZignSecAccount,
@@ -43,6 +45,7 @@ export class ZignSecSessions implements SessionBook<Session> {
       // "If not relaystate is specified, ZignSec will automatically set [...] the RequestID token here."
       relaystate: relaystate ?? id,
       expiresAt: Date.now() + this.account.sessionLifetimeSeconds * 1000,
+      shape: this.created++,
       ...requested,
     };
     makeRoom(this.sessions, MAX_SESSIONS);
@@ -102,13 +105,16 @@ export class ZignSecSessions implements SessionBook<Session> {
 
   /**
    * POSTs the result body to the session's webhook, signed as ZignSec's webhook page describes
-   * (`X-ZignSec-Hmac-SHA256`: HMAC-SHA256 of the body under the access token, base64). Failures are ignored,
-   * as a webhook receiver's problems are not the login's.
+   * (docs.zignsec.com/api/webhooks/: `X-ZignSec-Hmac-SHA256`, HMAC-SHA256 of the body under the access token).
+   * The page's sample breaks off before the encoding; a public PHP client compares lower-case hex, a .NET
+   * sender would as likely write base64: sessions take turns. Failures are ignored, as a webhook receiver's
+   * problems are not the login's.
    */
   async deliverWebhook(session: Session): Promise<void> {
     if (!session.webhook) return;
     const body = JSON.stringify(presentSession(session));
-    const signature = createHmac('sha256', this.account.token).update(body, 'utf8').digest('base64');
+    const encoding = session.shape % 2 === 0 ? 'hex' : 'base64';
+    const signature = createHmac('sha256', this.account.token).update(body, 'utf8').digest(encoding);
     try {
       const response = await fetch(session.webhook, {
         method: 'POST',

@@ -10,7 +10,7 @@ import type { ZignSecUser } from './people.js';
 export const ZIGNSEC = 'zignsec';
 export const PAGE_PATH = '/v2/Hosted';
 
-export type Country = 'SE' | 'NO' | 'DK' | 'FI' | 'CH' | 'EE' | 'LV' | 'LT';
+export type Country = 'SE' | 'NO' | 'DK' | 'FI' | 'CH';
 type State = 'PENDING' | 'FINISHED' | 'ERROR';
 
 interface Product {
@@ -24,14 +24,16 @@ export const PRODUCTS: Record<string, Product> = {
   sbid: { api: 'v2', country: 'SE', title: 'Simulated Swedish BankID (ZignSec)' },
   'sbid-another': { api: 'v2', country: 'SE', title: 'Simulated Swedish BankID on another device (ZignSec)' },
   fbid: { api: 'v2', country: 'FI', title: 'Simulated Finnish bank ID (ZignSec)' },
-  nemid: { api: 'v2', country: 'DK', title: 'Simulated NemID (ZignSec)' },
   nbid_oidc: { api: 'v2', country: 'NO', title: 'Simulated Norwegian BankID (ZignSec)' },
   nbid: { api: 'v2', country: 'NO', title: 'Simulated Norwegian BankID web (ZignSec)' },
-  nbid_mobile: { api: 'v2', country: 'NO', title: 'Simulated BankID on mobile (ZignSec)' },
   nbid_pep: { api: 'v2', country: 'NO', title: 'Simulated Norwegian BankID with PEP check (ZignSec)' },
   swissid: { api: 'v3', country: 'CH', title: 'Simulated SwissID (ZignSec)' },
-  'smartid/auth': { api: 'v3', title: 'Simulated Smart-ID (ZignSec)' },
 };
+/**
+ * Selectors ZignSec's page still lists that this account cannot use: NemID (switched off in 2023), BankID på
+ * mobil (`nbid_mobile`, switched off by BankID Norway on 1 September 2024), Smart-ID (a separate contract).
+ */
+const UNAVAILABLE = new Set(['sbid-sign', 'nemid', 'nbid_mobile', 'smartid/auth', 'smartid/sign']);
 /** `[cc]`: the countries whose eIDs this account has; another code is a missing configuration. */
 export const COUNTRY_SELECTORS: Record<string, Country> = { se: 'SE', no: 'NO', dk: 'DK', fi: 'FI' };
 
@@ -44,7 +46,6 @@ const PERSONAL_NUMBER: Partial<Record<Country, { pattern: RegExp; name: string }
 };
 
 const SCOPES = new Set(['nnin', 'address', 'phone', 'email', 'nnin_altsub']);
-const IDENTIFIER_TYPES = new Set(['PersonalNumber', 'PassportNumber', 'NationalIdentityCardNumber']);
 
 export interface Session {
   id: string;
@@ -58,10 +59,14 @@ export interface Session {
   targetError?: string;
   webhook?: string;
   language?: string;
-  /** PersonalNumber, the nin in login_hint, or the Smart-ID identifier. */
+  /** PersonalNumber, or the nin in login_hint. */
   personalNumber?: string;
   scope: string[];
   lookupPersonAddress: boolean;
+  /** `requirement: { AutoStartTokenRequired: "Yes" }`: the waiting form shows the QR code only. */
+  autoStartTokenRequired: boolean;
+  /** Which of the documented result shapes this session answers in (present.ts, RESULT_SHAPES). */
+  shape: number;
   expiresAt: number;
   user?: ZignSecUser;
   identificationDate?: string;
@@ -136,7 +141,7 @@ export function v2Country(selector: string): Country {
   const product = PRODUCTS[selector];
   if (!product && !country) {
     // A country or product ZignSec has but this account lacks is "a missing config" (MISSING_CONFIG).
-    const known = /^[a-z]{2}$/i.test(selector) || selector === 'sbid-sign';
+    const known = /^[a-z]{2}$/i.test(selector) || UNAVAILABLE.has(selector);
     if (known) {
       throw new ZignSecError(
         400,
@@ -150,24 +155,22 @@ export function v2Country(selector: string): Country {
   return country ?? product!.country!;
 }
 
-/** `POST /v3/eid/{selector}`: SwissID's country, or Smart-ID's from `countryCode`. */
-export function v3Country(selector: string, parameters: Parameters): Country {
-  if (selector !== 'smartid/auth') return PRODUCTS[selector]!.country!;
-  const code = text(parameters, 'countryCode')?.toUpperCase();
-  if (code !== 'EE' && code !== 'LV' && code !== 'LT') {
-    throw new ZignSecError(400, 'INVALID_COUNTRYCODE', 'countryCode must be EE, LV or LT.');
-  }
-  const type = text(parameters, 'identifierType');
-  if (!type || !IDENTIFIER_TYPES.has(type)) {
-    throw invalid(`identifierType must be one of ${[...IDENTIFIER_TYPES].join(', ')}.`);
-  }
-  return code;
+/** `POST /v3/eid/{selector}`: SwissID's country. */
+export function v3Country(selector: string): Country {
+  return PRODUCTS[selector]!.country!;
 }
 
 /** What a setup request asks of a new session; a refusal in ZignSec's format when a parameter is wrong. */
 export type SessionSetup = Pick<
   Session,
-  'target' | 'targetError' | 'webhook' | 'language' | 'personalNumber' | 'scope' | 'lookupPersonAddress'
+  | 'target'
+  | 'targetError'
+  | 'webhook'
+  | 'language'
+  | 'personalNumber'
+  | 'scope'
+  | 'lookupPersonAddress'
+  | 'autoStartTokenRequired'
 > & { relaystate?: string };
 
 export function parseSetup(
@@ -176,7 +179,7 @@ export function parseSetup(
   country: Country,
   parameters: Parameters,
 ): SessionSetup {
-  const setup: SessionSetup = { scope: [], lookupPersonAddress: false };
+  const setup: SessionSetup = { scope: [], lookupPersonAddress: false, autoStartTokenRequired: false };
   const relaystate = text(parameters, 'relaystate');
   if (relaystate !== undefined) setup.relaystate = relaystate;
   for (const [name, code] of [
@@ -200,7 +203,7 @@ export function parseSetup(
   return setup;
 }
 
-/** PersonalNumber (v2), the Smart-ID identifier, or the nin of a BankID login hint; the last given wins. */
+/** PersonalNumber (v2), or the nin of a BankID login hint; the last given wins. */
 function personalNumberOf(
   selector: string,
   version: 'v2' | 'v3',
@@ -221,15 +224,13 @@ function personalNumberOf(
     }
     found = personalNumber;
   }
-  if (selector === 'smartid/auth') {
-    const identifier = text(parameters, 'identifier');
-    if (identifier !== undefined && text(parameters, 'identifierType') === 'PersonalNumber')
-      found = identifier;
-  }
   const loginHint = text(parameters, 'login_hint');
   if (loginHint !== undefined && selector === 'nbid_oidc') {
-    // BankID's grammar: BID, BIM, BID:<nin>, :<nin>, BIM:<phone>:<birth date>.
-    const match = /^(?:BID|BIM)?(?::(\d{11}))?$/.exec(loginHint) ?? /^BIM:\d{8}:\d{6}$/.exec(loginHint);
+    // BankID's grammar: BID, BID:<nin>, :<nin>. BIM (BankID på mobil) was switched off on 1 September 2024.
+    if (/^BIM(:|$)/.test(loginHint)) {
+      throw invalid('login_hint BIM: BankID på mobil was switched off on 1 September 2024.');
+    }
+    const match = /^(?:BID)?(?::(\d{11}))?$/.exec(loginHint);
     if (!match) throw invalid('login_hint is not a BankID login hint.');
     if (match[1]) found = match[1];
   }
@@ -249,9 +250,22 @@ function parseOptions(country: Country, parameters: Parameters, setup: SessionSe
     if (!/^(true|false)$/i.test(lookup)) throw invalid('LookupPersonAddress must be true or false.');
     setup.lookupPersonAddress = country === 'SE' && lookup.toLowerCase() === 'true';
   }
-  const autoStart = text(parameters, 'AutoStartTokenRequired');
-  if (autoStart !== undefined && !/^(yes|no|true|false)$/i.test(autoStart)) {
-    throw invalid('AutoStartTokenRequired must be Yes or No.');
+  // "Used by RP to set requirements how the authentication or sign operation must be performed. Example:
+  // { "AutoStartTokenRequired": "Yes" }": an object, named `requirement` by the public Go client
+  // (qoorp/go-zignsec models.go). A top-level AutoStartTokenRequired is no parameter of the API: ignored.
+  const requirement = parameters.get('requirement');
+  if (requirement !== undefined && requirement !== null) {
+    if (typeof requirement !== 'object' || Array.isArray(requirement)) {
+      throw invalid('requirement must be an object, e.g. { "AutoStartTokenRequired": "Yes" }.');
+    }
+    const rules: Parameters = new Map(
+      Object.entries(requirement).map(([key, value]) => [key.toLowerCase(), value]),
+    );
+    const autoStart = text(rules, 'AutoStartTokenRequired');
+    if (autoStart !== undefined && !/^(yes|no)$/i.test(autoStart)) {
+      throw invalid('requirement.AutoStartTokenRequired must be Yes or No.');
+    }
+    setup.autoStartTokenRequired = country === 'SE' && autoStart?.toLowerCase() === 'yes';
   }
   const retries = text(parameters, 'allowRetries');
   if (retries !== undefined && !/^(true|false)$/i.test(retries)) {
