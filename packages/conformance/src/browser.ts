@@ -125,6 +125,35 @@ export function runBrowserSuite(target: ConformanceTarget): void {
       TEST_TIMEOUT_MS,
     );
 
+    it('every login button on the home page logs in through its simulated pages, shows the profile and logs out', async () => {
+      await withPage(async (page) => {
+        await page.goto(`${app.baseUrl}/`);
+        const buttons = page.locator('[data-testid="login-methods"] a[data-testid^="login-"]');
+        const testIds = await buttons.evaluateAll((links) =>
+          links.map((link) => (link as unknown as { dataset: { testid: string } }).dataset.testid),
+        );
+        expect(testIds.length).toBeGreaterThan(10);
+        const origin = new URL(app.baseUrl).origin;
+        for (const testId of testIds) {
+          await page.goto(`${app.baseUrl}/`);
+          await page.getByTestId(testId).click();
+          // Every simulated page on the way (a provider's own, an OpenID Provider's interaction) is answered
+          // with its first test user, until the provider sends the browser back to the app.
+          await page.waitForURL((url) => url.origin !== origin);
+          for (let hop = 0; hop < 4 && new URL(page.url()).origin !== origin; hop++) {
+            const answered = page.url();
+            await page.locator('button[name="outcome"][value="success"]').click();
+            await page.waitForURL((url) => url.href !== answered);
+          }
+          await page.waitForURL(at('/profile'));
+          expect(await page.getByTestId('profile-nin').count(), testId).toBeLessThanOrEqual(1);
+          expect(await page.content(), testId).toContain(testId.split('-')[1]!);
+          await page.getByTestId('logout').click();
+          await page.waitForURL(at('/'));
+        }
+      });
+    }, 120_000);
+
     it(
       'a login cancelled on the simulator page comes back home with the reason',
       async () => {

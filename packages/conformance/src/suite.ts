@@ -307,6 +307,88 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expectNoPersonalData(browser.visited, kari);
     });
 
+    /** One method as `GET /methods` lists it. */
+    interface ListedMethod {
+      provider: string;
+      method: string;
+      flow: string;
+      country: string;
+      requiresNin?: boolean;
+    }
+
+    /**
+     * A redirect login driven like a browser: every simulated page on the way (a provider's own page, an OpenID
+     * Provider's authorize and interaction steps) is followed, and its form answered with its first test user.
+     * Returns the callback URL the provider sends the browser back to.
+     */
+    async function redirectThroughSimulator(browser: Browserless, listed: ListedMethod, nin?: string) {
+      const query = new URLSearchParams({ returnTo: '/profile', ...(nin ? { nin } : {}) });
+      const start = await browser.get(
+        `${route(`/start/${listed.provider}/${listed.method}`)}?${query}`,
+        ACCEPT_HTML,
+      );
+      expect(start.status, `${listed.provider}/${listed.method} start`).toBe(302);
+      let location = browser.location(start);
+      for (let hop = 0; hop < 8 && !location.startsWith(`${app.baseUrl}/`); hop++) {
+        const page = await browser.get(location, ACCEPT_HTML);
+        if (page.status >= 300 && page.status < 400) {
+          location = browser.location(page);
+          continue;
+        }
+        expect(page.status, `${listed.provider}/${listed.method} page ${location}`).toBe(200);
+        const form = parseSimulatorForm(await page.text(), location);
+        const answer = await browser.post(form.action, {
+          form: { ...form.hidden, user: form.users[0]!, outcome: 'success' },
+          headers: ACCEPT_HTML,
+        });
+        location = browser.location(answer);
+      }
+      expect(location.startsWith(route(`/callback/${listed.provider}`))).toBe(true);
+      return location;
+    }
+
+    it('every method GET /methods lists logs in: redirect methods through their simulated pages, headless ones by polling', async () => {
+      const methods = (await (
+        await new Browserless().get(route('/methods'), ACCEPT_JSON)
+      ).json()) as ListedMethod[];
+      const users = await simulatorUsers(simulator.url);
+      expect(methods.length).toBeGreaterThan(10);
+      for (const listed of methods) {
+        const what = `${listed.provider}/${listed.method}`;
+        const browser = new Browserless();
+        const person = users.find((user) => user.country === listed.country && user.nin);
+        if (listed.flow === 'redirect') {
+          // LinkMobility NEXT documents no person data in its answer: its logins start with the number to verify.
+          const nin = listed.provider === 'next' ? person?.nin : undefined;
+          const callback = await redirectThroughSimulator(browser, listed, nin);
+          const done = await browser.get(callback, ACCEPT_HTML);
+          expect(done.status, what).toBe(303);
+          expect(onSite(browser.location(done)), what).toBe('/profile');
+        } else {
+          const started = await browser.post(route(`/start/${listed.provider}/${listed.method}`), {
+            json: { returnTo: '/profile', ...(listed.requiresNin ? { nin: person!.nin } : {}) },
+            headers: ACCEPT_JSON,
+          });
+          expect(started.status, what).toBe(200);
+          const { transactionId } = (await started.json()) as { transactionId: string };
+          const session = (await simulatorSessions(simulator.url)).find(
+            (candidate) => candidate.externalReference === transactionId,
+          );
+          expect(session, `${what}: the simulator session of ${transactionId}`).toBeDefined();
+          const completed = await completeSimulatorSession(simulator.url, session!.id, 'success', person!.id);
+          expect(completed.status, what).toBe(200);
+          const status = await pollWhilePending(() =>
+            browser.get(route(`/status/${transactionId}`), ACCEPT_JSON),
+          );
+          expect(await status.json(), what).toMatchObject({ transactionId, status: 'complete' });
+        }
+        expect(await identityOf(browser), what).toMatchObject({
+          provider: listed.provider,
+          method: listed.method,
+        });
+      }
+    }, 60_000);
+
     it('headless start with GET answers 405 and starts nothing', async () => {
       const before = await simulatorSessionCount();
       const response = await new Browserless().get(
