@@ -51,7 +51,7 @@ export {
   type NextOptions,
   next,
 } from './providers/next/index.js';
-export type { OidcClaims, TokenEndpointAuthMethod } from './providers/oidc/index.js';
+export type { LogoutAtProvider, OidcClaims, TokenEndpointAuthMethod } from './providers/oidc/index.js';
 export {
   type SignicatMethodId,
   type SignicatOptions,
