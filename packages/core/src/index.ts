@@ -5,6 +5,7 @@ export type {
   EidMethodInfo,
   EidOptions,
   EidSessionData,
+  ProviderLogout,
   RouteName,
   RouteOptions,
 } from './engine/contract.js';
