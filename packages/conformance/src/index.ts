@@ -1,6 +1,7 @@
 export { runBrowserSuite } from './browser.js';
 export { ACCEPT_HTML, ACCEPT_JSON, Browserless, type BrowserlessRequest } from './browserless.js';
 export { runServerSuite, type ServerSuiteOptions } from './server.js';
+export { endSessionAtSimulatedOp, followRedirects, loginAtSimulatedOp } from './simulated-op.js';
 export {
   completeSimulatorSession,
   parseSimulatorForm,

@@ -5,6 +5,7 @@ export type {
   EidMethodInfo,
   EidOptions,
   EidSessionData,
+  ProviderLogout,
   RouteName,
   RouteOptions,
 } from './engine/contract.js';
@@ -51,7 +52,7 @@ export {
   type NextOptions,
   next,
 } from './providers/next/index.js';
-export type { OidcClaims, TokenEndpointAuthMethod } from './providers/oidc/index.js';
+export type { LogoutAtProvider, OidcClaims, TokenEndpointAuthMethod } from './providers/oidc/index.js';
 export {
   type SignicatMethodId,
   type SignicatOptions,

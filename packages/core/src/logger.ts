@@ -14,7 +14,7 @@ export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error
 
 /** Keys whose values are personal data, whatever they hold. */
 const SENSITIVE_KEY =
-  /^(nin|nnin|pid|ssn|personal_?number|personalnumber|identitynumber|socialsecuritynumber|prefilledinput|login_hint|authorization|access_token|client_secret|password)$/i;
+  /^(nin|nnin|pid|ssn|personal_?number|personalnumber|identitynumber|socialsecuritynumber|prefilledinput|login_hint|id_?token(_?hint)?|authorization|access_token|client_secret|password)$/i;
 /**
  * Digit runs shaped like a Nordic identity number, with or without a separator after the date part:
  * NO `17029012345` / `170290 12345`, SE `199002171234` / `19900217-1234` / `900217+1234`,

@@ -22,7 +22,15 @@ export async function commitSessionChange(change: SessionChange, port: SessionPo
     return;
   }
   await port.renew();
-  port.write(change.kind === 'login' ? { identity: change.identity } : undefined);
+  // A login replaces all of `eid` (an earlier login's end-session hint too); a logout removes it.
+  port.write(
+    change.kind === 'login'
+      ? {
+          identity: change.identity,
+          ...(change.providerLogout ? { providerLogout: change.providerLogout } : {}),
+        }
+      : undefined,
+  );
   await port.save?.();
 }
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ProviderLogout } from './engine/contract.js';
 import type { EidErrorCode } from './errors.js';
 import type { Identity } from './identity.js';
 
@@ -37,6 +38,8 @@ export interface Transaction {
   providerState?: Record<string, string>;
   /** Set when the provider reported success but no browser session has taken the identity yet. */
   identity?: Identity;
+  /** With `identity`, when the provider gave an end-session hint; handed over and removed with it. */
+  providerLogout?: ProviderLogout;
   /** Set once the identity has been written into a browser session: the transaction is spent. */
   consumedAt?: number;
   error?: { code: EidErrorCode; message: string };

@@ -350,6 +350,14 @@ describe('authenticationStep and refusal', () => {
     });
     const answer = { type: 'json', status: 200, body: { returnTo: '/x' } } as const;
     expect(authenticationStep(eid, { response: answer, session: login })).toMatchObject({ returnTo: '/x' });
+    const providerLogout = { provider: 'idporten', idTokenHint: 'h.p.s' };
+    expect(authenticationStep(eid, { response: redirect, session: { ...login, providerLogout } })).toEqual({
+      step: 'login',
+      identity,
+      providerLogout,
+      returnTo: '/profile',
+      response: redirect,
+    });
   });
 
   it('answers, refuses or reports trouble by the error, with the app failure page for pages', () => {

@@ -724,3 +724,35 @@ describe('bankIdNorway(): private_key_jwt against a client registered with its p
     });
   });
 });
+
+describe('bankIdNorway(): logoutAtProvider', () => {
+  it('keeps the ID token of the login as the hint; without an end_session_endpoint, no URL and a warning without the token', async () => {
+    const op = await testOp();
+    const lines: string[] = [];
+    const capture = (obj: object, msg?: string) => lines.push(JSON.stringify({ obj, msg }));
+    const bankId = withRuntime(bankIdNorway({ issuer: op.issuer, ...TEST_CLIENT, logoutAtProvider: true }), {
+      logger: { debug: capture, info: capture, warn: capture, error: capture },
+      timeouts: TIMEOUTS,
+    });
+    closers.push(async () => bankId.close?.());
+    let issued = '';
+    op.behaviour.signedIdToken = (jwt) => {
+      issued = jwt;
+      return jwt;
+    };
+    const { started, transaction } = await start(bankId, 'bankid');
+    const result = await bankId.complete({ transaction, callbackQuery: op.approve(started.redirectUrl!) });
+    if (result.status !== 'complete') throw new Error(`expected a login, got ${result.status}`);
+    const hint = result.endSession!.idTokenHint;
+    expect(hint).toBe(issued);
+    lines.length = 0;
+    const url = await bankId.endSessionUrl!(result.endSession!, {
+      postLogoutRedirectUri: 'http://127.0.0.1:3000/',
+      state: 'bye',
+    });
+    expect(url).toBeUndefined();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/"provider":"bankid-no".*no end_session_endpoint/);
+    expect(lines.join('\n')).not.toContain(hint.split('.')[1]!);
+  });
+});

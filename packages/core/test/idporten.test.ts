@@ -97,6 +97,13 @@ describe('idporten(): configuration', () => {
       ],
       [{ ...valid, privateKey: { kty: 'oct', k: 'c2VjcmV0' } }, /`privateKey` must be/],
       [{ issuer: valid.issuer, clientId: 'id' }, /`clientSecret`/],
+      [{ ...valid, logoutAtProvider: 'yes' }, /`logoutAtProvider`/],
+      [{ ...valid, logoutAtProvider: { postLogoutRedirectUri: '/logged-out' } }, /`logoutAtProvider`/],
+      [
+        { ...valid, logoutAtProvider: { postLogoutRedirectUri: 'https://a.example/#x' } },
+        /`logoutAtProvider`/,
+      ],
+      [{ ...valid, logoutAtProvider: { postLogoutRedirectUri: 'ftp://a.example/' } }, /`logoutAtProvider`/],
     ] as const) {
       expect(() => idporten(options as unknown as IdportenOptions)).toThrow(field);
       try {
@@ -366,5 +373,48 @@ describe('OidcClient.endSessionUrl: logout at ID-porten (the building block for 
       post_logout_redirect_uri: 'http://localhost:4000/',
       state: 'bye',
     });
+  });
+});
+
+describe('idporten(): logoutAtProvider (single logout at ID-porten, https://docs.digdir.no/docs/idporten/oidc/oidc_func_sso)', () => {
+  const context = { postLogoutRedirectUri: 'http://localhost:4000/', state: 'bye' };
+
+  it('is off by default: the login carries no ID token and the provider builds no end-session URL', async () => {
+    const plain = provider();
+    expect(plain.endSessionUrl).toBeUndefined();
+    const result = await login(plain, { user: 'no-kari' });
+    expect(result.status).toBe('complete');
+    expect(result).not.toHaveProperty('endSession');
+    expect(provider({ logoutAtProvider: false }).endSessionUrl).toBeUndefined();
+  });
+
+  it('on: the login carries its ID token as the hint, and the end-session URL at ID-porten is built from it', async () => {
+    const withLogout = provider({ logoutAtProvider: true });
+    const result = await login(withLogout, { user: 'no-kari' });
+    if (result.status !== 'complete') throw new Error(`expected a login, got ${result.status}`);
+    const hint = result.endSession!.idTokenHint;
+    expect(hint.split('.')).toHaveLength(3);
+    const claims = JSON.parse(Buffer.from(hint.split('.')[1]!, 'base64url').toString());
+    expect(claims).toMatchObject({ iss: sim.idporten.issuer, aud: sim.idporten.clientId, pid: kari.nin });
+    const url = new URL((await withLogout.endSessionUrl!({ idTokenHint: hint }, context))!);
+    expect(`${url.origin}${url.pathname}`).toBe(`${sim.idporten.issuer}/session/end`);
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      id_token_hint: hint,
+      post_logout_redirect_uri: 'http://localhost:4000/',
+      state: 'bye',
+      client_id: sim.idporten.clientId,
+    });
+  });
+
+  it('sends the configured postLogoutRedirectUri instead of the app default, and keeps the hint through a profile hook', async () => {
+    const configured = provider({
+      logoutAtProvider: { postLogoutRedirectUri: 'http://localhost:4000/logged-out' },
+      profile: (_claims, identity) => ({ ...identity, extra: { tagged: true } }),
+    });
+    const result = await login(configured, { user: 'no-kari' });
+    if (result.status !== 'complete') throw new Error(`expected a login, got ${result.status}`);
+    expect(result.identity.extra).toEqual({ tagged: true });
+    const url = new URL((await configured.endSessionUrl!(result.endSession!, context))!);
+    expect(url.searchParams.get('post_logout_redirect_uri')).toBe('http://localhost:4000/logged-out');
   });
 });

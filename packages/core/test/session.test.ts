@@ -55,6 +55,15 @@ describe('commitSessionChange', () => {
     expect(eid()).toEqual({ identity });
   });
 
+  it("login keeps the provider's end-session hint beside the identity; a login without one drops an earlier one", async () => {
+    const providerLogout = { provider: 'idporten', idTokenHint: 'h.p.s' };
+    const { port, eid } = recordingPort({ binding: 'b-1' });
+    await commitSessionChange({ kind: 'login', identity, providerLogout }, port);
+    expect(eid()).toEqual({ identity, providerLogout });
+    await commitSessionChange({ kind: 'login', identity }, port);
+    expect(eid()).toEqual({ identity });
+  });
+
   it('logout renews, removes eid, then saves', async () => {
     const { port, calls, eid } = recordingPort({ identity });
     await commitSessionChange({ kind: 'logout' }, port);

@@ -146,12 +146,16 @@ describe('logger redaction', () => {
         nin: '01819012365',
         nested: { personalNumber: '199002171234', note: 'user 010190-900P failed', list: ['1701901234'] },
         Authorization: 'Bearer abc',
+        providerLogout: { provider: 'idporten', idTokenHint: 'h.p.s' },
+        id_token: 'h.p.s',
         count: 3,
       }),
     ).toEqual({
       nin: '[redacted]',
       nested: { personalNumber: '[redacted]', note: 'user [redacted] failed', list: ['[redacted]'] },
       Authorization: '[redacted]',
+      providerLogout: { provider: 'idporten', idTokenHint: '[redacted]' },
+      id_token: '[redacted]',
       count: 3,
     });
   });

@@ -38,6 +38,8 @@ function transaction(changes: Partial<Transaction> = {}): Transaction {
 const read: SettleEvent = { kind: 'read' };
 const identity = { ...KARI, provider: 'acme', method: 'phone', transactionId: 'T'.repeat(43) };
 const complete = { status: 'complete', identity: KARI } as const;
+const completeWithHint = { ...complete, endSession: { idTokenHint: 'h.p.s' } };
+const providerLogout = { provider: 'acme', idTokenHint: 'h.p.s' };
 const refused = new EidError('provider_error', 'invalid_grant');
 const pendingAnswer = (tx: Transaction): Step => ({
   next: 'answer',
@@ -147,6 +149,30 @@ describe('decide: the transaction rules, without a store', () => {
       },
     ],
     [
+      "a called-back success hands the provider's end-session hint to the browser with the identity",
+      claimed,
+      { kind: 'answered', result: completeWithHint },
+      'callback',
+      {
+        next: 'write',
+        changes: { status: 'complete', finishedAt: NOW, claimedUntil: undefined, consumedAt: NOW },
+        outcome: { state: 'identified', identity, providerLogout },
+        log: expect.objectContaining({ message: 'login complete' }),
+      },
+    ],
+    [
+      'a pushed success keeps the end-session hint beside the identity in the transaction',
+      pending,
+      { kind: 'pushed', result: completeWithHint },
+      'push',
+      {
+        next: 'write',
+        changes: { status: 'complete', finishedAt: NOW, claimedUntil: undefined, identity, providerLogout },
+        outcome: { state: 'final' },
+        log: expect.objectContaining({ message: 'login complete' }),
+      },
+    ],
+    [
       'a called-back failure is recorded, spent, and logged at warn without personal data',
       claimed,
       { kind: 'answered', result: { status: 'failed', error: refused } },
@@ -225,6 +251,17 @@ describe('decide: the transaction rules, without a store', () => {
       },
     ],
     [
+      'the bound browser takes a pushed identity and its end-session hint once, removing both',
+      { ...pushedComplete, providerLogout },
+      read,
+      'poll',
+      {
+        next: 'write',
+        changes: { consumedAt: NOW, identity: undefined, providerLogout: undefined },
+        outcome: { state: 'identified', identity, providerLogout },
+      },
+    ],
+    [
       'the bound browser learns a pushed failure once',
       pushedFailure,
       read,
@@ -258,6 +295,13 @@ describe('decide: the transaction rules, without a store', () => {
     ],
   ])('%s', (_name, tx, event, policy, expected) => {
     expect(decide(tx, event, policy, NOW)).toEqual(expected);
+  });
+
+  it('removes the end-session hint from the transaction when the browser takes the identity', () => {
+    const step = decide(transaction({ status: 'complete', identity, providerLogout }), read, 'poll', NOW);
+    if (step.next !== 'write') throw new Error(`expected a write, got ${step.next}`);
+    // Changes are merged into the stored transaction: the key must be there to overwrite the hint.
+    expect(Object.keys(step.changes)).toEqual(expect.arrayContaining(['identity', 'providerLogout']));
   });
 
   it('carries the kind through: an older transaction without one is a login', () => {

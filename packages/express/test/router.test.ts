@@ -1,10 +1,17 @@
 import type { AddressInfo } from 'node:net';
-import { ACCEPT_HTML, ACCEPT_JSON, Browserless, parseSimulatorForm } from '@eid/conformance';
+import {
+  ACCEPT_HTML,
+  ACCEPT_JSON,
+  Browserless,
+  endSessionAtSimulatedOp,
+  loginAtSimulatedOp,
+  parseSimulatorForm,
+} from '@eid/conformance';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import express from 'express';
 import session from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEid, type Eid, eidIdentity, eidRouter, requireEid, signicat } from '../src/index.js';
+import { createEid, type Eid, eidIdentity, eidRouter, idporten, requireEid, signicat } from '../src/index.js';
 
 let simulator: Simulator;
 const servers: Array<() => Promise<void>> = [];
@@ -29,6 +36,8 @@ async function startApp(
     mountPath?: string;
     /** Renamed or disabled routes: createEid({ routes }). */
     routes?: Parameters<typeof createEid>[0]['routes'];
+    /** The simulator's ID-porten, with logout at the provider, instead of Signicat. */
+    idportenLogout?: boolean;
   } = {},
 ) {
   const app = express();
@@ -39,14 +48,16 @@ async function startApp(
   eid = createEid({
     baseUrl,
     ...(options.routes ? { routes: options.routes } : {}),
-    providers: [
-      signicat({
-        baseUrl: simulator.signicat.baseUrl,
-        clientId: simulator.signicat.clientId,
-        clientSecret: simulator.signicat.clientSecret,
-        accountId: simulator.signicat.accountId,
-      }),
-    ],
+    providers: options.idportenLogout
+      ? [idporten({ ...simulator.idporten, logoutAtProvider: true })]
+      : [
+          signicat({
+            baseUrl: simulator.signicat.baseUrl,
+            clientId: simulator.signicat.clientId,
+            clientSecret: simulator.signicat.clientSecret,
+            accountId: simulator.signicat.accountId,
+          }),
+        ],
   });
   if (options.cookieSession) {
     app.use((req, _res, next) => {
@@ -213,5 +224,38 @@ describe('@eid/express', () => {
     const body = await malformed.text();
     expect(body).toContain('invalid_request');
     expect(body).not.toContain('01819012365');
+  });
+
+  it('logout at ID-porten (logoutAtProvider): a form post ends the SSO session at end_session_endpoint, and the next login asks again', async () => {
+    const { baseUrl } = await startApp({ idportenLogout: true });
+    const browser = new Browserless();
+    const start = `${baseUrl}/auth/eid/start/idporten/idporten?returnTo=/profile`;
+    const callbackPrefix = `${baseUrl}/auth/eid/callback/idporten`;
+    const first = await loginAtSimulatedOp(browser, start, callbackPrefix);
+    expect(first.pageShown).toBe(true);
+    expect(browser.location(await browser.get(first.callbackUrl, ACCEPT_HTML))).toBe(`${baseUrl}/profile`);
+    // ID-porten's SSO: a second login in this browser is not asked again.
+    const sso = await loginAtSimulatedOp(browser, start, callbackPrefix);
+    expect(sso.pageShown).toBe(false);
+    expect((await browser.get(sso.callbackUrl, ACCEPT_HTML)).status).toBe(303);
+    const sid = browser.cookies(baseUrl).sid;
+
+    const logout = await browser.post(`${baseUrl}/auth/eid/logout`, { form: {}, headers: ACCEPT_HTML });
+    expect(logout.status).toBe(303);
+    expect(logout.headers.get('cache-control')).toBe('no-store');
+    const endSession = new URL(browser.location(logout));
+    expect(`${endSession.origin}${endSession.pathname}`).toBe(`${simulator.idporten.issuer}/session/end`);
+    expect(endSession.searchParams.get('id_token_hint')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${baseUrl}/`);
+    const state = endSession.searchParams.get('state');
+    expect(state).toBeTruthy();
+    // Logged out here before the browser leaves: a new session without the login.
+    expect(browser.cookies(baseUrl).sid).not.toBe(sid);
+    expect((await browser.get(`${baseUrl}/auth/eid/session`, ACCEPT_JSON)).status).toBe(401);
+
+    const landed = await endSessionAtSimulatedOp(browser, endSession.toString(), baseUrl);
+    expect(landed).toBe(`${baseUrl}/?state=${state}`);
+    const again = await loginAtSimulatedOp(browser, start, callbackPrefix);
+    expect(again.pageShown).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { approveOnSimulatorPage, freePort } from '@eid/conformance';
-import { createEid, type Eid, signicat } from '@eid/core';
+import { createEid, type Eid, type Provider, signicat } from '@eid/core';
 import type { Simulator } from '@eid/simulator';
 import fastifyCookie from '@fastify/cookie';
 import fastifySecureSession from '@fastify/secure-session';
@@ -39,12 +39,14 @@ export async function startApp(
   plugin: Omit<FastifyEidOptions, 'eid'> = {},
   /** Renamed or disabled routes: createEid({ routes }). */
   routes?: Parameters<typeof createEid>[0]['routes'],
+  /** Default: the simulator's Signicat. */
+  providers: readonly Provider[] = [signicat(sim.signicat)],
 ): Promise<TestApp> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const eid = createEid({
     baseUrl: origin,
-    providers: [signicat(sim.signicat)],
+    providers,
     ...(routes ? { routes } : {}),
   });
   const app = Fastify();

@@ -1,5 +1,13 @@
-import { freePort, pollWhilePending } from '@eid/conformance';
-import { createEid, signicat } from '@eid/core';
+import {
+  ACCEPT_HTML,
+  ACCEPT_JSON,
+  Browserless,
+  endSessionAtSimulatedOp,
+  freePort,
+  loginAtSimulatedOp,
+  pollWhilePending,
+} from '@eid/conformance';
+import { createEid, idporten, signicat } from '@eid/core';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -321,5 +329,47 @@ describe('@eid/fastify', () => {
       body: 'a=1',
     });
     expect(outside.status).toBe(415);
+  });
+});
+
+describe.each([
+  ['session', 'a form post (303)'],
+  ['secure-session', 'an API call (logoutUrl)'],
+] as const)('logout at ID-porten (logoutAtProvider) with @fastify/%s, by %s', (kind, how) => {
+  it('ends the SSO session at end_session_endpoint; back at post_logout_redirect_uri, the next login asks again', async () => {
+    current = await startApp(sim, kind, {}, undefined, [
+      idporten({ ...sim.idporten, logoutAtProvider: true }),
+    ]);
+    const { origin } = current;
+    const browser = new Browserless();
+    const start = `${origin}/auth/eid/start/idporten/idporten?returnTo=%2Fprivate`;
+    const callbackPrefix = `${origin}/auth/eid/callback/idporten`;
+    const first = await loginAtSimulatedOp(browser, start, callbackPrefix);
+    expect(first.pageShown).toBe(true);
+    expect(browser.location(await browser.get(first.callbackUrl, ACCEPT_HTML))).toBe(`${origin}/private`);
+    expect((await browser.get(`${origin}/auth/eid/session`, ACCEPT_JSON)).status).toBe(200);
+
+    let endSessionUrl: string;
+    if (how === 'a form post (303)') {
+      const logout = await browser.post(`${origin}/auth/eid/logout`, { form: {}, headers: ACCEPT_HTML });
+      expect(logout.status).toBe(303);
+      endSessionUrl = browser.location(logout);
+    } else {
+      const logout = await browser.post(`${origin}/auth/eid/logout`, { headers: ACCEPT_JSON });
+      expect(logout.status).toBe(200);
+      const body = (await logout.json()) as { loggedOut: boolean; logoutUrl: string };
+      expect(body.loggedOut).toBe(true);
+      endSessionUrl = body.logoutUrl;
+    }
+    const endSession = new URL(endSessionUrl);
+    expect(`${endSession.origin}${endSession.pathname}`).toBe(`${sim.idporten.issuer}/session/end`);
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/`);
+    expect(endSession.searchParams.get('id_token_hint')).toBeTruthy();
+    expect((await browser.get(`${origin}/auth/eid/session`, ACCEPT_JSON)).status).toBe(401);
+
+    const landed = await endSessionAtSimulatedOp(browser, endSessionUrl, origin);
+    expect(landed).toBe(`${origin}/?state=${endSession.searchParams.get('state')}`);
+    const again = await loginAtSimulatedOp(browser, start, callbackPrefix);
+    expect(again.pageShown).toBe(true);
   });
 });

@@ -1,10 +1,17 @@
-import { pollWhilePending } from '@eid/conformance';
+import {
+  ACCEPT_HTML,
+  ACCEPT_JSON,
+  Browserless,
+  endSessionAtSimulatedOp,
+  loginAtSimulatedOp,
+  pollWhilePending,
+} from '@eid/conformance';
 import { ROUTES } from '@eid/core/adapter';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import { Module } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireSession } from '../src/eid.controller.js';
-import { EidModule } from '../src/index.js';
+import { createEid, EidModule, idporten } from '../src/index.js';
 import {
   appModule,
   approveOnSimulator,
@@ -408,3 +415,50 @@ describe('EidModule set-up errors', () => {
     }
   });
 });
+
+describe.each([
+  ['express', 'a form post (303)'],
+  ['fastify', 'an API call (logoutUrl)'],
+] as const)(
+  'EidModule on the %s platform: logout at ID-porten (logoutAtProvider), by %s',
+  (platform, how) => {
+    let running: RunningApp;
+    beforeAll(async () => {
+      const port = await freePort();
+      const eid = createEid({
+        baseUrl: `http://127.0.0.1:${port}`,
+        providers: [idporten({ ...sim.idporten, logoutAtProvider: true })],
+      });
+      running = await startApp(platform, appModule(EidModule.forRoot({ eid })), port);
+    });
+    afterAll(() => running?.close());
+
+    it('ends the SSO session at end_session_endpoint; back at post_logout_redirect_uri, the next login asks again', async () => {
+      const origin = running.url;
+      const browser = new Browserless();
+      const start = `${origin}/auth/eid/start/idporten/idporten?returnTo=/after`;
+      const callbackPrefix = `${origin}/auth/eid/callback/idporten`;
+      const first = await loginAtSimulatedOp(browser, start, callbackPrefix);
+      expect(first.pageShown).toBe(true);
+      expect(browser.location(await browser.get(first.callbackUrl, ACCEPT_HTML))).toBe(`${origin}/after`);
+
+      const logout =
+        how === 'a form post (303)'
+          ? await browser.post(`${origin}/auth/eid/logout`, { form: {}, headers: ACCEPT_HTML })
+          : await browser.post(`${origin}/auth/eid/logout`, { headers: ACCEPT_JSON });
+      expect(logout.status).toBe(how === 'a form post (303)' ? 303 : 200);
+      const endSessionUrl =
+        how === 'a form post (303)'
+          ? browser.location(logout)
+          : ((await logout.json()) as { loggedOut: true; logoutUrl: string }).logoutUrl;
+      const endSession = new URL(endSessionUrl);
+      expect(`${endSession.origin}${endSession.pathname}`).toBe(`${sim.idporten.issuer}/session/end`);
+      expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/`);
+      expect((await browser.get(`${origin}/auth/eid/session`, ACCEPT_JSON)).status).toBe(401);
+
+      const landed = await endSessionAtSimulatedOp(browser, endSessionUrl, origin);
+      expect(landed).toBe(`${origin}/?state=${endSession.searchParams.get('state')}`);
+      expect((await loginAtSimulatedOp(browser, start, callbackPrefix)).pageShown).toBe(true);
+    });
+  },
+);

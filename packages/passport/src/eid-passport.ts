@@ -72,14 +72,21 @@ export class EidStrategy implements passport.Strategy {
   }
 
   /** @internal The engine has consumed the transaction: verify maps the identity to a user, Passport logs it in. */
-  verify(this: Created, req: Request, options: Options, { identity, returnTo, response }: LoginStep): void {
+  verify(
+    this: Created,
+    req: Request,
+    options: Options,
+    { identity, providerLogout, returnTo, response }: LoginStep,
+  ): void {
     const { failureRedirect, successReturnToOrRedirect } = options;
     const verified: EidVerifyCallback = (error, user, info) => {
       if (error) return this.error(error);
       const message = (info as { message?: unknown } | undefined)?.message;
       const refusal = adapter.refusal(this.eid, response, failureRedirect, message);
       if (!user) return refuse(this, req, options, { ...info, ...refusal });
-      adapter.writeAtRenewal(req, { eid: { identity }, ...(successReturnToOrRedirect ? { returnTo } : {}) });
+      // With the provider's end-session hint, when the login gave one: logout then ends it at the provider too.
+      const eid: adapter.EidSessionData = { identity, ...(providerLogout ? { providerLogout } : {}) };
+      adapter.writeAtRenewal(req, { eid, ...(successReturnToOrRedirect ? { returnTo } : {}) });
       this.success(user, { identity, returnTo, response } satisfies EidSuccessInfo);
     };
     try {

@@ -1,5 +1,12 @@
-import { pollWhilePending } from '@eid/conformance';
-import type { Identity } from '@eid/core';
+import {
+  ACCEPT_HTML,
+  ACCEPT_JSON,
+  Browserless,
+  endSessionAtSimulatedOp,
+  loginAtSimulatedOp,
+  pollWhilePending,
+} from '@eid/conformance';
+import { type Identity, idporten } from '@eid/core';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EidStrategy, type EidVerify, eidPassportRouter } from '../src/index.js';
@@ -106,6 +113,45 @@ describe('eidPassportRouter', () => {
     expect(logout.status).toBe(303);
     expect(logout.headers.get('location')).toBe('/');
     expect((await browser.whoami()).user).toBeNull();
+  });
+
+  it('logout at ID-porten (logoutAtProvider): the login keeps the hint, a form post ends Passport and the SSO session', async () => {
+    verified.length = 0;
+    current = await startApp(
+      sim,
+      (app, eid, passport) => {
+        passport.use(new EidStrategy({ eid, name: 'bankid' }, verify));
+        app.use(eidPassportRouter(eid, { passport, strategy: 'bankid' }));
+      },
+      { providers: [idporten({ ...sim.idporten, logoutAtProvider: true })] },
+    );
+    const { origin } = current;
+    const browser = new Browserless();
+    const start = `${origin}/auth/eid/start/idporten/idporten?returnTo=%2Fprivate`;
+    const callbackPrefix = `${origin}/auth/eid/callback/idporten`;
+    const first = await loginAtSimulatedOp(browser, start, callbackPrefix);
+    expect(first.pageShown).toBe(true);
+    expect(browser.location(await browser.get(first.callbackUrl, ACCEPT_HTML))).toBe(`${origin}/private`);
+    const whoami = (await (await browser.get(`${origin}/whoami`, ACCEPT_JSON)).json()) as {
+      user: AppUser | null;
+      eid: { providerLogout?: { provider: string; idTokenHint: string } };
+    };
+    expect(whoami.user).toMatchObject({ id: `eid:${verified[0]!.subject}` });
+    expect(whoami.eid.providerLogout).toEqual({ provider: 'idporten', idTokenHint: expect.any(String) });
+
+    const logout = await browser.post(`${origin}/auth/eid/logout`, { form: {}, headers: ACCEPT_HTML });
+    expect(logout.status).toBe(303);
+    const endSession = new URL(browser.location(logout));
+    expect(`${endSession.origin}${endSession.pathname}`).toBe(`${sim.idporten.issuer}/session/end`);
+    expect(endSession.searchParams.get('id_token_hint')).toBe(whoami.eid.providerLogout!.idTokenHint);
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/`);
+    expect(await (await browser.get(`${origin}/whoami`, ACCEPT_JSON)).json()).toMatchObject({
+      user: null,
+      eid: null,
+    });
+    const landed = await endSessionAtSimulatedOp(browser, endSession.toString(), origin);
+    expect(landed).toBe(`${origin}/?state=${endSession.searchParams.get('state')}`);
+    expect((await loginAtSimulatedOp(browser, start, callbackPrefix)).pageShown).toBe(true);
   });
 
   it('answers failures as the contract does: cancel, replay, bad input, provider trouble', async () => {

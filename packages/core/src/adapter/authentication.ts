@@ -1,4 +1,4 @@
-import type { Eid, EidOutcome, EidResponse } from '../engine/contract.js';
+import type { Eid, EidOutcome, EidResponse, ProviderLogout } from '../engine/contract.js';
 import { EidError, type EidErrorCode } from '../errors.js';
 import type { Identity } from '../identity.js';
 import { failureKind } from './run.js';
@@ -15,7 +15,14 @@ export interface Refusal {
  * refuse (`fail()`), or report trouble (`error()`, answered later with `response`).
  */
 export type AuthenticationStep =
-  | { step: 'login'; identity: Identity; returnTo: string; response: EidResponse }
+  | {
+      step: 'login';
+      identity: Identity;
+      /** The provider's end-session hint, to keep in `session.eid` beside the identity. */
+      providerLogout?: ProviderLogout;
+      returnTo: string;
+      response: EidResponse;
+    }
   | { step: 'answer'; response: EidResponse }
   | { step: 'refuse'; refusal: Refusal }
   | { step: 'error'; error: EidError; response: EidResponse };
@@ -36,7 +43,8 @@ export function authenticationStep(
   if (session?.kind === 'login') {
     const body = (response as { body?: { returnTo?: string } }).body;
     const returnTo = response.type === 'redirect' ? response.location : (body?.returnTo ?? '/');
-    return { step: 'login', identity: session.identity, returnTo, response };
+    const { identity, providerLogout } = session;
+    return { step: 'login', identity, ...(providerLogout ? { providerLogout } : {}), returnTo, response };
   }
   if (!error) return { step: 'answer', response };
   const failure = failureResponse(eid, error, response, failureRedirect);

@@ -5,6 +5,7 @@ export type {
   EidRequest,
   EidResponse,
   EidSessionData,
+  ProviderLogout,
   RouteDefinition,
   RouteName,
   SessionChange,

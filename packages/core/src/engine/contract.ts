@@ -41,9 +41,21 @@ export const ROUTES: readonly RouteDefinition[] = [
   { name: 'logout', method: 'POST', path: '/logout', bodyLimit: 16 * 1024 },
 ];
 
+/**
+ * What logout needs to end the person's session at the provider too (`logoutAtProvider`): the provider of the
+ * login and the ID token it gave, sent back as `id_token_hint`. Set at login, removed at logout and replaced at
+ * the next login; never shown to the browser by the session route.
+ */
+export interface ProviderLogout {
+  provider: string;
+  idTokenHint: string;
+}
+
 /** What the engine keeps in the host framework's session, as `session.eid`. */
 export interface EidSessionData {
   identity?: Identity;
+  /** Set by logins through a provider with logout at the provider turned on. */
+  providerLogout?: ProviderLogout;
   /** The browser binding secret; transactions keep only its hash. */
   binding?: string;
 }
@@ -85,10 +97,10 @@ export type SessionChange =
   /** Store `binding` in `session.eid.binding` (keep everything else). */
   | { kind: 'bind'; binding: string }
   /**
-   * Regenerate the session id (or clear a cookie session), then set `session.eid = { identity }` and save.
-   * The old binding secret is dropped with the old session: nothing known before login works after it.
+   * Regenerate the session id (or clear a cookie session), then set `session.eid = { identity, providerLogout? }`
+   * and save. The old binding secret is dropped with the old session: nothing known before login works after it.
    */
-  | { kind: 'login'; identity: Identity }
+  | { kind: 'login'; identity: Identity; providerLogout?: ProviderLogout }
   /** Remove `session.eid`. */
   | { kind: 'logout' };
 
@@ -145,7 +157,11 @@ export interface EidOptions {
   failureRedirect?: string;
   /** Where a login goes without `returnTo`. Default `/`. */
   defaultReturnTo?: string;
-  /** Where a form-posted logout goes. Default `/`. */
+  /**
+   * Where a form-posted logout goes. Default `/`. After a login through a provider with `logoutAtProvider`, the
+   * provider sends the browser here after its own logout (made absolute against `baseUrl`, and registered at
+   * the provider as a post-logout redirect URI).
+   */
   logoutRedirect?: string;
   now?: () => number;
 }

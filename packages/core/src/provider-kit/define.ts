@@ -4,6 +4,8 @@ import { redactingLogger, silentLogger } from '../logger.js';
 import type {
   CompleteContext,
   CompleteResult,
+  EndSessionContext,
+  EndSessionHint,
   Provider,
   ProviderMethod,
   ProviderRuntime,
@@ -30,6 +32,7 @@ export interface SourcedCompletion<Source> {
   status: 'complete';
   identity: ProviderIdentity;
   source: Source;
+  endSession?: EndSessionHint;
 }
 
 export interface ProviderDefinition<Source> {
@@ -44,6 +47,11 @@ export interface ProviderDefinition<Source> {
   ): Promise<CompleteResult | SourcedCompletion<Source>>;
   cancel?(transaction: Transaction, runtime: ProviderRuntime): Promise<void>;
   webhook?(request: WebhookRequest, runtime: ProviderRuntime): Promise<WebhookNotice | undefined>;
+  endSessionUrl?(
+    hint: EndSessionHint,
+    context: EndSessionContext,
+    runtime: ProviderRuntime,
+  ): Promise<string | undefined>;
   transactionIdFromCallback?(query: Record<string, string>): string | undefined;
   /** Releases what the provider holds besides the transport. */
   close?(): Promise<void>;
@@ -55,8 +63,12 @@ export function applyProfile<Source>(
   profile: ProfileHook<Source> | undefined,
 ): CompleteResult {
   if (result.status !== 'complete' || !('source' in result)) return result;
-  const { source, identity } = result;
-  return { status: 'complete', identity: profile ? profile(source, identity) : identity };
+  const { source, identity, endSession } = result;
+  return {
+    status: 'complete',
+    identity: profile ? profile(source, identity) : identity,
+    ...(endSession ? { endSession } : {}),
+  };
 }
 
 /**
@@ -108,9 +120,12 @@ export function defineProvider<Source>(definition: ProviderDefinition<Source>): 
       await transport?.close();
     },
   };
-  const { cancel, webhook, transactionIdFromCallback } = definition;
+  const { cancel, webhook, endSessionUrl, transactionIdFromCallback } = definition;
   if (cancel) provider.cancel = (transaction) => cancel.call(definition, transaction, runtime());
   if (webhook) provider.webhook = (request) => webhook.call(definition, request, runtime());
+  if (endSessionUrl) {
+    provider.endSessionUrl = (hint, context) => endSessionUrl.call(definition, hint, context, runtime());
+  }
   if (transactionIdFromCallback)
     provider.transactionIdFromCallback = transactionIdFromCallback.bind(definition);
   return provider;

@@ -4,6 +4,8 @@ export type { Logger } from '../logger.js';
 export type {
   CompleteContext,
   CompleteResult,
+  EndSessionContext,
+  EndSessionHint,
   MethodCountry,
   Provider,
   ProviderMethod,

@@ -64,9 +64,34 @@ export interface CompleteContext {
   callbackQuery?: Record<string, string>;
 }
 
+/**
+ * What a provider needs at logout to end the person's session at the provider too (OpenID Connect
+ * RP-Initiated Logout): the ID token of the login, sent back as `id_token_hint`. The engine keeps it in the
+ * session beside the identity until logout or the next login, never in a log or a URL of ours.
+ */
+export interface EndSessionHint {
+  idTokenHint: string;
+}
+
+/** What the engine gives `Provider.endSessionUrl` besides the hint. */
+export interface EndSessionContext {
+  /**
+   * Where the provider sends the browser after its logout: the app's `logoutRedirect` made absolute against
+   * `baseUrl`. A provider configured with its own (registered) URI uses that instead.
+   */
+  postLogoutRedirectUri: string;
+  /** A random value the provider hands back on the redirect (`state`). */
+  state: string;
+}
+
 export type CompleteResult =
   | { status: 'pending'; bindingMessage?: string; qrData?: string }
-  | { status: 'complete'; identity: ProviderIdentity }
+  | {
+      status: 'complete';
+      identity: ProviderIdentity;
+      /** Set by providers with logout at the provider turned on: what `endSessionUrl` needs at logout. */
+      endSession?: EndSessionHint;
+    }
   | { status: 'failed'; error: EidError }
   | { status: 'cancelled' };
 
@@ -120,6 +145,12 @@ export interface Provider {
    * genuine; returns undefined for a push that concerns no login (a ping).
    */
   webhook?(request: WebhookRequest): Promise<WebhookNotice | undefined>;
+  /**
+   * Where to send the browser to end the person's session at the provider (single logout), from the hint of
+   * the login's `complete`; undefined when the provider offers no such endpoint. Only providers with logout at
+   * the provider turned on have it.
+   */
+  endSessionUrl?(hint: EndSessionHint, context: EndSessionContext): Promise<string | undefined>;
   /** Which transaction a callback belongs to. Default: the `tx` query parameter the engine put in the callback URL. */
   transactionIdFromCallback?(query: Record<string, string>): string | undefined;
   /**

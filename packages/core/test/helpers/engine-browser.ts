@@ -2,6 +2,7 @@ import type { EidOutcome, EidRequest } from '../../src/engine/contract.js';
 import type { Eid, EidSessionData } from '../../src/index.js';
 import { createEid } from '../../src/index.js';
 import type { Logger } from '../../src/logger.js';
+import { commitSessionChange, type SessionPort } from '../../src/session.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { scriptedProvider } from './scripted-provider.js';
 
@@ -11,15 +12,20 @@ export const HTML_ACCEPT = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8'
 /** One browser: its own session, changed the way an adapter changes it. */
 export function browser(eid: Eid) {
   const jar = { session: undefined as EidSessionData | undefined, sessionId: 1 };
+  const port: SessionPort = {
+    read: () => jar.session,
+    write: (data) => {
+      jar.session = data;
+    },
+    renew: async () => {
+      jar.sessionId++;
+      jar.session = undefined;
+    },
+  };
   async function call(request: Omit<EidRequest, 'session'>): Promise<EidOutcome> {
     const outcome = await eid.handle({ ...request, session: jar.session });
-    const change = outcome.session;
-    if (change?.kind === 'bind') jar.session = { ...jar.session, binding: change.binding };
-    if (change?.kind === 'login') {
-      jar.sessionId++;
-      jar.session = { identity: change.identity };
-    }
-    if (change?.kind === 'logout') jar.session = undefined;
+    // Committed the way the adapters commit it (renewed at login and logout).
+    if (outcome.session) await commitSessionChange(outcome.session, port);
     return outcome;
   }
   return {

@@ -2,6 +2,7 @@ import { EidError } from '../../errors.js';
 import type { Route } from '../context.js';
 import { prefersJson } from '../contract.js';
 import { concerning } from '../failures.js';
+import { loginChange } from '../provider-logout.js';
 import { stringQuery } from '../request-input.js';
 import { callbackRefusal } from '../transactions/decide.js';
 
@@ -28,7 +29,7 @@ export const callback: Route = async (ctx, request) => {
       throw settled.error ?? new EidError('already_used', 'This login has ended already; start a new one.');
     }
     return {
-      session: { kind: 'login', identity: settled.identity },
+      session: loginChange(settled),
       response: json
         ? {
             type: 'json',

@@ -1,6 +1,7 @@
 import { EidError } from '../../errors.js';
 import type { Route } from '../context.js';
 import { concerning } from '../failures.js';
+import { loginChange } from '../provider-logout.js';
 
 /** Where a login stands; a headless login is polled at the provider here and finishes here, once. */
 export const status: Route = async (ctx, request) => {
@@ -21,9 +22,7 @@ export const status: Route = async (ctx, request) => {
       ...(settled.state === 'identified' ? { returnTo: current.returnTo } : {}),
     };
     return {
-      ...(settled.state === 'identified'
-        ? { session: { kind: 'login' as const, identity: settled.identity } }
-        : {}),
+      ...(settled.state === 'identified' ? { session: loginChange(settled) } : {}),
       response: { type: 'json', status: 200, body },
     };
   });

@@ -2,6 +2,7 @@ import { EidError } from '../../errors.js';
 import type { Identity } from '../../identity.js';
 import type { CompleteResult } from '../../providers/types.js';
 import { kindOf, type Transaction, type TransactionStatus } from '../../transaction.js';
+import type { ProviderLogout } from '../contract.js';
 
 /** A callback's (or push's) claim on asking the provider: long enough for an OIDC code exchange. */
 export const CALLBACK_LEASE_MS = 15_000;
@@ -47,8 +48,8 @@ export function rulesOf(policy: SettlePolicy, transaction: Pick<Transaction, 'fl
 /** Where a settled transaction stands for the request that settled it. */
 export type Settled =
   | { state: 'pending'; transaction: Transaction }
-  /** This request takes the identity into its browser session. */
-  | { state: 'identified'; transaction: Transaction; identity: Identity }
+  /** This request takes the identity (and the provider's end-session hint, if any) into its browser session. */
+  | { state: 'identified'; transaction: Transaction; identity: Identity; providerLogout?: ProviderLogout }
   | { state: 'final'; transaction: Transaction; error?: EidError };
 
 /** What the request just learnt about the transaction. */
@@ -69,7 +70,9 @@ export interface LogEntry {
 }
 
 /** What the settled transaction becomes once a write succeeds. */
-export type WriteOutcome = { state: 'identified'; identity: Identity } | { state: 'final'; error?: EidError };
+export type WriteOutcome =
+  | { state: 'identified'; identity: Identity; providerLogout?: ProviderLogout }
+  | { state: 'final'; error?: EidError };
 
 /** The next thing the request does. Every write is a compare-and-set; on conflict it reads again. */
 export type Step =
@@ -146,6 +149,10 @@ function applyResult(
       method: transaction.method,
       transactionId: transaction.id,
     };
+    const providerLogout: ProviderLogout | undefined = result.endSession
+      ? { provider: transaction.provider, idTokenHint: result.endSession.idTokenHint }
+      : undefined;
+    const withLogout = providerLogout ? { providerLogout } : {};
     // The bound browser takes the identity now; otherwise (a push) it waits in the transaction.
     return {
       next: 'write',
@@ -153,9 +160,9 @@ function applyResult(
         status: 'complete',
         finishedAt: now,
         claimedUntil: undefined,
-        ...(rules.takes ? { consumedAt: now } : { identity }),
+        ...(rules.takes ? { consumedAt: now } : { identity, ...withLogout }),
       },
-      outcome: rules.takes ? { state: 'identified', identity } : { state: 'final' },
+      outcome: rules.takes ? { state: 'identified', identity, ...withLogout } : { state: 'final' },
       log: {
         level: 'info',
         message: `${kindOf(transaction)} complete`,
@@ -200,10 +207,15 @@ function finished(transaction: Transaction, rules: PolicyRules, now: number): St
   if (transaction.status === 'complete') {
     if (!transaction.identity) return { next: 'answer', settled: final };
     // Finished by the provider's push before this browser came back: hand the identity over once.
+    const { providerLogout } = transaction;
     return {
       next: 'write',
-      changes: { consumedAt: now, identity: undefined },
-      outcome: { state: 'identified', identity: transaction.identity },
+      changes: { consumedAt: now, identity: undefined, providerLogout: undefined },
+      outcome: {
+        state: 'identified',
+        identity: transaction.identity,
+        ...(providerLogout ? { providerLogout } : {}),
+      },
     };
   }
   // Ended by the provider's push (or a cancel) before this browser came back: tell it once.

@@ -8,6 +8,7 @@ import {
   TokenCache,
 } from '../../provider-kit/index.js';
 import {
+  type LogoutAtProvider,
   type OidcClaims,
   type OidcClient,
   type OidcClientOptions,
@@ -68,6 +69,13 @@ export interface BankIdNorwayOptions extends OidcClientOptions {
    * national identity number, read from the verified ID token and the signed userinfo.
    */
   scope?: string | readonly string[];
+  /**
+   * Also end the person's session at BankID on logout (default off): `POST /logout` then sends the browser to the
+   * end_session_endpoint of BankID's discovery document, which sends it back to `logoutRedirect` (made absolute
+   * against `baseUrl`) or to `postLogoutRedirectUri`; register that URI with BankID as a post-logout redirect
+   * URI. Without an end_session_endpoint the logout stays local, with a warning in the log.
+   */
+  logoutAtProvider?: LogoutAtProvider;
   /** Adjusts the mapped identity; `claims` are the verified ID token claims with the userinfo claims over them. */
   profile?: (claims: OidcClaims, identity: ProviderIdentity) => ProviderIdentity;
 }
@@ -143,7 +151,7 @@ function esignTokens(client: OidcClient, provider: ReturnType<typeof oidcProvide
 }
 
 export function bankIdNorway(options: BankIdNorwayOptions): BankIdNorwayProvider {
-  const { client, scopes } = oidcClientOf(FACTORY, options, {
+  const { client, scopes, logout } = oidcClientOf(FACTORY, options, {
     id: 'bankid-no',
     name: 'BankID Norway',
     exampleIssuer: BANKID_NO_ISSUERS.current,
@@ -166,6 +174,7 @@ export function bankIdNorway(options: BankIdNorwayOptions): BankIdNorwayProvider
     scope: scopes.join(' '),
     userinfo: true,
     profile: options.profile,
+    logout,
     parameters: (context) => loginParameters(spec(context.method.id), context, options),
     acceptsAcr(method, acr) {
       const level = bankIdLevel(acr);

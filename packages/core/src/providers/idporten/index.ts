@@ -1,6 +1,7 @@
 import type { ProviderIdentity } from '../../identity.js';
 import { configError } from '../../provider-kit/index.js';
 import {
+  type LogoutAtProvider,
   type OidcClaims,
   type OidcClientOptions,
   oidcClientOf,
@@ -40,6 +41,14 @@ export interface IdportenOptions extends OidcClientOptions {
   acr?: IdportenAcr;
   /** Default `openid profile` (`profile` gives `pid`). */
   scope?: string | readonly string[];
+  /**
+   * Also end the person's SSO session at ID-porten on logout (default off). ID-porten asks every OIDC client to
+   * log out there (https://docs.digdir.no/docs/idporten/oidc/oidc_func_sso, "Single Logout (SLO)"): `POST /logout`
+   * then sends the browser to ID-porten's end_session_endpoint, which sends it back to `logoutRedirect` (made
+   * absolute against `baseUrl`) or to `postLogoutRedirectUri`. Register that URI at Digdir as a post-logout
+   * redirect URI of the client.
+   */
+  logoutAtProvider?: LogoutAtProvider;
   /** Adjusts the mapped identity; `claims` are the verified ID token claims. */
   profile?: (claims: OidcClaims, identity: ProviderIdentity) => ProviderIdentity;
 }
@@ -47,7 +56,7 @@ export interface IdportenOptions extends OidcClientOptions {
 const FACTORY = 'idporten()';
 
 export function idporten(options: IdportenOptions): Provider {
-  const { client, scopes } = oidcClientOf(FACTORY, options, {
+  const { client, scopes, logout } = oidcClientOf(FACTORY, options, {
     id: 'idporten',
     name: 'ID-porten',
     exampleIssuer: IDPORTEN_ISSUERS.test,
@@ -65,6 +74,7 @@ export function idporten(options: IdportenOptions): Provider {
     client,
     scope: scopes.join(' '),
     profile: options.profile,
+    logout,
     // Everything ID-porten tells about the person is in the ID token.
     userinfo: false,
     parameters: (context) => loginParameters(acr, context),

@@ -14,7 +14,13 @@ import {
   requireString,
 } from '../../provider-kit/index.js';
 import type { Transaction } from '../../transaction.js';
-import type { CompleteResult, ProviderMethod, ProviderRuntime, StartContext } from '../types.js';
+import type {
+  CompleteResult,
+  EndSessionHint,
+  ProviderMethod,
+  ProviderRuntime,
+  StartContext,
+} from '../types.js';
 import { type OidcClaims, OidcClient, type OidcClientSettings } from './client.js';
 import { type ClientAuthOptions, clientAuthOf } from './client-auth.js';
 
@@ -35,11 +41,52 @@ export function scopeList(factory: string, value: unknown, fallback: readonly st
   return scopes;
 }
 
+/**
+ * Logout at the provider (OpenID Connect RP-Initiated Logout 1.0): the engine's logout route also sends the
+ * browser to the provider's `end_session_endpoint`, ending the person's SSO session there. `true` sends them
+ * back to the app's `logoutRedirect` (made absolute against `baseUrl`); `postLogoutRedirectUri` names another
+ * absolute URL. Either must be registered at the provider as a post-logout redirect URI.
+ */
+export type LogoutAtProvider = boolean | { postLogoutRedirectUri?: string };
+
 /** The options both OIDC factories take for their client. */
 export interface OidcClientOptions extends ClientAuthOptions {
   issuer: string;
   clientId: string;
   scope?: string | readonly string[];
+  /**
+   * Also end the person's session at the provider on logout (default off): the login keeps its ID token in
+   * the session as `id_token_hint`, and `POST /logout` answers with the provider's end-session URL.
+   */
+  logoutAtProvider?: LogoutAtProvider | undefined;
+}
+
+/** `logoutAtProvider` checked: undefined when off, else the configured post-logout redirect URI, if any. */
+export function logoutAtProviderOf(
+  factory: string,
+  value: unknown,
+): { postLogoutRedirectUri?: string } | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  const refuse = () =>
+    configError(
+      factory,
+      '`logoutAtProvider` must be true, false or { postLogoutRedirectUri }, an absolute http(s) URL without a fragment such as https://shop.example/logged-out.',
+    );
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw refuse();
+  const given = (value as { postLogoutRedirectUri?: unknown }).postLogoutRedirectUri;
+  if (given === undefined) return {};
+  let url: URL | undefined;
+  try {
+    url = typeof given === 'string' ? new URL(given) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || (given as string).includes('#')) {
+    throw refuse();
+  }
+  // As given: the provider compares it with the registered URI string for string.
+  return { postLogoutRedirectUri: given as string };
 }
 
 /** The checked client options of a factory, and the scopes to ask for (default `openid profile`). */
@@ -47,7 +94,7 @@ export function oidcClientOf(
   factory: string,
   options: OidcClientOptions,
   provider: Pick<OidcClientSettings, 'id' | 'name' | 'clientMetadata'> & { exampleIssuer: string },
-): { client: OidcClient; scopes: string[] } {
+): { client: OidcClient; scopes: string[]; logout: { postLogoutRedirectUri?: string } | undefined } {
   requireOptions(factory, options);
   const { exampleIssuer, ...names } = provider;
   const client = new OidcClient({
@@ -56,7 +103,11 @@ export function oidcClientOf(
     clientId: requireString(factory, options, 'clientId'),
     auth: clientAuthOf(factory, options),
   });
-  return { client, scopes: scopeList(factory, options.scope, ['openid', 'profile']) };
+  return {
+    client,
+    scopes: scopeList(factory, options.scope, ['openid', 'profile']),
+    logout: logoutAtProviderOf(factory, options.logoutAtProvider),
+  };
 }
 
 export interface OidcProviderDefinition {
@@ -84,6 +135,8 @@ export interface OidcProviderDefinition {
     runtime: ProviderRuntime,
   ): { identity: ProviderIdentity; claims: OidcClaims };
   profile?: ProfileHook<OidcClaims> | undefined;
+  /** Logout at the provider, when turned on (`logoutAtProviderOf`). */
+  logout?: { postLogoutRedirectUri?: string } | undefined;
 }
 
 /**
@@ -122,7 +175,37 @@ export function oidcProvider(definition: OidcProviderDefinition) {
       return { status: 'failed', error: new EidError('provider_error', message) } satisfies CompleteResult;
     }
     const { identity, claims: source } = definition.toIdentity(transaction.method, claims, runtime);
-    return { status: 'complete' as const, identity, source };
+    // The ID token goes back to the provider as id_token_hint at logout; kept only when that is turned on.
+    const endSession: EndSessionHint | undefined = definition.logout
+      ? { idTokenHint: claims.idTokenJwt }
+      : undefined;
+    return { status: 'complete' as const, identity, source, ...(endSession ? { endSession } : {}) };
+  }
+
+  /**
+   * The end-session URL of a login (ID-porten's single logout: "Utlogging initiert fra egen tjeneste
+   * (endsession)", https://docs.digdir.no/docs/idporten/oidc/oidc_func_sso, and
+   * https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_logout.html): id_token_hint, the registered
+   * post_logout_redirect_uri and state. Undefined, with a warning, when the discovery document names no
+   * end_session_endpoint. The URL holds the ID token: it is never logged.
+   */
+  async function endSessionUrl(
+    hint: EndSessionHint,
+    context: { postLogoutRedirectUri: string; state: string },
+    runtime: ProviderRuntime,
+  ): Promise<string | undefined> {
+    const url = await client.endSessionUrl(runtime, {
+      idTokenHint: hint.idTokenHint,
+      postLogoutRedirectUri: definition.logout?.postLogoutRedirectUri ?? context.postLogoutRedirectUri,
+      state: context.state,
+    });
+    if (url === undefined) {
+      runtime.logger.warn(
+        { provider: definition.id },
+        `${name}'s discovery document has no end_session_endpoint: logged out of this app only, not at ${name}`,
+      );
+    }
+    return url;
   }
 
   return defineProvider<OidcClaims>({
@@ -162,6 +245,7 @@ export function oidcProvider(definition: OidcProviderDefinition) {
     },
 
     transactionIdFromCallback: (query) => query.state,
+    ...(definition.logout ? { endSessionUrl } : {}),
   });
 }
 
