@@ -7,13 +7,6 @@ import { createExampleApp, type ExampleApp } from '../src/app.js';
 
 const METHODS = [
   { method: 'nbid', label: 'Norwegian BankID', user: 'no-kari', nin: '17829034034', name: 'Kari Nordmann' },
-  {
-    method: 'nbid-mobil',
-    label: 'Norwegian BankID on mobile',
-    user: 'no-ola',
-    nin: '03918542174',
-    name: 'Ola Nordmann',
-  },
   { method: 'sbid', label: 'Swedish BankID', user: 'se-anna', nin: '198503149828', name: 'Anna Andersson' },
   {
     method: 'sbid-mobil',
@@ -182,7 +175,7 @@ describe('example-express with LinkMobility NEXT', () => {
     ['error', 'provider_error'],
   ] as const)('%s on the simulator page ends on the home page with %s', async (outcome, code) => {
     const browser = new Browserless();
-    const callback = await throughSimulator(browser, 'nbid-mobil', outcome);
+    const callback = await throughSimulator(browser, 'nbid', outcome);
     const failed = await browser.get(callback, ACCEPT_HTML);
     expect(browser.location(failed)).toBe(`${app.url}/?error=${code}`);
     expect((await browser.get(route('/session'), ACCEPT_JSON)).status).toBe(401);

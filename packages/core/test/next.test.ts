@@ -507,10 +507,15 @@ describe('next: configuration', () => {
     expect(() => next({ ...credentials, customProperties: { a: 1 } as never })).toThrow(/`customProperties`/);
   });
 
-  it('offers the four documented methods, all redirect, or only the chosen ones', () => {
+  it('refuses the retired BankID på mobil (nbid-mobil) with the reason', () => {
+    expect(() => next({ ...credentials, methods: ['nbid-mobil' as never] })).toThrow(
+      /`nbid-mobil` is no longer offered: BankID på mobil \(BIM\) was switched off by BankID Norway on 1 September 2024/,
+    );
+  });
+
+  it('offers the documented methods still working, all redirect, or only the chosen ones', () => {
     expect(next(credentials).methods).toEqual([
       { id: 'nbid', flow: 'redirect', label: 'Norwegian BankID', country: 'NO' },
-      { id: 'nbid-mobil', flow: 'redirect', label: 'Norwegian BankID on mobile', country: 'NO' },
       { id: 'sbid', flow: 'redirect', label: 'Swedish BankID', country: 'SE' },
       { id: 'sbid-mobil', flow: 'redirect', label: 'Swedish Mobile BankID', country: 'SE' },
     ]);

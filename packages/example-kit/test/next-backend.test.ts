@@ -16,7 +16,6 @@ describe('resolveBackends: LinkMobility NEXT', () => {
     const provider = backends.providers.find((candidate) => candidate.id === 'next');
     expect(provider?.methods.map((method) => method.id)).toEqual([
       'nbid',
-      'nbid-mobil',
       'sbid',
       'sbid-mobil',
     ]);

@@ -155,6 +155,8 @@ describe('POST /api/authentications', () => {
   it.each([
     ['partnerId', { partnerId: undefined }],
     ['method', { method: 'mitid' }],
+    // BankID på mobil, switched off by BankID Norway on 1 September 2024.
+    ['method', { method: 'nbid-mobil' }],
     ['method', { method: undefined }],
     ['callbackUrl', { callbackUrl: 'not a url' }],
     ['callbackUrl', { callbackUrl: 'ftp://app.example/cb' }],
@@ -220,7 +222,6 @@ describe('GET /api/authentications/{partnerId}/{id}', () => {
 describe('the approval page', () => {
   it.each([
     ['nbid', 'Simulated Norwegian BankID (NEXT)', 'no-'],
-    ['nbid-mobil', 'Simulated Norwegian BankID on mobile (NEXT)', 'no-'],
     ['sbid', 'Simulated Swedish BankID (NEXT)', 'se-'],
     ['sbid-mobil', 'Simulated Swedish Mobile BankID (NEXT)', 'se-'],
   ])('%s: a form titled "%s" with the users of its country', async (method, title, prefix) => {
@@ -442,19 +443,19 @@ describe('the callback form and the person data vary by session', () => {
 
 describe('the control surface', () => {
   it('lists NEXT authentications with provider next, the method and the given identity', async () => {
-    const id = await createOk({ method: 'nbid-mobil', identity: '17829034034' });
+    const id = await createOk({ method: 'nbid', identity: '17829034034' });
     const list = await json(await fetch(`${sim.url}/__sim/sessions`));
     expect(list).toContainEqual({
       id,
       provider: 'next',
-      method: 'nbid-mobil',
+      method: 'nbid',
       status: 'Pending',
       nin: '17829034034',
     });
     expect(sim.sessions()).toContainEqual({
       id,
       provider: 'next',
-      method: 'nbid-mobil',
+      method: 'nbid',
       status: 'Pending',
       nin: '17829034034',
     });

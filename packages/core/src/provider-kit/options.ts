@@ -68,12 +68,16 @@ export function enabledMethods<M extends ProviderMethod>(
   factory: string,
   table: readonly M[],
   value: unknown,
+  /** Ids a provider no longer offers, with the reason an app naming one is told (e.g. an eID switched off). */
+  retired: Readonly<Record<string, string>> = {},
 ): M[] {
   if (value === undefined) return [...table];
   if (!Array.isArray(value) || value.length === 0) {
     throw configError(factory, '`methods` must list at least one method.');
   }
   for (const id of value) {
+    const reason = typeof id === 'string' && Object.hasOwn(retired, id) ? retired[id] : undefined;
+    if (reason) throw configError(factory, `method \`${id}\` is no longer offered: ${reason}`);
     if (!table.some((method) => method.id === id)) {
       throw configError(
         factory,

@@ -23,6 +23,7 @@ import {
   idFromLocation,
   NEXT_DEFAULT_BASE_URL,
   NEXT_METHODS,
+  NEXT_RETIRED,
   type NextAuthentication,
   type NextMethodId,
   type NextResource,
@@ -36,6 +37,7 @@ export {
   idFromLocation,
   NEXT_DEFAULT_BASE_URL,
   NEXT_METHODS,
+  NEXT_RETIRED,
   type NextAuthentication,
   type NextMethodId,
 } from './wire.js';
@@ -76,7 +78,7 @@ export function linkMobilityNext(options: NextOptions): Provider {
   // RFC 7617: the user-id of HTTP Basic cannot contain a colon.
   if (username.includes(':')) throw configError(FACTORY, '`username` cannot contain ":" (HTTP Basic).');
   const baseUrl = absoluteUrl(FACTORY, 'baseUrl', options.baseUrl, NEXT_DEFAULT_BASE_URL);
-  const methods = enabledMethods(FACTORY, NEXT_METHODS, options.methods);
+  const methods = enabledMethods(FACTORY, NEXT_METHODS, options.methods, NEXT_RETIRED);
   const customProperties = checkCustomProperties(options.customProperties);
   const methodSpec = methodFinder('NEXT', methods);
 

@@ -22,20 +22,25 @@ import type { ProviderMethod, StartContext } from '../types.js';
 
 export const NEXT_DEFAULT_BASE_URL = 'https://prod-common-identity-api.azurewebsites.net/';
 
-export type NextMethodId = 'nbid' | 'nbid-mobil' | 'sbid' | 'sbid-mobil';
+export type NextMethodId = 'nbid' | 'sbid' | 'sbid-mobil';
 
 export interface NextMethodSpec extends ProviderMethod {
   id: NextMethodId;
   country: NinCountry;
 }
 
-/** The documented `method` values; the method id is sent as is. All four send the browser to NEXT. */
+/** The documented `method` values; the method id is sent as is. Each sends the browser to NEXT. */
 export const NEXT_METHODS: readonly NextMethodSpec[] = [
   { id: 'nbid', flow: 'redirect', label: 'Norwegian BankID', country: 'NO' },
-  { id: 'nbid-mobil', flow: 'redirect', label: 'Norwegian BankID on mobile', country: 'NO' },
   { id: 'sbid', flow: 'redirect', label: 'Swedish BankID', country: 'SE' },
   { id: 'sbid-mobil', flow: 'redirect', label: 'Swedish Mobile BankID', country: 'SE' },
 ];
+
+/** Documented `method` values whose eID no longer exists, with what an app naming one is told. */
+export const NEXT_RETIRED: Readonly<Record<string, string>> = {
+  'nbid-mobil':
+    'BankID på mobil (BIM) was switched off by BankID Norway on 1 September 2024; use nbid (BankID with the app).',
+};
 
 /**
  * An authentication as `GET /api/authentications/{partnerId}/{id}` returns it (the fields read here).

@@ -102,10 +102,6 @@ function checkSettings(options: ZignSecOptions): void {
   if ('smartIdCountry' in options) {
     throw kit.configError(FACTORY, `\`smartIdCountry\`: ${ZIGNSEC_RETIRED.smartid}`);
   }
-  for (const id of options.methods ?? []) {
-    const reason = ZIGNSEC_RETIRED[id as string];
-    if (reason) throw kit.configError(FACTORY, `method \`${id}\` is no longer offered: ${reason}`);
-  }
   if (configId !== undefined && (typeof configId !== 'string' || configId === '')) {
     throw kit.configError(FACTORY, '`configId` must be a non-empty string (a GUID from ZignSec).');
   }
@@ -177,7 +173,7 @@ export function zignsec(options: ZignSecOptions): Provider {
   const token = checkToken(options.token);
   const baseUrl = kit.absoluteUrl(FACTORY, 'baseUrl', options.baseUrl, 'https://api.zignsec.com');
   checkSettings(options);
-  const methods = kit.enabledMethods(FACTORY, ZIGNSEC_METHODS, options.methods);
+  const methods = kit.enabledMethods(FACTORY, ZIGNSEC_METHODS, options.methods, ZIGNSEC_RETIRED);
   const methodSpec = kit.methodFinder('ZignSec', methods);
 
   async function poll(transaction: Transaction, runtime: ProviderRuntime) {

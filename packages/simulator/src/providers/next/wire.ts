@@ -9,10 +9,12 @@ import type { TestUser } from '../../types.js';
 
 export const NEXT = 'next';
 
-/** The documented `method` values. */
+/**
+ * The documented `method` values that still work: `nbid-mobil`, BankID på mobil, was switched off by BankID Norway
+ * on 1 September 2024 and is refused like an unknown method.
+ */
 export const METHODS: Record<string, { country: TestUser['country']; title: string; ninDigits: number }> = {
   nbid: { country: 'NO', title: 'Simulated Norwegian BankID (NEXT)', ninDigits: 11 },
-  'nbid-mobil': { country: 'NO', title: 'Simulated Norwegian BankID on mobile (NEXT)', ninDigits: 11 },
   sbid: { country: 'SE', title: 'Simulated Swedish BankID (NEXT)', ninDigits: 12 },
   'sbid-mobil': { country: 'SE', title: 'Simulated Swedish Mobile BankID (NEXT)', ninDigits: 12 },
 };
