@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { type JsonWebKey, randomBytes } from 'node:crypto';
 import {
   bankIdNorway,
   EidError,
@@ -84,29 +84,95 @@ const zignsecBackend: Backend = async ({ env, simulator }) => {
 const bankIdNorwayBackend: Backend = async ({ env, simulator }) => {
   // BANKID_NO_SCOPE is optional (space-separated, default `openid profile`): add nnin_altsub where BankID
   // has granted it to the client. The simulator's client has it, so the example shows the number.
-  const settings = readSettings(
-    env,
-    'BankID Norway',
-    { issuer: 'BANKID_NO_ISSUER', clientId: 'BANKID_NO_CLIENT_ID', clientSecret: 'BANKID_NO_CLIENT_SECRET' },
-    { scope: 'BANKID_NO_SCOPE' },
-  ) ?? { ...(await simulator()).bankIdNo, scope: 'openid profile nnin_altsub' };
-  return bankIdNorway(settings);
+  const settings = readOidcSettings(env, 'BankID Norway', 'BANKID_NO', { scope: 'BANKID_NO_SCOPE' });
+  if (!settings)
+    return bankIdNorway({ ...(await simulator()).bankIdNo, scope: 'openid profile nnin_altsub' });
+  return withKeyVariable('BANKID_NO', () => bankIdNorway(settings));
 };
 
 const idportenBackend: Backend = async ({ env, simulator }) => {
   // IDPORTEN_ACR is optional: idporten-loa-substantial (default) or idporten-loa-high.
-  const settings =
-    readSettings(
-      env,
-      'ID-porten',
-      { issuer: 'IDPORTEN_ISSUER', clientId: 'IDPORTEN_CLIENT_ID', clientSecret: 'IDPORTEN_CLIENT_SECRET' },
-      { acr: 'IDPORTEN_ACR' },
-    ) ?? (await simulator()).idporten;
-  return idporten({
-    ...settings,
-    ...('acr' in settings && settings.acr ? { acr: settings.acr as IdportenAcr } : {}),
-  });
+  const settings = readOidcSettings(env, 'ID-porten', 'IDPORTEN', { acr: 'IDPORTEN_ACR' });
+  if (!settings) return idporten((await simulator()).idporten);
+  const { acr, ...rest } = settings;
+  return withKeyVariable('IDPORTEN', () =>
+    idporten({ ...rest, ...(acr ? { acr: acr as IdportenAcr } : {}) }),
+  );
 };
+
+type OidcClientSettings = {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  privateKey?: string | JsonWebKey;
+  privateKeyId?: string;
+};
+
+/**
+ * An OpenID client's settings from `{PREFIX}_ISSUER`, `_CLIENT_ID` and either `_CLIENT_SECRET` or `_PRIVATE_KEY`
+ * (`private_key_jwt`, which ID-porten recommends: a PEM private key, `\n` escapes allowed, or a private JWK as
+ * JSON; `_PRIVATE_KEY_ID` names its `kid`). Undefined when none is set.
+ */
+function readOidcSettings<O extends string>(
+  env: NodeJS.ProcessEnv,
+  provider: string,
+  prefix: string,
+  optional: Partial<Record<O, string>>,
+): (OidcClientSettings & Partial<Record<O, string>>) | undefined {
+  const secret = `${prefix}_CLIENT_SECRET`;
+  const key = `${prefix}_PRIVATE_KEY`;
+  const settings = readSettings(
+    env,
+    provider,
+    { issuer: `${prefix}_ISSUER`, clientId: `${prefix}_CLIENT_ID` },
+    {
+      ...optional,
+      clientSecret: secret,
+      privateKey: key,
+      privateKeyId: `${prefix}_PRIVATE_KEY_ID`,
+    } as Partial<Record<O | 'clientSecret' | 'privateKey' | 'privateKeyId', string>>,
+  );
+  if (!settings) return undefined;
+  if (settings.clientSecret === undefined && settings.privateKey === undefined) {
+    throw new EidError(
+      'invalid_config',
+      `${provider} is partly configured: set ${secret}, or ${key} for private_key_jwt, as well.`,
+    );
+  }
+  const { privateKey, ...rest } = settings;
+  return {
+    ...(rest as OidcClientSettings & Partial<Record<O, string>>),
+    ...(privateKey === undefined ? {} : { privateKey: keyFromVariable(key, privateKey) }),
+  };
+}
+
+/** A private key as an environment variable holds it: a JWK as JSON, or PEM (one line with `\n` escapes, or several). */
+function keyFromVariable(name: string, value: string): string | JsonWebKey {
+  if (value.startsWith('{')) {
+    try {
+      return JSON.parse(value) as JsonWebKey;
+    } catch {
+      // The value is a secret: the message names the variable, never its content.
+      throw new EidError(
+        'invalid_config',
+        `${name} is not valid JSON: give a private JWK or a PEM private key.`,
+      );
+    }
+  }
+  return value.replaceAll('\\n', '\n');
+}
+
+/** Builds a provider, naming the environment variable when its private key is refused. */
+function withKeyVariable(prefix: string, build: () => Provider): Provider {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof EidError && /`privateKey(Id)?`/.test(error.message)) {
+      throw new EidError('invalid_config', `${prefix}_PRIVATE_KEY: ${error.message}`);
+    }
+    throw error;
+  }
+}
 
 const BACKENDS: readonly Backend[] = [
   signicatBackend,

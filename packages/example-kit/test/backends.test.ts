@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { BankIdNorwayProvider } from '@eid/core';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveBackends } from '../src/index.js';
@@ -98,6 +100,86 @@ describe('resolveBackends', () => {
   it('refuses a bad SIMULATOR_PORT', async () => {
     await expect(resolveBackends({ SIMULATOR_PORT: 'abc' })).rejects.toMatchObject({
       code: 'invalid_config',
+    });
+  });
+
+  describe('OpenID clients with private_key_jwt from *_PRIVATE_KEY', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'example-key', alg: 'ES256' };
+    const publicJwk = {
+      ...publicKey.export({ format: 'jwk' }),
+      kid: 'example-key',
+      alg: 'ES256',
+      use: 'sig',
+    };
+    let keyed: Simulator;
+    beforeAll(async () => {
+      keyed = await startSimulator({ bankIdNo: { jwks: { keys: [publicJwk] } } });
+    });
+    afterAll(async () => {
+      await keyed.close();
+    });
+    const bankIdOf = async (env: NodeJS.ProcessEnv) => {
+      const backends = await resolveBackends(
+        { BANKID_NO_ISSUER: keyed.bankIdNo.issuer, BANKID_NO_CLIENT_ID: keyed.bankIdNo.clientId, ...env },
+        { simulator: keyed, providerTimeoutMs: 5000 },
+      );
+      return backends.providers.find((provider) => provider.id === 'bankid-no') as BankIdNorwayProvider;
+    };
+
+    it.each([
+      ['PEM on one line with \\n escapes', { BANKID_NO_PRIVATE_KEY: pem.trim().replaceAll('\n', '\\n') }],
+      [
+        'PEM with real line breaks and a key id',
+        { BANKID_NO_PRIVATE_KEY: pem, BANKID_NO_PRIVATE_KEY_ID: 'example-key' },
+      ],
+      ['a private JWK as JSON', { BANKID_NO_PRIVATE_KEY: JSON.stringify(jwk) }],
+    ])('authenticates to the token endpoint with the key: %s', async (_name, env) => {
+      const bankId = await bankIdOf(env);
+      await expect(bankId.getAccessToken(['esign/csc'])).resolves.toEqual(expect.any(String));
+      await bankId.close?.();
+    });
+
+    it('the same client with its secret instead is refused by the provider that registered only keys', async () => {
+      const bankId = await bankIdOf({ BANKID_NO_CLIENT_SECRET: keyed.bankIdNo.clientSecret });
+      await expect(bankId.getAccessToken(['esign/csc'])).rejects.toMatchObject({ code: 'provider_error' });
+      await bankId.close?.();
+    });
+
+    it.each([
+      ['JSON that is not', '{"kty":', /BANKID_NO_PRIVATE_KEY is not valid JSON/],
+      ['a public key', JSON.stringify(publicJwk), /BANKID_NO_PRIVATE_KEY: .*`privateKey`/],
+      [
+        'no key at all',
+        '-----BEGIN PRIVATE KEY-----\\nnot a key\\n-----END PRIVATE KEY-----',
+        /BANKID_NO_PRIVATE_KEY: /,
+      ],
+    ])(
+      'refuses %s at start-up, naming the variable and never printing the key',
+      async (_name, value, message) => {
+        const refused = resolveBackends(
+          { BANKID_NO_ISSUER: keyed.bankIdNo.issuer, BANKID_NO_CLIENT_ID: 'c', BANKID_NO_PRIVATE_KEY: value },
+          { simulator: keyed },
+        );
+        await expect(refused).rejects.toMatchObject({
+          code: 'invalid_config',
+          message: expect.stringMatching(message),
+        });
+        const error = await refused.catch((caught: Error) => caught);
+        expect(String((error as Error).message)).not.toContain(
+          value.slice(0, 12) === '-----BEGIN P' ? 'not a key' : value,
+        );
+      },
+    );
+
+    it('needs a secret or a key once the issuer and client id are set', async () => {
+      await expect(
+        resolveBackends({ IDPORTEN_ISSUER: 'https://test.idporten.no', IDPORTEN_CLIENT_ID: 'c' }),
+      ).rejects.toMatchObject({
+        code: 'invalid_config',
+        message: expect.stringContaining('IDPORTEN_CLIENT_SECRET, or IDPORTEN_PRIVATE_KEY'),
+      });
     });
   });
 });
