@@ -157,6 +157,7 @@ describe('POST /api/authentications', () => {
     ['method', { method: 'mitid' }],
     // BankID på mobil, switched off by BankID Norway on 1 September 2024.
     ['method', { method: 'nbid-mobil' }],
+    ['method', { method: 'constructor' }],
     ['method', { method: undefined }],
     ['callbackUrl', { callbackUrl: 'not a url' }],
     ['callbackUrl', { callbackUrl: 'ftp://app.example/cb' }],

@@ -77,7 +77,7 @@ export function parseCreateRequest(body: unknown, checkPartner: (partnerId: unkn
     throw new ValidationError('partnerId', 'The partnerId field is required.');
   }
   checkPartner(partnerId);
-  if (typeof method !== 'string' || !(method in METHODS)) {
+  if (typeof method !== 'string' || !Object.hasOwn(METHODS, method)) {
     throw new ValidationError('method', `method must be one of ${Object.keys(METHODS).join(', ')}.`);
   }
   if (typeof callbackUrl !== 'string' || !isHttpUrl(callbackUrl)) {
