@@ -69,7 +69,11 @@ export interface EidRequest {
   body?: unknown;
   /** The body's bytes as received, for providers whose webhooks are signed over them. */
   rawBody?: Uint8Array | undefined;
-  /** `accept` and `contentType` at least; for webhooks, every header (lower-case names). */
+  /**
+   * Every header by lower-case name (`requestHeaders` of @eid/core/adapter), plus `contentType`. The engine reads
+   * `accept`, `content-type`, `origin` and `sec-fetch-site` (cross-site POSTs are refused), and for webhooks
+   * whatever the provider signs with.
+   */
   headers?: {
     accept?: string | undefined;
     contentType?: string | undefined;
@@ -163,6 +167,13 @@ export interface EidOptions {
    * the provider as a post-logout redirect URI).
    */
   logoutRedirect?: string;
+  /**
+   * Other origins whose pages may POST to the routes (start, cancel, logout), besides `baseUrl`'s, e.g.
+   * `['https://www.shop.example']`. A browser's POST from any other origin, or one it marks
+   * `Sec-Fetch-Site: cross-site`, is refused with 403 `invalid_request`; requests without `Origin` and
+   * `Sec-Fetch-Site` (servers) pass.
+   */
+  allowedOrigins?: readonly string[];
   now?: () => number;
 }
 

@@ -9,6 +9,7 @@ import {
 } from './contract.js';
 import { logFailure } from './failures.js';
 import { relativePathOption } from './options.js';
+import { crossSiteRefusal } from './request-origin.js';
 import { callback } from './routes/callback.js';
 import { cancel } from './routes/cancel.js';
 import { logout } from './routes/logout.js';
@@ -58,6 +59,8 @@ export async function handle(ctx: EngineContext, request: EidRequest): Promise<E
     if (!route || !ctx.config.routes.isMounted(request.route)) {
       throw new EidError('invalid_request', 'Unknown route.', { status: 404 });
     }
+    const crossSite = crossSiteRefusal(ctx.config, request);
+    if (crossSite) throw crossSite;
     return await route(ctx, request);
   } catch (thrown) {
     const error = isEidError(thrown)

@@ -3,6 +3,7 @@ import type { Provider } from '../providers/types.js';
 import { sanitizeReturnTo } from '../return-to.js';
 import type { HttpTimeouts } from '../transport.js';
 import type { EidOptions } from './contract.js';
+import { originOf } from './request-origin.js';
 import { type RouteTable, resolveRoutes } from './route-table.js';
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -20,6 +21,8 @@ export interface EngineConfig {
   failureRedirect: string;
   defaultReturnTo: string;
   logoutRedirect: string;
+  /** The origins whose pages may POST to the routes: `baseUrl`'s and `allowedOrigins`. */
+  allowedOrigins: ReadonlySet<string>;
   timeouts?: HttpTimeouts;
 }
 
@@ -117,6 +120,25 @@ function checkHttp(http: EidOptions['http']): HttpTimeouts | undefined {
   return http.timeouts;
 }
 
+function checkAllowedOrigins(baseUrl: string, value: unknown): ReadonlySet<string> {
+  const origins = new Set([new URL(baseUrl).origin]);
+  if (value === undefined) return origins;
+  const refuse = () =>
+    configError(
+      'allowedOrigins',
+      'must be an array of origins (scheme, host and port only), such as ["https://www.shop.example"].',
+    );
+  if (!Array.isArray(value)) throw refuse();
+  for (const entry of value) {
+    if (typeof entry !== 'string') throw refuse();
+    const origin = originOf(entry);
+    // An origin exactly: no path (but a trailing /), query, fragment or credentials.
+    if (!origin || new URL(entry).href !== `${origin}/`) throw refuse();
+    origins.add(origin);
+  }
+  return origins;
+}
+
 /** Checks every option once, at `createEid`, naming the first bad field. */
 export function validateOptions(options: EidOptions): EngineConfig {
   if (!options || typeof options !== 'object') throw configError('options', 'must be an object.');
@@ -134,6 +156,7 @@ export function validateOptions(options: EidOptions): EngineConfig {
     failureRedirect: relativePathOption('failureRedirect', options.failureRedirect),
     defaultReturnTo: relativePathOption('defaultReturnTo', options.defaultReturnTo),
     logoutRedirect: relativePathOption('logoutRedirect', options.logoutRedirect),
+    allowedOrigins: checkAllowedOrigins(baseUrl, options.allowedOrigins),
     ...(timeouts ? { timeouts } : {}),
   };
 }

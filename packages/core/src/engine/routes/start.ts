@@ -28,8 +28,23 @@ function parseNinFor(method: ProviderMethod, value: string | undefined): Nationa
   return parseNationalId(value, method.country);
 }
 
+/**
+ * A national identity number is read from a POST body only: in a URL it would end up in access logs, proxies and
+ * browser history. A start with `nin` in its query (any method, any value) is refused before anything happens.
+ */
+function refuseNinInUrl(request: EidRequest): void {
+  const query = plainObject(request.query);
+  if (Object.hasOwn(query, 'nin')) {
+    throw new EidError(
+      'invalid_request',
+      'Send the national identity number (nin) in the body of a POST, never in the URL.',
+    );
+  }
+}
+
 /** The provider and method named by the route, and the start parameters, checked. */
 function startInput(ctx: EngineContext, request: EidRequest) {
+  refuseNinInUrl(request);
   const provider = ctx.providers.find(request.params.provider);
   const method = provider.methods.find((candidate) => candidate.id === request.params.method);
   if (!method)
@@ -43,9 +58,10 @@ function startInput(ctx: EngineContext, request: EidRequest) {
       },
     );
   }
-  const input = { ...plainObject(request.query), ...plainObject(request.body) };
+  const body = plainObject(request.body);
+  const input = { ...plainObject(request.query), ...body };
   const returnTo = sanitizeReturnTo(single(input, 'returnTo'), ctx.config.defaultReturnTo);
-  const nin = parseNinFor(method, single(input, 'nin'));
+  const nin = parseNinFor(method, single(body, 'nin'));
   const lang = single(input, 'lang');
   if (lang !== undefined && !LANGUAGES.includes(lang)) {
     throw new EidError('invalid_request', `lang must be one of ${LANGUAGES.join(', ')}.`);
