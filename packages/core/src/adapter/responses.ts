@@ -17,6 +17,9 @@ export interface ResponseWriter<T = unknown> {
 /** Writes an engine response with the contract's headers. */
 export function writeResponse<T>(response: EidResponse, writer: ResponseWriter<T>): T {
   for (const [name, value] of Object.entries(RESPONSE_HEADERS)) writer.header(name, value);
+  if (response.type === 'json') {
+    for (const [name, value] of Object.entries(response.headers ?? {})) writer.header(name, value);
+  }
   if (response.type === 'redirect') return writer.redirect(response.status, response.location);
   if (response.type === 'json') return writer.json(response.status, response.body);
   return writer.empty(response.status);

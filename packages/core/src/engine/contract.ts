@@ -110,7 +110,8 @@ export type SessionChange =
 
 export type EidResponse =
   | { type: 'redirect'; status: 302 | 303; location: string }
-  | { type: 'json'; status: number; body: unknown }
+  /** `headers`: further response headers by lower-case name (`retry-after` on a `rate_limited` answer). */
+  | { type: 'json'; status: number; body: unknown; headers?: Readonly<Record<string, string>> }
   | { type: 'empty'; status: 204 };
 
 export interface EidOutcome {
@@ -157,6 +158,14 @@ export interface EidOptions {
   transactionTtlSeconds?: number;
   /** How long a finished transaction is remembered to recognise replays. Default 900 s. */
   retainSeconds?: number;
+  /**
+   * Caps on transactions in progress, so that a flood of starts from one client cannot block everyone:
+   * `perBrowser` (default 5): past it, the browser's oldest is cancelled (here and at the provider) to make
+   * room; `perAddress` (default 50, per client address as the adapter gives it, per /64 for IPv6): past it,
+   * starts answer 429 `rate_limited` with `Retry-After`, without asking the provider. The store's own bound
+   * (MemoryStore `maxEntries`) is the last line.
+   */
+  pendingTransactions?: { perBrowser?: number; perAddress?: number };
   /** Where a failed browser login goes, with `?error=<code>`. Default `/`. */
   failureRedirect?: string;
   /** Where a login goes without `returnTo`. Default `/`. */

@@ -36,7 +36,15 @@ export function errorResponse(
   error: EidError,
   options: { page: boolean; failureRedirect?: string },
 ): EidResponse {
-  if (!options.page) return { type: 'json', status: error.status, body: error.toJSON() };
+  if (!options.page) {
+    const retryAfter = error.retryAfterSeconds;
+    return {
+      type: 'json',
+      status: error.status,
+      body: error.toJSON(),
+      ...(retryAfter === undefined ? {} : { headers: { 'retry-after': String(retryAfter) } }),
+    };
+  }
   const location = new URL(
     options.failureRedirect === undefined
       ? ctx.config.failureRedirect

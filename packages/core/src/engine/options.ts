@@ -21,6 +21,8 @@ export interface EngineConfig {
   failureRedirect: string;
   defaultReturnTo: string;
   logoutRedirect: string;
+  /** Caps on pending transactions, checked by the store as it creates one. */
+  pendingTransactions: { perBrowser: number; perAddress: number };
   /** The origins whose pages may POST to the routes: `baseUrl`'s and `allowedOrigins`. */
   allowedOrigins: ReadonlySet<string>;
   timeouts?: HttpTimeouts;
@@ -139,6 +141,24 @@ function checkAllowedOrigins(baseUrl: string, value: unknown): ReadonlySet<strin
   return origins;
 }
 
+function positiveInteger(field: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw configError(field, 'must be a positive whole number.');
+  }
+  return value;
+}
+
+function checkPendingTransactions(value: EidOptions['pendingTransactions']) {
+  if (value !== undefined && (!value || typeof value !== 'object')) {
+    throw configError('pendingTransactions', 'must be an object such as { perBrowser: 5, perAddress: 50 }.');
+  }
+  return {
+    perBrowser: positiveInteger('pendingTransactions.perBrowser', value?.perBrowser, 5),
+    perAddress: positiveInteger('pendingTransactions.perAddress', value?.perAddress, 50),
+  };
+}
+
 /** Checks every option once, at `createEid`, naming the first bad field. */
 export function validateOptions(options: EidOptions): EngineConfig {
   if (!options || typeof options !== 'object') throw configError('options', 'must be an object.');
@@ -157,6 +177,7 @@ export function validateOptions(options: EidOptions): EngineConfig {
     defaultReturnTo: relativePathOption('defaultReturnTo', options.defaultReturnTo),
     logoutRedirect: relativePathOption('logoutRedirect', options.logoutRedirect),
     allowedOrigins: checkAllowedOrigins(baseUrl, options.allowedOrigins),
+    pendingTransactions: checkPendingTransactions(options.pendingTransactions),
     ...(timeouts ? { timeouts } : {}),
   };
 }
