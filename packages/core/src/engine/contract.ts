@@ -198,6 +198,12 @@ export interface Eid {
   /** Runs one route of the contract. Never throws for request problems: they become error outcomes. */
   handle(request: EidRequest): Promise<EidOutcome>;
   /**
+   * For adapters, before they read a webhook's body: the checks that need none (a provider that takes pushes,
+   * the token in the URL). Undefined to go on; else the outcome to answer at once, the body unread. Cheap and
+   * synchronous. The webhook route makes the same checks again.
+   */
+  webhookPreCheck(request: Omit<EidRequest, 'route' | 'body' | 'rawBody'>): EidOutcome | undefined;
+  /**
    * The contract's answer to an error: the JSON error body, or for a browser page (`page: true`) a 303 to the
    * failure page (`failureRedirect`, or the engine's) with `?error=<code>`. For adapters that fail requests
    * the engine never saw, e.g. a Passport verify callback refusing the user.
