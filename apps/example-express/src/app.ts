@@ -6,6 +6,8 @@ import {
   createNonce,
   type ExampleApp,
   type ExampleAppOptions,
+  ExpiringSessionStore,
+  finalErrorAnswer,
   PROFILE_PATH,
   pageHeaders,
   QR_SVG_PATH,
@@ -26,18 +28,27 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   const app = express();
   const server = createServer(app);
   // Listens (so the app's origin is known when port is 0) and creates the engine, `eid`, on that origin.
-  const { env, secure, eid, exampleApp } = await startExampleServer(server, options);
+  const { env, secure, eid, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds } = await startExampleServer(
+    server,
+    options,
+  );
   // Everything below is synchronous, so no request is served before the routes are in place.
   if (secure) app.set('trust proxy', 1); // behind a TLS-terminating proxy, so `secure` cookies are sent
   app.use(
     session({
       name: 'example.sid',
       // A random secret logs everyone out on restart, which is fine for an example; set SESSION_SECRET to keep
-      // sessions across restarts. The MemoryStore suits one process only: use a real store in production.
+      // sessions across restarts.
       secret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
       resave: false,
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure },
+      // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the cookie's max age is renewed with
+      // every response, and the store forgets the session after as long unused. express-session's own
+      // MemoryStore never forgets a session nobody asks for again; this one is bounded and expires. It suits
+      // one process only: use a shared store (Redis, a database) in production.
+      rolling: true,
+      store: new ExpiringSessionStore(sessionMaxAgeSeconds),
+      cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: sessionMaxAgeSeconds * 1000 },
     }),
   );
   app.use(eidRouter(eid));
@@ -49,7 +60,8 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     const error = typeof req.query.error === 'string' ? req.query.error : undefined;
     page(res, renderHome({ methods: eid.methods(), identity: eidIdentity(req), error, prefix: eid.prefix }));
   });
-  app.get(PROFILE_PATH, requireEid({ redirectTo: '/' }), (req, res) => {
+  // An eID login counts for LOGIN_MAX_AGE_SECONDS (default 8 hours) however active the session: then log in again.
+  app.get(PROFILE_PATH, requireEid({ redirectTo: '/', maxAge: loginMaxAgeSeconds }), (req, res) => {
     const identity = eidIdentity(req);
     if (!identity) return res.redirect(303, '/');
     page(res, renderProfile({ identity, prefix: eid.prefix }));
@@ -65,6 +77,13 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   app.get(QR_SVG_PATH, async (req, res) => {
     const qr = await renderQrSvg(req.query.data);
     res.status(qr.status).set(qr.headers).send(qr.body);
+  });
+  // The last error handler: the contract's error shape, never Express's error page (a stack trace outside production).
+  app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(error);
+    const answer = finalErrorAnswer(error);
+    if (answer.status >= 500) options.logger?.error({ err: error }, 'request failed');
+    res.status(answer.status).set('cache-control', 'no-store').json(answer.body);
   });
 
   return exampleApp();

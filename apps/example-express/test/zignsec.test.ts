@@ -169,10 +169,12 @@ describe('example-express with ZignSec', () => {
 
   it('a prefilled nin travels as PersonalNumber; the Danish eID then returns the matched CPR', async () => {
     const browser = new Browserless();
-    const start = await browser.get(
-      `${route(configured, '/start/zignsec/country-dk')}?returnTo=%2Fprofile&nin=2901034209`,
-      ACCEPT_HTML,
-    );
+    // The number goes in the body of a POST (a form post from the app's page), never in the URL.
+    const start = await browser.post(route(configured, '/start/zignsec/country-dk'), {
+      form: { returnTo: '/profile', nin: '2901034209' },
+      headers: ACCEPT_HTML,
+    });
+    expect(start.status).toBe(302);
     const pageUrl = browser.location(start);
     const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
     expect(form.users).toEqual(['dk-soren']);

@@ -6,6 +6,8 @@ import {
   createNonce,
   type ExampleApp,
   type ExampleAppOptions,
+  expiringSessionCache,
+  finalErrorAnswer,
   PROFILE_PATH,
   pageHeaders,
   QR_SVG_PATH,
@@ -16,7 +18,7 @@ import {
   renderQrSvg,
   startExampleServer,
 } from '@eid/example-kit';
-import { eidPlugin, requireEid } from '@eid/fastify';
+import { eidFrameworkErrors, eidPlugin, requireEid } from '@eid/fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import Fastify, { type FastifyReply } from 'fastify';
@@ -35,12 +37,16 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     void ready.then(() => handler?.(req, res));
   });
   // Listens, and creates the engine, `eid`, on the app's origin.
-  const { env, secure, eid, close, exampleApp } = await startExampleServer(server, options);
+  const { env, secure, eid, close, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds } =
+    await startExampleServer(server, options);
 
   const app = Fastify<Server>({
     // Fastify answers path parameters over 100 characters with its own 414; let the engine judge them
     // (it refuses anything over 2048) so bad input gets the contract's error.
     routerOptions: { maxParamLength: 2048 },
+    // Fastify refuses a URL it cannot decode (`/auth/eid/status/%E0%A4%A`) before any plugin runs, quoting it in
+    // its own error body: answer it as the eID contract does instead.
+    frameworkErrors: eidFrameworkErrors,
     // Behind a TLS-terminating proxy: trust the one in front (hop 0), so `secure` cookies are sent.
     ...(secure ? { trustProxy: (_address: string, hop: number) => hop === 0 } : {}),
     serverFactory: (fastifyHandler) => {
@@ -49,15 +55,26 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     },
   });
   try {
+    // The last error handler: the contract's error shape, never Fastify's own. Set first, so every
+    // plugin's routes inherit it.
+    app.setErrorHandler((error, _request, reply) => {
+      const answer = finalErrorAnswer(error);
+      if (answer.status >= 500) options.logger?.error({ err: error }, 'request failed');
+      return reply.code(answer.status).header('cache-control', 'no-store').send(answer.body);
+    });
     await app.register(fastifyCookie);
     await app.register(fastifySession, {
       cookieName: 'example.sid',
       // A random secret logs everyone out on restart, which is fine for an example; set SESSION_SECRET (32+
-      // characters) to keep sessions across restarts. The MemoryStore suits one process only: use a real store
-      // in production.
+      // characters) to keep sessions across restarts.
       secret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/' },
+      // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the cookie's max age is renewed with
+      // every response (`rolling`, the default), and the store forgets the session after as long unused. The
+      // plugin's MemoryStore takes any Map: this one is an LRU cache, bounded and expiring. One process only: use
+      // a shared store (Redis, a database) in production.
+      store: new fastifySession.MemoryStore(expiringSessionCache(sessionMaxAgeSeconds) as never),
+      cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: sessionMaxAgeSeconds * 1000 },
     });
     await app.register(eidPlugin, { eid });
 
@@ -75,7 +92,9 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
         }),
       );
     });
-    app.get(PROFILE_PATH, { preHandler: requireEid({ redirectTo: '/' }) }, async (request, reply) => {
+    // An eID login counts for LOGIN_MAX_AGE_SECONDS (default 8 hours) however active the session: then log in again.
+    const profileGuard = requireEid({ redirectTo: '/', maxAge: loginMaxAgeSeconds });
+    app.get(PROFILE_PATH, { preHandler: profileGuard }, async (request, reply) => {
       const { identity } = request.eid;
       if (!identity) return reply.redirect('/', 303);
       return page(reply, renderProfile({ identity, prefix: eid.prefix }));

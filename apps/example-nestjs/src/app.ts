@@ -6,6 +6,9 @@ import {
   type ExampleAppOptions as BaseExampleAppOptions,
   CALL_CENTRE_PATH,
   createNonce,
+  ExpiringSessionStore,
+  expiringSessionCache,
+  finalErrorAnswer,
   PROFILE_PATH,
   pageHeaders,
   QR_SVG_PATH,
@@ -17,23 +20,34 @@ import {
   startExampleServer,
 } from '@eid/example-kit';
 import {
+  EID_GUARD_OPTIONS,
   EID_MODULE_OPTIONS,
+  EidGuard,
+  type EidGuardOptions,
   EidIdentity,
   EidModule,
   type EidModuleOptions,
+  eidFrameworkErrors,
   type Identity,
 } from '@eid/nestjs';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession, { type FastifySessionOptions } from '@fastify/session';
 import {
+  type ArgumentsHost,
+  Catch,
   Controller,
+  type ExceptionFilter,
   Get,
+  HttpException,
   type INestApplication,
   Inject,
   Module,
   Query,
   Res,
   type Type,
+  UnauthorizedException,
+  UseFilters,
+  UseGuards,
 } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
@@ -53,6 +67,40 @@ export interface ExampleApp extends BaseExampleApp {
 
 const COOKIE_NAME = 'example.sid';
 
+/** The profile page without a login (or with one older than the guard's `maxAge`): back to the home page. */
+@Catch(UnauthorizedException)
+class ToHomePage implements ExceptionFilter {
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(_error: UnauthorizedException, host: ArgumentsHost): void {
+    this.adapterHost.httpAdapter.redirect(host.switchToHttp().getResponse(), 303, '/');
+  }
+}
+
+/**
+ * The last error handler: the contract's error shape, never a stack trace. An HttpException that already has
+ * that shape (EidGuard's 401) is answered as it is; any other keeps its status.
+ */
+@Catch()
+class FinalErrors implements ExceptionFilter {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly log?: ExampleAppOptions['logger'],
+  ) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = this.adapterHost.httpAdapter;
+    const res = host.switchToHttp().getResponse();
+    const given = error instanceof HttpException ? error.getResponse() : undefined;
+    const status = error instanceof HttpException ? error.getStatus() : undefined;
+    const answer = finalErrorAnswer(status === undefined ? error : { status });
+    if (answer.status >= 500) this.log?.error({ err: error }, 'request failed');
+    const contractShaped = typeof given === 'object' && given !== null && 'error' in given;
+    http.setHeader(res, 'cache-control', 'no-store');
+    http.reply(res, contractShaped ? given : answer.body, status ?? answer.status);
+  }
+}
+
 /** The example's pages; the eID routes themselves come from EidModule. */
 @Controller()
 class PagesController {
@@ -68,7 +116,11 @@ class PagesController {
     this.page(res, renderHome({ methods: eid.methods(), identity, error: code, prefix: eid.prefix }));
   }
 
+  // EidGuard with EID_GUARD_OPTIONS (the module's providers): an eID login counts for LOGIN_MAX_AGE_SECONDS
+  // (default 8 hours) however active the session; then it is refused, and ToHomePage sends the browser home.
   @Get(PROFILE_PATH)
+  @UseGuards(EidGuard)
+  @UseFilters(ToHomePage)
   profile(@EidIdentity() identity: Identity | undefined, @Res() res: unknown) {
     if (!identity) return this.adapterHost.httpAdapter.redirect(res, 303, '/');
     this.page(res, renderProfile({ identity, prefix: this.options.eid.prefix }));
@@ -121,15 +173,21 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       () => res.destroy(),
     );
   });
-  const { env, secure, eid, close, exampleApp } = await startExampleServer(server, options);
+  const { env, secure, eid, close, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds } =
+    await startExampleServer(server, options);
   // A random secret logs everyone out on restart, which is fine for an example; set SESSION_SECRET (at least
   // 32 characters) to keep sessions across restarts. The memory stores suit one process only.
   const secret = env.SESSION_SECRET || randomBytes(32).toString('hex');
 
   let app: INestApplication;
   try {
-    const module = appModule(EidModule.forRoot({ eid }));
-    const started = await startNest(platform, module, { secret, secure });
+    const module = appModule(EidModule.forRoot({ eid }), { maxAge: loginMaxAgeSeconds });
+    const started = await startNest(platform, module, {
+      secret,
+      secure,
+      sessionMaxAgeSeconds,
+      logger: options.logger,
+    });
     app = started.app;
     nestReady(started.listener);
   } catch (error) {
@@ -144,23 +202,53 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
 async function startNest(
   platform: NestPlatform,
   module: Type,
-  { secret, secure }: { secret: string; secure: boolean },
+  settings: {
+    secret: string;
+    secure: boolean;
+    sessionMaxAgeSeconds: number;
+    logger: ExampleAppOptions['logger'];
+  },
 ): Promise<{ app: INestApplication; listener: RequestListener }> {
-  const cookie = { httpOnly: true, sameSite: 'lax', secure } as const;
+  const { secret, secure, sessionMaxAgeSeconds } = settings;
+  // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the cookie's max age is renewed with every
+  // response (rolling), and the store forgets the session after as long unused. The session libraries' own
+  // MemoryStores never forget a session nobody asks for again; these are bounded and expire. One process only:
+  // use a shared store (Redis, a database) in production.
+  const maxAge = sessionMaxAgeSeconds * 1000;
+  const cookie = { httpOnly: true, sameSite: 'lax', secure, maxAge } as const;
   const logger = ['error', 'warn'] as const;
+  const finalErrors = (app: INestApplication) =>
+    app.useGlobalFilters(new FinalErrors(app.get(HttpAdapterHost), settings.logger));
   if (platform === 'express') {
     const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
       logger: [...logger],
     });
     if (secure) app.set('trust proxy', 1); // behind a TLS-terminating proxy, so `secure` cookies are sent
-    app.use(session({ name: COOKIE_NAME, secret, resave: false, saveUninitialized: false, cookie }));
+    const store = new ExpiringSessionStore(sessionMaxAgeSeconds);
+    app.use(
+      session({
+        name: COOKIE_NAME,
+        secret,
+        resave: false,
+        saveUninitialized: false,
+        rolling: true,
+        store,
+        cookie,
+      }),
+    );
+    finalErrors(app);
     await app.init();
     return { app, listener: app.getHttpAdapter().getInstance() };
   }
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    // Fastify answers path parameters over 100 characters with a 414; the contract wants its own 404.
-    new FastifyAdapter({ trustProxy: secure ? 1 : false, routerOptions: { maxParamLength: 2048 } }),
+    // Fastify answers path parameters over 100 characters with a 414; the contract wants its own 404. A URL it
+    // cannot decode it refuses before any route runs, with its own body: eidFrameworkErrors answers as the contract.
+    new FastifyAdapter({
+      trustProxy: secure ? 1 : false,
+      routerOptions: { maxParamLength: 2048 },
+      frameworkErrors: eidFrameworkErrors,
+    }),
     { logger: [...logger] },
   );
   try {
@@ -170,8 +258,10 @@ async function startNest(
       cookieName: COOKIE_NAME,
       secret,
       saveUninitialized: false,
+      store: new fastifySession.MemoryStore(expiringSessionCache(sessionMaxAgeSeconds) as never),
       cookie,
     } satisfies FastifySessionOptions);
+    finalErrors(app);
     await app.init();
     const fastify = app.getHttpAdapter().getInstance();
     await fastify.ready();
@@ -182,8 +272,12 @@ async function startNest(
   }
 }
 
-function appModule(eidModule: ReturnType<typeof EidModule.forRoot>): Type {
-  @Module({ imports: [eidModule], controllers: [PagesController] })
+function appModule(eidModule: ReturnType<typeof EidModule.forRoot>, guard: EidGuardOptions): Type {
+  @Module({
+    imports: [eidModule],
+    controllers: [PagesController],
+    providers: [{ provide: EID_GUARD_OPTIONS, useValue: guard }],
+  })
   class AppModule {}
   return AppModule;
 }

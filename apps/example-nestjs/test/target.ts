@@ -5,7 +5,7 @@ import { createExampleApp, type NestPlatform } from '../src/app.js';
 export function nestTarget(platform: NestPlatform): ConformanceTarget {
   return {
     name: `nestjs (${platform})`,
-    async start({ simulator, transactionTtlSeconds, providerTimeoutMs }) {
+    async start({ simulator, transactionTtlSeconds, providerTimeoutMs, ...lifetimes }) {
       const app = await createExampleApp({
         port: 0,
         host: '127.0.0.1',
@@ -15,6 +15,7 @@ export function nestTarget(platform: NestPlatform): ConformanceTarget {
         simulator,
         ...(transactionTtlSeconds === undefined ? {} : { transactionTtlSeconds }),
         ...(providerTimeoutMs === undefined ? {} : { providerTimeoutMs }),
+        ...lifetimes,
       });
       return { baseUrl: app.url, close: () => app.close() };
     },

@@ -1,4 +1,5 @@
-import { runConformanceSuite } from '@eid/conformance';
+import { runConformanceSuite, runSmallerRulesSuite } from '@eid/conformance';
 import { passportTarget } from './target.js';
 
 runConformanceSuite(passportTarget);
+runSmallerRulesSuite(passportTarget);

@@ -4,7 +4,7 @@ import { createExampleApp } from '../src/app.js';
 /** The Passport example as the shared suites start it: on their simulator, on a free port of 127.0.0.1. */
 export const passportTarget: ConformanceTarget = {
   name: 'passport',
-  async start({ simulator, transactionTtlSeconds, providerTimeoutMs }) {
+  async start({ simulator, transactionTtlSeconds, providerTimeoutMs, ...lifetimes }) {
     const app = await createExampleApp({
       port: 0,
       host: '127.0.0.1',
@@ -13,6 +13,7 @@ export const passportTarget: ConformanceTarget = {
       simulator,
       ...(transactionTtlSeconds === undefined ? {} : { transactionTtlSeconds }),
       ...(providerTimeoutMs === undefined ? {} : { providerTimeoutMs }),
+      ...lifetimes,
     });
     return { baseUrl: app.url, close: () => app.close() };
   },

@@ -10,6 +10,7 @@ export {
   simulatorSessions,
   simulatorUsers,
 } from './simulator-page.js';
+export { runSmallerRulesSuite } from './smaller-rules.js';
 export { runConformanceSuite } from './suite.js';
 export {
   type ConformanceApp,

@@ -13,6 +13,10 @@ export interface ConformanceStartOptions {
   transactionTtlSeconds?: number;
   /** Connect, headers and body timeout of provider requests, ms. */
   providerTimeoutMs?: number;
+  /** Idle life of a session: the session cookie's max age and the session store's expiry. */
+  sessionMaxAgeSeconds?: number;
+  /** How long an eID login opens the app's guarded pages (`requireEid({ maxAge })`, `EidGuard`). */
+  loginMaxAgeSeconds?: number;
 }
 
 /** An app under test: the suites start it (more than once, with different options) and close it. */

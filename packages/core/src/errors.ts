@@ -43,17 +43,24 @@ export interface EidErrorOptions {
   cause?: unknown;
   /** Overrides the default HTTP status of the code. */
   status?: number;
+  /** For `rate_limited`: when to try again, sent as the `Retry-After` header. */
+  retryAfterSeconds?: number;
 }
 
 export class EidError extends Error {
   override readonly name = 'EidError';
   readonly code: EidErrorCode;
   readonly status: number;
+  /** When to try again (whole seconds), for `rate_limited`; answered as `Retry-After`. */
+  readonly retryAfterSeconds?: number;
 
   constructor(code: EidErrorCode, message: string, options: EidErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? HTTP_STATUS[code];
+    const retry = options.retryAfterSeconds;
+    if (retry !== undefined && Number.isFinite(retry) && retry >= 0)
+      this.retryAfterSeconds = Math.ceil(retry);
   }
 
   /** The contract's error body (docs/http-contract.md §6). */

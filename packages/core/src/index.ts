@@ -68,6 +68,6 @@ export {
   zignsec,
 } from './providers/zignsec/index.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory.js';
-export type { TransactionStore } from './store/types.js';
+export type { CreateLimits, CreateResult, TransactionStore } from './store/types.js';
 export type { Flow, Transaction, TransactionStatus } from './transaction.js';
 export type { HttpTimeouts } from './transport.js';

@@ -34,6 +34,11 @@ export interface Transaction {
   returnTo: string;
   /** SHA-256 of the browser binding secret; the secret itself lives only in the browser's session. */
   bindingHash: string;
+  /**
+   * A hash of the client address that started it (of its /64 for IPv6), for the cap on pending transactions
+   * per address; absent when the adapter gave no address.
+   */
+  addressKey?: string;
   /** Provider-private values to keep between start and completion (PKCE verifier, nonce, ...). */
   providerState?: Record<string, string>;
   /** Set when the provider reported success but no browser session has taken the identity yet. */

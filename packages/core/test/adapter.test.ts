@@ -8,10 +8,14 @@ import {
   type FastifyRouteOptions,
   failureKind,
   fastifyBodyErrorHandler,
+  fastifyFrameworkErrors,
   fastifyRouteBodies,
+  freshIdentity,
   httpInput,
   type Middleware,
+  malformedParamResponse,
   matchRoute,
+  maxAgeOption,
   optionsObject,
   ROUTES,
   refusal,
@@ -176,6 +180,35 @@ describe('requireIdentity', () => {
     expect(requireIdentity({ session, page, redirectTo })).toEqual(expected);
   });
 
+  it('with maxAge (seconds), a login older than that by authenticatedAt counts as none', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    const at = (iso: string) => memoryPort({ identity: { ...identity, authenticatedAt: iso } }).port;
+    const check = (session: SessionPort, maxAge?: number) =>
+      requireIdentity({ session, page: true, redirectTo: '/login', maxAge, now: () => now });
+    expect(check(at('2026-01-01T11:00:00Z'), 3600)).toMatchObject({ identity: expect.any(Object) });
+    expect(check(at('2026-01-01T10:59:59Z'), 3600)).toEqual({
+      response: { type: 'redirect', status: 303, location: '/login' },
+    });
+    expect(check(at('2026-01-01T00:00:00Z'))).toMatchObject({ identity: expect.any(Object) });
+    expect(check(at('not a time'), 3600)).toMatchObject({ response: { status: 303 } });
+    // A login dated in the future (a clock gone wrong, or a forged session) does not count either.
+    expect(check(at('2026-01-01T12:05:00Z'), 3600)).toMatchObject({ response: { status: 303 } });
+    expect(freshIdentity(undefined, 10, now)).toBeUndefined();
+  });
+
+  it('maxAgeOption takes positive seconds and names the call otherwise', () => {
+    expect(maxAgeOption(undefined, 'requireEid()')).toBeUndefined();
+    expect(maxAgeOption(0.5, 'requireEid()')).toBe(0.5);
+    for (const bad of [0, -1, Number.NaN, '3600', Number.POSITIVE_INFINITY]) {
+      expect(() => maxAgeOption(bad, 'requireEid(options)')).toThrowError(
+        expect.objectContaining({
+          code: 'invalid_config',
+          message: expect.stringMatching(/^requireEid\(options\): `maxAge`/),
+        }),
+      );
+    }
+  });
+
   it('has one 401 body', () => {
     expect(UNAUTHENTICATED_BODY).toEqual({
       error: { code: 'unauthenticated', message: 'Log in with an eID first.' },
@@ -249,6 +282,67 @@ describe('writeResponse', () => {
     });
     expect(result).toBe(written);
     expect(headers).toEqual(['cache-control: no-store']);
+  });
+
+  it("writes a JSON answer's own headers (Retry-After)", () => {
+    const headers: string[] = [];
+    writeResponse(
+      { type: 'json', status: 429, body: {}, headers: { 'retry-after': '30' } },
+      {
+        header: (name, value) => void headers.push(`${name}: ${value}`),
+        redirect: () => undefined,
+        json: () => undefined,
+        empty: () => undefined,
+      },
+    );
+    expect(headers).toEqual(['cache-control: no-store', 'retry-after: 30']);
+  });
+});
+
+describe('malformed percent-encoding in route parameters', () => {
+  const eid = { prefix: '/auth/eid', routes: ROUTES } as unknown as Eid;
+  const BAD = {
+    type: 'json',
+    status: 400,
+    body: { error: { code: 'invalid_request', message: expect.any(String) } },
+  };
+
+  it.each([
+    ['/auth/eid/status/%E0%A4%A', ''],
+    ['/auth/eid/callback/%ZZ', ''],
+    ['/auth/eid/start/%ZZ/nbid', ''],
+    ['/auth/eid/start/signicat/%', ''],
+    ['/auth/eid/cancel/%C0', ''],
+    ['/auth/eid/webhook/%ZZ', ''],
+    ['/api/auth/eid/status/%E0%A4%A', '/api'],
+  ])('%s answers 400 invalid_request', (path, mountPath) => {
+    expect(malformedParamResponse(eid, path, mountPath)).toEqual(BAD);
+  });
+
+  it.each([
+    ['/auth/eid/status/abc%20def', ''],
+    ['/auth/eid/status/%E2%82%AC', ''],
+    ['/auth/eid/unknown/%ZZ', ''],
+    ['/auth/eid/status/%ZZ/extra', ''],
+    ['/elsewhere/%ZZ', ''],
+    ['/auth/eid/status/%ZZ', '/api'],
+  ])('%s is left to the framework', (path, mountPath) => {
+    expect(malformedParamResponse(eid, path, mountPath)).toBeUndefined();
+  });
+
+  it("fastifyFrameworkErrors answers Fastify's FST_ERR_BAD_URL as the contract does, without quoting the URL", () => {
+    const sent: unknown[] = [];
+    const reply = {
+      code: (status: number) => sent.push(status),
+      header: (name: string, value: string) => sent.push(`${name}: ${value}`),
+      send: (payload?: unknown) => sent.push(payload),
+    };
+    fastifyFrameworkErrors({ code: 'FST_ERR_BAD_URL' }, {}, reply);
+    expect(sent).toEqual([400, 'cache-control: no-store', BAD.body]);
+    const other = Object.assign(new Error('x'), { code: 'FST_ERR_ASYNC_CONSTRAINT' });
+    sent.length = 0;
+    fastifyFrameworkErrors(other, {}, reply);
+    expect(sent).toEqual([other]);
   });
 });
 
@@ -442,7 +536,7 @@ describe('httpInput', () => {
 });
 
 describe('routeBodyParsers', () => {
-  const eid = { prefix: '/auth/eid', routes: ROUTES } as unknown as Eid;
+  const eid = { prefix: '/auth/eid', routes: ROUTES, webhookPreCheck: () => undefined } as unknown as Eid;
   function run(method: string, url: string, parse: (limit: number) => Middleware[], mountPath = '') {
     const seen: unknown[] = [];
     const middleware = routeBodyParsers(
@@ -475,6 +569,74 @@ describe('routeBodyParsers', () => {
     expect(requestPath('/auth/eid/logout?x=1')).toBe('/auth/eid/logout');
   });
 
+  it('answers a route parameter with malformed percent-encoding with 400 before any parser', () => {
+    const ran = () => [
+      (_req: unknown, _res: unknown, next: (error?: unknown) => void) => next(new Error('ran')),
+    ];
+    expect(run('POST', '/auth/eid/cancel/%ZZ', ran)).toEqual([
+      expect.objectContaining({
+        status: 400,
+        body: { error: expect.objectContaining({ code: 'invalid_request' }) },
+      }),
+    ]);
+    expect(run('GET', '/api/auth/eid/status/%E0%A4%A', ran, '/api')).toEqual([
+      expect.objectContaining({ status: 400 }),
+    ]);
+  });
+
+  it("refuses a webhook with the engine's pre-check before any parser reads its body", () => {
+    const checked: unknown[] = [];
+    const refusal = { type: 'json', status: 401, body: { error: { code: 'unauthenticated' } } } as const;
+    const engine = {
+      prefix: '/auth/eid',
+      routes: ROUTES,
+      webhookPreCheck: (request: unknown) => {
+        checked.push(request);
+        return (request as { query: { token?: unknown } }).query.token === 'good'
+          ? undefined
+          : { response: refusal };
+      },
+    } as unknown as Eid;
+    const seen: unknown[] = [];
+    const parsed: string[] = [];
+    const middleware = routeBodyParsers(
+      engine,
+      () => '',
+      () => [
+        (_req, _res, next) => {
+          parsed.push('parsed');
+          next();
+        },
+      ],
+      (_res, response) => seen.push(response),
+    );
+    const headers = { 'content-type': 'application/json' };
+    middleware({ method: 'POST', originalUrl: '/auth/eid/webhook/zignsec?tx=1&token=bad', headers }, {}, () =>
+      seen.push('next'),
+    );
+    expect(seen).toEqual([refusal]);
+    expect(parsed).toEqual([]);
+    expect(checked[0]).toMatchObject({
+      httpMethod: 'POST',
+      params: { provider: 'zignsec' },
+      query: { tx: '1', token: 'bad' },
+      headers: { 'content-type': 'application/json' },
+    });
+    middleware(
+      { method: 'POST', originalUrl: '/auth/eid/webhook/zignsec?tx=1&token=good', headers },
+      {},
+      () => seen.push('next'),
+    );
+    expect(parsed).toEqual(['parsed']);
+    expect(seen).toEqual([refusal, 'next']);
+    middleware(
+      { method: 'POST', originalUrl: '/auth/eid/webhook/zignsec?token=good&token=x', headers },
+      {},
+      () => seen.push('next'),
+    );
+    expect(checked[2]).toMatchObject({ query: { token: ['good', 'x'] } });
+  });
+
   it('answers parser errors as the contract does and passes other errors on', () => {
     const tooLarge = Object.assign(new Error('x'), { status: 413, type: 'entity.too.large' });
     expect(run('POST', '/auth/eid/logout', () => [(_req, _res, next) => next(tooLarge)])).toEqual([
@@ -498,6 +660,8 @@ describe('fastifyRouteBodies', () => {
     hook(webhook);
     expect(webhook.bodyLimit).toBe(1024 * 1024);
     expect(typeof webhook.errorHandler).toBe('function');
+    // The webhook's token is checked on request, before Fastify reads the body.
+    expect(webhook.onRequest).toEqual([expect.any(Function)]);
     const other: FastifyRouteOptions = { method: 'POST', url: '/auth/eid/webhook/:provider' };
     hook(other);
     expect(other).toEqual({ method: 'POST', url: '/auth/eid/webhook/:provider' });

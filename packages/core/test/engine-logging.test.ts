@@ -215,6 +215,7 @@ describe('failed logins are logged at warn', () => {
   it('a refused webhook is logged at warn with its provider', async () => {
     const { eid, call, headless, warnings } = setup();
     const { tx } = await headless();
+    const before = await eid.store.get(tx);
     await call({
       route: 'webhook',
       httpMethod: 'POST',
@@ -226,7 +227,7 @@ describe('failed logins are logged at warn', () => {
       { code: 'unauthenticated', route: 'webhook', provider: 'acme', cause: 'EidError:unauthenticated' },
     ]);
     // The forged push changed nothing.
-    expect(await eid.store.get(tx)).toMatchObject({ status: 'pending', version: 1 });
+    expect(await eid.store.get(tx)).toEqual(before);
   });
 
   it('an unknown provider is logged without naming it; an unexpected error stays at error', async () => {

@@ -60,7 +60,7 @@ describe('start', () => {
       body: { status: 'pending', bindingMessage: 'Blue whale' },
     });
     expect(state.starts[0]!.nin).toEqual({ value: '01819012365', country: 'NO', type: 'TEST' });
-    const viaGet = await alice.start('phone', { nin: '01819012365' }, JSON_ACCEPT, 'GET');
+    const viaGet = await alice.start('phone', { returnTo: '/' }, JSON_ACCEPT, 'GET');
     expect(viaGet.response).toMatchObject({ status: 405, body: { error: { code: 'invalid_request' } } });
   });
 
@@ -70,7 +70,6 @@ describe('start', () => {
     ['backslash returnTo', { returnTo: '/\\evil.example' }, 'invalid_return_to', 400],
     ['repeated returnTo', { returnTo: ['/a', '/b'] }, 'invalid_request', 400],
     ['oversized returnTo', { returnTo: `/${'a'.repeat(5000)}` }, 'invalid_request', 400],
-    ['invalid nin', { nin: '01819012366' }, 'invalid_nin', 400],
     ['unknown language', { lang: 'xx' }, 'invalid_request', 400],
   ])('refuses %s and stores nothing', async (_name, query, code, status) => {
     const { eid, state, store } = setup();
@@ -88,9 +87,61 @@ describe('start', () => {
       status: 400,
       body: { error: { code: 'invalid_nin' } },
     });
-    const swiss = await browser(eid).start('swiss', { nin: '01819012365' }, JSON_ACCEPT);
+    const swiss = await browser(eid).call({
+      route: 'start',
+      httpMethod: 'POST',
+      params: { provider: 'acme', method: 'swiss' },
+      body: { nin: '01819012365' },
+      headers: JSON_ACCEPT,
+    });
     expect(swiss.response).toMatchObject({ status: 400, body: { error: { code: 'invalid_nin' } } });
   });
+
+  it('refuses an invalid nin in the body and stores nothing, without echoing it', async () => {
+    const { eid, state, store } = setup();
+    const outcome = await browser(eid).headless({ nin: '01819012366' });
+    expect(outcome.response).toMatchObject({
+      type: 'json',
+      status: 400,
+      body: { error: { code: 'invalid_nin' } },
+    });
+    expect(state.starts).toHaveLength(0);
+    expect(store.size).toBe(0);
+    expect(JSON.stringify(outcome.response)).not.toContain('01819012366');
+  });
+
+  it.each<[string, string, Record<string, unknown> | undefined]>([
+    ['GET of a redirect method', 'GET', undefined],
+    ['POST with the number in the URL too', 'POST', { returnTo: '/' }],
+    ['POST with the number in the URL and the body', 'POST', { nin: '01819012365' }],
+  ])(
+    'a nin in the query (%s) answers 400 invalid_request and starts nothing',
+    async (_name, httpMethod, body) => {
+      const { eid, state, store } = setup();
+      for (const method of ['bankid', 'phone']) {
+        const api = await browser(eid).call({
+          route: 'start',
+          httpMethod,
+          params: { provider: 'acme', method },
+          query: { nin: '01819012365', returnTo: '/' },
+          ...(body ? { body } : {}),
+          headers: JSON_ACCEPT,
+        });
+        expect(api.response).toMatchObject({
+          type: 'json',
+          status: 400,
+          body: { error: { code: 'invalid_request' } },
+        });
+        expect(api.session).toBeUndefined();
+        expect(JSON.stringify(api.response)).not.toContain('01819012365');
+      }
+      // A browser page is sent to the failure page with the code.
+      const page = await browser(eid).start('bankid', { nin: '' });
+      expect(page.response).toEqual({ type: 'redirect', status: 303, location: '/?error=invalid_request' });
+      expect(state.starts).toHaveLength(0);
+      expect(store.size).toBe(0);
+    },
+  );
 
   it('unknown provider or method: JSON 404 for APIs, the failure page for browsers', async () => {
     const { eid } = setup();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EidError } from '../src/errors.js';
-import { createEid } from '../src/index.js';
+import { createEid, type Eid } from '../src/index.js';
+import type { Logger } from '../src/logger.js';
 import { webhookToken } from '../src/webhook.js';
 import { browser, setup, txFromCallbackUrl } from './helpers/engine-browser.js';
 import { KARI, scriptedProvider, WEBHOOK_SECRET } from './helpers/scripted-provider.js';
@@ -176,5 +177,93 @@ describe('webhook', () => {
       body: {},
     });
     expect(outcome.response).toMatchObject({ status: 404, body: { error: { code: 'unknown_provider' } } });
+  });
+});
+
+describe('webhookPreCheck: what a push is refused for before its body is read', () => {
+  function engine(options: { logger?: Logger } = {}) {
+    const { provider } = scriptedProvider();
+    const { provider: silent } = scriptedProvider('quiet');
+    delete silent.webhook;
+    return createEid({
+      baseUrl: 'https://shop.example',
+      providers: [provider, silent],
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
+  const tx = 'a'.repeat(43);
+  const check = (eid: Eid, provider: string, query: Record<string, unknown>) =>
+    eid.webhookPreCheck({ httpMethod: 'POST', params: { provider }, query, headers: {} });
+
+  it('a genuine token goes on (undefined): the body is read next', () => {
+    expect(check(engine(), 'acme', { tx, token: webhookToken(WEBHOOK_SECRET, tx) })).toBeUndefined();
+  });
+
+  it('a token that is not genuine answers 401 unauthenticated, logged at warn', () => {
+    const warnings: object[] = [];
+    const logger = { debug() {}, info() {}, warn: (obj: object) => warnings.push(obj), error() {} };
+    const outcome = check(engine({ logger }), 'acme', { tx, token: webhookToken('wrong', tx) });
+    expect(outcome?.response).toEqual({
+      type: 'json',
+      status: 401,
+      body: { error: { code: 'unauthenticated', message: expect.any(String) } },
+    });
+    expect(outcome?.error?.code).toBe('unauthenticated');
+    expect(warnings).toEqual([
+      expect.objectContaining({ code: 'unauthenticated', route: 'webhook', provider: 'acme' }),
+    ]);
+    expect(check(engine(), 'acme', {})?.response).toMatchObject({ status: 401 });
+    expect(
+      check(engine(), 'acme', { tx, token: [webhookToken(WEBHOOK_SECRET, tx)] })?.response,
+    ).toMatchObject({
+      status: 401,
+    });
+  });
+
+  it('an unknown provider, one without webhooks, or a disabled route answers 404', () => {
+    expect(check(engine(), 'nope', {})?.response).toMatchObject({
+      status: 404,
+      body: { error: { code: 'unknown_provider' } },
+    });
+    expect(check(engine(), 'quiet', {})?.response).toMatchObject({
+      status: 404,
+      body: { error: { code: 'unknown_provider' } },
+    });
+    const { provider: quiet } = scriptedProvider('quiet');
+    delete quiet.webhook;
+    const disabled = createEid({
+      baseUrl: 'https://shop.example',
+      providers: [quiet],
+      routes: { webhook: false },
+    });
+    expect(check(disabled, 'quiet', {})?.response).toMatchObject({ status: 404 });
+  });
+
+  it('the webhook route refuses a bad token the same way, without handing the provider the body', async () => {
+    const { provider, state } = scriptedProvider();
+    let bodiesRead = 0;
+    const eid = createEid({
+      baseUrl: 'https://shop.example',
+      providers: [
+        {
+          ...provider,
+          webhook: async (request) => {
+            bodiesRead++;
+            return provider.webhook!(request);
+          },
+        },
+      ],
+    });
+    await browser(eid).start();
+    const started = txFromCallbackUrl(state.starts[0]!.callbackUrl);
+    const outcome = await eid.handle({
+      route: 'webhook',
+      httpMethod: 'POST',
+      params: { provider: 'acme' },
+      query: { tx: started, token: 'forged' },
+      body: { reference: 'ref-1' },
+    });
+    expect(outcome.response).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
+    expect(bodiesRead).toBe(0);
   });
 });

@@ -111,4 +111,87 @@ describe('MemoryStore', () => {
   it('refuses a bad cap', () => {
     expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(/maxEntries/);
   });
+
+  describe('create with limits (pending transactions per browser and per address)', () => {
+    const limits = { perBrowser: 2, perAddress: 3 };
+
+    it("names the browser's oldest pending transactions past perBrowser, and stores the new one", async () => {
+      let clock = 1_000_000;
+      const store = new MemoryStore({ now: () => clock });
+      expect(await store.create(tx('a', clock, { bindingHash: 'alice' }), limits)).toEqual({ displaced: [] });
+      clock += 1;
+      await store.create(tx('b', clock, { bindingHash: 'alice' }), limits);
+      await store.create(tx('bob', clock, { bindingHash: 'bob' }), limits);
+      clock += 1;
+      expect(await store.create(tx('c', clock, { bindingHash: 'alice' }), limits)).toEqual({
+        displaced: ['a'],
+      });
+      expect(store.size).toBe(4);
+      // Finished or expired ones do not count.
+      const a = (await store.get('a'))!;
+      await store.compareAndSet('a', 1, { ...a, status: 'cancelled' });
+      expect(await store.create(tx('d', clock, { bindingHash: 'alice' }), limits)).toEqual({
+        displaced: ['b'],
+      });
+    });
+
+    it('refuses past perAddress with rate_limited and a Retry-After until the first of them expires', async () => {
+      let clock = 1_000_000;
+      const store = new MemoryStore({ now: () => clock });
+      for (const [id, ttl] of [
+        ['a', 30_000],
+        ['b', 10_500],
+        ['c', 60_000],
+      ] as const) {
+        await store.create(
+          tx(id, clock, { bindingHash: id, addressKey: 'net', expiresAt: clock + ttl }),
+          limits,
+        );
+      }
+      const refused = store.create(tx('d', clock, { bindingHash: 'd', addressKey: 'net' }), limits);
+      await expect(refused).rejects.toMatchObject({
+        code: 'rate_limited',
+        status: 429,
+        retryAfterSeconds: 11,
+      });
+      expect(await store.get('d')).toBeUndefined();
+      // Without an address, or from another, nothing is counted.
+      await store.create(tx('e', clock, { bindingHash: 'e' }), limits);
+      await store.create(tx('f', clock, { bindingHash: 'f', addressKey: 'other' }), limits);
+      // Once one expires, there is room again.
+      clock += 10_501;
+      await store.create(
+        tx('g', clock, { bindingHash: 'g', addressKey: 'net', expiresAt: clock + 1000 }),
+        limits,
+      );
+    });
+
+    it('without limits nothing is refused; expired and forgotten entries do not count', async () => {
+      let clock = 1_000_000;
+      const store = new MemoryStore({ now: () => clock, maxEntries: 2 });
+      for (let i = 0; i < 5; i++) {
+        await store.create(
+          tx(`t${i}`, clock, { addressKey: 'net', expiresAt: clock + 5, retainUntil: clock + 10 }),
+        );
+        clock += 11;
+      }
+      expect(store.size).toBeLessThanOrEqual(2);
+      // The forgotten ones no longer count toward the address.
+      await store.create(tx('x', clock, { addressKey: 'net', bindingHash: 'x' }), {
+        perBrowser: 5,
+        perAddress: 1,
+      });
+    });
+
+    it('of many concurrent creates from one address, no more than perAddress are stored', async () => {
+      const store = new MemoryStore();
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          store.create(tx(`t${i}`, Date.now(), { bindingHash: `b${i}`, addressKey: 'net' }), limits),
+        ),
+      );
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
+      expect(store.size).toBe(3);
+    });
+  });
 });

@@ -621,9 +621,9 @@ describe('next through the engine', () => {
     const { server, store, call, session, answer } = await engine({ logger });
     await call({
       route: 'start',
-      httpMethod: 'GET',
+      httpMethod: 'POST',
       params: { provider: 'next', method: 'nbid' },
-      query: { returnTo: '/account', nin: '17829034034' },
+      body: { returnTo: '/account', nin: '17829034034' },
     });
     const callbackUrl = JSON.parse(server.requests[0]!.body).callbackUrl as string;
     const tx = new URL(callbackUrl).searchParams.get('tx')!;

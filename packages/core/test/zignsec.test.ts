@@ -541,6 +541,16 @@ describe('zignsec: configuration', () => {
 
 describe('zignsec: webhook', () => {
   const provider = zignsec({ token: TOKEN, webhookSecret: SECRET });
+
+  it('checks the token of its URL before any body (webhookUrlIsGenuine)', () => {
+    expect(provider.webhookUrlIsGenuine?.({ tx: TX, token: webhookToken(SECRET, TX) })).toBe(true);
+    expect(provider.webhookUrlIsGenuine?.({ tx: TX, token: webhookToken('another-secret-123', TX) })).toBe(
+      false,
+    );
+    expect(provider.webhookUrlIsGenuine?.({ tx: 'other', token: webhookToken(SECRET, TX) })).toBe(false);
+    expect(provider.webhookUrlIsGenuine?.({ tx: TX })).toBe(false);
+    expect(zignsec({ token: TOKEN }).webhookUrlIsGenuine).toBeUndefined();
+  });
   const sign = (raw: string, key = TOKEN, encoding: 'hex' | 'base64' = 'hex') =>
     createHmac('sha256', key).update(raw, 'utf8').digest(encoding);
   /** A push as ZignSec sends it: the bytes, signed with the access token (docs.zignsec.com/api/webhooks/). */

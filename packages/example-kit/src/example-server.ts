@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createEid, type Eid, type Logger } from '@eid/core';
 import type { Simulator } from '@eid/simulator';
 import { type Backends, resolveBackends } from './backends.js';
+import { LOGIN_MAX_AGE_SECONDS, SESSION_MAX_AGE_SECONDS, secondsFromEnv } from './sessions.js';
 
 /** Where every example app mounts the eID routes. */
 const PREFIX = '/auth/eid';
@@ -20,6 +21,10 @@ export interface ExampleAppOptions {
   /** Where the engine and the providers log; default none. */
   logger?: Logger;
   providerTimeoutMs?: number;
+  /** Idle life of a session (cookie max age and store expiry). Default `SESSION_MAX_AGE_SECONDS` or 1 hour. */
+  sessionMaxAgeSeconds?: number;
+  /** How long an eID login counts for the app's pages (`requireEid({ maxAge })`). Default `LOGIN_MAX_AGE_SECONDS` or 8 hours. */
+  loginMaxAgeSeconds?: number;
 }
 
 export interface ExampleApp {
@@ -42,6 +47,10 @@ export interface ExampleServer {
   url: string;
   /** `url` is https: the app is behind a TLS-terminating proxy, and its cookies are `secure`. */
   secure: boolean;
+  /** Idle life of a session, in seconds: the cookie's max age (renewed with each response) and the store's. */
+  sessionMaxAgeSeconds: number;
+  /** How long an eID login counts for the app's own pages, in seconds: the guards' `maxAge`. */
+  loginMaxAgeSeconds: number;
   /** The engine, on `url` with the routes under `/auth/eid`. */
   eid: Eid;
   backends: Backends;
@@ -62,6 +71,10 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
   const env = options.env ?? process.env;
   const port = options.port ?? Number(env.PORT ?? 3000);
   const host = options.host ?? env.HOST ?? '127.0.0.1';
+  const sessionMaxAgeSeconds =
+    options.sessionMaxAgeSeconds ?? secondsFromEnv(env, 'SESSION_MAX_AGE_SECONDS', SESSION_MAX_AGE_SECONDS);
+  const loginMaxAgeSeconds =
+    options.loginMaxAgeSeconds ?? secondsFromEnv(env, 'LOGIN_MAX_AGE_SECONDS', LOGIN_MAX_AGE_SECONDS);
   const backends = await resolveBackends(env, {
     ...(options.simulator ? { simulator: options.simulator } : {}),
     ...(options.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: options.providerTimeoutMs }),
@@ -109,6 +122,8 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     env,
     url,
     secure,
+    sessionMaxAgeSeconds,
+    loginMaxAgeSeconds,
     eid,
     backends,
     close: () => close(),

@@ -1,6 +1,7 @@
 export { type Backends, type ResolveBackendsOptions, resolveBackends } from './backends.js';
 export { type BankIdQrPage, renderBankIdQr } from './bankid-qr.js';
 export { type CallCentrePage, renderCallCentre } from './call-centre.js';
+export { type FinalErrorAnswer, finalErrorAnswer } from './errors.js';
 export {
   type Closable,
   type ExampleApp,
@@ -22,3 +23,10 @@ export {
 } from './pages.js';
 export { QR_SVG_PATH, type QrSvgResponse, renderQrSvg } from './qr-svg.js';
 export { runExampleServer } from './run-server.js';
+export {
+  ExpiringSessionStore,
+  expiringSessionCache,
+  LOGIN_MAX_AGE_SECONDS,
+  SESSION_MAX_AGE_SECONDS,
+  secondsFromEnv,
+} from './sessions.js';

@@ -8,13 +8,17 @@ import {
   engineOption,
   httpInput,
   keepRawBody,
+  malformedParamResponse,
+  maxAgeOption,
   optionsObject,
   type RouteName,
   refuseRoutesOption,
+  requestPath,
   requireIdentity,
   requireSession,
   runRoute,
   type SessionHelp,
+  webhookPreCheckResponse,
   writeResponse,
 } from '@eid/core/adapter';
 import express, {
@@ -62,12 +66,22 @@ export function eidRouter(eid: Eid, options?: EidRouterOptions): Router {
   refuseRoutesOption(options, 'eidRouter(eid, options)');
   const { handlers } = optionsObject(options, 'eidRouter(eid, options)');
   const router = express.Router();
+  // Before Express matches a route: a parameter it cannot decode would become its own error page (with a
+  // stack trace outside production).
+  router.use((req, res, next) => {
+    const path = requestPath(req.originalUrl);
+    const malformed = path === undefined ? undefined : malformedParamResponse(eid, path, req.baseUrl);
+    if (malformed) sendResponse(res, malformed);
+    else next();
+  });
   for (const route of eid.routes) {
     const handler: RequestHandler =
       handlers?.[route.name] ?? ((req, res, next) => void run(eid, route.name, req, res).catch(next));
     const path = `${eid.prefix}${route.path}`;
     if (route.method === 'GET') router.get(path, handler);
-    else router.post(path, ...bodyParsers(route.bodyLimit), handler);
+    else if (route.name === 'webhook') {
+      router.post(path, webhookPreCheck(eid), ...bodyParsers(route.bodyLimit), handler);
+    } else router.post(path, ...bodyParsers(route.bodyLimit), handler);
   }
   // Unparseable or oversized bodies get the contract's answer, never the parser's message (it quotes the body).
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
@@ -76,6 +90,15 @@ export function eidRouter(eid: Eid, options?: EidRouterOptions): Router {
     else next(error);
   });
   return router;
+}
+
+/** A push whose URL token is not genuine is refused before its body is read (`eid.webhookPreCheck`). */
+function webhookPreCheck(eid: Eid): RequestHandler {
+  return (req, res, next) => {
+    const refused = webhookPreCheckResponse(eid, req, req.baseUrl);
+    if (refused) sendResponse(res, refused);
+    else next();
+  };
 }
 
 /** Form and JSON bodies, their bytes kept as `req.rawBody` for signed webhooks. */
@@ -112,15 +135,22 @@ export function eidIdentity(req: Request): Identity | undefined {
 export interface RequireEidOptions {
   /** Where browsers without a login go. Default: answer 401 JSON. */
   redirectTo?: string;
+  /**
+   * Longest time since the eID login, in **seconds** (from the identity's `authenticatedAt`), e.g. `8 * 60 * 60`:
+   * an older login is treated as none (401, or `redirectTo`). Default: no limit.
+   */
+  maxAge?: number;
 }
 
 /** Protects routes: lets requests with an eID login through, answers the rest 401 (or redirects). */
 export function requireEid(options: RequireEidOptions = {}): RequestHandler {
+  const maxAge = maxAgeOption(options.maxAge, 'requireEid(options)');
   return (req, res, next) => {
     const checked = requireIdentity({
       session: sessionOf(req),
       page: req.accepts(['html', 'json']) === 'html',
       redirectTo: options.redirectTo,
+      maxAge,
     });
     if ('identity' in checked) return next();
     sendResponse(res, checked.response);

@@ -85,8 +85,14 @@ async function mountRoutes(routes: Parameters<FastifyPluginAsync>[0], eid: adapt
       method: route.method,
       url: `${eid.prefix}${route.path}`,
       bodyLimit: route.bodyLimit ?? BODY_LIMIT,
-      // Signed webhooks (ZignSec) are checked over the bytes as sent.
-      ...(route.name === 'webhook' ? { preParsing: adapter.fastifyKeepRawBody } : {}),
+      // Pushes: the token in the URL is checked before the body is read, and signed webhooks (ZignSec) over
+      // the bytes as sent.
+      ...(route.name === 'webhook'
+        ? {
+            onRequest: adapter.fastifyWebhookPreCheck(eid, () => mountPath, send),
+            preParsing: adapter.fastifyKeepRawBody,
+          }
+        : {}),
       handler: handle,
       errorHandler: adapter.fastifyBodyErrorHandler(route.name, handle, send),
     });
@@ -119,20 +125,34 @@ function send(reply: FastifyReply, response: adapter.EidResponse): FastifyReply 
 export interface RequireEidOptions {
   /** Where browsers without a login go. Default: answer 401 JSON. */
   redirectTo?: string;
+  /**
+   * Longest time since the eID login, in **seconds** (from the identity's `authenticatedAt`), e.g. `8 * 60 * 60`:
+   * an older login is treated as none (401, or `redirectTo`). Default: no limit.
+   */
+  maxAge?: number;
 }
 
 /** A preHandler that lets requests with an eID login through and answers the rest 401 (or redirects browsers). */
 export function requireEid(options: RequireEidOptions = {}): preHandlerAsyncHookHandler {
+  const maxAge = adapter.maxAgeOption(options.maxAge, 'requireEid(options)');
   return async (request, reply) => {
     const accept = request.headers.accept ?? '';
     const checked = adapter.requireIdentity({
       session: adapter.requireSession(request, SESSION),
       page: /text\/html/i.test(accept) && !adapter.prefersJson(accept),
       redirectTo: options.redirectTo,
+      maxAge,
     });
     if ('response' in checked) return send(reply, checked.response);
   };
 }
+
+/**
+ * Fastify's `frameworkErrors` option: `Fastify({ frameworkErrors: eidFrameworkErrors })`. Fastify answers a URL
+ * whose percent-encoding it cannot decode (`/auth/eid/status/%E0%A4%A`) before any plugin runs, with its own body
+ * quoting the URL; this gives the contract's 400 `invalid_request` instead. Other framework errors go on as usual.
+ */
+export const eidFrameworkErrors = adapter.fastifyFrameworkErrors;
 
 /**
  * `app.register(eidPlugin, { eid })`, or `{ eid, prefix: '/api' }` to mount below a path; needs

@@ -8,6 +8,7 @@ it('exports the plugin, its guard, and what an app needs of @eid/core', () => {
       "MemoryStore",
       "bankIdNorway",
       "createEid",
+      "eidFrameworkErrors",
       "eidPlugin",
       "idporten",
       "isEidError",

@@ -6,6 +6,8 @@ import type { EidModuleOptions } from './eid.module.js';
 
 /** Injection token of the resolved `EidModuleOptions`. */
 export const EID_MODULE_OPTIONS = Symbol('EID_MODULE_OPTIONS');
+/** Injection token of `EidGuardOptions`, for an app that provides them to the `EidGuard` Nest creates. */
+export const EID_GUARD_OPTIONS = Symbol('EID_GUARD_OPTIONS');
 
 /** A request of either platform, as far as its session goes (express-session, @fastify/[secure-]session). */
 export interface SessionRequest {

@@ -1,7 +1,8 @@
 import type { Eid, Identity } from '@eid/core';
-import { UNAUTHENTICATED_BODY } from '@eid/core/adapter';
+import { fastifyFrameworkErrors, freshIdentity, maxAgeOption, UNAUTHENTICATED_BODY } from '@eid/core/adapter';
 import * as nest from '@nestjs/common';
 import {
+  EID_GUARD_OPTIONS,
   EID_MODULE_OPTIONS,
   requireSession,
   routesController,
@@ -36,11 +37,29 @@ export type EidModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
 @nest.Module({})
 export class EidModule extends ConfigurableModuleClass {}
 
-/** Lets requests with an eID login through, the rest get 401; override `getRequest` or `handleRequest` to adapt. */
+export interface EidGuardOptions {
+  /**
+   * Longest time since the eID login, in **seconds** (from the identity's `authenticatedAt`), e.g. `8 * 60 * 60`:
+   * an older login is treated as none (401). Default: no limit.
+   */
+  maxAge?: number;
+}
+
+/**
+ * Lets requests with an eID login through, the rest get 401; override `getRequest` or `handleRequest` to adapt.
+ * `@UseGuards(EidGuard)`, or `@UseGuards(new EidGuard({ maxAge: 8 * 60 * 60 }))` to refuse older logins.
+ */
 @nest.Injectable()
 export class EidGuard implements nest.CanActivate {
+  private readonly maxAge: number | undefined;
+
+  constructor(@nest.Optional() @nest.Inject(EID_GUARD_OPTIONS) options?: EidGuardOptions) {
+    this.maxAge = maxAgeOption(options?.maxAge, 'new EidGuard(options)');
+  }
+
   canActivate(context: nest.ExecutionContext): boolean {
-    this.handleRequest(requireSession(this.getRequest(context)).read()?.identity, context);
+    const identity = requireSession(this.getRequest(context)).read()?.identity;
+    this.handleRequest(freshIdentity(identity, this.maxAge), context);
     return true;
   }
 
@@ -54,6 +73,13 @@ export class EidGuard implements nest.CanActivate {
     return identity;
   }
 }
+
+/**
+ * Fastify's `frameworkErrors` option, for Nest on Fastify: `new FastifyAdapter({ frameworkErrors: eidFrameworkErrors })`.
+ * Fastify answers a URL whose percent-encoding it cannot decode before any route or filter runs, with its own body
+ * quoting the URL; this gives the contract's 400 `invalid_request` instead. Other framework errors go on as usual.
+ */
+export const eidFrameworkErrors = fastifyFrameworkErrors;
 
 /** The logged-in identity (or one of its fields), undefined without a login; `@UseGuards(EidGuard)` requires one. */
 export const EidIdentity = nest.createParamDecorator<keyof Identity | undefined>(

@@ -5,5 +5,5 @@ export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionSt
 export { createEid, EidError, isEidError, MemoryStore } from '@eid/core';
 // The provider factories, through an import so that the list stays one line.
 export { bankIdNorway, idporten, linkMobilityNext, next, signicat, zignsec };
-export { EID_MODULE_OPTIONS, type SessionRequest } from './eid.controller.js';
+export { EID_GUARD_OPTIONS, EID_MODULE_OPTIONS, type SessionRequest } from './eid.controller.js';
 export * from './eid.module.js';

@@ -4,6 +4,7 @@ import * as nestjs from '../src/index.js';
 it('exports the Nest pieces and what an app needs of @eid/core', () => {
   expect(Object.keys(nestjs).sort()).toMatchInlineSnapshot(`
     [
+      "EID_GUARD_OPTIONS",
       "EID_MODULE_OPTIONS",
       "EidError",
       "EidGuard",
@@ -12,6 +13,7 @@ it('exports the Nest pieces and what an app needs of @eid/core', () => {
       "MemoryStore",
       "bankIdNorway",
       "createEid",
+      "eidFrameworkErrors",
       "idporten",
       "isEidError",
       "linkMobilityNext",

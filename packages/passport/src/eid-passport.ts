@@ -188,5 +188,7 @@ async function logOut(eid: adapter.Eid, req: Request, res: Response, next: NextF
   const session = adapter.requireSession(req, SESSION);
   if (typeof req.logout !== 'function') throw new EidError('invalid_config', MOUNT_PASSPORT);
   const outcome = await adapter.runRoute(eid, adapter.httpInput('logout', req, session, req.baseUrl));
+  // Refused (a cross-site post): nothing is ended, Passport's login neither.
+  if (outcome.error) return sendResponse(res, outcome.response);
   req.logout((error) => (error ? next(error) : sendResponse(res, outcome.response)));
 }

@@ -3,7 +3,15 @@ import { bankIdNorway, idporten, linkMobilityNext, next, signicat, zignsec } fro
 import type {} from 'express-session';
 
 export type { Eid, EidErrorCode, EidOptions, Identity, NationalId, TransactionStore } from '@eid/express';
-export { createEid, EidError, eidIdentity, isEidError, MemoryStore } from '@eid/express';
+export {
+  createEid,
+  EidError,
+  eidIdentity,
+  isEidError,
+  MemoryStore,
+  type RequireEidOptions,
+  requireEid,
+} from '@eid/express';
 // The provider factories, through an import so that the list stays one line.
 export { bankIdNorway, idporten, linkMobilityNext, next, signicat, zignsec };
 export * from './eid-passport.js';

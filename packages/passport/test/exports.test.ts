@@ -17,6 +17,7 @@ describe('public exports', () => {
         "isEidError",
         "linkMobilityNext",
         "next",
+        "requireEid",
         "signicat",
         "zignsec",
       ]

@@ -1,18 +1,41 @@
 import { Transform } from 'node:stream';
 import type { Eid, EidResponse } from '../engine/contract.js';
-import { matchRoute, requestPath } from './match.js';
+import { malformedParamResponse, matchRoute, requestPath } from './match.js';
 import { bodyErrorResponse, fastifyBodyErrorHandler } from './responses.js';
+import { type FrameworkRequest, webhookPreCheckResponse } from './run.js';
 
 type Next = (error?: unknown) => void;
 /** Connect-style middleware (Express, body-parser). */
-export type Middleware = (req: { method: string; originalUrl: string }, res: unknown, next: Next) => void;
+export type Middleware = (
+  req: { method: string; originalUrl: string; headers?: Record<string, string | string[] | undefined> },
+  res: unknown,
+  next: Next,
+) => void;
+
+/** The query of a request target, repeated names as arrays (as Express and Fastify give them). */
+function queryOf(target: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  let params: URLSearchParams;
+  try {
+    params = new URL(target, 'http://localhost').searchParams;
+  } catch {
+    return query;
+  }
+  for (const [name, value] of params) {
+    const before = query[name];
+    query[name] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
+  }
+  return query;
+}
 
 const DEFAULT_BODY_LIMIT = 16 * 1024;
 
 /**
  * For hosts that route the contract themselves (Nest on Express): one middleware that runs the parsers `parsersFor`
  * makes for each POST route, with that route's body limit, and answers the parsers' errors as the contract does.
- * Requests to other paths pass untouched. `mountPath` is read per request (a global prefix is set late).
+ * Before any parser it answers what needs no body: a route parameter with malformed percent-encoding (400), and
+ * a webhook whose URL token is not genuine (`eid.webhookPreCheck`). Requests to other paths pass untouched.
+ * `mountPath` is read per request (a global prefix is set late).
  */
 export function routeBodyParsers(
   eid: Eid,
@@ -26,7 +49,23 @@ export function routeBodyParsers(
   );
   return (req, res, next) => {
     const path = requestPath(req.originalUrl);
-    const route = path === undefined ? undefined : matchRoute(eid, req.method, path, mountPath())?.route;
+    const malformed = path === undefined ? undefined : malformedParamResponse(eid, path, mountPath());
+    if (malformed) return respond(res, malformed);
+    const matched = path === undefined ? undefined : matchRoute(eid, req.method, path, mountPath());
+    const route = matched?.route;
+    if (matched && route === 'webhook') {
+      const refused = webhookPreCheckResponse(
+        eid,
+        {
+          method: req.method,
+          params: matched.params,
+          query: queryOf(req.originalUrl),
+          headers: req.headers ?? {},
+        },
+        mountPath(),
+      );
+      if (refused) return respond(res, refused);
+    }
     const chain = [...((route && parsers.get(route)) || [])];
     const step = (error?: unknown) => {
       const refused = error === undefined ? undefined : bodyErrorResponse(error);
@@ -46,6 +85,7 @@ export interface FastifyRouteOptions {
   bodyLimit?: number;
   errorHandler?: unknown;
   preParsing?: unknown;
+  onRequest?: unknown;
 }
 
 /**
@@ -71,7 +111,31 @@ export function fastifyRouteBodies<Request, Reply>(
     if (route.name === 'webhook') {
       const hooks = options.preParsing;
       options.preParsing = [...(Array.isArray(hooks) ? hooks : hooks ? [hooks] : []), fastifyKeepRawBody];
+      const early = options.onRequest;
+      options.onRequest = [
+        ...(Array.isArray(early) ? early : early ? [early] : []),
+        fastifyWebhookPreCheck(eid, mountPath, respond),
+      ];
     }
+  };
+}
+
+/**
+ * A Fastify `onRequest` hook for the webhook route: the engine's checks that need no body
+ * (`eid.webhookPreCheck`, e.g. the token in the URL) run before Fastify reads and parses the body, and a push
+ * they refuse is answered at once. `mountPath` is where the routes are mounted.
+ */
+export function fastifyWebhookPreCheck<Reply>(
+  eid: Eid,
+  mountPath: () => string,
+  respond: (reply: Reply, response: EidResponse) => unknown,
+) {
+  return async (request: FrameworkRequest, reply: Reply): Promise<Reply | undefined> => {
+    const refused = webhookPreCheckResponse(eid, request, mountPath());
+    if (!refused) return undefined;
+    await respond(reply, refused);
+    // The reply is a thenable that settles once the answer is sent: Fastify then runs no further step.
+    return reply;
   };
 }
 

@@ -18,17 +18,26 @@ export {
   type FastifyRouteOptions,
   fastifyKeepRawBody,
   fastifyRouteBodies,
+  fastifyWebhookPreCheck,
   keepRawBody,
   type Middleware,
   routeBodyParsers,
 } from './bodies.js';
-export { matchRoute, requestPath } from './match.js';
+export {
+  fastifyFrameworkErrors,
+  malformedParamResponse,
+  malformedPathResponse,
+  matchRoute,
+  requestPath,
+} from './match.js';
 export { engineOption, optionsObject, refuseRenamedRoutes, refuseRoutesOption } from './options.js';
 export { requestHeaders } from './request.js';
 export {
   bodyErrorResponse,
   fastifyBodyErrorHandler,
+  freshIdentity,
   type IdentityCheck,
+  maxAgeOption,
   RESPONSE_HEADERS,
   type ResponseWriter,
   requireIdentity,
@@ -45,4 +54,5 @@ export {
   runRoute,
   type SessionHelp,
   sessionMissingMessage,
+  webhookPreCheckResponse,
 } from './run.js';

@@ -1,4 +1,5 @@
-import type { Eid, RouteName } from '../engine/contract.js';
+import type { Eid, EidResponse, RouteName } from '../engine/contract.js';
+import { EidError } from '../errors.js';
 
 /**
  * The route of `eid.routes` a request path is, with its parameters, for adapters that are handed requests they did
@@ -44,4 +45,67 @@ function decoded(segment: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The contract's answer to a path whose percent-encoding cannot be decoded: 400 `invalid_request`. */
+export function malformedPathResponse(): EidResponse {
+  const error = new EidError(
+    'invalid_request',
+    'The address has malformed percent-encoding (such as %ZZ); check the link or start again.',
+  );
+  return { type: 'json', status: error.status, body: error.toJSON() };
+}
+
+/**
+ * The contract's 400 `invalid_request` for a request path that has the shape of one of `eid.routes` (any
+ * method) but a parameter whose percent-encoding is malformed (`/status/%E0%A4%A`, `/callback/%ZZ`), or undefined
+ * for any other path. Frameworks fail to decode such a parameter each in their own way (Express with its error
+ * page and a stack trace outside production): adapters answer it first. `mountPath` is where the routes are.
+ */
+export function malformedParamResponse(
+  eid: Pick<Eid, 'prefix' | 'routes'>,
+  path: string,
+  mountPath = '',
+): EidResponse | undefined {
+  const base = `${mountPath}${eid.prefix}`;
+  if (!path.startsWith(`${base}/`) || !path.includes('%')) return undefined;
+  const segments = path.slice(base.length).split('/');
+  const malformed = eid.routes.some((route) => {
+    const pattern = route.path.split('/');
+    if (pattern.length !== segments.length) return false;
+    let broken = false;
+    for (const [index, part] of pattern.entries()) {
+      const segment = segments[index] ?? '';
+      if (!part.startsWith(':')) {
+        if (part !== segment) return false;
+      } else if (decoded(segment) === undefined) broken = true;
+    }
+    return broken;
+  });
+  return malformed ? malformedPathResponse() : undefined;
+}
+
+/** A Fastify reply, as far as `fastifyFrameworkErrors` writes one. */
+interface FrameworkErrorReply {
+  code(status: number): unknown;
+  header(name: string, value: string): unknown;
+  send(payload?: unknown): unknown;
+}
+
+/**
+ * Fastify's `frameworkErrors` option (`Fastify({ frameworkErrors })`, Nest's `new FastifyAdapter({ frameworkErrors })`):
+ * Fastify refuses a URL whose percent-encoding it cannot decode before any plugin or hook runs, with its own
+ * `FST_ERR_BAD_URL` body quoting the URL (which may hold anything). This answers it as the contract does
+ * (400 `invalid_request`, no-store) and passes every other framework error on as Fastify would.
+ */
+export function fastifyFrameworkErrors(
+  error: { code?: unknown },
+  _request: unknown,
+  reply: FrameworkErrorReply,
+): unknown {
+  if (error?.code !== 'FST_ERR_BAD_URL') return reply.send(error);
+  const response = malformedPathResponse();
+  reply.code(response.type === 'json' ? response.status : 400);
+  reply.header('cache-control', 'no-store');
+  return reply.send(response.type === 'json' ? response.body : undefined);
 }

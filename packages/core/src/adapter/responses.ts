@@ -1,4 +1,5 @@
 import type { EidResponse, RouteName } from '../engine/contract.js';
+import { EidError } from '../errors.js';
 import type { Identity } from '../identity.js';
 import { bodyParseError } from '../request-body.js';
 import type { SessionPort } from '../session.js';
@@ -17,6 +18,9 @@ export interface ResponseWriter<T = unknown> {
 /** Writes an engine response with the contract's headers. */
 export function writeResponse<T>(response: EidResponse, writer: ResponseWriter<T>): T {
   for (const [name, value] of Object.entries(RESPONSE_HEADERS)) writer.header(name, value);
+  if (response.type === 'json') {
+    for (const [name, value] of Object.entries(response.headers ?? {})) writer.header(name, value);
+  }
   if (response.type === 'redirect') return writer.redirect(response.status, response.location);
   if (response.type === 'json') return writer.json(response.status, response.body);
   return writer.empty(response.status);
@@ -33,11 +37,47 @@ export interface IdentityCheck {
   page: boolean;
   /** Where browsers without a login go; without it they get the 401 too. */
   redirectTo?: string | undefined;
+  /**
+   * Longest time since the login, in seconds, measured from the identity's `authenticatedAt`: an older login
+   * (or one without a readable time) counts as no login. Checked by `maxAgeOption` first.
+   */
+  maxAge?: number | undefined;
+  /** Clock (epoch ms), for tests. */
+  now?: () => number;
+}
+
+/**
+ * The guards' `maxAge` option (seconds), or `invalid_config` naming `where`: a positive number of seconds.
+ */
+export function maxAgeOption(value: unknown, where: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new EidError(
+      'invalid_config',
+      `${where}: \`maxAge\` must be a positive number of seconds since the login (identity.authenticatedAt), e.g. 8 * 60 * 60.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The identity if its login is at most `maxAge` seconds old (by `authenticatedAt`), else undefined; without
+ * `maxAge`, the identity as it is. A time in the future by more than a minute (a clock gone wrong) does not count.
+ */
+export function freshIdentity(
+  identity: Identity | undefined,
+  maxAge: number | undefined,
+  now: number = Date.now(),
+): Identity | undefined {
+  if (!identity || maxAge === undefined) return identity;
+  const at = Date.parse(identity.authenticatedAt);
+  if (!Number.isFinite(at) || at > now + 60_000 || now - at > maxAge * 1000) return undefined;
+  return identity;
 }
 
 /** The logged-in identity, or the answer for a request without one: a 303 for pages with `redirectTo`, else 401. */
 export function requireIdentity(check: IdentityCheck): { identity: Identity } | { response: EidResponse } {
-  const identity = check.session.read()?.identity;
+  const identity = freshIdentity(check.session.read()?.identity, check.maxAge, (check.now ?? Date.now)());
   if (identity) return { identity };
   if (check.redirectTo && check.page) {
     return { response: { type: 'redirect', status: 303, location: check.redirectTo } };

@@ -1,4 +1,4 @@
-import type { Eid, EidOutcome, EidRequest, RouteName } from '../engine/contract.js';
+import type { Eid, EidOutcome, EidRequest, EidResponse, RouteName } from '../engine/contract.js';
 import { EidError } from '../errors.js';
 import { commitSessionChange, type SessionPort, sessionPortOf } from '../session.js';
 import { requestHeaders } from './request.js';
@@ -66,6 +66,26 @@ export function engineRequest(input: HttpInput): EidRequest {
     clientIp: input.ip,
     mountPath: input.mountPath || undefined,
   };
+}
+
+/**
+ * The engine's checks of a webhook that need no body (`eid.webhookPreCheck`), for a framework's request before
+ * its body is parsed: undefined to go on, or the contract's answer to send at once, the body unread.
+ */
+export function webhookPreCheckResponse(
+  eid: Eid,
+  request: Pick<FrameworkRequest, 'method' | 'params' | 'query' | 'headers' | 'ip'>,
+  mountPath?: string,
+): EidResponse | undefined {
+  const outcome = eid.webhookPreCheck({
+    httpMethod: request.method,
+    params: (request.params ?? {}) as Record<string, string | undefined>,
+    query: request.query as Record<string, unknown> | undefined,
+    headers: requestHeaders(request.headers),
+    clientIp: request.ip,
+    mountPath: mountPath || undefined,
+  });
+  return outcome?.response;
 }
 
 /**

@@ -69,7 +69,11 @@ export interface EidRequest {
   body?: unknown;
   /** The body's bytes as received, for providers whose webhooks are signed over them. */
   rawBody?: Uint8Array | undefined;
-  /** `accept` and `contentType` at least; for webhooks, every header (lower-case names). */
+  /**
+   * Every header by lower-case name (`requestHeaders` of @eid/core/adapter), plus `contentType`. The engine reads
+   * `accept`, `content-type`, `origin` and `sec-fetch-site` (cross-site POSTs are refused), and for webhooks
+   * whatever the provider signs with.
+   */
   headers?: {
     accept?: string | undefined;
     contentType?: string | undefined;
@@ -106,7 +110,8 @@ export type SessionChange =
 
 export type EidResponse =
   | { type: 'redirect'; status: 302 | 303; location: string }
-  | { type: 'json'; status: number; body: unknown }
+  /** `headers`: further response headers by lower-case name (`retry-after` on a `rate_limited` answer). */
+  | { type: 'json'; status: number; body: unknown; headers?: Readonly<Record<string, string>> }
   | { type: 'empty'; status: 204 };
 
 export interface EidOutcome {
@@ -153,6 +158,14 @@ export interface EidOptions {
   transactionTtlSeconds?: number;
   /** How long a finished transaction is remembered to recognise replays. Default 900 s. */
   retainSeconds?: number;
+  /**
+   * Caps on transactions in progress, so that a flood of starts from one client cannot block everyone:
+   * `perBrowser` (default 5): past it, the browser's oldest is cancelled (here and at the provider) to make
+   * room; `perAddress` (default 50, per client address as the adapter gives it, per /64 for IPv6): past it,
+   * starts answer 429 `rate_limited` with `Retry-After`, without asking the provider. The store's own bound
+   * (MemoryStore `maxEntries`) is the last line.
+   */
+  pendingTransactions?: { perBrowser?: number; perAddress?: number };
   /** Where a failed browser login goes, with `?error=<code>`. Default `/`. */
   failureRedirect?: string;
   /** Where a login goes without `returnTo`. Default `/`. */
@@ -163,6 +176,13 @@ export interface EidOptions {
    * the provider as a post-logout redirect URI).
    */
   logoutRedirect?: string;
+  /**
+   * Other origins whose pages may POST to the routes (start, cancel, logout), besides `baseUrl`'s, e.g.
+   * `['https://www.shop.example']`. A browser's POST from any other origin, or one it marks
+   * `Sec-Fetch-Site: cross-site`, is refused with 403 `invalid_request`; requests without `Origin` and
+   * `Sec-Fetch-Site` (servers) pass.
+   */
+  allowedOrigins?: readonly string[];
   now?: () => number;
 }
 
@@ -177,6 +197,12 @@ export interface Eid {
   provider(id: string): Provider | undefined;
   /** Runs one route of the contract. Never throws for request problems: they become error outcomes. */
   handle(request: EidRequest): Promise<EidOutcome>;
+  /**
+   * For adapters, before they read a webhook's body: the checks that need none (a provider that takes pushes,
+   * the token in the URL). Undefined to go on; else the outcome to answer at once, the body unread. Cheap and
+   * synchronous. The webhook route makes the same checks again.
+   */
+  webhookPreCheck(request: Omit<EidRequest, 'route' | 'body' | 'rawBody'>): EidOutcome | undefined;
   /**
    * The contract's answer to an error: the JSON error body, or for a browser page (`page: true`) a 303 to the
    * failure page (`failureRedirect`, or the engine's) with `?error=<code>`. For adapters that fail requests

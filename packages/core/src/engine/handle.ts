@@ -9,6 +9,7 @@ import {
 } from './contract.js';
 import { logFailure } from './failures.js';
 import { relativePathOption } from './options.js';
+import { crossSiteRefusal } from './request-origin.js';
 import { callback } from './routes/callback.js';
 import { cancel } from './routes/cancel.js';
 import { logout } from './routes/logout.js';
@@ -16,7 +17,7 @@ import { methods } from './routes/methods.js';
 import { session } from './routes/session.js';
 import { start } from './routes/start.js';
 import { status } from './routes/status.js';
-import { webhook } from './routes/webhook.js';
+import { webhook, webhookProvider } from './routes/webhook.js';
 
 const ROUTE_HANDLERS: Readonly<Record<RouteName, Route>> = {
   methods,
@@ -35,7 +36,15 @@ export function errorResponse(
   error: EidError,
   options: { page: boolean; failureRedirect?: string },
 ): EidResponse {
-  if (!options.page) return { type: 'json', status: error.status, body: error.toJSON() };
+  if (!options.page) {
+    const retryAfter = error.retryAfterSeconds;
+    return {
+      type: 'json',
+      status: error.status,
+      body: error.toJSON(),
+      ...(retryAfter === undefined ? {} : { headers: { 'retry-after': String(retryAfter) } }),
+    };
+  }
   const location = new URL(
     options.failureRedirect === undefined
       ? ctx.config.failureRedirect
@@ -46,11 +55,42 @@ export function errorResponse(
   return { type: 'redirect', status: 303, location: `${location.pathname}${location.search}` };
 }
 
-/** Runs one route. Request problems become error outcomes, logged; nothing is thrown. */
-export async function handle(ctx: EngineContext, request: EidRequest): Promise<EidOutcome> {
+/** The outcome of a request that failed with `thrown`: logged once, answered as the contract says. */
+function failed(ctx: EngineContext, request: EidRequest, thrown: unknown): EidOutcome {
   const json = prefersJson(request.headers?.accept);
   // Browser navigations (start, callback) fail to a page; API calls fail with the JSON error body.
   const browserRoute = (request.route === 'start' || request.route === 'callback') && !json;
+  const error = isEidError(thrown)
+    ? thrown
+    : new EidError('provider_error', 'The login failed unexpectedly. Try again.', { cause: thrown });
+  logFailure(ctx.logger, request, thrown, error.code, {
+    provider: ctx.providers.get(request.params?.provider)?.id,
+  });
+  return { error, response: errorResponse(ctx, error, { page: browserRoute }) };
+}
+
+/**
+ * The webhook route's checks that need no body (`eid.webhookPreCheck`): undefined to go on and read it, or the
+ * refusal (unknown provider, a token in the URL that is not genuine) to answer at once.
+ */
+export function webhookPreCheck(
+  ctx: EngineContext,
+  request: Omit<EidRequest, 'route' | 'body' | 'rawBody'>,
+): EidOutcome | undefined {
+  const full: EidRequest = { ...request, route: 'webhook' };
+  try {
+    if (!ctx.config.routes.isMounted('webhook')) {
+      throw new EidError('invalid_request', 'Unknown route.', { status: 404 });
+    }
+    webhookProvider(ctx, full);
+    return undefined;
+  } catch (thrown) {
+    return failed(ctx, full, thrown);
+  }
+}
+
+/** Runs one route. Request problems become error outcomes, logged; nothing is thrown. */
+export async function handle(ctx: EngineContext, request: EidRequest): Promise<EidOutcome> {
   try {
     ctx.urls.mountPath(request.mountPath);
     const route = Object.hasOwn(ROUTE_HANDLERS, request.route) ? ROUTE_HANDLERS[request.route] : undefined;
@@ -58,14 +98,10 @@ export async function handle(ctx: EngineContext, request: EidRequest): Promise<E
     if (!route || !ctx.config.routes.isMounted(request.route)) {
       throw new EidError('invalid_request', 'Unknown route.', { status: 404 });
     }
+    const crossSite = crossSiteRefusal(ctx.config, request);
+    if (crossSite) throw crossSite;
     return await route(ctx, request);
   } catch (thrown) {
-    const error = isEidError(thrown)
-      ? thrown
-      : new EidError('provider_error', 'The login failed unexpectedly. Try again.', { cause: thrown });
-    logFailure(ctx.logger, request, thrown, error.code, {
-      provider: ctx.providers.get(request.params?.provider)?.id,
-    });
-    return { error, response: errorResponse(ctx, error, { page: browserRoute }) };
+    return failed(ctx, request, thrown);
   }
 }

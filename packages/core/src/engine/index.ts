@@ -1,6 +1,6 @@
 import { createContext } from './context.js';
 import type { Eid, EidOptions } from './contract.js';
-import { errorResponse, handle } from './handle.js';
+import { errorResponse, handle, webhookPreCheck } from './handle.js';
 import { validateOptions } from './options.js';
 import { methodList } from './routes/methods.js';
 
@@ -19,6 +19,7 @@ export function createEid(options: EidOptions): Eid {
     methods: () => methodList(ctx),
     provider: (id) => ctx.providers.get(id),
     handle: (request) => handle(ctx, request),
+    webhookPreCheck: (request) => webhookPreCheck(ctx, request),
     errorResponse: (error, errorOptions) => errorResponse(ctx, error, errorOptions),
     async close() {
       await Promise.all(ctx.providers.all().map((provider) => provider.close?.()));

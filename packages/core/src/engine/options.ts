@@ -3,6 +3,7 @@ import type { Provider } from '../providers/types.js';
 import { sanitizeReturnTo } from '../return-to.js';
 import type { HttpTimeouts } from '../transport.js';
 import type { EidOptions } from './contract.js';
+import { originOf } from './request-origin.js';
 import { type RouteTable, resolveRoutes } from './route-table.js';
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -20,6 +21,10 @@ export interface EngineConfig {
   failureRedirect: string;
   defaultReturnTo: string;
   logoutRedirect: string;
+  /** Caps on pending transactions, checked by the store as it creates one. */
+  pendingTransactions: { perBrowser: number; perAddress: number };
+  /** The origins whose pages may POST to the routes: `baseUrl`'s and `allowedOrigins`. */
+  allowedOrigins: ReadonlySet<string>;
   timeouts?: HttpTimeouts;
 }
 
@@ -117,6 +122,43 @@ function checkHttp(http: EidOptions['http']): HttpTimeouts | undefined {
   return http.timeouts;
 }
 
+function checkAllowedOrigins(baseUrl: string, value: unknown): ReadonlySet<string> {
+  const origins = new Set([new URL(baseUrl).origin]);
+  if (value === undefined) return origins;
+  const refuse = () =>
+    configError(
+      'allowedOrigins',
+      'must be an array of origins (scheme, host and port only), such as ["https://www.shop.example"].',
+    );
+  if (!Array.isArray(value)) throw refuse();
+  for (const entry of value) {
+    if (typeof entry !== 'string') throw refuse();
+    const origin = originOf(entry);
+    // An origin exactly: no path (but a trailing /), query, fragment or credentials.
+    if (!origin || new URL(entry).href !== `${origin}/`) throw refuse();
+    origins.add(origin);
+  }
+  return origins;
+}
+
+function positiveInteger(field: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw configError(field, 'must be a positive whole number.');
+  }
+  return value;
+}
+
+function checkPendingTransactions(value: EidOptions['pendingTransactions']) {
+  if (value !== undefined && (!value || typeof value !== 'object')) {
+    throw configError('pendingTransactions', 'must be an object such as { perBrowser: 5, perAddress: 50 }.');
+  }
+  return {
+    perBrowser: positiveInteger('pendingTransactions.perBrowser', value?.perBrowser, 5),
+    perAddress: positiveInteger('pendingTransactions.perAddress', value?.perAddress, 50),
+  };
+}
+
 /** Checks every option once, at `createEid`, naming the first bad field. */
 export function validateOptions(options: EidOptions): EngineConfig {
   if (!options || typeof options !== 'object') throw configError('options', 'must be an object.');
@@ -134,6 +176,8 @@ export function validateOptions(options: EidOptions): EngineConfig {
     failureRedirect: relativePathOption('failureRedirect', options.failureRedirect),
     defaultReturnTo: relativePathOption('defaultReturnTo', options.defaultReturnTo),
     logoutRedirect: relativePathOption('logoutRedirect', options.logoutRedirect),
+    allowedOrigins: checkAllowedOrigins(baseUrl, options.allowedOrigins),
+    pendingTransactions: checkPendingTransactions(options.pendingTransactions),
     ...(timeouts ? { timeouts } : {}),
   };
 }

@@ -47,6 +47,7 @@ export interface ProviderDefinition<Source> {
   ): Promise<CompleteResult | SourcedCompletion<Source>>;
   cancel?(transaction: Transaction, runtime: ProviderRuntime): Promise<void>;
   webhook?(request: WebhookRequest, runtime: ProviderRuntime): Promise<WebhookNotice | undefined>;
+  webhookUrlIsGenuine?(query: Record<string, string>): boolean;
   endSessionUrl?(
     hint: EndSessionHint,
     context: EndSessionContext,
@@ -120,9 +121,10 @@ export function defineProvider<Source>(definition: ProviderDefinition<Source>): 
       await transport?.close();
     },
   };
-  const { cancel, webhook, endSessionUrl, transactionIdFromCallback } = definition;
+  const { cancel, webhook, webhookUrlIsGenuine, endSessionUrl, transactionIdFromCallback } = definition;
   if (cancel) provider.cancel = (transaction) => cancel.call(definition, transaction, runtime());
   if (webhook) provider.webhook = (request) => webhook.call(definition, request, runtime());
+  if (webhookUrlIsGenuine) provider.webhookUrlIsGenuine = webhookUrlIsGenuine.bind(definition);
   if (endSessionUrl) {
     provider.endSessionUrl = (hint, context) => endSessionUrl.call(definition, hint, context, runtime());
   }

@@ -146,6 +146,12 @@ export interface Provider {
    */
   webhook?(request: WebhookRequest): Promise<WebhookNotice | undefined>;
   /**
+   * Checks what authenticates a push in its URL (the per-transaction token of `webhookToken`), before the
+   * adapter reads the body: false refuses the push with 401 at once, so a forged push costs no body read and
+   * no parse. `webhook` checks it again, with everything else.
+   */
+  webhookUrlIsGenuine?(query: Record<string, string>): boolean;
+  /**
    * Where to send the browser to end the person's session at the provider (single logout), from the hint of
    * the login's `complete`; undefined when the provider offers no such endpoint. Only providers with logout at
    * the provider turned on have it.

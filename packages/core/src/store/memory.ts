@@ -1,11 +1,13 @@
 import { EidError } from '../errors.js';
 import type { Transaction } from '../transaction.js';
-import type { TransactionStore } from './types.js';
+import type { CreateLimits, CreateResult, TransactionStore } from './types.js';
 
 export interface MemoryStoreOptions {
   /**
    * Most transactions held at once. Past it, expired and finished ones make room; when every entry is a
    * live login, new ones are refused (`rate_limited`) rather than evicting someone's login. Default 10 000.
+   * The last line: the engine's caps per browser and per client address (`createEid({ pendingTransactions })`)
+   * keep one client from filling it.
    */
   maxEntries?: number;
   /** Clock, for tests. */
@@ -19,6 +21,9 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements TransactionStore {
   readonly #entries = new Map<string, Transaction>();
+  /** Ids by `bindingHash` and by `addressKey`, for the caps of `create`; kept in step with `#entries`. */
+  readonly #byBrowser = new Map<string, Set<string>>();
+  readonly #byAddress = new Map<string, Set<string>>();
   readonly #maxEntries: number;
   readonly #now: () => number;
 
@@ -35,19 +40,47 @@ export class MemoryStore implements TransactionStore {
     return this.#entries.size;
   }
 
-  async create(transaction: Transaction): Promise<void> {
+  async create(transaction: Transaction, limits?: CreateLimits): Promise<CreateResult> {
+    // Counting and inserting happen in one synchronous step: concurrent starts cannot both see room.
     if (this.#entries.has(transaction.id)) {
       throw new EidError('invalid_request', 'A transaction with this id exists already.');
     }
+    const now = this.#now();
+    let displaced: string[] = [];
+    if (limits) {
+      const { addressKey } = transaction;
+      const fromAddress = addressKey === undefined ? [] : this.#pending(this.#byAddress, addressKey, now);
+      if (fromAddress.length >= limits.perAddress) {
+        const firstFree = Math.min(...fromAddress.map((entry) => entry.expiresAt));
+        throw new EidError(
+          'rate_limited',
+          'Too many logins are in progress from this network address. Finish or cancel one, or try again later.',
+          { retryAfterSeconds: Math.max(1, Math.ceil((firstFree - now) / 1000)) },
+        );
+      }
+      const browsers = this.#pending(this.#byBrowser, transaction.bindingHash, now);
+      const excess = browsers.length + 1 - limits.perBrowser;
+      if (excess > 0) {
+        displaced = browsers
+          .sort((a, b) => a.createdAt - b.createdAt)
+          .slice(0, excess)
+          .map((entry) => entry.id);
+      }
+    }
     if (this.#entries.size >= this.#maxEntries) this.#makeRoom();
     this.#entries.set(transaction.id, structuredClone(transaction));
+    this.#index(this.#byBrowser, transaction.bindingHash, transaction.id);
+    if (transaction.addressKey !== undefined) {
+      this.#index(this.#byAddress, transaction.addressKey, transaction.id);
+    }
+    return { displaced };
   }
 
   async get(id: string): Promise<Transaction | undefined> {
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
     if (entry.retainUntil <= this.#now()) {
-      this.#entries.delete(id);
+      this.#remove(id);
       return undefined;
     }
     return structuredClone(entry);
@@ -62,19 +95,50 @@ export class MemoryStore implements TransactionStore {
   }
 
   async delete(id: string): Promise<void> {
+    this.#remove(id);
+  }
+
+  /** The live pending transactions under `key` of an index. */
+  #pending(index: Map<string, Set<string>>, key: string, now: number): Transaction[] {
+    const found: Transaction[] = [];
+    for (const id of index.get(key) ?? []) {
+      const entry = this.#entries.get(id);
+      if (entry && entry.status === 'pending' && entry.expiresAt > now) found.push(entry);
+    }
+    return found;
+  }
+
+  #index(index: Map<string, Set<string>>, key: string, id: string): void {
+    const ids = index.get(key);
+    if (ids) ids.add(id);
+    else index.set(key, new Set([id]));
+  }
+
+  #unindex(index: Map<string, Set<string>>, key: string | undefined, id: string): void {
+    if (key === undefined) return;
+    const ids = index.get(key);
+    ids?.delete(id);
+    if (ids?.size === 0) index.delete(key);
+  }
+
+  #remove(id: string): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
     this.#entries.delete(id);
+    this.#unindex(this.#byBrowser, entry.bindingHash, id);
+    this.#unindex(this.#byAddress, entry.addressKey, id);
   }
 
   #makeRoom(): void {
     const now = this.#now();
     for (const [id, entry] of this.#entries) {
-      if (entry.retainUntil <= now) this.#entries.delete(id);
+      if (entry.retainUntil <= now) this.#remove(id);
     }
     // Still full: finished or expired transactions go, oldest first (Map keeps insertion order). They are
     // kept only to recognise replays; a login still in progress is never dropped.
     for (const [id, entry] of this.#entries) {
       if (this.#entries.size < this.#maxEntries) return;
-      if (entry.status !== 'pending' || entry.expiresAt <= now) this.#entries.delete(id);
+      if (entry.status !== 'pending' || entry.expiresAt <= now) this.#remove(id);
     }
     if (this.#entries.size >= this.#maxEntries) {
       throw new EidError('rate_limited', 'Too many logins are in progress right now. Try again in a minute.');

@@ -1,17 +1,47 @@
 import type { Transaction } from '../transaction.js';
 
 /**
+ * Caps on pending transactions that `create` applies in the same atomic step as the insert. A transaction is
+ * pending while its `status` is `pending` and its `expiresAt` is in the future.
+ */
+export interface CreateLimits {
+  /**
+   * Most pending transactions of one browser (same `bindingHash`), the new one included. Past it the browser's
+   * oldest are named in `CreateResult.displaced` (the engine cancels them); the new one is stored.
+   */
+  perBrowser: number;
+  /**
+   * Most pending transactions of one client address (same `addressKey`; a transaction without one is not
+   * counted). When they are reached, `create` stores nothing and rejects with EidError `rate_limited` whose
+   * `retryAfterSeconds` says when the earliest of them expires.
+   */
+  perAddress: number;
+}
+
+/** What `create` did besides storing the transaction. */
+export interface CreateResult {
+  /** Ids of the same browser's oldest pending transactions, past `limits.perBrowser`: the engine cancels them. */
+  displaced: string[];
+}
+
+/**
  * Where transactions live between requests. Small on purpose, so other engines are easy to add:
- * every state change goes through `compareAndSet`, which must be atomic across processes.
+ * every state change goes through `compareAndSet`, which must be atomic across processes, and so must the
+ * counting and inserting of `create` (in Redis, e.g., one script over a sorted set per browser and per address).
  */
 export interface TransactionStore {
-  /** Stores a new transaction; rejects if the id exists. */
-  create(transaction: Transaction): Promise<void>;
+  /**
+   * Stores a new transaction; rejects if the id exists. With `limits` (the engine always passes them), the
+   * caps are checked and the insert made in one atomic step; a store that ignores them leaves a flood of
+   * starts to its own global bound (see MemoryStore's `maxEntries`), which should be the last line, not the first.
+   */
+  create(transaction: Transaction, limits?: CreateLimits): Promise<CreateResult | undefined>;
   /** The transaction, or undefined when unknown or past `retainUntil`. */
   get(id: string): Promise<Transaction | undefined>;
   /**
    * Replaces the transaction with `next` only if the stored one still has `expectedVersion`.
-   * Returns false when another request changed it first (or it is gone).
+   * Returns false when another request changed it first (or it is gone). `bindingHash` and `addressKey`
+   * never change after `create`.
    */
   compareAndSet(id: string, expectedVersion: number, next: Transaction): Promise<boolean>;
   delete(id: string): Promise<void>;

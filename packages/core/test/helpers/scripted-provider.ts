@@ -62,6 +62,7 @@ export function scriptedProvider(id = 'acme') {
         ...(body.result ? { result: body.result } : {}),
       };
     },
+    webhookUrlIsGenuine: (query) => verifyWebhookToken(WEBHOOK_SECRET, query.tx ?? '', query.token),
     attach(runtime) {
       state.runtime = runtime;
     },

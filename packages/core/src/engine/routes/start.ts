@@ -7,6 +7,7 @@ import type { EngineContext, Route } from '../context.js';
 import { type EidOutcome, type EidRequest, prefersJson, type SessionChange } from '../contract.js';
 import { concerning } from '../failures.js';
 import { endUserIp, plainObject, single } from '../request-input.js';
+import { addressKeyOf, dropDisplaced, type Reservation } from '../transactions/admission.js';
 
 const LANGUAGES = ['nb', 'nn', 'no', 'en', 'sv', 'da', 'fi'];
 
@@ -28,8 +29,23 @@ function parseNinFor(method: ProviderMethod, value: string | undefined): Nationa
   return parseNationalId(value, method.country);
 }
 
+/**
+ * A national identity number is read from a POST body only: in a URL it would end up in access logs, proxies and
+ * browser history. A start with `nin` in its query (any method, any value) is refused before anything happens.
+ */
+function refuseNinInUrl(request: EidRequest): void {
+  const query = plainObject(request.query);
+  if (Object.hasOwn(query, 'nin')) {
+    throw new EidError(
+      'invalid_request',
+      'Send the national identity number (nin) in the body of a POST, never in the URL.',
+    );
+  }
+}
+
 /** The provider and method named by the route, and the start parameters, checked. */
 function startInput(ctx: EngineContext, request: EidRequest) {
+  refuseNinInUrl(request);
   const provider = ctx.providers.find(request.params.provider);
   const method = provider.methods.find((candidate) => candidate.id === request.params.method);
   if (!method)
@@ -43,9 +59,10 @@ function startInput(ctx: EngineContext, request: EidRequest) {
       },
     );
   }
-  const input = { ...plainObject(request.query), ...plainObject(request.body) };
+  const body = plainObject(request.body);
+  const input = { ...plainObject(request.query), ...body };
   const returnTo = sanitizeReturnTo(single(input, 'returnTo'), ctx.config.defaultReturnTo);
-  const nin = parseNinFor(method, single(input, 'nin'));
+  const nin = parseNinFor(method, single(body, 'nin'));
   const lang = single(input, 'lang');
   if (lang !== undefined && !LANGUAGES.includes(lang)) {
     throw new EidError('invalid_request', `lang must be one of ${LANGUAGES.join(', ')}.`);
@@ -53,17 +70,23 @@ function startInput(ctx: EngineContext, request: EidRequest) {
   return { provider, method, returnTo, nin, lang };
 }
 
-function newTransaction(
+/**
+ * The transaction as it is stored before the provider is asked: it holds the browser's and the address's place
+ * under the caps, so a start past them never reaches the provider. `reference` is '' until the provider answers.
+ */
+function reservation(
   ctx: EngineContext,
-  fields: { id: string; provider: Provider; method: ProviderMethod; returnTo: string; binding: string },
-  started: StartResult,
-): Transaction {
+  fields: {
+    id: string;
+    provider: Provider;
+    method: ProviderMethod;
+    returnTo: string;
+    binding: string;
+    addressKey: string | undefined;
+  },
+): Reservation {
   const createdAt = ctx.now();
-  const providerExpiry = started.expiresAt?.getTime();
-  const expiresAt = Math.min(
-    createdAt + ctx.config.ttlMs,
-    providerExpiry && providerExpiry > createdAt ? providerExpiry : Infinity,
-  );
+  const expiresAt = createdAt + ctx.config.ttlMs;
   return {
     id: fields.id,
     kind: 'login',
@@ -75,9 +98,26 @@ function newTransaction(
     createdAt,
     expiresAt,
     retainUntil: expiresAt + ctx.config.retainMs,
-    reference: started.reference,
+    reference: '',
     returnTo: fields.returnTo,
     bindingHash: hashBinding(fields.binding),
+    ...(fields.addressKey ? { addressKey: fields.addressKey } : {}),
+  };
+}
+
+/** The reserved transaction with the provider's answer: its reference, and its own earlier expiry if any. */
+function startedTransaction(ctx: EngineContext, reserved: Reservation, started: StartResult): Transaction {
+  const providerExpiry = started.expiresAt?.getTime();
+  const expiresAt = Math.min(
+    reserved.expiresAt,
+    providerExpiry && providerExpiry > reserved.createdAt ? providerExpiry : Infinity,
+  );
+  return {
+    ...reserved,
+    version: reserved.version + 1,
+    expiresAt,
+    retainUntil: expiresAt + ctx.config.retainMs,
+    reference: started.reference,
     ...(started.bindingMessage ? { bindingMessage: started.bindingMessage } : {}),
     ...(started.qrData ? { qrData: started.qrData } : {}),
     ...(started.redirectUrl ? { redirectUrl: started.redirectUrl } : {}),
@@ -86,8 +126,10 @@ function newTransaction(
 }
 
 /**
- * Starts a login: asks the provider first (if it fails, nothing is stored and nothing changes), stores the
- * transaction bound to this browser, and answers with the provider's address or the headless login's state.
+ * Starts a login: reserves its place under the caps per browser and per address (dropping the browser's oldest
+ * past its cap; refusing past the address's), asks the provider (if it fails, the reservation goes and nothing
+ * changes), stores its answer in the transaction bound to this browser, and answers with the provider's address
+ * or the headless login's state.
  */
 export const start: Route = async (ctx, request) => {
   const json = prefersJson(request.headers?.accept);
@@ -96,27 +138,40 @@ export const start: Route = async (ctx, request) => {
   const binding = request.session?.binding ?? randomToken();
   const transactionId = randomToken();
   return concerning(request, { provider: provider.id, transactionId }, async () => {
-    const tx = { tx: transactionId };
-    const started = await provider.start({
-      transactionId,
+    const reserved = reservation(ctx, {
+      id: transactionId,
+      provider,
       method,
-      callbackUrl: ctx.urls.route('callback', { provider: provider.id }, request.mountPath, tx),
-      webhookUrl: ctx.urls.route('webhook', { provider: provider.id }, request.mountPath, tx),
-      ...(nin ? { nin } : {}),
-      ...(lang ? { lang } : {}),
-      ...(clientIp ? { endUserIp: clientIp } : {}),
+      returnTo,
+      binding,
+      addressKey: addressKeyOf(clientIp),
     });
-    const transaction = newTransaction(
-      ctx,
-      { id: transactionId, provider, method, returnTo, binding },
-      started,
-    );
+    const created = await ctx.store.create(reserved, ctx.config.pendingTransactions);
+    await dropDisplaced(ctx, created?.displaced ?? [], binding);
+    const tx = { tx: transactionId };
+    let started: StartResult;
     try {
-      await ctx.store.create(transaction);
+      started = await provider.start({
+        transactionId,
+        method,
+        callbackUrl: ctx.urls.route('callback', { provider: provider.id }, request.mountPath, tx),
+        webhookUrl: ctx.urls.route('webhook', { provider: provider.id }, request.mountPath, tx),
+        ...(nin ? { nin } : {}),
+        ...(lang ? { lang } : {}),
+        ...(clientIp ? { endUserIp: clientIp } : {}),
+      });
     } catch (error) {
-      // Refused (e.g. the store is full): do not leave a session open at the provider.
-      await provider.cancel?.(transaction).catch(() => {});
+      await ctx.store.delete(transactionId).catch(() => {});
       throw error;
+    }
+    const transaction = startedTransaction(ctx, reserved, started);
+    if (!(await ctx.store.compareAndSet(transactionId, reserved.version, transaction))) {
+      // Dropped meanwhile by a newer start of the same browser (or gone): do not leave a session open there.
+      await provider.cancel?.(transaction).catch(() => {});
+      throw new EidError(
+        'rate_limited',
+        'Newer logins from this browser replaced this one before it started. Use the newest, or try again.',
+      );
     }
     ctx.logger.info(
       { transactionId, provider: provider.id, method: method.id, flow: method.flow },

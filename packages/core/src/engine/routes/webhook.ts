@@ -1,17 +1,35 @@
 import { EidError } from '../../errors.js';
-import type { Route } from '../context.js';
-import type { EidOutcome } from '../contract.js';
+import type { Provider } from '../../providers/types.js';
+import type { EngineContext, Route } from '../context.js';
+import type { EidOutcome, EidRequest } from '../contract.js';
 import { concerning } from '../failures.js';
 import { stringQuery } from '../request-input.js';
 
 const ok = (body: Record<string, unknown>): EidOutcome => ({ response: { type: 'json', status: 200, body } });
 
 /**
+ * What can be known of a push before its body is read: a provider that takes pushes, and the authentication its
+ * URL carries (`Provider.webhookUrlIsGenuine`). Throws the refusal; adapters call it through
+ * `eid.webhookPreCheck` ahead of their body parsers, and the webhook route calls it again.
+ */
+export function webhookProvider(ctx: EngineContext, request: Pick<EidRequest, 'params' | 'query'>): Provider {
+  const provider = ctx.providers.find(request.params.provider);
+  if (!provider.webhook) throw new EidError('unknown_provider', `${provider.name} sends no webhooks here.`);
+  if (provider.webhookUrlIsGenuine && !provider.webhookUrlIsGenuine(stringQuery(request.query))) {
+    throw new EidError(
+      'unauthenticated',
+      `The ${provider.name} webhook call does not carry a valid token; it was not sent for a login of this app.`,
+    );
+  }
+  return provider;
+}
+
+/**
  * A provider's push. Whichever comes first, the push or the browser's poll/callback, finishes the
  * transaction; the push leaves the identity in the transaction for the bound browser to take once.
  */
 export const webhook: Route = async (ctx, request) => {
-  const provider = ctx.providers.find(request.params.provider);
+  const provider = webhookProvider(ctx, request);
   if (!provider.webhook) throw new EidError('unknown_provider', `${provider.name} sends no webhooks here.`);
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;

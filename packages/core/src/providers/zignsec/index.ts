@@ -125,6 +125,11 @@ export function verifyZignSecSignature(token: string, rawBody: Uint8Array, heade
   return given !== undefined && given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** The per-transaction token of the webhook URL, checked before the body is read. */
+function tokenChecker(secret: string) {
+  return (query: Record<string, string>) => verifyWebhookToken(secret, query.tx ?? '', query.token);
+}
+
 /**
  * The webhook of a provider with a secret: authenticated twice, by the per-transaction token in its URL and by
  * ZignSec's signature of the body; a signal only.
@@ -220,7 +225,12 @@ export function zignsec(options: ZignSecOptions): Provider {
       return result;
     },
 
-    ...(options.webhookSecret ? { webhook: webhookReader(options.webhookSecret, token) } : {}),
+    ...(options.webhookSecret
+      ? {
+          webhook: webhookReader(options.webhookSecret, token),
+          webhookUrlIsGenuine: tokenChecker(options.webhookSecret),
+        }
+      : {}),
 
     transactionIdFromCallback: (query) => query.relaystate ?? query.relayState ?? query.tx,
   });
