@@ -250,6 +250,20 @@ describe('writeResponse', () => {
     expect(result).toBe(written);
     expect(headers).toEqual(['cache-control: no-store']);
   });
+
+  it("writes a JSON response's own headers (Retry-After of a 429)", () => {
+    const headers: string[] = [];
+    writeResponse(
+      { type: 'json', status: 429, body: {}, headers: { 'retry-after': '45' } },
+      {
+        header: (name, value) => void headers.push(`${name}: ${value}`),
+        redirect: () => undefined,
+        json: () => undefined,
+        empty: () => undefined,
+      },
+    );
+    expect(headers).toEqual(['cache-control: no-store', 'retry-after: 45']);
+  });
 });
 
 describe('adapter options', () => {
@@ -437,6 +451,8 @@ describe('httpInput', () => {
       ...req,
       mountPath: '/api',
       session,
+      // The framework's request itself, for the app's hooks (authorizeVerify).
+      raw: req,
     });
   });
 });

@@ -35,7 +35,15 @@ export function errorResponse(
   error: EidError,
   options: { page: boolean; failureRedirect?: string },
 ): EidResponse {
-  if (!options.page) return { type: 'json', status: error.status, body: error.toJSON() };
+  if (!options.page) {
+    const retry = error.retryAfterSeconds;
+    return {
+      type: 'json',
+      status: error.status,
+      body: error.toJSON(),
+      ...(retry === undefined ? {} : { headers: { 'retry-after': String(retry) } }),
+    };
+  }
   const location = new URL(
     options.failureRedirect === undefined
       ? ctx.config.failureRedirect

@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { EidError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import { sanitizeReturnTo } from '../return-to.js';
 import type { HttpTimeouts } from '../transport.js';
-import type { EidOptions } from './contract.js';
+import type { EidOptions, VerifyAuthorization } from './contract.js';
 import { type RouteTable, resolveRoutes } from './route-table.js';
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -21,6 +22,14 @@ export interface EngineConfig {
   defaultReturnTo: string;
   logoutRedirect: string;
   timeouts?: HttpTimeouts;
+  /** Set: `verify` methods are offered, to the requests it lets through. */
+  authorizeVerify?: (request: VerifyAuthorization) => boolean | Promise<boolean>;
+  onVerified?: EidOptions['onVerified'];
+  /** Keys the HMAC of national identity numbers in the store. */
+  secret: string;
+  /** Whether `secret` was given (processes sharing a store need the same one). */
+  secretGiven: boolean;
+  pushLimit: { max: number; windowMs: number };
 }
 
 export function configError(field: string, why: string): EidError {
@@ -88,6 +97,19 @@ function checkProviders(providers: unknown): readonly Provider[] {
         );
       }
       seen.add(method.id);
+      // Declared by every provider: a method of unknown purpose must not end up logging someone in.
+      if (method.purpose !== 'login' && method.purpose !== 'verify') {
+        throw configError(
+          `providers[${index}].methods`,
+          `has a method "${method.id}" without a purpose: 'login' or 'verify'.`,
+        );
+      }
+      if (method.purpose === 'verify' && method.flow !== 'headless') {
+        throw configError(
+          `providers[${index}].methods`,
+          `has a verify method "${method.id}" that is not headless: an operator verifies someone without a redirect.`,
+        );
+      }
     }
   }
   return providers as Provider[];
@@ -117,6 +139,38 @@ function checkHttp(http: EidOptions['http']): HttpTimeouts | undefined {
   return http.timeouts;
 }
 
+function optionalFunction<F>(field: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw configError(field, 'must be a function.');
+  return value;
+}
+
+function checkSecret(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length < 32) {
+    throw configError(
+      'secret',
+      'must be a random string of at least 32 characters, the same in every process.',
+    );
+  }
+  return value;
+}
+
+function positiveInteger(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw configError(field, 'must be a positive whole number.');
+  return value;
+}
+
+function checkPushLimit(value: EidOptions['pushLimit']): EngineConfig['pushLimit'] {
+  if (value !== undefined && (!value || typeof value !== 'object')) {
+    throw configError('pushLimit', 'must be an object such as { max: 10, windowSeconds: 600 }.');
+  }
+  return {
+    max: positiveInteger('pushLimit.max', value?.max, 10),
+    windowMs: positiveSeconds('pushLimit.windowSeconds', value?.windowSeconds, 600) * 1000,
+  };
+}
+
 /** Checks every option once, at `createEid`, naming the first bad field. */
 export function validateOptions(options: EidOptions): EngineConfig {
   if (!options || typeof options !== 'object') throw configError('options', 'must be an object.');
@@ -124,6 +178,9 @@ export function validateOptions(options: EidOptions): EngineConfig {
   const prefix = normalisePrefix(options.prefix);
   const providers = checkProviders(options.providers);
   const timeouts = checkHttp(options.http);
+  const authorizeVerify = optionalFunction('authorizeVerify', options.authorizeVerify);
+  const onVerified = optionalFunction('onVerified', options.onVerified);
+  const secret = checkSecret(options.secret);
   return {
     baseUrl,
     prefix,
@@ -135,5 +192,10 @@ export function validateOptions(options: EidOptions): EngineConfig {
     defaultReturnTo: relativePathOption('defaultReturnTo', options.defaultReturnTo),
     logoutRedirect: relativePathOption('logoutRedirect', options.logoutRedirect),
     ...(timeouts ? { timeouts } : {}),
+    ...(authorizeVerify ? { authorizeVerify } : {}),
+    ...(onVerified ? { onVerified } : {}),
+    secret: secret ?? randomBytes(32).toString('base64url'),
+    secretGiven: secret !== undefined,
+    pushLimit: checkPushLimit(options.pushLimit),
   };
 }

@@ -1,8 +1,20 @@
 import type { Transaction } from '../transaction.js';
 
+/** A fixed-window counter after one more hit: `count` hits since the window began, which ends at `resetAt`. */
+export interface WindowCount {
+  count: number;
+  /** Epoch ms. */
+  resetAt: number;
+}
+
 /**
  * Where transactions live between requests. Small on purpose, so other engines are easy to add:
- * every state change goes through `compareAndSet`, which must be atomic across processes.
+ * every state change goes through a compare-and-set, which must be atomic across processes.
+ *
+ * Besides transactions, the engine keeps two kinds of small keyed records (its keys are its own, e.g.
+ * `push:<hmac>`; a store may prefix them): counters (`increment`) and values swapped atomically (`getKey`,
+ * `swapKey`). Both expire by themselves. They serve the push limits: one pending push per national identity
+ * number, and so many per window (the number itself is never a key, only its HMAC).
  */
 export interface TransactionStore {
   /** Stores a new transaction; rejects if the id exists. */
@@ -15,6 +27,23 @@ export interface TransactionStore {
    */
   compareAndSet(id: string, expectedVersion: number, next: Transaction): Promise<boolean>;
   delete(id: string): Promise<void>;
+  /**
+   * Counts one more hit on `key` in a fixed window of `windowMs` that starts with the first hit (Redis: `INCR`,
+   * then `PEXPIRE key windowMs NX`, and `PTTL`, in one transaction).
+   */
+  increment(key: string, windowMs: number): Promise<WindowCount>;
+  /** The value under `key`, or undefined when unset or expired. */
+  getKey(key: string): Promise<string | undefined>;
+  /**
+   * Sets `key` to `next` for `ttlMs` (or removes it when `next` is undefined), only if it holds `expected` now
+   * (undefined: unset or expired). Returns false, changing nothing, when it holds something else. Atomic.
+   */
+  swapKey(
+    key: string,
+    expected: string | undefined,
+    next: string | undefined,
+    ttlMs: number,
+  ): Promise<boolean>;
   /** Releases connections or timers, where the store has any. */
   close?(): Promise<void>;
 }

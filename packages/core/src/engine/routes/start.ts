@@ -6,7 +6,9 @@ import { hashBinding, randomToken, type Transaction } from '../../transaction.js
 import type { EngineContext, Route } from '../context.js';
 import { type EidOutcome, type EidRequest, prefersJson, type SessionChange } from '../contract.js';
 import { concerning } from '../failures.js';
+import { reservePush } from '../push-limits.js';
 import { endUserIp, plainObject, single } from '../request-input.js';
+import { requireVerifyAuthorization } from '../verify.js';
 
 const LANGUAGES = ['nb', 'nn', 'no', 'en', 'sv', 'da', 'fi'];
 
@@ -28,8 +30,8 @@ function parseNinFor(method: ProviderMethod, value: string | undefined): Nationa
   return parseNationalId(value, method.country);
 }
 
-/** The provider and method named by the route, and the start parameters, checked. */
-function startInput(ctx: EngineContext, request: EidRequest) {
+/** The provider and method named by the route, checked. */
+function startTarget(ctx: EngineContext, request: EidRequest) {
   const provider = ctx.providers.find(request.params.provider);
   const method = provider.methods.find((candidate) => candidate.id === request.params.method);
   if (!method)
@@ -43,6 +45,11 @@ function startInput(ctx: EngineContext, request: EidRequest) {
       },
     );
   }
+  return { provider, method };
+}
+
+/** The start parameters, checked. */
+function startParameters(ctx: EngineContext, request: EidRequest, method: ProviderMethod) {
   const input = { ...plainObject(request.query), ...plainObject(request.body) };
   const returnTo = sanitizeReturnTo(single(input, 'returnTo'), ctx.config.defaultReturnTo);
   const nin = parseNinFor(method, single(input, 'nin'));
@@ -50,7 +57,7 @@ function startInput(ctx: EngineContext, request: EidRequest) {
   if (lang !== undefined && !LANGUAGES.includes(lang)) {
     throw new EidError('invalid_request', `lang must be one of ${LANGUAGES.join(', ')}.`);
   }
-  return { provider, method, returnTo, nin, lang };
+  return { returnTo, nin, lang };
 }
 
 function newTransaction(
@@ -66,7 +73,7 @@ function newTransaction(
   );
   return {
     id: fields.id,
-    kind: 'login',
+    kind: fields.method.purpose,
     provider: fields.provider.id,
     method: fields.method.id,
     flow: fields.method.flow,
@@ -86,26 +93,42 @@ function newTransaction(
 }
 
 /**
- * Starts a login: asks the provider first (if it fails, nothing is stored and nothing changes), stores the
- * transaction bound to this browser, and answers with the provider's address or the headless login's state.
+ * Starts a login (or, for an authorised operator, a verification): asks the provider first (if it fails,
+ * nothing is stored and nothing changes), stores the transaction bound to this browser, and answers with the
+ * provider's address or the headless transaction's state. A headless start naming a national identity number
+ * is subject to the push limits (`reservePush`).
  */
 export const start: Route = async (ctx, request) => {
   const json = prefersJson(request.headers?.accept);
-  const { provider, method, returnTo, nin, lang } = startInput(ctx, request);
+  const { provider, method } = startTarget(ctx, request);
+  if (method.purpose === 'verify') {
+    await requireVerifyAuthorization(ctx, request, 'start', { provider: provider.id, method: method.id });
+  }
+  const { returnTo, nin, lang } = startParameters(ctx, request, method);
   const clientIp = endUserIp(request.clientIp);
   const binding = request.session?.binding ?? randomToken();
   const transactionId = randomToken();
   return concerning(request, { provider: provider.id, transactionId }, async () => {
+    const release =
+      method.flow === 'headless' && nin
+        ? await reservePush(ctx, { nin, session: request.session, transactionId })
+        : undefined;
     const tx = { tx: transactionId };
-    const started = await provider.start({
-      transactionId,
-      method,
-      callbackUrl: ctx.urls.route('callback', { provider: provider.id }, request.mountPath, tx),
-      webhookUrl: ctx.urls.route('webhook', { provider: provider.id }, request.mountPath, tx),
-      ...(nin ? { nin } : {}),
-      ...(lang ? { lang } : {}),
-      ...(clientIp ? { endUserIp: clientIp } : {}),
-    });
+    let started: StartResult;
+    try {
+      started = await provider.start({
+        transactionId,
+        method,
+        callbackUrl: ctx.urls.route('callback', { provider: provider.id }, request.mountPath, tx),
+        webhookUrl: ctx.urls.route('webhook', { provider: provider.id }, request.mountPath, tx),
+        ...(nin ? { nin } : {}),
+        ...(lang ? { lang } : {}),
+        ...(clientIp ? { endUserIp: clientIp } : {}),
+      });
+    } catch (error) {
+      await release?.();
+      throw error;
+    }
     const transaction = newTransaction(
       ctx,
       { id: transactionId, provider, method, returnTo, binding },
@@ -116,11 +139,12 @@ export const start: Route = async (ctx, request) => {
     } catch (error) {
       // Refused (e.g. the store is full): do not leave a session open at the provider.
       await provider.cancel?.(transaction).catch(() => {});
+      await release?.();
       throw error;
     }
     ctx.logger.info(
-      { transactionId, provider: provider.id, method: method.id, flow: method.flow },
-      'login started',
+      { transactionId, provider: provider.id, method: method.id, flow: method.flow, kind: transaction.kind },
+      `${transaction.kind} started`,
     );
     const session: SessionChange | undefined =
       request.session?.binding === binding ? undefined : { kind: 'bind', binding };
