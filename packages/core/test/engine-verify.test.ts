@@ -1,9 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EidOptions, EidRequest, VerifyAuthorization } from '../src/engine/contract.js';
+import { ninKey } from '../src/engine/push-limits.js';
 import { EidError } from '../src/errors.js';
 import type { Identity } from '../src/identity.js';
 import { createEid } from '../src/index.js';
 import type { Logger } from '../src/logger.js';
+import { parseNationalId } from '../src/nin/index.js';
 import { MemoryStore } from '../src/store/memory.js';
 import type { TransactionStore } from '../src/store/types.js';
 import { webhookToken } from '../src/webhook.js';
@@ -427,6 +429,36 @@ describe('push limits', () => {
     expect((await phone(alice)).response).toMatchObject({ status: 429, headers: { 'retry-after': '60' } });
     clock.now += 60_000;
     expect((await phone(alice)).response).toMatchObject({ status: 200 });
+  });
+
+  it('while another start for the number is still asking the provider, a second one answers 429 for a second', async () => {
+    const { eid, state } = engine();
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const start = eid.provider('acme')!.start;
+    eid.provider('acme')!.start = async (context) => {
+      await gate;
+      return start(context);
+    };
+    const first = phone(browser(eid));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = await phone(browser(eid));
+    expect(second.response).toMatchObject({ status: 429, headers: { 'retry-after': '1' } });
+    open();
+    expect((await first).response).toMatchObject({ status: 200 });
+    expect(state.starts).toHaveLength(1);
+  });
+
+  it('a start that never finished (its process died) holds the number for a minute only', async () => {
+    const secret = 'a-server-secret-of-at-least-32-characters';
+    const { eid, store, clock } = engine({ secret });
+    const nin = parseNationalId(CALLER_NIN, 'NO');
+    await store.swapKey(`push:${ninKey(secret, nin)}`, undefined, 'G'.repeat(43), 60_000);
+    expect((await phone(browser(eid))).response).toMatchObject({ status: 429 });
+    clock.now += 60_000;
+    expect((await phone(browser(eid))).response).toMatchObject({ status: 200 });
   });
 
   it('a login start without a number (redirect or headless) is not limited', async () => {

@@ -7,6 +7,17 @@ import type { EidSessionData } from './contract.js';
 
 /** Rounds of read and swap before giving up when concurrent starts for one number keep changing its slot. */
 const MAX_ATTEMPTS = 5;
+/**
+ * How long a slot is held for a start still asking the provider (its transaction not stored yet); the stored
+ * transaction then holds it until it expires. A process that dies mid-start frees the number after this.
+ */
+const STARTING_MS = 60_000;
+
+/** The number's slot, held by one start: freed if the start fails, held until expiry once it is stored. */
+export interface PushReservation {
+  release(): Promise<void>;
+  holdUntil(expiresAt: number): Promise<void>;
+}
 
 /**
  * The key of a national identity number in the store: an HMAC under the server's secret, so the store never
@@ -24,19 +35,26 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
  * - one pending push per number: one started from another browser answers 429 `rate_limited` until it ends
  *   (`Retry-After`); one started from this browser is cancelled at the provider first, then replaced;
  * - at most `pushLimit.max` pushes per number per window, whoever starts them (429 with `Retry-After`).
- * The number's slot then names `transactionId`. Returns what frees it if the start fails before the transaction
- * is stored.
+ * The number's slot then names `transactionId`, briefly until the transaction is stored (`holdUntil`), or until
+ * `release` when the start fails. A slot naming a transaction not stored yet is a start in progress: 429 for a
+ * second.
  */
 export async function reservePush(
   ctx: EngineContext,
   input: { nin: NationalId; session: EidSessionData | undefined; transactionId: string },
-): Promise<() => Promise<void>> {
+): Promise<PushReservation> {
   const key = ninKey(ctx.config.secret, input.nin);
   const slot = `push:${key}`;
   let counted = false;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const holder = await ctx.store.getKey(slot);
-    const older = holder === undefined ? undefined : await pending(ctx, holder);
+    const held = holder === undefined ? undefined : await ctx.store.get(holder);
+    if (holder !== undefined && !held) {
+      throw new EidError('rate_limited', 'A request for this person is being started right now. Try again.', {
+        retryAfterSeconds: 1,
+      });
+    }
+    const older = held && stillWaiting(ctx, held) ? held : undefined;
     if (older && !bindingMatches(older, input.session?.binding)) {
       throw new EidError(
         'rate_limited',
@@ -56,9 +74,16 @@ export async function reservePush(
       }
     }
     if (older) await cancelOlder(ctx, older, input.session);
-    if (await ctx.store.swapKey(slot, holder, input.transactionId, ctx.config.ttlMs)) {
-      return async () => {
-        await ctx.store.swapKey(slot, input.transactionId, undefined, 0).catch(() => false);
+    if (await ctx.store.swapKey(slot, holder, input.transactionId, STARTING_MS)) {
+      const mine = input.transactionId;
+      return {
+        release: async () => {
+          await ctx.store.swapKey(slot, mine, undefined, 0).catch(() => false);
+        },
+        // Best effort: the push has started; should the store fail here, the slot lapses after STARTING_MS.
+        holdUntil: async (expiresAt) => {
+          await ctx.store.swapKey(slot, mine, mine, Math.max(expiresAt - ctx.now(), 1)).catch(() => false);
+        },
       };
     }
   }
@@ -67,12 +92,9 @@ export async function reservePush(
   });
 }
 
-/** The transaction the slot names, while its push is still waiting for an answer. */
-async function pending(ctx: EngineContext, id: string): Promise<Transaction | undefined> {
-  const transaction = await ctx.store.get(id);
-  if (!transaction || transaction.status !== 'pending' || transaction.expiresAt <= ctx.now())
-    return undefined;
-  return transaction;
+/** Whether the slot's transaction is a push still waiting for an answer. */
+function stillWaiting(ctx: EngineContext, transaction: Transaction): boolean {
+  return transaction.status === 'pending' && transaction.expiresAt > ctx.now();
 }
 
 /** This browser's older push for the number: cancelled at the provider first, then here. */

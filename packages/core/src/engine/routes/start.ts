@@ -109,7 +109,7 @@ export const start: Route = async (ctx, request) => {
   const binding = request.session?.binding ?? randomToken();
   const transactionId = randomToken();
   return concerning(request, { provider: provider.id, transactionId }, async () => {
-    const release =
+    const push =
       method.flow === 'headless' && nin
         ? await reservePush(ctx, { nin, session: request.session, transactionId })
         : undefined;
@@ -126,7 +126,7 @@ export const start: Route = async (ctx, request) => {
         ...(clientIp ? { endUserIp: clientIp } : {}),
       });
     } catch (error) {
-      await release?.();
+      await push?.release();
       throw error;
     }
     const transaction = newTransaction(
@@ -139,9 +139,10 @@ export const start: Route = async (ctx, request) => {
     } catch (error) {
       // Refused (e.g. the store is full): do not leave a session open at the provider.
       await provider.cancel?.(transaction).catch(() => {});
-      await release?.();
+      await push?.release();
       throw error;
     }
+    await push?.holdUntil(transaction.expiresAt);
     ctx.logger.info(
       { transactionId, provider: provider.id, method: method.id, flow: method.flow, kind: transaction.kind },
       `${transaction.kind} started`,
