@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import {
   BANKID_QR_PATH,
   CALL_CENTRE_PATH,
+  callCentreResponse,
   createNonce,
   type ExampleApp,
   type ExampleAppOptions,
@@ -12,7 +13,6 @@ import {
   pageHeaders,
   QR_SVG_PATH,
   renderBankIdQr,
-  renderCallCentre,
   renderHome,
   renderProfile,
   renderQrSvg,
@@ -66,9 +66,12 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     if (!identity) return res.redirect(303, '/');
     page(res, renderProfile({ identity, prefix: eid.prefix }));
   });
-  app.get(CALL_CENTRE_PATH, (_req, res) => {
+  // For operators only (here: a browser logged in with an eID); anyone else gets 403 and how to log in.
+  app.get(CALL_CENTRE_PATH, (req, res) => {
     const nonce = createNonce();
-    page(res, renderCallCentre({ methods: eid.methods(), prefix: eid.prefix, nonce }), nonce);
+    const { status, html } = callCentreResponse({ eid, identity: eidIdentity(req), nonce });
+    res.status(status);
+    page(res, html, nonce);
   });
   app.get(BANKID_QR_PATH, (_req, res) => {
     const nonce = createNonce();

@@ -1,5 +1,6 @@
-import { runConformanceSuite, runSmallerRulesSuite } from '@eid/conformance';
+import { runConformanceSuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
 import { expressTarget } from './target.js';
 
 runConformanceSuite(expressTarget);
 runSmallerRulesSuite(expressTarget);
+runVerifySuite(expressTarget);

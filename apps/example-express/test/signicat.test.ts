@@ -22,9 +22,13 @@ const REDIRECT = [
 ] as const;
 
 const HEADLESS = [
-  { method: 'nbid-phone', user: 'no-kari', name: 'Kari Nordmann', country: 'NO', nin: '17829034034' },
   { method: 'sbid-qr', user: 'se-anna', name: 'Anna Andersson', country: 'SE', nin: '198503149828' },
   { method: 'sbid-app', user: 'se-lars', name: 'Lars Svensson', country: 'SE', nin: '197208699913' },
+] as const;
+
+/** Methods an operator verifies a caller with: nobody logs in. */
+const VERIFY = [
+  { method: 'nbid-phone', user: 'no-kari', name: 'Kari Nordmann', country: 'NO', nin: '17829034034' },
 ] as const;
 
 let simulator: Simulator;
@@ -54,8 +58,19 @@ describe('example-express with Signicat: every method logs in', () => {
       method: string;
     }>;
     const signicat = methods.filter((entry) => entry.provider === 'signicat').map((entry) => entry.method);
-    expect(signicat.sort()).toEqual([...REDIRECT, ...HEADLESS].map((entry) => entry.method).sort());
+    expect(signicat.sort()).toEqual(
+      [...REDIRECT, ...HEADLESS, ...VERIFY].map((entry) => entry.method).sort(),
+    );
   });
+
+  /** A redirect login as `user`: in the example apps, a logged-in browser is an operator. */
+  async function logIn(browser: Browserless, user: string): Promise<void> {
+    const start = await browser.get(`${route('/start/signicat/nbid')}?returnTo=%2Fprofile`, ACCEPT_HTML);
+    const pageUrl = browser.location(start);
+    const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+    const approved = await browser.post(form.action, { form: { ...form.hidden, user, outcome: 'success' } });
+    expect((await browser.get(browser.location(approved), ACCEPT_HTML)).status).toBe(303);
+  }
 
   it.each(REDIRECT)('redirect: $method as $user', async ({ method, user, name, country, nin }) => {
     const browser = new Browserless();
@@ -81,11 +96,10 @@ describe('example-express with Signicat: every method logs in', () => {
     const browser = new Browserless();
     const started = await browser.post(route(`/start/signicat/${method}`), {
       headers: ACCEPT_JSON,
-      json: { returnTo: '/profile', ...(method === 'nbid-phone' ? { nin } : {}) },
+      json: { returnTo: '/profile' },
     });
     expect(started.status).toBe(200);
     const body = (await started.json()) as Record<string, string>;
-    if (method === 'nbid-phone') expect(body.bindingMessage).toEqual(expect.any(String));
     if (method === 'sbid-qr') expect(body.qrData).toMatch(/^bankid\./);
     if (method === 'sbid-app') expect(body.autoStartToken).toEqual(expect.any(String));
     const session = (await simulatorSessions(simulator.url)).find(
@@ -105,4 +119,33 @@ describe('example-express with Signicat: every method logs in', () => {
       nin: { country, value: nin },
     });
   });
+
+  it.each(VERIFY)(
+    'verify: an operator verifies $method as $user',
+    async ({ method, user, name, country, nin }) => {
+      const browser = new Browserless();
+      await logIn(browser, 'no-ola');
+      const operator = await identityOf(browser);
+      expect(operator).toMatchObject({ name: 'Ola Nordmann' });
+      const started = await browser.post(route(`/start/signicat/${method}`), {
+        headers: ACCEPT_JSON,
+        json: { nin },
+      });
+      expect(started.status).toBe(200);
+      const body = (await started.json()) as Record<string, string>;
+      expect(body.bindingMessage).toEqual(expect.any(String));
+      const session = (await simulatorSessions(simulator.url)).find(
+        (candidate) => (candidate as { externalReference?: string }).externalReference === body.transactionId,
+      );
+      expect((await completeSimulatorSession(simulator.url, session!.id, 'success', user)).status).toBe(200);
+      const polled = await pollWhilePending(() =>
+        browser.get(route(`/status/${body.transactionId}`), ACCEPT_JSON),
+      );
+      expect(await polled.json()).toMatchObject({
+        status: 'complete',
+        verified: { provider: 'signicat', method, name, nin: { country, value: nin } },
+      });
+      expect(await identityOf(browser)).toEqual(operator);
+    },
+  );
 });

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import {
   BANKID_QR_PATH,
   CALL_CENTRE_PATH,
+  callCentreResponse,
   createNonce,
   type ExampleApp,
   type ExampleAppOptions,
@@ -12,7 +13,6 @@ import {
   pageHeaders,
   QR_SVG_PATH,
   renderBankIdQr,
-  renderCallCentre,
   renderHome,
   renderProfile,
   renderQrSvg,
@@ -99,9 +99,11 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       if (!identity) return reply.redirect('/', 303);
       return page(reply, renderProfile({ identity, prefix: eid.prefix }));
     });
-    app.get(CALL_CENTRE_PATH, async (_request, reply) => {
+    // For operators only (here: a browser logged in with an eID); anyone else gets 403 and how to log in.
+    app.get(CALL_CENTRE_PATH, async (request, reply) => {
       const nonce = createNonce();
-      return page(reply, renderCallCentre({ methods: eid.methods(), prefix: eid.prefix, nonce }), nonce);
+      const { status, html } = callCentreResponse({ eid, identity: request.eid.identity, nonce });
+      return page(reply.code(status), html, nonce);
     });
     app.get(BANKID_QR_PATH, async (_request, reply) => {
       const nonce = createNonce();

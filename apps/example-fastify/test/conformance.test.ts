@@ -1,5 +1,6 @@
-import { runConformanceSuite, runSmallerRulesSuite } from '@eid/conformance';
+import { runConformanceSuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
 import { fastifyTarget } from './target.js';
 
 runConformanceSuite(fastifyTarget);
 runSmallerRulesSuite(fastifyTarget);
+runVerifySuite(fastifyTarget);

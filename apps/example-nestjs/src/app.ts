@@ -5,6 +5,7 @@ import {
   type ExampleApp as BaseExampleApp,
   type ExampleAppOptions as BaseExampleAppOptions,
   CALL_CENTRE_PATH,
+  callCentreResponse,
   createNonce,
   ExpiringSessionStore,
   expiringSessionCache,
@@ -13,7 +14,6 @@ import {
   pageHeaders,
   QR_SVG_PATH,
   renderBankIdQr,
-  renderCallCentre,
   renderHome,
   renderProfile,
   renderQrSvg,
@@ -126,11 +126,12 @@ class PagesController {
     this.page(res, renderProfile({ identity, prefix: this.options.eid.prefix }));
   }
 
+  /** For operators only (here: a browser logged in with an eID); anyone else gets 403 and how to log in. */
   @Get(CALL_CENTRE_PATH)
-  callCentre(@Res() res: unknown) {
-    const { eid } = this.options;
+  callCentre(@EidIdentity() identity: Identity | undefined, @Res() res: unknown) {
     const nonce = createNonce();
-    this.page(res, renderCallCentre({ methods: eid.methods(), prefix: eid.prefix, nonce }), nonce);
+    const { status, html } = callCentreResponse({ eid: this.options.eid, identity, nonce });
+    this.page(res, html, nonce, status);
   }
 
   @Get(BANKID_QR_PATH)
@@ -148,10 +149,10 @@ class PagesController {
     http.reply(res, qr.body, qr.status);
   }
 
-  private page(res: unknown, html: string, nonce?: string) {
+  private page(res: unknown, html: string, nonce?: string, status = 200) {
     const http = this.adapterHost.httpAdapter;
     for (const [name, value] of Object.entries(pageHeaders(nonce))) http.setHeader(res, name, value);
-    http.reply(res, html, 200);
+    http.reply(res, html, status);
   }
 }
 

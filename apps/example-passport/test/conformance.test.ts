@@ -1,5 +1,6 @@
-import { runConformanceSuite, runSmallerRulesSuite } from '@eid/conformance';
+import { runConformanceSuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
 import { passportTarget } from './target.js';
 
 runConformanceSuite(passportTarget);
 runSmallerRulesSuite(passportTarget);
+runVerifySuite(passportTarget);

@@ -171,10 +171,31 @@ export function runBrowserSuite(target: ConformanceTarget): void {
     );
 
     it(
-      'the call-centre page shows the binding message and opens the profile once the caller confirms',
+      'the call-centre page is for a logged-in operator: it shows the binding message, then the verified caller, and the operator stays logged in as themselves',
       async () => {
-        await withPage(async (page) => {
+        await withPage(async (page, context) => {
+          // Without a login the page says how to log in, and nothing can be started.
+          const refused = await page.goto(`${app.baseUrl}/call-centre`);
+          expect(refused?.status()).toBe(403);
+          expect(await page.getByTestId('call-centre-login-first').isVisible()).toBe(true);
+          expect(await page.getByTestId('call-centre-form').count()).toBe(0);
+
+          // The operator (Ola) logs in with Norwegian BankID from the home page the page points to.
+          await page.getByTestId('call-centre-home').click();
+          await page.waitForURL(at('/'));
+          await page.getByTestId('login-signicat-nbid').click();
+          await page.waitForURL((url) => url.href.startsWith(`${simulator.url}/`));
+          await page.locator('select[name="user"]').selectOption('no-ola');
+          await page.locator('button[name="outcome"][value="success"]').click();
+          await page.waitForURL(at('/profile'));
+          const operator = await (await context.request.get(`${app.baseUrl}/auth/eid/session`)).json();
+          expect(operator).toMatchObject({ identity: { name: 'Ola Nordmann', method: 'nbid' } });
+
+          // The operator verifies the caller (Kari).
           await page.goto(`${app.baseUrl}/call-centre`);
+          expect((await page.getByTestId('call-centre-operator').textContent()) ?? '').toContain(
+            'Ola Nordmann',
+          );
           await page.getByTestId('call-centre-nin').fill(kari.nin);
           await page.getByTestId('call-centre-start').click();
           const binding = page.getByTestId('binding-message');
@@ -185,9 +206,21 @@ export function runBrowserSuite(target: ConformanceTarget): void {
           const session = await sessionByBindingMessage(simulator.url, bindingMessage);
           expect((await completeSimulatorSession(simulator.url, session.id, 'success')).status).toBe(200);
 
-          await page.waitForURL(at('/profile'));
-          expect((await page.getByTestId('profile-name').textContent())?.trim()).toBe('Kari Nordmann');
+          // The page shows who called, with the number masked, and stays where it is.
+          const verified = page.getByTestId('call-centre-verified');
+          await verified.waitFor({ state: 'visible' });
+          expect(new URL(page.url()).pathname).toBe('/call-centre');
+          expect((await page.getByTestId('verified-name').textContent())?.trim()).toBe('Kari Nordmann');
+          const shownNin = (await page.getByTestId('verified-nin').textContent()) ?? '';
+          expect(shownNin).toContain(kari.nin.slice(0, 6));
+          expect(shownNin).toContain('*');
           expect(await page.content()).not.toContain(kari.nin);
+
+          // The operator's own login is unchanged.
+          const after = await (await context.request.get(`${app.baseUrl}/auth/eid/session`)).json();
+          expect(after).toEqual(operator);
+          await page.goto(`${app.baseUrl}/profile`);
+          expect((await page.getByTestId('profile-name').textContent())?.trim()).toBe('Ola Nordmann');
         });
       },
       TEST_TIMEOUT_MS,

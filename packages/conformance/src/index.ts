@@ -19,3 +19,4 @@ export {
   PREFIX,
 } from './target.js';
 export { approveOnSimulatorPage, CookieJarClient, freePort, pollWhilePending } from './test-client.js';
+export { runVerifySuite } from './verify.js';

@@ -171,7 +171,12 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       }
     }
 
+    /**
+     * An operator (in the example apps: a browser logged in with an eID login method) starts verifying Kari by
+     * phone (`nbid-phone`, a `verify` method): logs the browser in first when it is not.
+     */
     async function startHeadless(browser: Browserless, base = app.baseUrl) {
+      if (!(await identityOf(browser, base))) await login(browser, base);
       const response = await browser.post(route('/start/signicat/nbid-phone', base), {
         json: { nin: kari.nin, returnTo: '/profile' },
         headers: ACCEPT_JSON,
@@ -185,9 +190,24 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       };
     }
 
+    /** A headless login anyone may start: Swedish BankID with a QR code (`sbid-qr`). */
+    async function startQr(browser: Browserless, base = app.baseUrl) {
+      const response = await browser.post(route('/start/signicat/sbid-qr', base), {
+        json: { returnTo: '/profile' },
+        headers: ACCEPT_JSON,
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as {
+        transactionId: string;
+        status: string;
+        qrData: string;
+        expiresAt: string;
+      };
+    }
+
     // ---- 4.1 routes ------------------------------------------------------------------------------
 
-    it('GET /methods lists the redirect and the headless Signicat methods', async () => {
+    it('GET /methods lists the redirect and the headless Signicat methods, each with its purpose', async () => {
       const response = await new Browserless().get(route('/methods'), ACCEPT_JSON);
       expect(response.status).toBe(200);
       const methods = (await response.json()) as Record<string, unknown>[];
@@ -197,6 +217,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
           provider: 'signicat',
           method: 'nbid',
           flow: 'redirect',
+          purpose: 'login',
           label: expect.any(String),
           country: 'NO',
         }),
@@ -204,12 +225,24 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(methods).toContainEqual(
         expect.objectContaining({
           provider: 'signicat',
+          method: 'sbid-qr',
+          flow: 'headless',
+          purpose: 'login',
+          country: 'SE',
+        }),
+      );
+      // The example apps let their operators verify callers (createEid({ authorizeVerify })).
+      expect(methods).toContainEqual(
+        expect.objectContaining({
+          provider: 'signicat',
           method: 'nbid-phone',
           flow: 'headless',
+          purpose: 'verify',
           label: expect.any(String),
           country: 'NO',
         }),
       );
+      for (const method of methods) expect(['login', 'verify']).toContain(method.purpose);
     });
 
     it('GET /session answers 401 unauthenticated before login', async () => {
@@ -259,16 +292,16 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(await simulatorSessionCount()).toBe(before + 1);
     });
 
-    it('logs in through the headless flow: binding message, status polling, identity at completion', async () => {
+    it('logs in through the headless flow (Swedish BankID QR): QR data, status polling, identity at completion', async () => {
+      const anna = (await simulatorUsers(simulator.url)).find((user) => user.id === 'se-anna')!;
       const browser = new Browserless();
-      const started = await startHeadless(browser);
+      const started = await startQr(browser);
       expect(started).toMatchObject({
         transactionId: expect.any(String),
         status: 'pending',
-        bindingMessage: expect.any(String),
+        qrData: expect.stringMatching(/^bankid\./),
         expiresAt: expect.any(String),
       });
-      expect(started.bindingMessage.length).toBeGreaterThan(0);
       const beforeLogin = browser.clone();
       const cookiesBefore = browser.cookies(app.baseUrl);
 
@@ -277,11 +310,14 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(await pending.json()).toMatchObject({
         transactionId: started.transactionId,
         status: 'pending',
-        bindingMessage: started.bindingMessage,
+        qrData: expect.stringMatching(/^bankid\./),
       });
 
-      const session = await sessionByBindingMessage(simulator.url, started.bindingMessage);
-      const completed = await completeSimulatorSession(simulator.url, session.id, 'success');
+      const session = (await simulatorSessions(simulator.url)).find(
+        (candidate) => candidate.externalReference === started.transactionId,
+      );
+      expect(session).toBeDefined();
+      const completed = await completeSimulatorSession(simulator.url, session!.id, 'success', anna.id);
       expect(completed.status).toBe(200);
 
       // Poll as a client does: the engine asks the provider at most once a second per transaction.
@@ -292,19 +328,20 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(await response.json()).toMatchObject({
         transactionId: started.transactionId,
         status: 'complete',
+        returnTo: '/profile',
       });
 
       const identity = await identityOf(browser);
       expect(identity).toMatchObject({
         provider: 'signicat',
-        method: 'nbid-phone',
-        name: 'Kari Nordmann',
-        nin: { country: 'NO', value: kari.nin },
+        method: 'sbid-qr',
+        name: 'Anna Andersson',
+        nin: { country: 'SE', value: anna.nin },
         transactionId: started.transactionId,
       });
       expectRotated(cookiesBefore, browser.cookies(app.baseUrl));
       expect(await identityOf(beforeLogin)).toBeUndefined();
-      expectNoPersonalData(browser.visited, kari);
+      expectNoPersonalData(browser.visited, anna);
     });
 
     /** One method as `GET /methods` lists it. */
@@ -312,6 +349,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       provider: string;
       method: string;
       flow: string;
+      purpose: 'login' | 'verify';
       country: string;
       requiresNin?: boolean;
     }
@@ -347,7 +385,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       return location;
     }
 
-    it('every method GET /methods lists logs in: redirect methods through their simulated pages, headless ones by polling', async () => {
+    it('every method GET /methods lists works: login methods log in (redirect ones through their simulated pages, headless ones by polling), verify methods verify for a logged-in operator', async () => {
       const methods = (await (
         await new Browserless().get(route('/methods'), ACCEPT_JSON)
       ).json()) as ListedMethod[];
@@ -363,6 +401,8 @@ export function runConformanceSuite(target: ConformanceTarget): void {
           expect(done.status, what).toBe(303);
           expect(onSite(browser.location(done)), what).toBe('/profile');
         } else {
+          // An operator verifies someone else: in the example apps, a browser logged in with an eID.
+          if (listed.purpose === 'verify') await login(browser);
           const started = await browser.post(route(`/start/${listed.provider}/${listed.method}`), {
             json: { returnTo: '/profile', ...(listed.requiresNin ? { nin: person!.nin } : {}) },
             headers: ACCEPT_JSON,
@@ -378,7 +418,16 @@ export function runConformanceSuite(target: ConformanceTarget): void {
           const status = await pollWhilePending(() =>
             browser.get(route(`/status/${transactionId}`), ACCEPT_JSON),
           );
-          expect(await status.json(), what).toMatchObject({ transactionId, status: 'complete' });
+          const body = await status.json();
+          expect(body, what).toMatchObject({ transactionId, status: 'complete' });
+          if (listed.purpose === 'verify') {
+            expect(body, what).toMatchObject({
+              verified: { provider: listed.provider, method: listed.method, nin: { value: person!.nin } },
+            });
+            // The operator's own login is unchanged.
+            expect(await identityOf(browser), what).toMatchObject({ provider: 'signicat', method: 'nbid' });
+            continue;
+          }
         }
         expect(await identityOf(browser), what).toMatchObject({
           provider: listed.provider,
@@ -400,6 +449,9 @@ export function runConformanceSuite(target: ConformanceTarget): void {
 
     it('headless start without nin answers 400 invalid_nin and starts nothing', async () => {
       const browser = new Browserless();
+      // nbid-phone verifies a caller: only an operator gets as far as the number.
+      await login(browser);
+      const operator = await identityOf(browser);
       const before = await simulatorSessionCount();
       const response = await browser.post(route('/start/signicat/nbid-phone'), {
         json: { returnTo: '/profile' },
@@ -408,14 +460,16 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(response.status).toBe(400);
       expect(await errorCode(response)).toBe('invalid_nin');
       expect(await simulatorSessionCount()).toBe(before);
-      expect(await identityOf(browser)).toBeUndefined();
+      expect(await identityOf(browser)).toEqual(operator);
     });
 
     it('headless start with a checksum-invalid nin answers 400 invalid_nin without echoing it', async () => {
+      const operator = new Browserless();
+      await login(operator);
       const before = await simulatorSessionCount();
       const last = Number(kari.nin.at(-1));
       const invalid = `${kari.nin.slice(0, -1)}${(last + 1) % 10}`;
-      const response = await new Browserless().post(route('/start/signicat/nbid-phone'), {
+      const response = await operator.post(route('/start/signicat/nbid-phone'), {
         json: { nin: invalid, returnTo: '/profile' },
         headers: ACCEPT_JSON,
       });
@@ -431,6 +485,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     it('cancel ends the transaction here and at the provider', async () => {
       const browser = new Browserless();
       const started = await startHeadless(browser);
+      const operator = await identityOf(browser);
       const session = await sessionByBindingMessage(simulator.url, started.bindingMessage);
 
       const response = await browser.post(route(`/cancel/${started.transactionId}`), {
@@ -452,7 +507,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         transactionId: started.transactionId,
         status: 'cancelled',
       });
-      expect(await identityOf(browser)).toBeUndefined();
+      expect(await identityOf(browser)).toEqual(operator);
     });
 
     it('POST /logout with JSON or no body answers 204 and ends the login', async () => {
@@ -513,7 +568,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
 
     it('every contract response carries cache-control: no-store', async () => {
       const browser = new Browserless();
-      const { transactionId } = await startHeadless(browser);
+      const { transactionId } = await startQr(browser);
       const responses: Array<[string, Response]> = [
         ['methods', await browser.get(route('/methods'), ACCEPT_JSON)],
         ['start redirect', await browser.get(route('/start/signicat/nbid'), ACCEPT_HTML)],
@@ -548,7 +603,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
 
     it("status and cancel of another browser's transaction answer 404 and change nothing", async () => {
       const owner = new Browserless();
-      const started = await startHeadless(owner);
+      const started = await startQr(owner);
       const other = new Browserless();
       const status = await other.get(route(`/status/${started.transactionId}`), ACCEPT_JSON);
       expect(status.status).toBe(404);
@@ -669,8 +724,8 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         const asBrowser = await browser.get(url, ACCEPT_HTML);
         expect(asBrowser.status).toBe(303);
         expect(onSite(browser.location(asBrowser))).toBe('/?error=invalid_return_to');
-        const asPost = await browser.post(route('/start/signicat/nbid-phone'), {
-          json: { nin: kari.nin, returnTo },
+        const asPost = await browser.post(route('/start/signicat/sbid-qr'), {
+          json: { returnTo },
           headers: ACCEPT_JSON,
         });
         expect(asPost.status).toBe(400);

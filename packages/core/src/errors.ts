@@ -17,6 +17,7 @@ export const EID_ERROR_CODES = [
   'provider_unavailable',
   'rate_limited',
   'unauthenticated',
+  'forbidden',
   'invalid_config',
 ] as const;
 
@@ -36,6 +37,7 @@ const HTTP_STATUS: Record<EidErrorCode, number> = {
   provider_unavailable: 503,
   rate_limited: 429,
   unauthenticated: 401,
+  forbidden: 403,
   invalid_config: 500,
 };
 
@@ -43,7 +45,7 @@ export interface EidErrorOptions {
   cause?: unknown;
   /** Overrides the default HTTP status of the code. */
   status?: number;
-  /** For `rate_limited`: when to try again, sent as the `Retry-After` header. */
+  /** When to try again, in seconds: answered as `Retry-After` (`rate_limited`). */
   retryAfterSeconds?: number;
 }
 
@@ -51,7 +53,7 @@ export class EidError extends Error {
   override readonly name = 'EidError';
   readonly code: EidErrorCode;
   readonly status: number;
-  /** When to try again (whole seconds), for `rate_limited`; answered as `Retry-After`. */
+  /** When to try again, in whole seconds (at least 1), where the engine knows: sent as `Retry-After`. */
   readonly retryAfterSeconds?: number;
 
   constructor(code: EidErrorCode, message: string, options: EidErrorOptions = {}) {
@@ -59,8 +61,7 @@ export class EidError extends Error {
     this.code = code;
     this.status = options.status ?? HTTP_STATUS[code];
     const retry = options.retryAfterSeconds;
-    if (retry !== undefined && Number.isFinite(retry) && retry >= 0)
-      this.retryAfterSeconds = Math.ceil(retry);
+    if (retry !== undefined && Number.isFinite(retry)) this.retryAfterSeconds = Math.max(1, Math.ceil(retry));
   }
 
   /** The contract's error body (docs/http-contract.md §6). */

@@ -6,8 +6,11 @@ export type {
   EidOptions,
   EidSessionData,
   ProviderLogout,
+  PushLimitOptions,
   RouteName,
   RouteOptions,
+  VerifiedEvent,
+  VerifyAuthorization,
 } from './engine/contract.js';
 export { createEid } from './engine/index.js';
 export {
@@ -59,7 +62,7 @@ export {
   type SignicatSession,
   signicat,
 } from './providers/signicat/index.js';
-export type { MethodCountry, Provider, ProviderMethod } from './providers/types.js';
+export type { MethodCountry, MethodPurpose, Provider, ProviderMethod } from './providers/types.js';
 export {
   type ZignSecIdentity,
   type ZignSecMethodId,
@@ -68,6 +71,6 @@ export {
   zignsec,
 } from './providers/zignsec/index.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory.js';
-export type { CreateLimits, CreateResult, TransactionStore } from './store/types.js';
-export type { Flow, Transaction, TransactionStatus } from './transaction.js';
+export type { CreateLimits, CreateResult, TransactionStore, WindowCount } from './store/types.js';
+export type { Flow, Transaction, TransactionKind, TransactionStatus } from './transaction.js';
 export type { HttpTimeouts } from './transport.js';

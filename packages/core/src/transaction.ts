@@ -5,8 +5,11 @@ import type { Identity } from './identity.js';
 
 export type Flow = 'redirect' | 'headless';
 export type TransactionStatus = 'pending' | 'complete' | 'failed' | 'cancelled' | 'expired';
-/** What a transaction is for. Logins only for now; signing or verifying would be further kinds. */
-export type TransactionKind = 'login';
+/**
+ * What a transaction is for: a `login` puts the identity into the bound browser's session; a `verify` (an
+ * operator confirming someone else) never does, and keeps the verified identity for the operator to see.
+ */
+export type TransactionKind = 'login' | 'verify';
 
 /** One attempt to authenticate, from start to its single final state (docs/http-contract.md §3-4). */
 export interface Transaction {
@@ -43,6 +46,11 @@ export interface Transaction {
   providerState?: Record<string, string>;
   /** Set when the provider reported success but no browser session has taken the identity yet. */
   identity?: Identity;
+  /**
+   * A completed `verify` transaction: the person the operator verified, shown to the bound browser by the status
+   * route until the transaction is forgotten (`retainUntil`). Never written into a session.
+   */
+  verified?: Identity;
   /** With `identity`, when the provider gave an end-session hint; handed over and removed with it. */
   providerLogout?: ProviderLogout;
   /** Set once the identity has been written into a browser session: the transaction is spent. */

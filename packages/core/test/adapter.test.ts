@@ -531,6 +531,8 @@ describe('httpInput', () => {
       ...req,
       mountPath: '/api',
       session,
+      // The framework's request itself, for the app's hooks (authorizeVerify).
+      raw: req,
     });
   });
 });

@@ -146,8 +146,14 @@ describe('bankIdNorway(): configuration', () => {
     const bankId = bankIdNorway({ ...valid, issuer: 'http://127.0.0.1:3001/oidc/bankid-no' });
     expect(bankId.id).toBe('bankid-no');
     expect(bankId.methods).toEqual([
-      { id: 'bankid', flow: 'redirect', label: 'BankID', country: 'NO' },
-      { id: 'bankid-biometric', flow: 'redirect', label: 'BankID with biometrics', country: 'NO' },
+      { id: 'bankid', flow: 'redirect', purpose: 'login', label: 'BankID', country: 'NO' },
+      {
+        id: 'bankid-biometric',
+        flow: 'redirect',
+        purpose: 'login',
+        label: 'BankID with biometrics',
+        country: 'NO',
+      },
     ]);
     expect(BANKID_NO_METHODS.map((m) => [m.id, m.idp, m.level])).toEqual([
       ['bankid', 'BID', 4],

@@ -32,12 +32,12 @@ function setup() {
   const log = recordingLogger();
   const eid = createEid({ baseUrl: 'https://shop.example', providers: [provider], logger: log.logger });
   const call = (request: EidRequest) => eid.handle(request);
-  async function headless() {
+  async function headless(nin = NIN) {
     const started = await call({
       route: 'start',
       httpMethod: 'POST',
       params: { provider: 'acme', method: 'phone' },
-      body: { nin: NIN },
+      body: { nin },
       headers: JSON_ACCEPT,
     });
     const binding = (started.session as { binding: string }).binding;
@@ -146,7 +146,8 @@ describe('failed logins are logged at warn', () => {
   it('one error object failing two logins at once (a shared token fetch) is logged with each login', async () => {
     const { state, call, headless, warnings } = setup();
     const first = await headless();
-    const second = await headless();
+    // Another person: one number has one pending push at a time.
+    const second = await headless('17829034034');
     // The same object, as a token cache hands its one failed fetch to every waiting request.
     state.completeError = new EidError('provider_unavailable', 'Acme is down.');
     await Promise.all(

@@ -114,7 +114,9 @@ describe('idporten(): configuration', () => {
     }
     const made = idporten(valid);
     expect(made.id).toBe('idporten');
-    expect(made.methods).toEqual([{ id: 'idporten', flow: 'redirect', label: 'ID-porten', country: 'NO' }]);
+    expect(made.methods).toEqual([
+      { id: 'idporten', flow: 'redirect', purpose: 'login', label: 'ID-porten', country: 'NO' },
+    ]);
   });
 });
 

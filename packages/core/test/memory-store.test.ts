@@ -194,4 +194,57 @@ describe('MemoryStore', () => {
       expect(store.size).toBe(3);
     });
   });
+
+  it('counts hits in a fixed window that starts with the first hit', async () => {
+    let clock = 1_000_000;
+    const store = new MemoryStore({ now: () => clock });
+    expect(await store.increment('pushes:a', 60_000)).toEqual({ count: 1, resetAt: 1_060_000 });
+    clock += 30_000;
+    expect(await store.increment('pushes:a', 60_000)).toEqual({ count: 2, resetAt: 1_060_000 });
+    expect(await store.increment('pushes:b', 60_000)).toEqual({ count: 1, resetAt: 1_090_000 });
+    clock += 30_000;
+    expect(await store.increment('pushes:a', 60_000)).toEqual({ count: 1, resetAt: 1_120_000 });
+  });
+
+  it('swaps a keyed value only from the expected one, and forgets it after its ttl', async () => {
+    let clock = 1_000_000;
+    const store = new MemoryStore({ now: () => clock });
+    expect(await store.getKey('push:a')).toBeUndefined();
+    expect(await store.swapKey('push:a', 'x', 'y', 1000)).toBe(false);
+    expect(await store.swapKey('push:a', undefined, 'tx-1', 1000)).toBe(true);
+    expect(await store.swapKey('push:a', undefined, 'tx-2', 1000)).toBe(false);
+    expect(await store.getKey('push:a')).toBe('tx-1');
+    expect(await store.swapKey('push:a', 'tx-1', 'tx-2', 1000)).toBe(true);
+    expect(await store.getKey('push:a')).toBe('tx-2');
+    expect(await store.swapKey('push:a', 'tx-2', undefined, 0)).toBe(true);
+    expect(await store.getKey('push:a')).toBeUndefined();
+    await store.swapKey('push:a', undefined, 'tx-3', 1000);
+    clock += 1000;
+    expect(await store.getKey('push:a')).toBeUndefined();
+    expect(await store.swapKey('push:a', undefined, 'tx-4', 1000)).toBe(true);
+    // A counter is not a value to swap.
+    await store.increment('pushes:a', 1000);
+    expect(await store.getKey('pushes:a')).toBeUndefined();
+  });
+
+  it('of many concurrent swaps from one value, exactly one wins', async () => {
+    const store = new MemoryStore();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.swapKey('push:a', undefined, `tx-${i}`, 1000)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('keeps at most maxEntries keyed records: expired ones go first, then the oldest', async () => {
+    let clock = 1_000_000;
+    const store = new MemoryStore({ now: () => clock, maxEntries: 2 });
+    await store.swapKey('push:a', undefined, 'a', 10);
+    await store.swapKey('push:b', undefined, 'b', 1000);
+    clock += 10;
+    await store.swapKey('push:c', undefined, 'c', 1000);
+    expect([await store.getKey('push:b'), await store.getKey('push:c')]).toEqual(['b', 'c']);
+    await store.swapKey('push:d', undefined, 'd', 1000);
+    expect(await store.getKey('push:b')).toBeUndefined();
+    expect([await store.getKey('push:c'), await store.getKey('push:d')]).toEqual(['c', 'd']);
+  });
 });

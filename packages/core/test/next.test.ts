@@ -515,9 +515,9 @@ describe('next: configuration', () => {
 
   it('offers the documented methods still working, all redirect, or only the chosen ones', () => {
     expect(next(credentials).methods).toEqual([
-      { id: 'nbid', flow: 'redirect', label: 'Norwegian BankID', country: 'NO' },
-      { id: 'sbid', flow: 'redirect', label: 'Swedish BankID', country: 'SE' },
-      { id: 'sbid-mobil', flow: 'redirect', label: 'Swedish Mobile BankID', country: 'SE' },
+      { id: 'nbid', flow: 'redirect', purpose: 'login', label: 'Norwegian BankID', country: 'NO' },
+      { id: 'sbid', flow: 'redirect', purpose: 'login', label: 'Swedish BankID', country: 'SE' },
+      { id: 'sbid-mobil', flow: 'redirect', purpose: 'login', label: 'Swedish Mobile BankID', country: 'SE' },
     ]);
     const provider = next({ ...credentials, methods: ['sbid-mobil'] });
     expect(provider.id).toBe('next');

@@ -47,7 +47,7 @@ interface AcmeSession {
 }
 
 const ACME_METHODS = [
-  { id: 'card', flow: 'redirect', label: 'Acme card', country: 'NO', product: 'c1' },
+  { id: 'card', flow: 'redirect', purpose: 'login', label: 'Acme card', country: 'NO', product: 'c1' },
 ] as const;
 
 const mapAcme = statusMapper<AcmeSession>('Acme', 'status', (session) => session.status, {

@@ -311,8 +311,20 @@ describe('signicat: headless Swedish BankID (QR code, app launch)', () => {
   it('offers sbid-qr and sbid-app as headless SE methods that need no nin', () => {
     const provider = signicat({ ...credentials, methods: ['sbid-qr', 'sbid-app'] });
     expect(provider.methods).toEqual([
-      { id: 'sbid-qr', flow: 'headless', label: 'Swedish BankID with a QR code', country: 'SE' },
-      { id: 'sbid-app', flow: 'headless', label: 'Swedish BankID on this device', country: 'SE' },
+      {
+        id: 'sbid-qr',
+        flow: 'headless',
+        purpose: 'login',
+        label: 'Swedish BankID with a QR code',
+        country: 'SE',
+      },
+      {
+        id: 'sbid-app',
+        flow: 'headless',
+        purpose: 'login',
+        label: 'Swedish BankID on this device',
+        country: 'SE',
+      },
     ]);
   });
 
@@ -582,6 +594,7 @@ describe('signicat: configuration', () => {
       {
         id: 'nbid-phone',
         flow: 'headless',
+        purpose: 'verify',
         label: 'Norwegian BankID by phone (call centre)',
         country: 'NO',
         requiresNin: true,

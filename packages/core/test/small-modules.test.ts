@@ -105,6 +105,13 @@ describe('EidError', () => {
     expect(new EidError('transaction_expired', 'x', { status: 404 }).status).toBe(404);
   });
 
+  it('forbidden is 403; a retry delay is whole seconds, at least one', () => {
+    expect(new EidError('forbidden', 'No.').status).toBe(403);
+    expect(new EidError('rate_limited', 'x', { retryAfterSeconds: 44.2 }).retryAfterSeconds).toBe(45);
+    expect(new EidError('rate_limited', 'x', { retryAfterSeconds: -3 }).retryAfterSeconds).toBe(1);
+    expect(new EidError('rate_limited', 'x').retryAfterSeconds).toBeUndefined();
+  });
+
   it('every code of docs/http-contract.md §6 has a status', () => {
     for (const code of EID_ERROR_CODES) expect(httpStatusOf(code)).toBeGreaterThanOrEqual(400);
   });

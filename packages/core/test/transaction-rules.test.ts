@@ -310,6 +310,42 @@ describe('decide: the transaction rules, without a store', () => {
     expect(step).toMatchObject({ next: 'write', log: { message: 'login complete' } });
   });
 
+  it('a verify transaction keeps the verified person for the operator and hands nobody an identity', () => {
+    const verifying = transaction({ kind: 'verify', method: 'caller' });
+    const person = { ...identity, method: 'caller' };
+    for (const policy of ['poll', 'push', 'callback'] as const) {
+      expect(decide(verifying, { kind: 'answered', result: completeWithHint }, policy, NOW), policy).toEqual({
+        next: 'write',
+        // No consumedAt, no identity, no end-session hint: nothing for a session to take.
+        changes: { status: 'complete', finishedAt: NOW, claimedUntil: undefined, verified: person },
+        outcome: { state: 'final', verified: person },
+        log: {
+          level: 'info',
+          message: 'verify complete',
+          fields: { transactionId: verifying.id, provider: 'acme' },
+        },
+      });
+    }
+    // Finished: every poll is answered as it stands, even one that (wrongly) holds an identity.
+    const done = transaction({
+      kind: 'verify',
+      status: 'complete',
+      verified: person,
+      identity,
+      finishedAt: NOW,
+    });
+    expect(decide(done, read, 'poll', NOW)).toEqual({
+      next: 'answer',
+      settled: { state: 'final', transaction: done },
+    });
+    const failed = transaction({
+      kind: 'verify',
+      status: 'failed',
+      error: { code: 'user_cancelled', message: 'Cancelled.' },
+    });
+    expect(decide(failed, read, 'poll', NOW)).toMatchObject({ next: 'answer', settled: { state: 'final' } });
+  });
+
   it('poll rules depend on the flow; callback and push rules do not', () => {
     expect(rulesOf('poll', { flow: 'redirect' })).toMatchObject({ asks: false, takes: false });
     expect(rulesOf('poll', { flow: 'headless' })).toMatchObject({
@@ -336,6 +372,7 @@ describe('callbackRefusal and cancellation', () => {
     ['spent', { status: 'failed', consumedAt: NOW }, 'acme', 'already_used'],
     ['pending', {}, 'acme', undefined],
     ['finished by a push, not yet seen', { status: 'complete', identity }, 'acme', undefined],
+    ['that is a verification', { kind: 'verify' }, 'acme', 'transaction_not_found'],
   ])('a callback for a transaction %s', (_name, changes, provider, code) => {
     expect(callbackRefusal(transaction(changes), provider)?.code).toBe(code);
   });

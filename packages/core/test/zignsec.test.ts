@@ -527,7 +527,7 @@ describe('zignsec: configuration', () => {
     expect(all.methods.map((m) => m.id)).toEqual(ZIGNSEC_METHODS.map((m) => m.id));
     expect(all.methods.every((m) => m.flow === 'redirect')).toBe(true);
     expect(zignsec({ token: TOKEN, methods: ['swissid'] }).methods).toEqual([
-      { id: 'swissid', flow: 'redirect', label: 'SwissID', country: 'CH' },
+      { id: 'swissid', flow: 'redirect', purpose: 'login', label: 'SwissID', country: 'CH' },
     ]);
   });
 

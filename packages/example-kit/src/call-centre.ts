@@ -1,12 +1,14 @@
-import type { EidMethodInfo } from '@eid/core';
+import type { Eid, EidMethodInfo, Identity } from '@eid/core';
 import { pageScript, type ScriptConfig } from './client-script.js';
 import { escapeHtml, layout } from './html.js';
 import { ERROR_MESSAGES } from './messages.js';
-import { callCentreMethods, PROFILE_PATH, startPath } from './pages.js';
+import { callCentreMethods, startPath } from './pages.js';
 
 export interface CallCentrePage {
   methods: readonly EidMethodInfo[];
   prefix: string;
+  /** The logged-in operator (`isOperator`); without one the page says how to log in. */
+  operator?: Identity | undefined;
   /** The nonce of the page's Content-Security-Policy (`pageHeaders(nonce)`), when the app sends one. */
   nonce?: string;
 }
@@ -15,19 +17,56 @@ export interface CallCentrePage {
 const POLL_MS = 1500;
 
 /**
- * The headless flow (Signicat `nbid-phone`, Safe Conversation): an agent types the caller's national
- * identity number, reads the binding message aloud, and the caller confirms the same words in the BankID
- * app. The number travels only in the POST body, never in a URL.
+ * Who may verify callers in the examples: a browser logged in with an eID `login` method (a real app would ask
+ * its own staff login). The examples' `createEid({ authorizeVerify })` and their call-centre page both ask this.
  */
-export function renderCallCentre({ methods, prefix, nonce }: CallCentrePage): string {
-  const headless = callCentreMethods(methods);
-  if (headless.length === 0) {
+export function isOperator(eid: Pick<Eid, 'provider'>, identity: Identity | undefined): boolean {
+  if (!identity) return false;
+  const method = eid
+    .provider(identity.provider)
+    ?.methods.find((candidate) => candidate.id === identity.method);
+  return method?.purpose === 'login';
+}
+
+/** The call-centre page as the example apps answer it: 200 for an operator, 403 with how to log in otherwise. */
+export function callCentreResponse(options: {
+  eid: Pick<Eid, 'provider' | 'methods' | 'prefix'>;
+  identity: Identity | undefined;
+  nonce: string;
+}): { status: 200 | 403; html: string } {
+  const { eid, identity, nonce } = options;
+  const operator = isOperator(eid, identity) ? identity : undefined;
+  const html = renderCallCentre({ methods: eid.methods(), prefix: eid.prefix, operator, nonce });
+  return { status: operator ? 200 : 403, html };
+}
+
+/**
+ * The operator's page for verifying a caller (Signicat `nbid-phone`, Safe Conversation): the operator, logged in,
+ * types the caller's national identity number, reads the binding message aloud, and the caller confirms the same
+ * words in the BankID app. The page then shows who the caller is; nobody is logged in by it. The number travels
+ * only in the POST body, never in a URL.
+ */
+export function renderCallCentre({ methods, prefix, operator, nonce }: CallCentrePage): string {
+  if (!operator) {
     return layout({
       title: 'Call centre',
-      body: '<section class="card"><h1>Call centre</h1><p>No call-centre login method is enabled.</p><a href="/">Back</a></section>',
+      body: `<section class="card" data-testid="call-centre-login-first">
+<h1>Call centre</h1>
+<div class="alert" role="alert">This page is for the app's operators: log in first.</div>
+<p>Log in with your own electronic ID on the <a href="/" data-testid="call-centre-home">home page</a> (for example
+Norwegian BankID), then come back here to verify callers. Verifying a caller never logs anyone in.</p>
+</section>`,
     });
   }
-  const options = headless
+  const verifiers = callCentreMethods(methods);
+  const signedIn = `<div class="note" data-testid="call-centre-operator">Operator: <strong>${escapeHtml(operator.name ?? operator.subject)}</strong></div>`;
+  if (verifiers.length === 0) {
+    return layout({
+      title: 'Call centre',
+      body: `<section class="card"><h1>Call centre</h1>${signedIn}<p>No method for verifying callers is enabled.</p><a href="/">Back</a></section>`,
+    });
+  }
+  const options = verifiers
     .map(
       (method) =>
         `<option value="${escapeHtml(startPath(prefix, method))}">${escapeHtml(method.label)} (${escapeHtml(method.country)})</option>`,
@@ -35,8 +74,9 @@ export function renderCallCentre({ methods, prefix, nonce }: CallCentrePage): st
     .join('\n');
   const body = `<section class="card">
 <h1>Call centre</h1>
-<p>Log a caller in: type their national identity number, start, and read the words below to them.
-They confirm the same words in their app.</p>
+${signedIn}
+<p>Verify who is calling: type their national identity number, start, and read the words below to them.
+They confirm the same words in their app, and this page shows who they are.</p>
 <div class="alert" role="alert" data-testid="call-centre-error" hidden></div>
 <form id="call-centre-form" method="post" autocomplete="off" data-testid="call-centre-form">
 <label for="nin">National identity number</label>
@@ -53,8 +93,19 @@ ${options}
 <p class="status" data-testid="call-centre-status">Waiting for the caller to confirm…</p>
 <button type="button" class="secondary" data-testid="call-centre-cancel">Cancel</button>
 </div>
+<div id="verified" hidden data-testid="call-centre-verified">
+<div class="note" role="status">The caller is verified.</div>
+<dl>
+<dt>Name</dt><dd data-testid="verified-name"></dd>
+<dt>National identity number</dt><dd data-testid="verified-nin"></dd>
+<dt>Date of birth</dt><dd data-testid="verified-date-of-birth"></dd>
+<dt>Verified with</dt><dd data-testid="verified-method"></dd>
+<dt>Verified at</dt><dd data-testid="verified-at"></dd>
+</dl>
+<button type="button" class="secondary" data-testid="call-centre-again">Verify another caller</button>
+</div>
 </section>`;
-  const code = clientScript({ prefix, returnTo: PROFILE_PATH, messages: ERROR_MESSAGES, pollMs: POLL_MS });
+  const code = clientScript({ prefix, returnTo: '/call-centre', messages: ERROR_MESSAGES, pollMs: POLL_MS });
   return layout({ title: 'Call centre', body, script: { code, ...(nonce ? { nonce } : {}) } });
 }
 
@@ -63,6 +114,7 @@ function clientScript(config: ScriptConfig & { messages: Record<string, string>;
     config,
     `  const form = $('call-centre-form');
   const pending = document.getElementById('pending');
+  const verified = document.getElementById('verified');
   const binding = $('binding-message');
   const statusLine = $('call-centre-status');
   const errorBox = $('call-centre-error');
@@ -71,14 +123,38 @@ function clientScript(config: ScriptConfig & { messages: Record<string, string>;
   let timer;
   let failures = 0;
 
+  const showForm = () => {
+    pending.hidden = true;
+    verified.hidden = true;
+    form.hidden = false;
+  };
+
   const showError = (code) => {
     clearTimeout(timer);
     transactionId = undefined;
-    errorBox.textContent = config.messages[code] || 'The login did not work. Please try again.';
+    errorBox.textContent = config.messages[code] || 'The verification did not work. Please try again.';
     errorBox.dataset.code = code || '';
     errorBox.hidden = false;
+    showForm();
+  };
+
+  // The full number stays out of the page: the first six digits (the date of birth) and stars.
+  const masked = (nin) =>
+    nin && typeof nin.value === 'string'
+      ? nin.value.slice(0, 6) + '*'.repeat(Math.max(nin.value.length - 6, 4)) + ' (' + nin.country + ')'
+      : '';
+
+  const showVerified = (person) => {
+    clearTimeout(timer);
+    transactionId = undefined;
+    $('verified-name').textContent = person.name || person.subject || '';
+    $('verified-nin').textContent = masked(person.nin);
+    $('verified-date-of-birth').textContent = person.dateOfBirth || '';
+    $('verified-method').textContent = person.provider + ' / ' + person.method;
+    $('verified-at').textContent = person.authenticatedAt || '';
     pending.hidden = true;
-    form.hidden = false;
+    form.hidden = true;
+    verified.hidden = false;
   };
 
   async function poll() {
@@ -102,11 +178,7 @@ function clientScript(config: ScriptConfig & { messages: Record<string, string>;
       timer = setTimeout(poll, config.pollMs);
       return;
     }
-    if (body.status === 'complete') {
-      statusLine.textContent = 'Confirmed. Opening the profile…';
-      window.location.assign(localPath(body.returnTo));
-      return;
-    }
+    if (body.status === 'complete' && body.verified) return showVerified(body.verified);
     showError(failureCode(body));
   }
 
@@ -116,12 +188,13 @@ function clientScript(config: ScriptConfig & { messages: Record<string, string>;
     const nin = form.elements.nin.value.trim();
     let response;
     try {
-      response = await postStart(form.elements.method.value, { nin, returnTo: config.returnTo });
+      response = await postStart(form.elements.method.value, { nin });
     } catch {
       return showError('provider_unavailable');
     }
     const body = await readBody(response);
     if (!response.ok) return showError(errorCode(body, 'provider_error'));
+    form.elements.nin.value = '';
     transactionId = body.transactionId;
     failures = 0;
     binding.textContent = body.bindingMessage || '';
@@ -143,6 +216,11 @@ function clientScript(config: ScriptConfig & { messages: Record<string, string>;
     } catch {
       showError('provider_unavailable');
     }
+  });
+
+  $('call-centre-again').addEventListener('click', () => {
+    errorBox.hidden = true;
+    showForm();
   });
 `,
   );

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createEid, type Eid, type Logger } from '@eid/core';
 import type { Simulator } from '@eid/simulator';
 import { type Backends, resolveBackends } from './backends.js';
+import { isOperator } from './call-centre.js';
 import { LOGIN_MAX_AGE_SECONDS, SESSION_MAX_AGE_SECONDS, secondsFromEnv } from './sessions.js';
 
 /** Where every example app mounts the eID routes. */
@@ -94,10 +95,19 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
   const { port: boundPort } = server.address() as AddressInfo;
   const url = new URL(env.APP_BASE_URL ?? `http://${urlHost(host)}:${boundPort}`).origin;
   const secure = url.startsWith('https:');
+  const providers = backends.providers;
   const eid = createEid({
     baseUrl: url,
     prefix: PREFIX,
-    providers: backends.providers,
+    providers,
+    // Verifying a caller (Signicat's nbid-phone) is for operators: here, a browser logged in with an eID login
+    // method. A real app asks its own staff login, e.g. from the framework's request (`raw`).
+    authorizeVerify: ({ identity }) =>
+      isOperator({ provider: (id) => providers.find((provider) => provider.id === id) }, identity),
+    // Where an app would record who was verified; the example notes it without personal data.
+    onVerified: (_identity, { transactionId, provider, method }) => {
+      options.logger?.info({ transactionId, provider, method }, 'caller verified');
+    },
     ...(options.logger ? { logger: options.logger } : {}),
     http: backends.http,
     ...(options.transactionTtlSeconds === undefined

@@ -1,6 +1,6 @@
 export { type Backends, type ResolveBackendsOptions, resolveBackends } from './backends.js';
 export { type BankIdQrPage, renderBankIdQr } from './bankid-qr.js';
-export { type CallCentrePage, renderCallCentre } from './call-centre.js';
+export { type CallCentrePage, callCentreResponse, isOperator, renderCallCentre } from './call-centre.js';
 export { type FinalErrorAnswer, finalErrorAnswer } from './errors.js';
 export {
   type Closable,

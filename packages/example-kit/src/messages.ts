@@ -16,6 +16,7 @@ export const ERROR_MESSAGES: Readonly<Record<Exclude<EidErrorCode, 'invalid_conf
   provider_unavailable: 'The eID service is not answering right now. Please try again in a moment.',
   rate_limited: 'There are too many login attempts right now. Please wait a moment and try again.',
   unauthenticated: 'Please log in to see that page.',
+  forbidden: 'Only logged-in operators may do that. Log in on the home page first.',
 };
 
 const FALLBACK = 'The login did not work. Please try again.';

@@ -7,9 +7,9 @@ export const PROFILE_PATH = '/profile';
 export const CALL_CENTRE_PATH = '/call-centre';
 export const BANKID_QR_PATH = '/bankid-qr';
 
-/** The headless methods an agent starts for a caller: those that take the caller's national identity number. */
+/** The methods an operator verifies a caller with (`verify`, e.g. Signicat's Safe Conversation). */
 export function callCentreMethods(methods: readonly EidMethodInfo[]): EidMethodInfo[] {
-  return methods.filter((method) => method.flow === 'headless' && method.requiresNin);
+  return methods.filter((method) => method.purpose === 'verify');
 }
 
 /** Swedish BankID's QR method (`sbid-qr`) and, from the same provider, its same-device one (`sbid-app`). */
@@ -68,13 +68,13 @@ ${links}
 </div>`;
     })
     .join('\n');
-  // The headless methods: no redirect, the app shows what the person needs and polls.
+  // Verifying a caller: for the app's operators, who log in here first.
   const byPhone = callCentreMethods(methods);
   const callCentre =
     byPhone.length > 0
       ? `<section class="card">
-<h2>Helping someone on the phone?</h2>
-<p>${escapeHtml(byPhone.map((method) => method.label).join(', '))}: the person confirms a code in their app, no browser needed.</p>
+<h2>Verifying someone on the phone?</h2>
+<p>${escapeHtml(byPhone.map((method) => method.label).join(', '))}: the caller confirms a code in their app, and the operator sees who they are. For operators: log in above first.</p>
 <a class="button secondary" href="${CALL_CENTRE_PATH}" data-testid="call-centre-link">Open the call-centre page</a>
 </section>`
       : '';

@@ -13,11 +13,17 @@ const method = (
   flow,
   label: id,
   country: 'SE',
+  purpose: 'login',
   ...extra,
 });
 const methods: EidMethodInfo[] = [
   method('sbid', 'redirect'),
-  method('nbid-phone', 'headless', { country: 'NO', requiresNin: true, label: 'Norwegian BankID by phone' }),
+  method('nbid-phone', 'headless', {
+    country: 'NO',
+    requiresNin: true,
+    purpose: 'verify',
+    label: 'Norwegian BankID by phone',
+  }),
   method('sbid-qr', 'headless', { label: 'Swedish BankID with a QR code' }),
   method('sbid-app', 'headless', { label: 'Swedish BankID on this device' }),
 ];
@@ -59,12 +65,19 @@ describe('renderBankIdQr', () => {
 });
 
 describe('home and call centre with the BankID QR methods', () => {
-  it('the home page links the QR page; the call centre keeps to the methods that take a nin', () => {
+  it('the home page links the QR page; the call centre keeps to the verify methods', () => {
     const home = renderHome({ methods, prefix: '/auth/eid' });
     expect(home).toContain('href="/bankid-qr" data-testid="bankid-qr-link"');
     expect(home).toContain('href="/call-centre" data-testid="call-centre-link"');
     expect(home).not.toContain('login-signicat-sbid-qr');
-    const callCentre = renderCallCentre({ methods, prefix: '/auth/eid' });
+    const operator = {
+      provider: 'signicat',
+      method: 'sbid',
+      subject: 'op',
+      authenticatedAt: '2026-11-23T10:00:00.000Z',
+      transactionId: 'tx',
+    };
+    const callCentre = renderCallCentre({ methods, prefix: '/auth/eid', operator });
     expect(callCentre).toContain('value="/auth/eid/start/signicat/nbid-phone"');
     expect(callCentre).not.toContain('sbid-qr');
     expect(callCentre).not.toContain('sbid-app');

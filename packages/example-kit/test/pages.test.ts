@@ -1,6 +1,13 @@
 import type { EidMethodInfo, Identity } from '@eid/core';
 import { describe, expect, it } from 'vitest';
-import { pageHeaders, renderCallCentre, renderHome, renderProfile } from '../src/index.js';
+import {
+  callCentreResponse,
+  isOperator,
+  pageHeaders,
+  renderCallCentre,
+  renderHome,
+  renderProfile,
+} from '../src/index.js';
 
 const methods: EidMethodInfo[] = [
   {
@@ -8,6 +15,7 @@ const methods: EidMethodInfo[] = [
     providerName: 'Signicat',
     method: 'nbid',
     flow: 'redirect',
+    purpose: 'login',
     label: 'Norwegian BankID',
     country: 'NO',
   },
@@ -16,6 +24,7 @@ const methods: EidMethodInfo[] = [
     providerName: 'Signicat',
     method: 'sbid',
     flow: 'redirect',
+    purpose: 'login',
     label: 'Swedish <b>BankID</b>',
     country: 'SE',
   },
@@ -24,6 +33,7 @@ const methods: EidMethodInfo[] = [
     providerName: 'Signicat',
     method: 'nbid-phone',
     flow: 'headless',
+    purpose: 'verify',
     label: 'Norwegian BankID by phone',
     country: 'NO',
     requiresNin: true,
@@ -84,8 +94,19 @@ describe('renderProfile', () => {
 });
 
 describe('renderCallCentre', () => {
-  it('lists the headless methods and carries its script under the nonce', () => {
+  it('without an operator, says to log in first and offers no form or script', () => {
     const html = renderCallCentre({ methods, prefix: '/auth/eid', nonce: 'abc' });
+    expect(html).toContain('data-testid="call-centre-login-first"');
+    expect(html).toContain('log in first');
+    expect(html).toContain('href="/"');
+    expect(html).not.toContain('call-centre-form');
+    expect(html).not.toContain('<script');
+  });
+
+  it('for an operator, lists the verify methods, names the operator, has a place for the verified person and carries its script under the nonce', () => {
+    const html = renderCallCentre({ methods, prefix: '/auth/eid', nonce: 'abc', operator: identity });
+    expect(html).toContain('Operator: <strong>Kari &lt;Nordmann&gt;</strong>');
+    expect(html).toContain('data-testid="verified-name"');
     expect(html).toContain('<option value="/auth/eid/start/signicat/nbid-phone">');
     expect(html).not.toContain('value="/auth/eid/start/signicat/nbid"');
     expect(html).toContain('<script nonce="abc">');
@@ -94,7 +115,7 @@ describe('renderCallCentre', () => {
   });
 
   it('cannot be broken out of by the prefix', () => {
-    const html = renderCallCentre({ methods, prefix: '/a</script><script>x()' });
+    const html = renderCallCentre({ methods, prefix: '/a</script><script>x()', operator: identity });
     expect(html.match(/<\/script>/g)).toHaveLength(1);
   });
 });
@@ -110,6 +131,7 @@ describe('home page grouping', () => {
           providerName: 'LinkMobility NEXT',
           method: 'nbid',
           flow: 'redirect',
+          purpose: 'login',
           label: 'Norwegian BankID',
           country: 'NO',
         },
@@ -122,5 +144,38 @@ describe('home page grouping', () => {
     expect(html.slice(next)).toContain('<h2>LinkMobility NEXT</h2>');
     expect(html.slice(next)).toContain('data-testid="login-next-nbid"');
     expect(html.slice(signicat, next)).toContain('data-testid="login-signicat-nbid"');
+  });
+});
+
+describe('isOperator and callCentreResponse', () => {
+  const provider = (id: string) =>
+    id === 'signicat'
+      ? {
+          methods: [
+            { id: 'nbid', purpose: 'login' },
+            { id: 'nbid-phone', purpose: 'verify' },
+          ],
+        }
+      : undefined;
+  const eid = {
+    prefix: '/auth/eid',
+    methods: () => methods,
+    provider: provider as never,
+  };
+
+  it('an operator is a browser logged in with a login method of a configured provider', () => {
+    expect(isOperator(eid, identity)).toBe(true);
+    expect(isOperator(eid, undefined)).toBe(false);
+    expect(isOperator(eid, { ...identity, method: 'nbid-phone' })).toBe(false);
+    expect(isOperator(eid, { ...identity, provider: 'gone' })).toBe(false);
+  });
+
+  it('answers the page 200 to an operator and 403 with how to log in to anyone else', () => {
+    const page = callCentreResponse({ eid, identity, nonce: 'n' });
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('call-centre-form');
+    const refused = callCentreResponse({ eid, identity: undefined, nonce: 'n' });
+    expect(refused.status).toBe(403);
+    expect(refused.html).toContain('call-centre-login-first');
   });
 });

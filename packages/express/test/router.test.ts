@@ -38,6 +38,7 @@ async function startApp(
     routes?: Parameters<typeof createEid>[0]['routes'];
     /** The simulator's ID-porten, with logout at the provider, instead of Signicat. */
     idportenLogout?: boolean;
+    authorizeVerify?: Parameters<typeof createEid>[0]['authorizeVerify'];
   } = {},
 ) {
   const app = express();
@@ -48,6 +49,7 @@ async function startApp(
   eid = createEid({
     baseUrl,
     ...(options.routes ? { routes: options.routes } : {}),
+    ...(options.authorizeVerify ? { authorizeVerify: options.authorizeVerify } : {}),
     providers: options.idportenLogout
       ? [idporten({ ...simulator.idporten, logoutAtProvider: true })]
       : [
@@ -200,6 +202,27 @@ describe('@eid/express', () => {
         message: expect.stringMatching(/createEid\(\{ routes \}\)/),
       }),
     );
+  });
+
+  it("hands authorizeVerify Express's own request: an app decides who its operators are from its own session", async () => {
+    const seen: unknown[] = [];
+    const { baseUrl } = await startApp({
+      authorizeVerify: ({ raw }) => {
+        seen.push(raw);
+        return false;
+      },
+    });
+    const refused = await new Browserless().post(`${baseUrl}/auth/eid/start/signicat/nbid-phone`, {
+      headers: ACCEPT_JSON,
+      json: { nin: '01819012365' },
+    });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: { code: 'forbidden' } });
+    const raw = seen[0] as express.Request;
+    expect(typeof raw.get).toBe('function');
+    expect(raw.get('accept')).toBe('application/json');
+    expect(raw.session).toBeDefined();
+    expect(raw.baseUrl).toBe('');
   });
 
   it('answers bad input with the contract error body and oversized bodies with 413', async () => {

@@ -12,7 +12,15 @@ import { type Simulator, startSimulator } from '@eid/simulator';
 import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eidPlugin } from '../src/index.js';
-import { approve, Browser, registerSession, type SessionKind, startApp, type TestApp } from './helpers.js';
+import {
+  approve,
+  Browser,
+  registerSession,
+  type SessionKind,
+  startApp,
+  type TestApp,
+  verifyRequests,
+} from './helpers.js';
 
 let sim: Simulator;
 let current: TestApp | undefined;
@@ -98,34 +106,56 @@ describe.each(['session', 'secure-session'] as const)('with @fastify/%s', (kind)
     if (kind === 'session') expect((await loggedIn.json('/auth/eid/session')).status).toBe(401);
   });
 
-  it('logs in headless (call centre) when the status poll sees the completion', async () => {
+  it('verifies a caller (call centre) for a logged-in operator: the status poll answers the verified person, the login stays', async () => {
     const { browser } = await start(kind);
-    const started = await browser.json('/auth/eid/start/signicat/nbid-phone', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ nin: '17829034034' }),
-    });
+    const verify = () =>
+      browser.json('/auth/eid/start/signicat/nbid-phone', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ nin: '03918542174' }),
+      });
+    // Not logged in: not an operator, and nothing is sent to the provider.
+    const refused = await verify();
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: { code: 'forbidden' } });
+
+    const login = await browser.request('/auth/eid/start/signicat/nbid');
+    expect(
+      (await browser.request(await approve(login.headers.get('location')!, 'success', 'no-kari'))).status,
+    ).toBe(303);
+    const operator = await (await browser.json('/auth/eid/session')).json();
+    const started = await verify();
     expect(started.status).toBe(200);
+    // The hook was handed Fastify's own request, with the app's session on it.
+    const raw = verifyRequests.at(-1) as { session?: { get?(key: string): unknown; eid?: unknown } };
+    const eid = (typeof raw.session?.get === 'function' ? raw.session.get('eid') : raw.session?.eid) as {
+      identity?: { name?: string };
+    };
+    expect(eid.identity?.name).toBe('Kari Nordmann');
     const body = (await started.json()) as { transactionId: string; status: string; bindingMessage: string };
     expect(body).toMatchObject({ status: 'pending' });
     expect(body.bindingMessage).toEqual(expect.any(String));
 
     const pending = await browser.json(`/auth/eid/status/${body.transactionId}`);
     expect(await pending.json()).toMatchObject({ status: 'pending', bindingMessage: body.bindingMessage });
-    const beforeLogin = browser.cookies.get(COOKIE[kind]);
+    const beforeCompletion = browser.cookies.get(COOKIE[kind]);
 
     const simSession = sim.sessions().find((candidate) => candidate.bindingMessage === body.bindingMessage);
     expect(simSession).toBeDefined();
-    sim.complete(simSession!.id, 'success', 'no-kari');
+    sim.complete(simSession!.id, 'success', 'no-ola');
 
     // The engine asks the provider at most once a second per transaction: poll as a client does.
     const complete = await pollWhilePending(() => browser.json(`/auth/eid/status/${body.transactionId}`));
     expect(complete.status).toBe(200);
-    expect(await complete.json()).toMatchObject({ transactionId: body.transactionId, status: 'complete' });
-    expect(browser.cookies.get(COOKIE[kind])).not.toBe(beforeLogin);
-
+    expect(await complete.json()).toEqual({
+      transactionId: body.transactionId,
+      status: 'complete',
+      verified: expect.objectContaining({ method: 'nbid-phone', name: 'Ola Nordmann' }),
+    });
+    // Nobody logged in: the operator's session is the operator's.
+    if (kind === 'session') expect(browser.cookies.get(COOKIE[kind])).toBe(beforeCompletion);
     const session = await browser.json('/auth/eid/session');
-    expect(await session.json()).toMatchObject({ identity: { method: 'nbid-phone', name: 'Kari Nordmann' } });
+    expect(await session.json()).toEqual(operator);
 
     // Another browser cannot see this transaction.
     const stranger = new Browser(browser.origin);
@@ -208,13 +238,14 @@ describe('@eid/fastify', () => {
 
     const method = await browser.json('/auth/eid/start/signicat/nope');
     expect(await method.json()).toMatchObject({ error: { code: 'unknown_method' } });
-    const nin = await browser.json('/auth/eid/start/signicat/nbid-phone', {
+    // Verifying a caller needs an operator's login: an anonymous start is refused before anything else.
+    const verify = await browser.json('/auth/eid/start/signicat/nbid-phone', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ nin: '17829034035' }),
     });
-    expect(nin.status).toBe(400);
-    expect(await nin.json()).toMatchObject({ error: { code: 'invalid_nin' } });
+    expect(verify.status).toBe(403);
+    expect(await verify.json()).toMatchObject({ error: { code: 'forbidden' } });
     const unknownTransaction = await browser.json(`/auth/eid/status/${'a'.repeat(43)}`);
     expect(unknownTransaction.status).toBe(404);
 

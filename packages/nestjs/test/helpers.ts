@@ -26,8 +26,23 @@ const SECRET = 'a test session secret of at least 32 characters';
 /** A free port on 127.0.0.1: the engine needs the app's origin before Nest listens. */
 export { freePort } from '@eid/conformance';
 
+/** What `authorizeVerify` was handed as the framework's request (`raw`), latest last. */
+export const verifyRequests: unknown[] = [];
+
+/**
+ * The engine on the simulator's Signicat. A browser logged in with an eID counts as an operator: it may verify
+ * callers (`nbid-phone`); the hook notes the platform request it is handed.
+ */
 export function simulatorEid(sim: Simulator, baseUrl: string, prefix?: string): Eid {
-  return createEid({ baseUrl, ...(prefix ? { prefix } : {}), providers: [signicat({ ...sim.signicat })] });
+  return createEid({
+    baseUrl,
+    ...(prefix ? { prefix } : {}),
+    providers: [signicat({ ...sim.signicat })],
+    authorizeVerify: ({ identity, raw }) => {
+      verifyRequests.push(raw);
+      return identity !== undefined;
+    },
+  });
 }
 
 @Controller('me')

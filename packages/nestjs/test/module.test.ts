@@ -21,6 +21,7 @@ import {
   type RunningApp,
   simulatorEid,
   startApp,
+  verifyRequests,
 } from './helpers.js';
 
 let sim: Simulator;
@@ -119,14 +120,29 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
     expect((await browser.fetch('/me')).status).toBe(200);
   });
 
-  it('logs in headless with a form-posted start and a status poll, then logs out', async () => {
+  it('verifies a caller for a logged-in operator: a form-posted start, a status poll with the verified person, the login unchanged', async () => {
     const browser = new Browser(running.url);
-    const start = await browser.fetch('/auth/eid/start/signicat/nbid-phone', {
-      method: 'POST',
-      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ nin: '03918542174', returnTo: '/account' }),
-    });
+    const verify = () =>
+      browser.fetch('/auth/eid/start/signicat/nbid-phone', {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ nin: '03918542174', returnTo: '/account' }),
+      });
+    // Not logged in: not an operator.
+    const refused = await verify();
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: { code: 'forbidden' } });
+
+    const login = await browser.fetch('/auth/eid/start/signicat/nbid?returnTo=/after');
+    expect(
+      (await browser.fetch(await approveOnSimulator(login.headers.get('location')!, 'no-kari'))).status,
+    ).toBe(303);
+    const operator = await (await browser.fetch('/me')).json();
+    const start = await verify();
     expect(start.status).toBe(200);
+    // The hook was handed the platform's own request, with the app's session on it.
+    const raw = verifyRequests.at(-1) as { session?: { eid?: { identity?: { name?: string } } } };
+    expect(raw.session?.eid?.identity?.name).toBe('Kari Nordmann');
     const started = (await start.json()) as { transactionId: string; status: string; bindingMessage: string };
     expect(started).toMatchObject({ status: 'pending', bindingMessage: expect.any(String) });
     const before = browser.sessionId();
@@ -146,12 +162,14 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
     // The engine asks the provider at most once a second per transaction: poll as a client does.
     const done = await pollWhilePending(() => browser.fetch(`/auth/eid/status/${started.transactionId}`));
     expect(done.status).toBe(200);
-    expect(await done.json()).toMatchObject({ status: 'complete', returnTo: '/account' });
-    expect(browser.sessionId()).not.toBe(before);
-
-    const me = await browser.fetch('/me');
-    expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ name: 'Ola Nordmann', identity: { method: 'nbid-phone' } });
+    expect(await done.json()).toEqual({
+      transactionId: started.transactionId,
+      status: 'complete',
+      verified: expect.objectContaining({ name: 'Ola Nordmann', method: 'nbid-phone' }),
+    });
+    // The operator is still the operator: same session, same login.
+    expect(browser.sessionId()).toBe(before);
+    expect(await (await browser.fetch('/me')).json()).toEqual(operator);
 
     const logout = await browser.fetch('/auth/eid/logout', { method: 'POST' });
     expect(logout.status).toBe(204);

@@ -33,12 +33,26 @@ const verify: EidVerify = (identity, done) => {
   done(null, { id: `eid:${identity.subject}`, name: identity.name ?? '?' } satisfies AppUser);
 };
 
+/** Whether each request `authorizeVerify` was asked about was Passport-authenticated, latest last. */
+const operatorChecks: boolean[] = [];
+
 async function start(mountPath = '') {
   verified.length = 0;
-  current = await startApp(sim, (app, eid, passport) => {
-    passport.use(new EidStrategy({ eid, name: 'bankid' }, verify));
-    app.use(mountPath || '/', eidPassportRouter(eid, { passport, strategy: 'bankid' }));
-  });
+  current = await startApp(
+    sim,
+    (app, eid, passport) => {
+      passport.use(new EidStrategy({ eid, name: 'bankid' }, verify));
+      app.use(mountPath || '/', eidPassportRouter(eid, { passport, strategy: 'bankid' }));
+    },
+    {
+      // An app's operators are its Passport-authenticated users: the hook asks Express's request itself.
+      authorizeVerify: ({ raw }) => {
+        const authenticated = (raw as Express.Request).isAuthenticated?.() === true;
+        operatorChecks.push(authenticated);
+        return authenticated;
+      },
+    },
+  );
   return new Browser(current.origin);
 }
 
@@ -191,27 +205,22 @@ describe('eidPassportRouter', () => {
     expect(await cancelled.json()).toMatchObject({ error: { code: 'user_cancelled' } });
   });
 
-  it('logs a headless login in at the status poll, through verify and req.logIn', async () => {
+  it('logs a headless login (Swedish BankID QR) in at the status poll, through verify and req.logIn', async () => {
     const browser = await start();
-    const started = await browser.json('/auth/eid/start/signicat/nbid-phone', {
+    const started = await browser.json('/auth/eid/start/signicat/sbid-qr', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ nin: KARI_NIN }),
+      body: JSON.stringify({}),
     });
     expect(started.status).toBe(200);
-    const { transactionId, bindingMessage } = (await started.json()) as {
-      transactionId: string;
-      bindingMessage: string;
-    };
-    expect(bindingMessage).toBeTruthy();
+    const { transactionId, qrData } = (await started.json()) as { transactionId: string; qrData: string };
+    expect(qrData).toBeTruthy();
 
     const pending = await browser.json(`/auth/eid/status/${transactionId}`);
     expect(await pending.json()).toMatchObject({ transactionId, status: 'pending' });
 
-    const simSession = sim
-      .sessions()
-      .find((s) => s.bindingMessage === bindingMessage && ['CREATED', 'WAITING_FOR_USER'].includes(s.status));
-    sim.complete(simSession!.id, 'success', 'no-kari');
+    const simSession = sim.sessions().find((s) => s.externalReference === transactionId);
+    sim.complete(simSession!.id, 'success', 'se-anna');
     const beforeLogin = browser.sessionCookie;
     // The engine asks the provider at most once a second per transaction: poll as a client does.
     const complete = await pollWhilePending(() => browser.json(`/auth/eid/status/${transactionId}`));
@@ -219,13 +228,58 @@ describe('eidPassportRouter', () => {
     expect(await complete.json()).toMatchObject({ transactionId, status: 'complete' });
     expect(browser.sessionCookie).not.toBe(beforeLogin);
     expect(verified).toHaveLength(1);
-    expect((await browser.whoami()).user).toMatchObject({ name: 'Kari Nordmann' });
+    expect((await browser.whoami()).user).toMatchObject({ name: 'Anna Andersson' });
     expect(await (await browser.json('/auth/eid/session')).json()).toEqual({ identity: verified[0] });
 
     // The identity is handed over once: a later poll sees the login complete and logs in nobody again.
     const again = await browser.json(`/auth/eid/status/${transactionId}`);
     expect(await again.json()).toEqual({ transactionId, status: 'complete' });
     expect(verified).toHaveLength(1);
+  });
+
+  it('verifies a caller (nbid-phone) for a Passport-authenticated operator: the status answers the person, nobody else logs in', async () => {
+    const browser = await start();
+    const verifyCaller = () =>
+      browser.json('/auth/eid/start/signicat/nbid-phone', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ nin: KARI_NIN }),
+      });
+    const refused = await verifyCaller();
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: { code: 'forbidden' } });
+    expect(operatorChecks.at(-1)).toBe(false);
+
+    // The operator logs in (Ola), then verifies a caller (Kari).
+    const login = await browser.request('/auth/eid/start/signicat/nbid');
+    expect(
+      (await browser.request(await approve(login.headers.get('location')!, 'success', 'no-ola'))).status,
+    ).toBe(303);
+    const operator = await browser.whoami();
+    expect(operator.user).toMatchObject({ name: 'Ola Nordmann' });
+    const started = await verifyCaller();
+    expect(started.status).toBe(200);
+    expect(operatorChecks.at(-1)).toBe(true);
+    const { transactionId, bindingMessage } = (await started.json()) as {
+      transactionId: string;
+      bindingMessage: string;
+    };
+    const simSession = sim
+      .sessions()
+      .find((s) => s.bindingMessage === bindingMessage && ['CREATED', 'WAITING_FOR_USER'].includes(s.status));
+    sim.complete(simSession!.id, 'success', 'no-kari');
+    const complete = await pollWhilePending(() => browser.json(`/auth/eid/status/${transactionId}`));
+    expect(complete.status).toBe(200);
+    expect(await complete.json()).toEqual({
+      transactionId,
+      status: 'complete',
+      verified: expect.objectContaining({ name: 'Kari Nordmann', method: 'nbid-phone' }),
+    });
+    // Passport's verify ran for the operator's login only; the operator is still Ola.
+    expect(verified.map((identity) => identity.name)).toEqual(['Ola Nordmann']);
+    const after = await browser.whoami();
+    expect(after.user).toEqual(operator.user);
+    expect(after.eid?.identity).toEqual(operator.eid?.identity);
   });
 
   it('answers unreadable and oversized bodies with the contract error, with each route its own limit', async () => {

@@ -15,14 +15,14 @@ export interface ResponseWriter<T = unknown> {
   empty(status: number): T;
 }
 
-/** Writes an engine response with the contract's headers. */
+/** Writes an engine response with the contract's headers and the response's own (e.g. `retry-after`). */
 export function writeResponse<T>(response: EidResponse, writer: ResponseWriter<T>): T {
   for (const [name, value] of Object.entries(RESPONSE_HEADERS)) writer.header(name, value);
+  if (response.type === 'redirect') return writer.redirect(response.status, response.location);
   if (response.type === 'json') {
     for (const [name, value] of Object.entries(response.headers ?? {})) writer.header(name, value);
+    return writer.json(response.status, response.body);
   }
-  if (response.type === 'redirect') return writer.redirect(response.status, response.location);
-  if (response.type === 'json') return writer.json(response.status, response.body);
   return writer.empty(response.status);
 }
 

@@ -18,6 +18,8 @@ export interface HttpInput {
   /** Where the adapter's routes are mounted inside the app ('' at the root): Express `req.baseUrl`, a prefix. */
   mountPath?: string | undefined;
   session: SessionPort;
+  /** The framework's own request, handed to the app's hooks untouched (`EidRequest.raw`). */
+  raw?: unknown;
 }
 
 /** How an adapter tells its users to mount a session: its package name and the call to make. */
@@ -38,7 +40,7 @@ export interface FrameworkRequest {
   ip?: string | undefined;
 }
 
-/** The HTTP input of a framework's request, for `route`, mounted at `mountPath`. */
+/** The HTTP input of a framework's request, for `route`, mounted at `mountPath`; the request itself travels as `raw`. */
 export function httpInput(
   route: RouteName,
   request: FrameworkRequest,
@@ -49,7 +51,7 @@ export function httpInput(
   const params = request.params as HttpInput['params'];
   const query = request.query as HttpInput['query'];
   const rawBody = request.rawBody instanceof Uint8Array ? request.rawBody : undefined;
-  return { route, method, params, query, body, rawBody, headers, ip, mountPath, session };
+  return { route, method, params, query, body, rawBody, headers, ip, mountPath, session, raw: request };
 }
 
 /** The engine request for an HTTP input. */
@@ -65,6 +67,7 @@ export function engineRequest(input: HttpInput): EidRequest {
     session: input.session.read(),
     clientIp: input.ip,
     mountPath: input.mountPath || undefined,
+    raw: input.raw,
   };
 }
 

@@ -1,8 +1,10 @@
 import { EidError } from '../errors.js';
+import type { Identity } from '../identity.js';
 import { type Logger, redactingLogger, silentLogger } from '../logger.js';
 import type { Provider } from '../providers/types.js';
 import { MemoryStore } from '../store/memory.js';
 import type { TransactionStore } from '../store/types.js';
+import type { Transaction } from '../transaction.js';
 import { createTransport, type Transport } from '../transport.js';
 import type { EidOptions, EidOutcome, EidRequest } from './contract.js';
 import type { EngineConfig } from './options.js';
@@ -93,11 +95,52 @@ function urlBuilder(config: EngineConfig): UrlBuilder {
   };
 }
 
+/** `onVerified`, awaited; what it throws is logged (the transaction stays complete), never the request's failure. */
+function verifiedEvent(
+  onVerified: NonNullable<EngineConfig['onVerified']>,
+  logger: Logger,
+): (identity: Identity, transaction: Transaction) => Promise<void> {
+  return async (identity, transaction) => {
+    try {
+      await onVerified(identity, {
+        transactionId: transaction.id,
+        provider: transaction.provider,
+        method: transaction.method,
+        verifiedAt: transaction.finishedAt ?? Date.now(),
+      });
+    } catch (error) {
+      logger.error(
+        { transactionId: transaction.id, provider: transaction.provider, err: error },
+        'onVerified failed',
+      );
+    }
+  };
+}
+
+/** The store must offer what the engine uses (a store written for an older version may lack the keyed records). */
+function checkStore(store: TransactionStore): void {
+  const needed = ['create', 'get', 'compareAndSet', 'delete', 'increment', 'getKey', 'swapKey'] as const;
+  const missing = needed.filter((name) => typeof (store as Partial<TransactionStore>)?.[name] !== 'function');
+  if (missing.length > 0) {
+    throw new EidError(
+      'invalid_config',
+      `createEid(): \`store\` lacks ${missing.join(', ')} of the TransactionStore interface (see its documentation).`,
+    );
+  }
+}
+
 /** The engine's context: one redacting logger and one transport, given to every provider at registration. */
 export function createContext(config: EngineConfig, options: EidOptions): EngineContext {
   const logger = redactingLogger(options.logger ?? silentLogger);
   const now = options.now ?? Date.now;
   const store = options.store ?? new MemoryStore({ now: options.now });
+  checkStore(store);
+  if (options.store && !config.secretGiven) {
+    logger.warn(
+      {},
+      "createEid(): a store of your own but no `secret`: each process keys the push limits with its own random secret, so processes sharing the store do not see each other's. Set `secret`.",
+    );
+  }
   const transport = createTransport({ logger, ...(config.timeouts ? { timeouts: config.timeouts } : {}) });
   const providers = providerRegistry(config.providers);
   for (const provider of providers.all()) provider.attach?.({ logger, transport });
@@ -107,6 +150,7 @@ export function createContext(config: EngineConfig, options: EidOptions): Engine
     now,
     ask: (transaction, callbackQuery) =>
       providers.find(transaction.provider).complete({ transaction, callbackQuery }),
+    ...(config.onVerified ? { verified: verifiedEvent(config.onVerified, logger) } : {}),
   });
   return { config, store, logger, now, providers, transactions, urls: urlBuilder(config), transport };
 }

@@ -1,7 +1,7 @@
 import type { EidError } from '../errors.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../logger.js';
-import type { Provider, ProviderMethod } from '../providers/types.js';
+import type { MethodPurpose, Provider, ProviderMethod } from '../providers/types.js';
 import type { TransactionStore } from '../store/types.js';
 import type { HttpTimeouts } from '../transport.js';
 
@@ -94,6 +94,48 @@ export interface EidRequest {
    * router mounted under a sub-path gets the browser back to itself.
    */
   mountPath?: string | undefined;
+  /**
+   * The host framework's own request object (Express `req`, Fastify `request`, the platform request under
+   * Nest), as the adapter received it. Opaque to the engine: it only hands it to the app's hooks
+   * (`authorizeVerify`), which may read the app's own session or user from it.
+   */
+  raw?: unknown;
+}
+
+/** What `createEid({ authorizeVerify })` is asked about: a request to verify someone, or to see the result. */
+export interface VerifyAuthorization {
+  /** `start` (before anything is sent to the provider) or `status` (before a verified person is shown). */
+  route: 'start' | 'status';
+  provider: string;
+  method: string;
+  /** The eID login of this browser's session (`session.eid.identity`), if any. Never the verified person's. */
+  identity: Identity | undefined;
+  /** The request's headers, by lower-case name. */
+  headers: NonNullable<EidRequest['headers']>;
+  clientIp: string | undefined;
+  /**
+   * The host framework's request (`EidRequest.raw`): Express `req`, Fastify `request`, the platform request
+   * under Nest; with it the app reads its own session or logged-in user. Undefined when the engine is called
+   * without an adapter.
+   */
+  raw: unknown;
+}
+
+/** What `onVerified` is told besides the verified identity. */
+export interface VerifiedEvent {
+  transactionId: string;
+  provider: string;
+  method: string;
+  /** When the provider's answer was recorded (epoch ms). */
+  verifiedAt: number;
+}
+
+/** The limit on pushes (headless starts that name a national identity number) per number. */
+export interface PushLimitOptions {
+  /** Most pushes to one number within the window. Default 10. */
+  max?: number;
+  /** The window, in seconds. Default 600. */
+  windowSeconds?: number;
 }
 
 /** What the adapter must do to its session before sending the response. */
@@ -127,6 +169,8 @@ export interface EidMethodInfo {
   providerName: string;
   method: string;
   flow: ProviderMethod['flow'];
+  /** `login`, or `verify` (an operator confirms someone else; listed only when `authorizeVerify` is set). */
+  purpose: MethodPurpose;
   label: string;
   country: ProviderMethod['country'];
   requiresNin?: boolean;
@@ -183,6 +227,29 @@ export interface EidOptions {
    * `Sec-Fetch-Site` (servers) pass.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Turns on the `verify` methods (an operator confirms someone else, e.g. Signicat's `nbid-phone`) and says who
+   * may use them: called before such a start reaches the provider and before its result is shown; only `true`
+   * lets the request through, anything else answers 403 `forbidden`. Without it, verify methods are not listed
+   * and cannot be started. Typically: is this request from a logged-in operator of the app?
+   */
+  authorizeVerify?: (request: VerifyAuthorization) => boolean | Promise<boolean>;
+  /**
+   * Called once per completed `verify` transaction, with the verified person (who is never logged in). Awaited;
+   * if it throws, the error is logged and the transaction stays complete.
+   */
+  onVerified?: (identity: Identity, event: VerifiedEvent) => void | Promise<void>;
+  /**
+   * A secret of the server (at least 32 characters) that keys what the engine stores about national identity
+   * numbers (the push limits), so no number is stored in clear. Default: random per process, which suits one
+   * process; set the same secret in every process that shares a store.
+   */
+  secret?: string;
+  /**
+   * Pushes to one national identity number (headless starts naming it) allowed per window, on top of the rule
+   * that one number has one pending push at a time. Default `{ max: 10, windowSeconds: 600 }`.
+   */
+  pushLimit?: PushLimitOptions;
   now?: () => number;
 }
 

@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { EidError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import { sanitizeReturnTo } from '../return-to.js';
 import type { HttpTimeouts } from '../transport.js';
-import type { EidOptions } from './contract.js';
+import type { EidOptions, VerifyAuthorization } from './contract.js';
 import { originOf } from './request-origin.js';
 import { type RouteTable, resolveRoutes } from './route-table.js';
 
@@ -26,6 +27,14 @@ export interface EngineConfig {
   /** The origins whose pages may POST to the routes: `baseUrl`'s and `allowedOrigins`. */
   allowedOrigins: ReadonlySet<string>;
   timeouts?: HttpTimeouts;
+  /** Set: `verify` methods are offered, to the requests it lets through. */
+  authorizeVerify?: (request: VerifyAuthorization) => boolean | Promise<boolean>;
+  onVerified?: EidOptions['onVerified'];
+  /** Keys the HMAC of national identity numbers in the store. */
+  secret: string;
+  /** Whether `secret` was given (processes sharing a store need the same one). */
+  secretGiven: boolean;
+  pushLimit: { max: number; windowMs: number };
 }
 
 export function configError(field: string, why: string): EidError {
@@ -93,6 +102,19 @@ function checkProviders(providers: unknown): readonly Provider[] {
         );
       }
       seen.add(method.id);
+      // Declared by every provider: a method of unknown purpose must not end up logging someone in.
+      if (method.purpose !== 'login' && method.purpose !== 'verify') {
+        throw configError(
+          `providers[${index}].methods`,
+          `has a method "${method.id}" without a purpose: 'login' or 'verify'.`,
+        );
+      }
+      if (method.purpose === 'verify' && method.flow !== 'headless') {
+        throw configError(
+          `providers[${index}].methods`,
+          `has a verify method "${method.id}" that is not headless: an operator verifies someone without a redirect.`,
+        );
+      }
     }
   }
   return providers as Provider[];
@@ -141,6 +163,22 @@ function checkAllowedOrigins(baseUrl: string, value: unknown): ReadonlySet<strin
   return origins;
 }
 
+function optionalFunction<F>(field: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw configError(field, 'must be a function.');
+  return value;
+}
+
+function checkSecret(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length < 32) {
+    throw configError(
+      'secret',
+      'must be a random string of at least 32 characters, the same in every process.',
+    );
+  }
+  return value;
+}
+
 function positiveInteger(field: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -159,6 +197,16 @@ function checkPendingTransactions(value: EidOptions['pendingTransactions']) {
   };
 }
 
+function checkPushLimit(value: EidOptions['pushLimit']): EngineConfig['pushLimit'] {
+  if (value !== undefined && (!value || typeof value !== 'object')) {
+    throw configError('pushLimit', 'must be an object such as { max: 10, windowSeconds: 600 }.');
+  }
+  return {
+    max: positiveInteger('pushLimit.max', value?.max, 10),
+    windowMs: positiveSeconds('pushLimit.windowSeconds', value?.windowSeconds, 600) * 1000,
+  };
+}
+
 /** Checks every option once, at `createEid`, naming the first bad field. */
 export function validateOptions(options: EidOptions): EngineConfig {
   if (!options || typeof options !== 'object') throw configError('options', 'must be an object.');
@@ -166,6 +214,9 @@ export function validateOptions(options: EidOptions): EngineConfig {
   const prefix = normalisePrefix(options.prefix);
   const providers = checkProviders(options.providers);
   const timeouts = checkHttp(options.http);
+  const authorizeVerify = optionalFunction('authorizeVerify', options.authorizeVerify);
+  const onVerified = optionalFunction('onVerified', options.onVerified);
+  const secret = checkSecret(options.secret);
   return {
     baseUrl,
     prefix,
@@ -179,5 +230,10 @@ export function validateOptions(options: EidOptions): EngineConfig {
     allowedOrigins: checkAllowedOrigins(baseUrl, options.allowedOrigins),
     pendingTransactions: checkPendingTransactions(options.pendingTransactions),
     ...(timeouts ? { timeouts } : {}),
+    ...(authorizeVerify ? { authorizeVerify } : {}),
+    ...(onVerified ? { onVerified } : {}),
+    secret: secret ?? randomBytes(32).toString('base64url'),
+    secretGiven: secret !== undefined,
+    pushLimit: checkPushLimit(options.pushLimit),
   };
 }

@@ -7,6 +7,7 @@ export type {
   EndSessionContext,
   EndSessionHint,
   MethodCountry,
+  MethodPurpose,
   Provider,
   ProviderMethod,
   ProviderRuntime,

@@ -8,11 +8,23 @@ import type { Transport } from '../transport.js';
 /** Countries a method's users come from (ISO 3166-1 alpha-2). */
 export type MethodCountry = NinCountry | 'CH' | 'EE' | 'LV' | 'LT';
 
+/**
+ * What a method is for:
+ * - `login`: the person at the browser logs in (redirect methods, Swedish BankID by QR code or on the device);
+ *   the identity goes into that browser's session.
+ * - `verify`: an operator of the app confirms someone else, e.g. a caller over the phone (Signicat's Safe
+ *   Conversation). The identity is shown to the operator who started it and never becomes a login. Such methods
+ *   are off unless the app authorises its operators (`createEid({ authorizeVerify })`).
+ */
+export type MethodPurpose = 'login' | 'verify';
+
 /** One way to log in that a provider offers, e.g. Norwegian BankID through Signicat. */
 export interface ProviderMethod {
   /** kebab-case id, part of URLs: `nbid`, `nbid-phone`, `sbid`, ... */
   id: string;
   flow: Flow;
+  /** `login` (the browser's own user) or `verify` (an operator confirms someone else; headless methods only). */
+  purpose: MethodPurpose;
   /** What the login button says. */
   label: string;
   country: MethodCountry;

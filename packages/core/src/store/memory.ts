@@ -1,13 +1,20 @@
 import { EidError } from '../errors.js';
 import type { Transaction } from '../transaction.js';
-import type { CreateLimits, CreateResult, TransactionStore } from './types.js';
+import type { CreateLimits, CreateResult, TransactionStore, WindowCount } from './types.js';
+
+/** A keyed record: a counter's hits or a swapped value, until `expiresAt` (epoch ms). */
+interface KeyEntry {
+  value: string | number;
+  expiresAt: number;
+}
 
 export interface MemoryStoreOptions {
   /**
    * Most transactions held at once. Past it, expired and finished ones make room; when every entry is a
    * live login, new ones are refused (`rate_limited`) rather than evicting someone's login. Default 10 000.
    * The last line: the engine's caps per browser and per client address (`createEid({ pendingTransactions })`)
-   * keep one client from filling it.
+   * keep one client from filling it. The keyed records (push limits) are capped at the same number: past it,
+   * expired ones go, then the oldest.
    */
   maxEntries?: number;
   /** Clock, for tests. */
@@ -24,6 +31,7 @@ export class MemoryStore implements TransactionStore {
   /** Ids by `bindingHash` and by `addressKey`, for the caps of `create`; kept in step with `#entries`. */
   readonly #byBrowser = new Map<string, Set<string>>();
   readonly #byAddress = new Map<string, Set<string>>();
+  readonly #keys = new Map<string, KeyEntry>();
   readonly #maxEntries: number;
   readonly #now: () => number;
 
@@ -127,6 +135,59 @@ export class MemoryStore implements TransactionStore {
     this.#entries.delete(id);
     this.#unindex(this.#byBrowser, entry.bindingHash, id);
     this.#unindex(this.#byAddress, entry.addressKey, id);
+  }
+
+  async increment(key: string, windowMs: number): Promise<WindowCount> {
+    const now = this.#now();
+    const entry = this.#live(key, now);
+    if (entry && typeof entry.value === 'number') {
+      entry.value++;
+      return { count: entry.value, resetAt: entry.expiresAt };
+    }
+    this.#setKey(key, { value: 1, expiresAt: now + windowMs }, now);
+    return { count: 1, resetAt: now + windowMs };
+  }
+
+  async getKey(key: string): Promise<string | undefined> {
+    const value = this.#live(key, this.#now())?.value;
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  async swapKey(
+    key: string,
+    expected: string | undefined,
+    next: string | undefined,
+    ttlMs: number,
+  ): Promise<boolean> {
+    // Read, compare and write in one synchronous step, like compareAndSet.
+    const now = this.#now();
+    const current = this.#live(key, now)?.value;
+    if ((typeof current === 'string' ? current : undefined) !== expected) return false;
+    if (next === undefined) this.#keys.delete(key);
+    else this.#setKey(key, { value: next, expiresAt: now + ttlMs }, now);
+    return true;
+  }
+
+  #live(key: string, now: number): KeyEntry | undefined {
+    const entry = this.#keys.get(key);
+    if (entry && entry.expiresAt <= now) {
+      this.#keys.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #setKey(key: string, entry: KeyEntry, now: number): void {
+    this.#keys.delete(key);
+    if (this.#keys.size >= this.#maxEntries) {
+      for (const [name, held] of this.#keys) if (held.expiresAt <= now) this.#keys.delete(name);
+      // Still full (a flood of numbers): the oldest records go, which at worst forgets a limit early.
+      for (const name of this.#keys.keys()) {
+        if (this.#keys.size < this.#maxEntries) break;
+        this.#keys.delete(name);
+      }
+    }
+    this.#keys.set(key, entry);
   }
 
   #makeRoom(): void {

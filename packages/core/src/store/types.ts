@@ -1,5 +1,12 @@
 import type { Transaction } from '../transaction.js';
 
+/** A fixed-window counter after one more hit: `count` hits since the window began, which ends at `resetAt`. */
+export interface WindowCount {
+  count: number;
+  /** Epoch ms. */
+  resetAt: number;
+}
+
 /**
  * Caps on pending transactions that `create` applies in the same atomic step as the insert. A transaction is
  * pending while its `status` is `pending` and its `expiresAt` is in the future.
@@ -28,6 +35,11 @@ export interface CreateResult {
  * Where transactions live between requests. Small on purpose, so other engines are easy to add:
  * every state change goes through `compareAndSet`, which must be atomic across processes, and so must the
  * counting and inserting of `create` (in Redis, e.g., one script over a sorted set per browser and per address).
+ *
+ * Besides transactions, the engine keeps two kinds of small keyed records (its keys are its own, e.g.
+ * `push:<hmac>`; a store may prefix them): counters (`increment`) and values swapped atomically (`getKey`,
+ * `swapKey`). Both expire by themselves. They serve the push limits: one pending push per national identity
+ * number, and so many per window (the number itself is never a key, only its HMAC).
  */
 export interface TransactionStore {
   /**
@@ -45,6 +57,23 @@ export interface TransactionStore {
    */
   compareAndSet(id: string, expectedVersion: number, next: Transaction): Promise<boolean>;
   delete(id: string): Promise<void>;
+  /**
+   * Counts one more hit on `key` in a fixed window of `windowMs` that starts with the first hit (Redis: `INCR`,
+   * then `PEXPIRE key windowMs NX`, and `PTTL`, in one transaction).
+   */
+  increment(key: string, windowMs: number): Promise<WindowCount>;
+  /** The value under `key`, or undefined when unset or expired. */
+  getKey(key: string): Promise<string | undefined>;
+  /**
+   * Sets `key` to `next` for `ttlMs` (or removes it when `next` is undefined), only if it holds `expected` now
+   * (undefined: unset or expired). Returns false, changing nothing, when it holds something else. Atomic.
+   */
+  swapKey(
+    key: string,
+    expected: string | undefined,
+    next: string | undefined,
+    ttlMs: number,
+  ): Promise<boolean>;
   /** Releases connections or timers, where the store has any. */
   close?(): Promise<void>;
 }

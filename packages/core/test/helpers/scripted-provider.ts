@@ -28,9 +28,26 @@ export function scriptedProvider(id = 'acme') {
     id,
     name: 'Acme eID',
     methods: [
-      { id: 'bankid', flow: 'redirect', label: 'Acme BankID', country: 'NO' },
-      { id: 'phone', flow: 'headless', label: 'Acme by phone', country: 'NO', requiresNin: true },
-      { id: 'swiss', flow: 'redirect', label: 'Acme Swiss', country: 'CH' },
+      { id: 'bankid', flow: 'redirect', purpose: 'login', label: 'Acme BankID', country: 'NO' },
+      // A headless login that pushes to the person's app, like Swedish BankID started with a personal number.
+      {
+        id: 'phone',
+        flow: 'headless',
+        purpose: 'login',
+        label: 'Acme by phone',
+        country: 'NO',
+        requiresNin: true,
+      },
+      { id: 'swiss', flow: 'redirect', purpose: 'login', label: 'Acme Swiss', country: 'CH' },
+      // An operator verifies a caller (Safe Conversation): never a login.
+      {
+        id: 'caller',
+        flow: 'headless',
+        purpose: 'verify',
+        label: 'Acme caller check',
+        country: 'NO',
+        requiresNin: true,
+      },
     ],
     async start(context) {
       if (state.startError) throw state.startError;

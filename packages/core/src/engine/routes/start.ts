@@ -6,8 +6,10 @@ import { hashBinding, randomToken, type Transaction } from '../../transaction.js
 import type { EngineContext, Route } from '../context.js';
 import { type EidOutcome, type EidRequest, prefersJson, type SessionChange } from '../contract.js';
 import { concerning } from '../failures.js';
+import { reservePush } from '../push-limits.js';
 import { endUserIp, plainObject, single } from '../request-input.js';
 import { addressKeyOf, dropDisplaced, type Reservation } from '../transactions/admission.js';
+import { requireVerifyAuthorization } from '../verify.js';
 
 const LANGUAGES = ['nb', 'nn', 'no', 'en', 'sv', 'da', 'fi'];
 
@@ -43,8 +45,8 @@ function refuseNinInUrl(request: EidRequest): void {
   }
 }
 
-/** The provider and method named by the route, and the start parameters, checked. */
-function startInput(ctx: EngineContext, request: EidRequest) {
+/** The provider and method named by the route, checked. */
+function startTarget(ctx: EngineContext, request: EidRequest) {
   refuseNinInUrl(request);
   const provider = ctx.providers.find(request.params.provider);
   const method = provider.methods.find((candidate) => candidate.id === request.params.method);
@@ -59,6 +61,11 @@ function startInput(ctx: EngineContext, request: EidRequest) {
       },
     );
   }
+  return { provider, method };
+}
+
+/** The start parameters, checked. */
+function startParameters(ctx: EngineContext, request: EidRequest, method: ProviderMethod) {
   const body = plainObject(request.body);
   const input = { ...plainObject(request.query), ...body };
   const returnTo = sanitizeReturnTo(single(input, 'returnTo'), ctx.config.defaultReturnTo);
@@ -67,7 +74,7 @@ function startInput(ctx: EngineContext, request: EidRequest) {
   if (lang !== undefined && !LANGUAGES.includes(lang)) {
     throw new EidError('invalid_request', `lang must be one of ${LANGUAGES.join(', ')}.`);
   }
-  return { provider, method, returnTo, nin, lang };
+  return { returnTo, nin, lang };
 }
 
 /**
@@ -89,7 +96,7 @@ function reservation(
   const expiresAt = createdAt + ctx.config.ttlMs;
   return {
     id: fields.id,
-    kind: 'login',
+    kind: fields.method.purpose,
     provider: fields.provider.id,
     method: fields.method.id,
     flow: fields.method.flow,
@@ -126,18 +133,27 @@ function startedTransaction(ctx: EngineContext, reserved: Reservation, started: 
 }
 
 /**
- * Starts a login: reserves its place under the caps per browser and per address (dropping the browser's oldest
- * past its cap; refusing past the address's), asks the provider (if it fails, the reservation goes and nothing
- * changes), stores its answer in the transaction bound to this browser, and answers with the provider's address
- * or the headless login's state.
+ * Starts a login (or, for an authorised operator, a verification): a headless start naming a national identity
+ * number passes the push limits first (`reservePush`); then the transaction reserves its place under the caps per
+ * browser and per address (dropping the browser's oldest past its cap; refusing past the address's), the provider
+ * is asked (if it fails, the reservation goes and nothing changes), its answer is stored in the transaction bound
+ * to this browser, and the answer is the provider's address or the headless transaction's state.
  */
 export const start: Route = async (ctx, request) => {
   const json = prefersJson(request.headers?.accept);
-  const { provider, method, returnTo, nin, lang } = startInput(ctx, request);
+  const { provider, method } = startTarget(ctx, request);
+  if (method.purpose === 'verify') {
+    await requireVerifyAuthorization(ctx, request, 'start', { provider: provider.id, method: method.id });
+  }
+  const { returnTo, nin, lang } = startParameters(ctx, request, method);
   const clientIp = endUserIp(request.clientIp);
   const binding = request.session?.binding ?? randomToken();
   const transactionId = randomToken();
   return concerning(request, { provider: provider.id, transactionId }, async () => {
+    const push =
+      method.flow === 'headless' && nin
+        ? await reservePush(ctx, { nin, session: request.session, transactionId })
+        : undefined;
     const reserved = reservation(ctx, {
       id: transactionId,
       provider,
@@ -146,8 +162,13 @@ export const start: Route = async (ctx, request) => {
       binding,
       addressKey: addressKeyOf(clientIp),
     });
-    const created = await ctx.store.create(reserved, ctx.config.pendingTransactions);
-    await dropDisplaced(ctx, created?.displaced ?? [], binding);
+    try {
+      const created = await ctx.store.create(reserved, ctx.config.pendingTransactions);
+      await dropDisplaced(ctx, created?.displaced ?? [], binding);
+    } catch (error) {
+      await push?.release();
+      throw error;
+    }
     const tx = { tx: transactionId };
     let started: StartResult;
     try {
@@ -162,20 +183,23 @@ export const start: Route = async (ctx, request) => {
       });
     } catch (error) {
       await ctx.store.delete(transactionId).catch(() => {});
+      await push?.release();
       throw error;
     }
     const transaction = startedTransaction(ctx, reserved, started);
     if (!(await ctx.store.compareAndSet(transactionId, reserved.version, transaction))) {
       // Dropped meanwhile by a newer start of the same browser (or gone): do not leave a session open there.
       await provider.cancel?.(transaction).catch(() => {});
+      await push?.release();
       throw new EidError(
         'rate_limited',
         'Newer logins from this browser replaced this one before it started. Use the newest, or try again.',
       );
     }
+    await push?.holdUntil(transaction.expiresAt);
     ctx.logger.info(
-      { transactionId, provider: provider.id, method: method.id, flow: method.flow },
-      'login started',
+      { transactionId, provider: provider.id, method: method.id, flow: method.flow, kind: transaction.kind },
+      `${transaction.kind} started`,
     );
     const session: SessionChange | undefined =
       request.session?.binding === binding ? undefined : { kind: 'bind', binding };

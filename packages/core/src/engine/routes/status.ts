@@ -1,18 +1,32 @@
 import { EidError } from '../../errors.js';
+import { kindOf } from '../../transaction.js';
 import type { Route } from '../context.js';
 import { concerning } from '../failures.js';
 import { loginChange } from '../provider-logout.js';
+import { requireVerifyAuthorization } from '../verify.js';
 
-/** Where a login stands; a headless login is polled at the provider here and finishes here, once. */
+/**
+ * Where a transaction stands; a headless one is polled at the provider here. A login finishes here, once, into
+ * the session. A verification never touches the session: once complete, the bound operator's every poll shows
+ * the verified person (`verified`) until the transaction is forgotten, as long as `authorizeVerify` allows it.
+ */
 export const status: Route = async (ctx, request) => {
   const transaction = await ctx.transactions.bound(request.params.transactionId, request.session);
   return concerning(request, { provider: transaction.provider, transactionId: transaction.id }, async () => {
+    const verify = kindOf(transaction) === 'verify';
+    if (verify) {
+      await requireVerifyAuthorization(ctx, request, 'status', {
+        provider: transaction.provider,
+        method: transaction.method,
+      });
+    }
     const settled = await ctx.transactions.settle(transaction, 'poll');
     if (settled.state === 'final' && settled.transaction.status === 'expired') {
       throw new EidError('transaction_expired', 'The login has expired. Start it again.', { status: 404 });
     }
     const current = settled.transaction;
     const pending = current.status === 'pending';
+    const verified = verify && current.status === 'complete' ? current.verified : undefined;
     const body = {
       transactionId: current.id,
       status: current.status,
@@ -20,9 +34,10 @@ export const status: Route = async (ctx, request) => {
       ...(pending && current.qrData ? { qrData: current.qrData } : {}),
       ...(settled.state === 'final' && settled.error ? settled.error.toJSON() : {}),
       ...(settled.state === 'identified' ? { returnTo: current.returnTo } : {}),
+      ...(verified ? { verified } : {}),
     };
     return {
-      ...(settled.state === 'identified' ? { session: loginChange(settled) } : {}),
+      ...(settled.state === 'identified' && !verify ? { session: loginChange(settled) } : {}),
       response: { type: 'json', status: 200, body },
     };
   });

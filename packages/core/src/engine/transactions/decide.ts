@@ -50,7 +50,11 @@ export type Settled =
   | { state: 'pending'; transaction: Transaction }
   /** This request takes the identity (and the provider's end-session hint, if any) into its browser session. */
   | { state: 'identified'; transaction: Transaction; identity: Identity; providerLogout?: ProviderLogout }
-  | { state: 'final'; transaction: Transaction; error?: EidError };
+  /**
+   * Ended. `verified`: this request recorded a `verify` transaction's success (it fires `onVerified`, once);
+   * the verified person is in `transaction.verified`, never in a session.
+   */
+  | { state: 'final'; transaction: Transaction; error?: EidError; verified?: Identity };
 
 /** What the request just learnt about the transaction. */
 export type SettleEvent =
@@ -72,7 +76,7 @@ export interface LogEntry {
 /** What the settled transaction becomes once a write succeeds. */
 export type WriteOutcome =
   | { state: 'identified'; identity: Identity; providerLogout?: ProviderLogout }
-  | { state: 'final'; error?: EidError };
+  | { state: 'final'; error?: EidError; verified?: Identity };
 
 /** The next thing the request does. Every write is a compare-and-set; on conflict it reads again. */
 export type Step =
@@ -149,6 +153,20 @@ function applyResult(
       method: transaction.method,
       transactionId: transaction.id,
     };
+    if (kindOf(transaction) === 'verify') {
+      // The operator verified someone else: the person is kept for the operator to see, whoever records it
+      // (poll or push), and never becomes a login. No end-session hint: nobody logged in.
+      return {
+        next: 'write',
+        changes: { status: 'complete', finishedAt: now, claimedUntil: undefined, verified: identity },
+        outcome: { state: 'final', verified: identity },
+        log: {
+          level: 'info',
+          message: 'verify complete',
+          fields: { transactionId: transaction.id, provider: transaction.provider },
+        },
+      };
+    }
     const providerLogout: ProviderLogout | undefined = result.endSession
       ? { provider: transaction.provider, idTokenHint: result.endSession.idTokenHint }
       : undefined;
@@ -203,6 +221,8 @@ function finished(transaction: Transaction, rules: PolicyRules, now: number): St
     ? new EidError(transaction.error.code, transaction.error.message)
     : undefined;
   const final: Settled = { state: 'final', transaction, ...(error ? { error } : {}) };
+  // A verify transaction has nothing to hand over: its outcome is shown as it stands, to every poll.
+  if (kindOf(transaction) === 'verify') return { next: 'answer', settled: final };
   if (!rules.takes || transaction.consumedAt !== undefined) return { next: 'answer', settled: final };
   if (transaction.status === 'complete') {
     if (!transaction.identity) return { next: 'answer', settled: final };
@@ -228,7 +248,8 @@ function finished(transaction: Transaction, rules: PolicyRules, now: number): St
 
 /** Why a callback may not settle this transaction, if it may not. */
 export function callbackRefusal(transaction: Transaction, providerId: string): EidError | undefined {
-  if (transaction.provider !== providerId) {
+  // A verify transaction is headless and never finished by a browser coming back.
+  if (transaction.provider !== providerId || kindOf(transaction) === 'verify') {
     return new EidError('transaction_not_found', 'This callback does not belong to the login in progress.');
   }
   if (transaction.status === 'expired') return expiredError();

@@ -1,4 +1,5 @@
 import { EidError } from '../../errors.js';
+import type { Identity } from '../../identity.js';
 import type { Logger } from '../../logger.js';
 import type { CompleteResult } from '../../providers/types.js';
 import type { TransactionStore } from '../../store/types.js';
@@ -15,6 +16,8 @@ export interface TransactionsDependencies {
   now: () => number;
   /** Asks the transaction's provider where it stands (`Provider.complete`). */
   ask(transaction: Transaction, callbackQuery: Record<string, string> | undefined): Promise<CompleteResult>;
+  /** Told once per completed `verify` transaction (`createEid({ onVerified })`); its errors are its own. */
+  verified?(identity: Identity, transaction: Transaction): Promise<void>;
 }
 
 /** The transactions of an engine: reads, the settle loop and cancelling, over the store. */

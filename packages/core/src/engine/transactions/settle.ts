@@ -1,4 +1,5 @@
 import { EidError } from '../../errors.js';
+import type { Identity } from '../../identity.js';
 import type { Logger } from '../../logger.js';
 import type { CompleteResult } from '../../providers/types.js';
 import type { Transaction } from '../../transaction.js';
@@ -34,6 +35,8 @@ export interface SettleIo {
   transition(transaction: Transaction, changes: Partial<Transaction>): Promise<Transaction | undefined>;
   reread(transaction: Transaction): Promise<Transaction>;
   ask(transaction: Transaction, callbackQuery: Record<string, string> | undefined): Promise<CompleteResult>;
+  /** Told once, by the request whose write recorded it, that a `verify` transaction verified `identity`. */
+  verified?(identity: Identity, transaction: Transaction): Promise<void>;
 }
 
 /**
@@ -86,6 +89,10 @@ export async function settle(
         if (step.log) logger[step.log.level](step.log.fields, step.log.message);
         if (step.log?.level === 'warn' && step.outcome.state === 'final' && step.outcome.error) {
           markLogged(step.outcome.error);
+        }
+        // Only the write that moved the transaction to complete gets here: the event fires once.
+        if (step.outcome.state === 'final' && step.outcome.verified) {
+          await io.verified?.(step.outcome.verified, written);
         }
         return { ...step.outcome, transaction: written };
       }

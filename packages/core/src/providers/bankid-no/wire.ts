@@ -43,6 +43,7 @@ export const BANKID_NO_METHODS: readonly BankIdMethodSpec[] = [
   {
     id: 'bankid',
     flow: 'redirect',
+    purpose: 'login',
     label: 'BankID',
     country: 'NO',
     idp: 'BID',
@@ -52,6 +53,7 @@ export const BANKID_NO_METHODS: readonly BankIdMethodSpec[] = [
   {
     id: 'bankid-biometric',
     flow: 'redirect',
+    purpose: 'login',
     label: 'BankID with biometrics',
     country: 'NO',
     idp: 'BIS',

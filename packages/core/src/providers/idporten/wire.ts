@@ -15,7 +15,7 @@ export type IdportenAcr = 'idporten-loa-substantial' | 'idporten-loa-high';
 export const IDPORTEN_ACRS: readonly IdportenAcr[] = ['idporten-loa-substantial', 'idporten-loa-high'];
 
 export const IDPORTEN_METHODS: readonly ProviderMethod[] = [
-  { id: 'idporten', flow: 'redirect', label: 'ID-porten', country: 'NO' },
+  { id: 'idporten', flow: 'redirect', purpose: 'login', label: 'ID-porten', country: 'NO' },
 ];
 
 export function loginParameters(

@@ -31,9 +31,9 @@ export interface NextMethodSpec extends ProviderMethod {
 
 /** The documented `method` values; the method id is sent as is. Each sends the browser to NEXT. */
 export const NEXT_METHODS: readonly NextMethodSpec[] = [
-  { id: 'nbid', flow: 'redirect', label: 'Norwegian BankID', country: 'NO' },
-  { id: 'sbid', flow: 'redirect', label: 'Swedish BankID', country: 'SE' },
-  { id: 'sbid-mobil', flow: 'redirect', label: 'Swedish Mobile BankID', country: 'SE' },
+  { id: 'nbid', flow: 'redirect', purpose: 'login', label: 'Norwegian BankID', country: 'NO' },
+  { id: 'sbid', flow: 'redirect', purpose: 'login', label: 'Swedish BankID', country: 'SE' },
+  { id: 'sbid-mobil', flow: 'redirect', purpose: 'login', label: 'Swedish Mobile BankID', country: 'SE' },
 ];
 
 /** Documented `method` values whose eID no longer exists, with what an app naming one is told. */

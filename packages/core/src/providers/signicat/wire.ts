@@ -51,16 +51,27 @@ const redirect = (
   idp: SignicatIdp,
   label: string,
   country: ProviderMethod['country'],
-) => ({ id, idp, flow: 'redirect', label, country, requestedAttributes: PERSON_ATTRIBUTES }) as const;
+) =>
+  ({
+    id,
+    idp,
+    flow: 'redirect',
+    purpose: 'login',
+    label,
+    country,
+    requestedAttributes: PERSON_ATTRIBUTES,
+  }) as const;
 
 export const SIGNICAT_METHODS: readonly SignicatMethodSpec[] = [
   redirect('nbid', 'nbid', 'Norwegian BankID', 'NO'),
   {
     // Safe Conversation (call centre): the agent collects the nin, the user confirms the binding
     // message in the BankID app. The nin must be prefilled or the session fails (Signicat's documentation).
+    // The agent verifies the caller; nobody logs in (`verify`).
     id: 'nbid-phone',
     idp: 'nbid',
     flow: 'headless',
+    purpose: 'verify',
     label: 'Norwegian BankID by phone (call centre)',
     country: 'NO',
     requiresNin: true,
@@ -80,6 +91,7 @@ export const SIGNICAT_METHODS: readonly SignicatMethodSpec[] = [
     id: 'sbid-qr',
     idp: 'sbid',
     flow: 'headless',
+    purpose: 'login',
     label: 'Swedish BankID with a QR code',
     country: 'SE',
     requestedAttributes: PERSON_ATTRIBUTES,
@@ -92,6 +104,7 @@ export const SIGNICAT_METHODS: readonly SignicatMethodSpec[] = [
     id: 'sbid-app',
     idp: 'sbid',
     flow: 'headless',
+    purpose: 'login',
     label: 'Swedish BankID on this device',
     country: 'SE',
     requestedAttributes: PERSON_ATTRIBUTES,

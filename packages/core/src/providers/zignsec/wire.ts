@@ -58,7 +58,7 @@ const method = (
   label: string,
   country: ProviderMethod['country'],
   api: ZignSecApi = 'v2',
-): ZignSecMethodSpec => ({ id, selector, api, flow: 'redirect', label, country });
+): ZignSecMethodSpec => ({ id, selector, api, flow: 'redirect', purpose: 'login', label, country });
 
 export const ZIGNSEC_METHODS: readonly ZignSecMethodSpec[] = [
   method('sbid', 'sbid', 'Swedish BankID on this device', 'SE'),
