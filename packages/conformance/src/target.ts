@@ -13,6 +13,11 @@ export interface ConformanceStartOptions {
   transactionTtlSeconds?: number;
   /** Connect, headers and body timeout of provider requests, ms. */
   providerTimeoutMs?: number;
+  /**
+   * Environment variables of the example app (its README's table), e.g.
+   * `{ SIGNICAT_CHECK_CLIENT_ENVIRONMENT: 'ip+userAgent' }`; provider credentials are left to the simulator.
+   */
+  env?: Record<string, string>;
 }
 
 /** An app under test: the suites start it (more than once, with different options) and close it. */
