@@ -1,6 +1,7 @@
-import { runConformanceSuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
+import { runConformanceSuite, runRelaySuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
 import { expressTarget } from './target.js';
 
 runConformanceSuite(expressTarget);
 runSmallerRulesSuite(expressTarget);
 runVerifySuite(expressTarget);
+runRelaySuite(expressTarget);

@@ -180,13 +180,16 @@ describe('example-express with BankID Norway and ID-porten (OpenID Connect)', ()
     expect((await browser.get(route('/session'), ACCEPT_JSON)).status).toBe(401);
   });
 
-  it('a callback brought by another browser finds no login', async () => {
+  it('a callback brought by another browser finds no login, and stops it for the browser that started it', async () => {
     const browser = new Browserless();
     const callback = await throughSimulator(browser, 'idporten', 'idporten', 'success');
     const stranger = await new Browserless().get(callback, ACCEPT_JSON);
     expect(stranger.status).toBe(404);
     expect(((await stranger.json()) as { error: { code: string } }).error.code).toBe('transaction_not_found');
-    // The right browser still completes.
-    expect((await browser.get(callback, ACCEPT_HTML)).headers.get('location')).toBe('/profile');
+    // A relayed login: the person approved where the other browser is, so nobody finishes it.
+    expect((await browser.get(callback, ACCEPT_HTML)).headers.get('location')).toBe(
+      '/?error=browser_mismatch',
+    );
+    expect((await browser.get(route('/session'), ACCEPT_JSON)).status).toBe(401);
   });
 });

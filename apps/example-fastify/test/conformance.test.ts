@@ -1,6 +1,7 @@
-import { runConformanceSuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
+import { runConformanceSuite, runRelaySuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
 import { fastifyTarget } from './target.js';
 
 runConformanceSuite(fastifyTarget);
 runSmallerRulesSuite(fastifyTarget);
 runVerifySuite(fastifyTarget);
+runRelaySuite(fastifyTarget);

@@ -4,12 +4,12 @@ import { createExampleApp } from '../src/app.js';
 /** The Fastify example as the shared suites start it: on their simulator, on a free port of 127.0.0.1. */
 export const fastifyTarget: ConformanceTarget = {
   name: 'fastify',
-  async start({ simulator, transactionTtlSeconds, providerTimeoutMs, ...lifetimes }) {
+  async start({ simulator, transactionTtlSeconds, providerTimeoutMs, env, ...lifetimes }) {
     const app = await createExampleApp({
       port: 0,
       host: '127.0.0.1',
       // No provider settings and no APP_BASE_URL: the app talks to this simulator and names its own origin.
-      env: {},
+      env: { ...env },
       simulator,
       ...(transactionTtlSeconds === undefined ? {} : { transactionTtlSeconds }),
       ...(providerTimeoutMs === undefined ? {} : { providerTimeoutMs }),

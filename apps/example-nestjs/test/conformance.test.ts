@@ -1,4 +1,4 @@
-import { runConformanceSuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
+import { runConformanceSuite, runRelaySuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
 import { nestTarget } from './target.js';
 
 runConformanceSuite(nestTarget('express'));
@@ -7,3 +7,5 @@ runSmallerRulesSuite(nestTarget('express'));
 runSmallerRulesSuite(nestTarget('fastify'));
 runVerifySuite(nestTarget('express'));
 runVerifySuite(nestTarget('fastify'));
+runRelaySuite(nestTarget('express'));
+runRelaySuite(nestTarget('fastify'));

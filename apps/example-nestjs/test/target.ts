@@ -5,13 +5,13 @@ import { createExampleApp, type NestPlatform } from '../src/app.js';
 export function nestTarget(platform: NestPlatform): ConformanceTarget {
   return {
     name: `nestjs (${platform})`,
-    async start({ simulator, transactionTtlSeconds, providerTimeoutMs, ...lifetimes }) {
+    async start({ simulator, transactionTtlSeconds, providerTimeoutMs, env, ...lifetimes }) {
       const app = await createExampleApp({
         port: 0,
         host: '127.0.0.1',
         platform,
         // No provider settings and no APP_BASE_URL: the app talks to this simulator and names its own origin.
-        env: {},
+        env: { ...env },
         simulator,
         ...(transactionTtlSeconds === undefined ? {} : { transactionTtlSeconds }),
         ...(providerTimeoutMs === undefined ? {} : { providerTimeoutMs }),

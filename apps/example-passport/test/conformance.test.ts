@@ -1,6 +1,7 @@
-import { runConformanceSuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
+import { runConformanceSuite, runRelaySuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
 import { passportTarget } from './target.js';
 
 runConformanceSuite(passportTarget);
 runSmallerRulesSuite(passportTarget);
 runVerifySuite(passportTarget);
+runRelaySuite(passportTarget);

@@ -24,12 +24,18 @@ export const ACCEPT_HTML = {
 export class Browserless {
   /** Each request URL and each absolute `Location` answered, in order. */
   readonly visited: string[] = [];
+  /** The `User-Agent` it sends on every request, when given (another browser, another user agent). */
+  readonly userAgent: string | undefined;
   readonly #jar = new Map<string, Map<string, string>>();
   readonly #requestUrl = new WeakMap<Response, URL>();
 
+  constructor(options: { userAgent?: string } = {}) {
+    this.userAgent = options.userAgent;
+  }
+
   /** Another browser that starts with a copy of this one's cookies (e.g. the cookies before a login). */
   clone(): Browserless {
-    const copy = new Browserless();
+    const copy = new Browserless(this.userAgent === undefined ? {} : { userAgent: this.userAgent });
     for (const [host, cookies] of this.#jar) copy.#jar.set(host, new Map(cookies));
     return copy;
   }
@@ -42,6 +48,7 @@ export class Browserless {
   async request(url: string | URL, request: BrowserlessRequest = {}): Promise<Response> {
     const target = new URL(url);
     const headers = new Headers(request.headers);
+    if (this.userAgent !== undefined && !headers.has('user-agent')) headers.set('user-agent', this.userAgent);
     let body: string | undefined = request.body;
     if (request.json !== undefined) {
       body = JSON.stringify(request.json);

@@ -17,6 +17,11 @@ export interface ConformanceStartOptions {
   sessionMaxAgeSeconds?: number;
   /** How long an eID login opens the app's guarded pages (`requireEid({ maxAge })`, `EidGuard`). */
   loginMaxAgeSeconds?: number;
+  /**
+   * Environment variables of the example app (its README's table), e.g.
+   * `{ SIGNICAT_CHECK_CLIENT_ENVIRONMENT: 'ip+userAgent' }`; provider credentials are left to the simulator.
+   */
+  env?: Record<string, string>;
 }
 
 /** An app under test: the suites start it (more than once, with different options) and close it. */

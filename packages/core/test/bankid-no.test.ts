@@ -355,20 +355,51 @@ describe('bankIdNorway(): logins on the simulator (oidc-provider)', () => {
     expect(result).toMatchObject({ status: 'complete', identity: { loa: 'substantial' } });
   });
 
-  it('refuses a callback with another state, and a replayed code', async () => {
+  it('refuses a callback with another state, and a replayed code, as forgeries that end nothing', async () => {
     const bankId = provider();
     const { started, transaction } = await start(bankId, 'bankid');
     const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK);
-    const wrongState = failure(
-      await bankId.complete({ transaction, callbackQuery: { ...query, state: randomToken() } }),
-    );
-    expect(wrongState.code).toBe('provider_error');
-    expect(wrongState.message).toMatch(/did not pass verification/);
+    await expect(
+      bankId.complete({ transaction, callbackQuery: { ...query, state: randomToken() } }),
+    ).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/\(state\)/) });
 
     expect((await bankId.complete({ transaction, callbackQuery: query })).status).toBe('complete');
-    const replay = failure(await bankId.complete({ transaction, callbackQuery: query }));
-    expect(replay).toMatchObject({ code: 'provider_error' });
-    expect(replay.message).toMatch(/invalid_grant/);
+    await expect(bankId.complete({ transaction, callbackQuery: query })).rejects.toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringMatching(/code refused/),
+    });
+  });
+
+  it('a forged callback (a made-up code, an error without iss, another iss, no answer) is thrown and the genuine one still logs in', async () => {
+    const bankId = provider();
+    const { started, transaction } = await start(bankId, 'bankid');
+    const issuer = sim.bankIdNo.issuer;
+    const state = transaction.id;
+    for (const [forged, reason] of [
+      [{ state, code: 'bogus', iss: issuer }, 'code refused'],
+      [{ state, error: 'access_denied' }, 'iss'],
+      [{ state, error: 'access_denied', iss: 'https://op.example' }, 'iss'],
+      [{ state, iss: issuer }, 'no answer'],
+    ] as const) {
+      await expect(bankId.complete({ transaction, callbackQuery: forged })).rejects.toMatchObject({
+        code: 'invalid_request',
+        message: expect.stringContaining(`(${reason})`),
+      });
+    }
+    const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK);
+    expect(query.iss).toBe(issuer);
+    expect(await bankId.complete({ transaction, callbackQuery: query })).toMatchObject({
+      status: 'complete',
+      identity: { name: expect.any(String) },
+    });
+  });
+
+  it('the person cancelling (error with the state and iss the provider sends) ends the login: user_cancelled', async () => {
+    const bankId = provider();
+    const { started, transaction } = await start(bankId, 'bankid');
+    const { query } = await new OidcBrowser().login(started.redirectUrl!, CALLBACK, { outcome: 'abort' });
+    expect(query).toMatchObject({ error: 'access_denied', iss: sim.bankIdNo.issuer, state: transaction.id });
+    expect(failure(await bankId.complete({ transaction, callbackQuery: query })).code).toBe('user_cancelled');
   });
 
   it('stays pending without a callback, and throws provider_unavailable when the token endpoint fails', async () => {
@@ -450,6 +481,25 @@ describe('bankIdNorway(): tampering, against a hand-rolled OP', () => {
     const token = op.requests.find((request) => request.path === '/token')!;
     expect(new URLSearchParams(token.body).get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     expect(token.headers.authorization).toMatch(/^Basic /);
+  });
+
+  it('an OP that does not say it sends iss: an error with the state of the login is its answer', async () => {
+    const op = await testOp();
+    const bankId = bankIdNorway({ issuer: op.issuer, ...TEST_CLIENT });
+    closers.push(async () => bankId.close?.());
+    const { transaction } = await start(bankId, 'bankid');
+    const cancelled = await bankId.complete({
+      transaction,
+      callbackQuery: { state: transaction.id, error: 'access_denied' },
+    });
+    expect(failure(cancelled).code).toBe('user_cancelled');
+    // Its `iss`, when sent, must still be its own.
+    await expect(
+      bankId.complete({
+        transaction,
+        callbackQuery: { state: transaction.id, error: 'access_denied', iss: 'https://op.example' },
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_request' });
   });
 
   it('fixture: an enhanced ID token (nnin_altsub, ;LOA= acr) with a userinfo without the number', async () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { EidError } from '../src/errors.js';
+import { createEid } from '../src/index.js';
+import { MemoryStore } from '../src/store/memory.js';
+import { webhookToken } from '../src/webhook.js';
 import { browser, JSON_ACCEPT, setup, txFromCallbackUrl } from './helpers/engine-browser.js';
-import { KARI, scriptedProvider } from './helpers/scripted-provider.js';
+import { KARI, scriptedProvider, WEBHOOK_SECRET } from './helpers/scripted-provider.js';
 
 describe('callback', () => {
   async function startedLogin() {
@@ -30,11 +33,12 @@ describe('callback', () => {
     expect(session.response).toMatchObject({ status: 200, body: { identity: { name: 'Kari Nordmann' } } });
   });
 
-  it('a callback from another browser finds nothing and writes nothing', async () => {
-    const { eid, state, tx, store } = await startedLogin();
+  it('a callback in another browser stops the login: transaction_not_found there, browser_mismatch then already_used in the browser that started it, cancelled at the provider', async () => {
+    const { eid, state, alice, tx, store } = await startedLogin();
     state.result = { status: 'complete', identity: KARI };
-    const mallory = browser(eid);
-    const outcome = await mallory.callback({ tx });
+    // The person approved at the eID in their own browser, which comes back here without the binding.
+    const victim = browser(eid);
+    const outcome = await victim.callback({ tx });
     expect(outcome.response).toEqual({
       type: 'redirect',
       status: 303,
@@ -42,7 +46,95 @@ describe('callback', () => {
     });
     expect(outcome.session).toBeUndefined();
     expect(state.completes).toBe(0);
+    expect(state.cancels).toEqual(['ref-1']);
+    expect(await store.get(tx)).toMatchObject({ status: 'failed', error: { code: 'browser_mismatch' } });
+
+    // The browser that started it (the relaying one) gets an error, not a login, and then already_used.
+    const starter = await alice.callback({ tx }, JSON_ACCEPT);
+    expect(starter.response).toMatchObject({ status: 403, body: { error: { code: 'browser_mismatch' } } });
+    expect(starter.session).toBeUndefined();
+    expect(state.completes).toBe(0);
+    expect((await alice.callback({ tx })).response).toMatchObject({ location: '/?error=already_used' });
+    expect(await victim.call({ route: 'session', httpMethod: 'GET', params: {} })).toMatchObject({
+      response: { status: 401 },
+    });
+  });
+
+  it('a callback in another browser stops a login even while the starting browser is asking the provider', async () => {
+    const { eid, state, alice, tx } = await startedLogin();
+    state.result = { status: 'complete', identity: KARI };
+    state.completeDelayMs = 40;
+    const racing = alice.callback({ tx }, JSON_ACCEPT);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await browser(eid).callback({ tx });
+    const outcome = await racing;
+    expect(outcome.response).toMatchObject({ status: 403, body: { error: { code: 'browser_mismatch' } } });
+    expect(outcome.session).toBeUndefined();
+  });
+
+  it('a callback in another browser drops the identity a push left for the starting browser', async () => {
+    const { eid, state, alice, tx, store } = await startedLogin();
+    const pushed = await eid.handle({
+      route: 'webhook',
+      httpMethod: 'POST',
+      params: { provider: 'acme' },
+      query: { tx, token: webhookToken(WEBHOOK_SECRET, tx) },
+      body: { reference: 'ref-1', result: { status: 'complete', identity: KARI } },
+      headers: { contentType: 'application/json' },
+    });
+    expect(pushed.response).toMatchObject({ status: 200 });
+    expect((await store.get(tx))?.identity).toBeDefined();
+    await browser(eid).callback({ tx });
+    const stopped = await store.get(tx);
+    expect(stopped).toMatchObject({ status: 'failed', error: { code: 'browser_mismatch' } });
+    expect(stopped?.identity).toBeUndefined();
+    expect((await alice.callback({ tx }, JSON_ACCEPT)).response).toMatchObject({
+      status: 403,
+      body: { error: { code: 'browser_mismatch' } },
+    });
+    expect(state.completes).toBe(0);
+  });
+
+  it('a callback in another browser leaves a finished login alone, and a provider refusing the cancel changes nothing', async () => {
+    const { eid, state, alice, tx, store } = await startedLogin();
+    state.result = { status: 'complete', identity: KARI };
+    await alice.callback({ tx });
+    const done = await store.get(tx);
+    await browser(eid).callback({ tx });
+    expect(await store.get(tx)).toEqual(done);
+    expect(state.cancels).toEqual([]);
+
+    const other = await startedLogin();
+    other.state.cancelError = new EidError('provider_error', 'The session is SUCCESS.');
+    const outcome = await browser(other.eid).callback({ tx: other.tx }, JSON_ACCEPT);
+    expect(outcome.response).toMatchObject({
+      status: 404,
+      body: { error: { code: 'transaction_not_found' } },
+    });
+    expect((await other.store.get(other.tx))?.status).toBe('failed');
+  });
+
+  it("a callback in another browser on another provider's route stops nothing", async () => {
+    const acme = scriptedProvider('acme');
+    const other = scriptedProvider('other');
+    const store = new MemoryStore();
+    const eid = createEid({
+      baseUrl: 'https://shop.example',
+      providers: [acme.provider, other.provider],
+      store,
+    });
+    await browser(eid).start('bankid');
+    const tx = txFromCallbackUrl(acme.state.starts[0]!.callbackUrl);
+    const outcome = await eid.handle({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'other' },
+      query: { tx },
+      headers: JSON_ACCEPT,
+    });
+    expect(outcome.error?.code).toBe('transaction_not_found');
     expect((await store.get(tx))?.status).toBe('pending');
+    expect(acme.state.cancels).toEqual([]);
   });
 
   it('a replayed callback in the same (regenerated) session is already_used and changes nothing', async () => {

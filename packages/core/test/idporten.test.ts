@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { type Simulator, startSimulator, TEST_USERS } from '@eid/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EidError } from '../src/errors.js';
+import { createEid } from '../src/index.js';
 import { IDPORTEN_ISSUERS, type IdportenOptions, idporten } from '../src/providers/idporten/index.js';
 import { oidcClientOf } from '../src/providers/oidc/index.js';
 import type { CompleteResult, Provider } from '../src/providers/types.js';
+import { MemoryStore } from '../src/store/memory.js';
 import { randomToken, type Transaction } from '../src/transaction.js';
 import { createTransport } from '../src/transport.js';
 import { OidcBrowser } from './helpers/oidc-browser.js';
@@ -418,5 +420,78 @@ describe('idporten(): logoutAtProvider (single logout at ID-porten, https://docs
     expect(result.identity.extra).toEqual({ tagged: true });
     const url = new URL((await configured.endSessionUrl!(result.endSession!, context))!);
     expect(url.searchParams.get('post_logout_redirect_uri')).toBe('http://localhost:4000/logged-out');
+  });
+});
+
+describe('idporten(): callbacks through the engine (who may end a login)', () => {
+  async function engineLogin() {
+    const eid = createEid({
+      baseUrl: 'http://localhost:4000',
+      providers: [provider()],
+      store: new MemoryStore(),
+    });
+    closers.push(() => eid.close());
+    const started = await eid.handle({
+      route: 'start',
+      httpMethod: 'GET',
+      params: { provider: 'idporten', method: 'idporten' },
+      query: { returnTo: '/profile' },
+    });
+    const binding = started.session?.kind === 'bind' ? started.session.binding : '';
+    const location = started.response.type === 'redirect' ? started.response.location : '';
+    const tx = new URL(location).searchParams.get('state')!;
+    const callback = (query: Record<string, string>, session: { binding?: string } = { binding }) =>
+      eid.handle({
+        route: 'callback',
+        httpMethod: 'GET',
+        params: { provider: 'idporten' },
+        query,
+        headers: { accept: 'application/json' },
+        session,
+      });
+    return { eid, location, tx, callback };
+  }
+
+  it('a forged callback in the browser that started the login ends nothing: the genuine one still logs in', async () => {
+    const { location, tx, callback } = await engineLogin();
+    const forgeries: Record<string, string>[] = [
+      { state: tx, code: 'bogus', iss: sim.idporten.issuer },
+      { state: tx, error: 'access_denied' },
+    ];
+    for (const forged of forgeries) {
+      const outcome = await callback(forged);
+      expect(outcome.response).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+      expect(outcome.session).toBeUndefined();
+    }
+    const { query } = await new OidcBrowser().login(location, CALLBACK, { user: 'no-kari' });
+    const done = await callback(query);
+    expect(done.session).toMatchObject({
+      kind: 'login',
+      identity: { provider: 'idporten', transactionId: tx },
+    });
+  });
+
+  it('the genuine cancel (with the state and iss ID-porten sends) ends the login with user_cancelled', async () => {
+    const { location, callback } = await engineLogin();
+    const { query } = await new OidcBrowser().login(location, CALLBACK, { outcome: 'abort' });
+    const outcome = await callback(query);
+    expect(outcome.response).toMatchObject({ status: 401, body: { error: { code: 'user_cancelled' } } });
+    expect((await callback(query)).response).toMatchObject({
+      status: 409,
+      body: { error: { code: 'already_used' } },
+    });
+  });
+
+  it('the callback in another browser stops the login: the code cannot be used in the starting browser', async () => {
+    const { location, callback } = await engineLogin();
+    const { query } = await new OidcBrowser().login(location, CALLBACK, { user: 'no-kari' });
+    const stranger = await callback(query, {});
+    expect(stranger.response).toMatchObject({
+      status: 404,
+      body: { error: { code: 'transaction_not_found' } },
+    });
+    const starter = await callback(query);
+    expect(starter.session).toBeUndefined();
+    expect(starter.response).toMatchObject({ status: 403, body: { error: { code: 'browser_mismatch' } } });
   });
 });

@@ -778,3 +778,124 @@ describe('signicat: the Authentication REST API as the public SDKs show it', () 
     );
   });
 });
+
+describe('signicat: checkClientEnvironment (the client that authenticated against the browser finishing)', () => {
+  const UA = fixture('idporten-success').environment.userAgent as string;
+  const success = (environment: Record<string, string> | null) => {
+    const { environment: _documented, ...session } = fixture('idporten-success');
+    return { ...session, id: 'abc', ...(environment ? { environment } : {}) };
+  };
+  const finish = async (
+    options: Record<string, unknown>,
+    client: { ip?: string; userAgent?: string } | undefined,
+    environment: Record<string, string> | null = { ipAddress: '192.0.2.2', userAgent: UA },
+    flow: 'redirect' | 'headless' = 'redirect',
+  ) => {
+    const { provider } = await setup(
+      sessionApi(() => ({ status: 200, json: success(environment) })),
+      options,
+    );
+    return provider.complete({
+      transaction: { ...transaction('abc'), flow },
+      ...(client ? { client } : {}),
+    });
+  };
+  const code = (result: Awaited<ReturnType<typeof finish>>) =>
+    result.status === 'failed' ? result.error.code : result.status;
+
+  it('is off by default: a login finished from anywhere completes', async () => {
+    expect(await finish({}, { ip: '198.51.100.7', userAgent: 'curl/8' })).toMatchObject({
+      status: 'complete',
+    });
+  });
+
+  it('ip: the same address completes, another one is browser_mismatch', async () => {
+    expect(code(await finish({ checkClientEnvironment: 'ip' }, { ip: '192.0.2.2', userAgent: 'x' }))).toBe(
+      'complete',
+    );
+    const refused = await finish({ checkClientEnvironment: 'ip' }, { ip: '198.51.100.7', userAgent: UA });
+    expect(code(refused)).toBe('browser_mismatch');
+    if (refused.status === 'failed') expect(refused.error.message).not.toMatch(/192\.0|198\.51/);
+  });
+
+  it('ip+userAgent: the user agent must match too', async () => {
+    const check = { checkClientEnvironment: 'ip+userAgent' };
+    expect(code(await finish(check, { ip: '192.0.2.2', userAgent: UA }))).toBe('complete');
+    expect(code(await finish(check, { ip: '192.0.2.2', userAgent: 'Mozilla/5.0 (attacker)' }))).toBe(
+      'browser_mismatch',
+    );
+    expect(code(await finish(check, { ip: '192.0.2.2' }))).toBe('browser_mismatch');
+  });
+
+  it('compares addresses in one spelling: IPv4-mapped IPv6 and IPv6 zero compression', async () => {
+    const check = { checkClientEnvironment: 'ip' };
+    expect(code(await finish(check, { ip: '::ffff:192.0.2.2' }))).toBe('complete');
+    const v6 = { ipAddress: '2001:DB8:0:0::1', userAgent: UA };
+    expect(code(await finish(check, { ip: '2001:db8::1' }, v6))).toBe('complete');
+    expect(code(await finish(check, { ip: '2001:db8::2' }, v6))).toBe('browser_mismatch');
+  });
+
+  it('fails rather than guess when either side has no address', async () => {
+    const check = { checkClientEnvironment: 'ip' };
+    const noEnvironment = await finish(check, { ip: '192.0.2.2' }, null);
+    expect(code(noEnvironment)).toBe('provider_error');
+    const noClientIp = await finish(check, { userAgent: UA });
+    expect(code(noClientIp)).toBe('invalid_config');
+    if (noClientIp.status === 'failed') expect(noClientIp.error.message).toMatch(/trust proxy/);
+  });
+
+  it('does not check headless logins (the eID runs on a phone)', async () => {
+    expect(
+      code(
+        await finish({ checkClientEnvironment: 'ip' }, undefined, { ipAddress: '203.0.113.9' }, 'headless'),
+      ),
+    ).toBe('complete');
+  });
+
+  it('refuses an unknown check', () => {
+    expect(() =>
+      signicat({ ...credentials, checkClientEnvironment: 'userAgent' as unknown as 'ip' }),
+    ).toThrowError(/checkClientEnvironment/);
+  });
+
+  it('through the engine: the callback hands Signicat its client address and user agent', async () => {
+    const { server, provider } = await setup(
+      sessionApi((request) =>
+        request.method === 'POST'
+          ? { status: 200, json: { ...fixture('idporten-create-response'), id: 'abc' } }
+          : { status: 200, json: success({ ipAddress: '192.0.2.2', userAgent: UA }) },
+      ),
+      { checkClientEnvironment: 'ip+userAgent' },
+    );
+    const eid = createEid({ baseUrl: 'https://shop.example', providers: [provider] });
+    const start = async () => {
+      const started = await eid.handle({
+        route: 'start',
+        httpMethod: 'POST',
+        params: { provider: 'signicat', method: 'idporten' },
+        body: { returnTo: '/profile' },
+        headers: { accept: 'application/json' },
+      });
+      const binding = started.session?.kind === 'bind' ? started.session.binding : undefined;
+      const creates = server.requests.filter((request) => request.method === 'POST' && request.body);
+      const callback = new URL(JSON.parse(creates.at(-1)!.body).callbackUrls.success);
+      return { binding, query: Object.fromEntries(callback.searchParams) };
+    };
+    const callback = (login: Awaited<ReturnType<typeof start>>, clientIp: string, userAgent: string) =>
+      eid.handle({
+        route: 'callback',
+        httpMethod: 'GET',
+        params: { provider: 'signicat' },
+        query: login.query,
+        headers: { accept: 'application/json', 'user-agent': userAgent },
+        clientIp,
+        session: { binding: login.binding },
+      });
+    const genuine = await callback(await start(), '::ffff:192.0.2.2', UA);
+    expect(genuine.session?.kind).toBe('login');
+    const relayed = await callback(await start(), '198.51.100.7', UA);
+    expect(relayed.session).toBeUndefined();
+    expect(relayed.error?.code).toBe('browser_mismatch');
+    await eid.close();
+  });
+});

@@ -9,6 +9,7 @@ import {
   type SettleEvent,
   type SettlePolicy,
   type Step,
+  strangerCallback,
 } from '../src/engine/transactions/decide.js';
 import { EidError } from '../src/errors.js';
 import type { Transaction } from '../src/transaction.js';
@@ -389,5 +390,71 @@ describe('callbackRefusal and cancellation', () => {
     expect(cancellation(transaction({ status: 'cancelled' }), NOW, 'ended')).toEqual({ next: 'done' });
     const refusal = cancellation(transaction({ status: 'complete' }), NOW, 'ended');
     expect(refusal).toMatchObject({ next: 'refuse', error: { code: 'already_used', message: 'ended' } });
+  });
+});
+
+describe('strangerCallback: a callback in a browser that does not hold the login', () => {
+  it.each<[string, Partial<Transaction>, string, boolean]>([
+    ['pending', {}, 'acme', true],
+    [
+      'pending, claimed by the bound browser asking the provider',
+      { claimedUntil: NOW + 5_000 },
+      'acme',
+      true,
+    ],
+    [
+      'finished by a push, the identity waiting for the browser',
+      { status: 'complete', identity },
+      'acme',
+      true,
+    ],
+    ['pending, of another provider', {}, 'other', false],
+    ['pending past its expiry', { expiresAt: NOW }, 'acme', false],
+    ['expired', { status: 'expired' }, 'acme', false],
+    ['spent', { status: 'complete', consumedAt: NOW - 5 }, 'acme', false],
+    [
+      'failed, not yet seen',
+      { status: 'failed', error: { code: 'user_cancelled', message: 'x' } },
+      'acme',
+      false,
+    ],
+    ['cancelled', { status: 'cancelled' }, 'acme', false],
+  ])('a transaction %s: stopped = %s', (_name, changes, provider, stops) => {
+    expect(strangerCallback(transaction(changes), provider, NOW).next).toBe(stops ? 'write' : 'none');
+  });
+
+  it('fails the login with browser_mismatch, unspent, and drops an identity a push left in it', () => {
+    const step = strangerCallback(
+      transaction({ status: 'complete', identity, providerLogout, claimedUntil: NOW + 1 }),
+      'acme',
+      NOW,
+    );
+    expect(step).toMatchObject({
+      next: 'write',
+      changes: {
+        status: 'failed',
+        finishedAt: NOW,
+        claimedUntil: undefined,
+        identity: undefined,
+        providerLogout: undefined,
+        error: { code: 'browser_mismatch' },
+      },
+      log: { level: 'warn', fields: { code: 'browser_mismatch', provider: 'acme' } },
+    });
+    // The browser holding the login learns it once (`finished`), then `already_used`.
+    expect(step.next === 'write' && 'consumedAt' in step.changes).toBe(false);
+  });
+
+  it('the browser holding a stopped login learns browser_mismatch once, at its callback', () => {
+    const stopped = strangerCallback(transaction({ flow: 'redirect' }), 'acme', NOW);
+    if (stopped.next !== 'write') throw new Error('expected a write');
+    const after = transaction({ flow: 'redirect', ...stopped.changes });
+    expect(callbackRefusal(after, 'acme')).toBeUndefined();
+    expect(decide(after, read, 'callback', NOW)).toMatchObject({
+      next: 'write',
+      changes: { consumedAt: NOW },
+      outcome: { state: 'final', error: { code: 'browser_mismatch' } },
+    });
+    expect(callbackRefusal({ ...after, consumedAt: NOW }, 'acme')?.code).toBe('already_used');
   });
 });

@@ -7,6 +7,7 @@ import {
   idporten,
   linkMobilityNext,
   type Provider,
+  type SignicatOptions,
   signicat,
   zignsec,
 } from '@eid/core';
@@ -53,7 +54,13 @@ const signicatBackend: Backend = async ({ env, simulator }) => {
       },
       { baseUrl: 'SIGNICAT_BASE_URL' },
     ) ?? (await simulator()).signicat;
-  return signicat(settings);
+  // SIGNICAT_CHECK_CLIENT_ENVIRONMENT is optional (ip or ip+userAgent): refuse a redirect login finished by
+  // another client than the one that authenticated at Signicat (see the README's relayed logins).
+  const check = env.SIGNICAT_CHECK_CLIENT_ENVIRONMENT?.trim();
+  return signicat({
+    ...settings,
+    ...(check ? { checkClientEnvironment: check as SignicatOptions['checkClientEnvironment'] } : {}),
+  });
 };
 
 const nextBackend: Backend = async ({ env, simulator }) => {

@@ -11,6 +11,8 @@ export const ERROR_MESSAGES: Readonly<Record<Exclude<EidErrorCode, 'invalid_conf
     'We could not find your login in progress. Please start again, and make sure this site may use cookies.',
   transaction_expired: 'The login took too long and has expired. Please start again.',
   already_used: 'This login has already been used. Start a new one to log in again.',
+  browser_mismatch:
+    'This login was finished in another browser or on another device than the one that started it, so it was stopped. If someone sent you a login link, do not use it. Otherwise, start again here.',
   user_cancelled: 'The login was cancelled.',
   provider_error: 'The eID service reported an error. Please try again.',
   provider_unavailable: 'The eID service is not answering right now. Please try again in a moment.',

@@ -148,8 +148,7 @@ export function createContext(config: EngineConfig, options: EidOptions): Engine
     store,
     logger,
     now,
-    ask: (transaction, callbackQuery) =>
-      providers.find(transaction.provider).complete({ transaction, callbackQuery }),
+    ask: (transaction, input) => providers.find(transaction.provider).complete({ transaction, ...input }),
     ...(config.onVerified ? { verified: verifiedEvent(config.onVerified, logger) } : {}),
   });
   return { config, store, logger, now, providers, transactions, urls: urlBuilder(config), transport };

@@ -6,6 +6,7 @@ export type {
   CompleteResult,
   EndSessionContext,
   EndSessionHint,
+  FinishingClient,
   MethodCountry,
   MethodPurpose,
   Provider,

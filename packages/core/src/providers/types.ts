@@ -70,10 +70,23 @@ export interface StartResult {
   state?: Record<string, string>;
 }
 
+/** The browser finishing a login at its callback, as the adapter saw it. */
+export interface FinishingClient {
+  /** Its IP address (`EidRequest.clientIp`, IPv4-mapped IPv6 unwrapped); absent when the adapter gave none. */
+  ip?: string;
+  /** Its `User-Agent` header, when it sent one. */
+  userAgent?: string;
+}
+
 export interface CompleteContext {
   transaction: Transaction;
   /** The query the browser brought to the callback, when completion comes from a callback. */
   callbackQuery?: Record<string, string>;
+  /**
+   * The browser at the callback, when completion comes from a callback: a provider that reports which client
+   * authenticated (Signicat's `environment`) may compare the two.
+   */
+  client?: FinishingClient;
 }
 
 /**

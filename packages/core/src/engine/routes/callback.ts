@@ -1,10 +1,13 @@
 import { EidError } from '../../errors.js';
-import type { Route } from '../context.js';
-import { prefersJson } from '../contract.js';
-import { concerning } from '../failures.js';
+import type { FinishingClient, Provider } from '../../providers/types.js';
+import type { Transaction } from '../../transaction.js';
+import type { EngineContext, Route } from '../context.js';
+import { type EidRequest, prefersJson } from '../contract.js';
+import { causeKind, concerning } from '../failures.js';
 import { loginChange } from '../provider-logout.js';
-import { stringQuery } from '../request-input.js';
+import { endUserIp, stringQuery } from '../request-input.js';
 import { callbackRefusal } from '../transactions/decide.js';
+import { transactionNotFound } from '../transactions/service.js';
 
 /** The browser back from the provider: the login finishes here, once, into a regenerated session. */
 export const callback: Route = async (ctx, request) => {
@@ -14,11 +17,20 @@ export const callback: Route = async (ctx, request) => {
   const transactionId = provider.transactionIdFromCallback
     ? provider.transactionIdFromCallback(query)
     : query.tx;
-  const transaction = await ctx.transactions.bound(transactionId, request.session);
+  const { transaction, bound } = await ctx.transactions.lookup(transactionId, request.session);
+  if (!bound) {
+    // A relayed login: the person approved at the eID, and came back here in a browser that did not start
+    // the login. Nobody may finish it now; the stranger learns nothing about it.
+    await stopForStranger(ctx, provider, transaction);
+    throw transactionNotFound();
+  }
   return concerning(request, { provider: provider.id, transactionId: transaction.id }, async () => {
     const refusal = callbackRefusal(transaction, provider.id);
     if (refusal) throw refusal;
-    const settled = await ctx.transactions.settle(transaction, 'callback', { callbackQuery: query });
+    const settled = await ctx.transactions.settle(transaction, 'callback', {
+      callbackQuery: query,
+      client: finishingClient(request),
+    });
     if (settled.state === 'pending') {
       throw new EidError(
         'provider_error',
@@ -40,3 +52,28 @@ export const callback: Route = async (ctx, request) => {
     };
   });
 };
+
+/** The browser at the callback as providers see it: its address and user agent. */
+function finishingClient(request: EidRequest): FinishingClient {
+  const ip = endUserIp(request.clientIp);
+  const userAgent = request.headers?.['user-agent'];
+  return { ...(ip ? { ip } : {}), ...(userAgent ? { userAgent } : {}) };
+}
+
+/**
+ * Fails the login a stranger's callback names (see `strangerCallback`), then cancels it at the provider where
+ * the provider can cancel (Signicat). The cancel is best effort: a session the person has just approved is
+ * usually past cancelling, and the failed transaction already keeps anyone from finishing it here.
+ */
+async function stopForStranger(ctx: EngineContext, provider: Provider, transaction: Transaction) {
+  const stopped = await ctx.transactions.stopForStranger(transaction, provider.id);
+  if (!stopped || !provider.cancel) return;
+  try {
+    await provider.cancel(stopped);
+  } catch (error) {
+    ctx.logger.info(
+      { provider: provider.id, transactionId: stopped.id, cause: causeKind(error) },
+      'the stopped login could not be cancelled at the provider (it may have finished there already)',
+    );
+  }
+}

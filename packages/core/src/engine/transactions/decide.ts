@@ -260,6 +260,53 @@ export function callbackRefusal(transaction: Transaction, providerId: string): E
   return undefined;
 }
 
+/**
+ * The login stopped because its callback came back to a browser without its binding: the person approved at
+ * the eID in one browser while another one holds the login (a relayed login: someone started it and sent the
+ * provider's link to the person). The browser holding it learns this once, then `already_used`.
+ */
+export function browserMismatchError(): EidError {
+  return new EidError(
+    'browser_mismatch',
+    'This login was returned to in another browser than the one that started it, so it was stopped. If you started it, start it again in the browser you want to be logged in with.',
+  );
+}
+
+/**
+ * A callback for this transaction came to a browser that does not hold its binding. A login no browser has
+ * taken yet (pending, or finished by a push with the identity still waiting in it) fails: the stranger cannot
+ * finish it, and the browser holding it must not finish it either, since the person who approved is at the
+ * other browser. The identity a push left is dropped. Expired, ended or spent transactions are left alone, as
+ * is one of another provider (the callback route names the provider).
+ */
+export function strangerCallback(
+  transaction: Transaction,
+  providerId: string,
+  now: number,
+): { next: 'none' } | { next: 'write'; changes: Partial<Transaction>; log: LogEntry } {
+  if (transaction.provider !== providerId || transaction.consumedAt !== undefined) return { next: 'none' };
+  const waiting = transaction.status === 'complete' && transaction.identity !== undefined;
+  const open = transaction.status === 'pending' && now < transaction.expiresAt;
+  if (!open && !waiting) return { next: 'none' };
+  const error = browserMismatchError();
+  return {
+    next: 'write',
+    changes: {
+      status: 'failed',
+      finishedAt: now,
+      claimedUntil: undefined,
+      identity: undefined,
+      providerLogout: undefined,
+      error: { code: error.code, message: error.message },
+    },
+    log: {
+      level: 'warn',
+      message: `${kindOf(transaction)} stopped: its callback came to another browser than the one that started it`,
+      fields: { code: error.code, provider: transaction.provider, transactionId: transaction.id },
+    },
+  };
+}
+
 /** Cancelling: nothing to do when already cancelled, refused once the login has ended. */
 export function cancellation(
   transaction: Transaction,

@@ -5,17 +5,17 @@ import type { CompleteResult } from '../../providers/types.js';
 import type { TransactionStore } from '../../store/types.js';
 import { bindingMatches, isTransactionId, type Transaction } from '../../transaction.js';
 import type { EidSessionData } from '../contract.js';
-import { cancellation, type Settled, type SettlePolicy } from './decide.js';
-import { MAX_CAS_ATTEMPTS, type SettleInput, settle } from './settle.js';
+import { cancellation, type Settled, type SettlePolicy, strangerCallback } from './decide.js';
+import { type AskInput, MAX_CAS_ATTEMPTS, type SettleInput, settle } from './settle.js';
 
-export type { SettleInput } from './settle.js';
+export type { AskInput, SettleInput } from './settle.js';
 
 export interface TransactionsDependencies {
   store: TransactionStore;
   logger: Logger;
   now: () => number;
   /** Asks the transaction's provider where it stands (`Provider.complete`). */
-  ask(transaction: Transaction, callbackQuery: Record<string, string> | undefined): Promise<CompleteResult>;
+  ask(transaction: Transaction, input: AskInput): Promise<CompleteResult>;
   /** Told once per completed `verify` transaction (`createEid({ onVerified })`); its errors are its own. */
   verified?(identity: Identity, transaction: Transaction): Promise<void>;
 }
@@ -24,6 +24,19 @@ export interface TransactionsDependencies {
 export interface Transactions {
   /** A transaction bound to this browser; anything else is "not found", so ids cannot be probed. */
   bound(id: unknown, session: EidSessionData | undefined): Promise<Transaction>;
+  /**
+   * The transaction a callback names, and whether this browser holds it (`bound`, as for `bound()`); an
+   * unknown or malformed id is "not found".
+   */
+  lookup(
+    id: unknown,
+    session: EidSessionData | undefined,
+  ): Promise<{ transaction: Transaction; bound: boolean }>;
+  /**
+   * A callback for the transaction came to a browser without its binding: a login no browser has taken yet
+   * fails (`strangerCallback`). The failed transaction, or undefined when there was nothing to stop.
+   */
+  stopForStranger(transaction: Transaction, providerId: string): Promise<Transaction | undefined>;
   /** Any transaction by id, or undefined (pushes, which carry no browser binding). */
   find(id: unknown): Promise<Transaction | undefined>;
   /**
@@ -38,24 +51,49 @@ export interface Transactions {
   cancel(transaction: Transaction, session: EidSessionData | undefined): Promise<Transaction>;
 }
 
+/** "No login of this browser by that id": unknown, malformed and other browsers' ids alike. */
+export function transactionNotFound(): EidError {
+  return new EidError(
+    'transaction_not_found',
+    'No login in progress matches this browser. Start the login again; if it keeps failing, the session cookie may be blocked (SameSite, third-party cookies) or another app shares its name.',
+  );
+}
+
 export function createTransactions(dependencies: TransactionsDependencies): Transactions {
   const { store, logger, now } = dependencies;
 
-  const notFound = () =>
-    new EidError(
-      'transaction_not_found',
-      'No login in progress matches this browser. Start the login again; if it keeps failing, the session cookie may be blocked (SameSite, third-party cookies) or another app shares its name.',
-    );
+  const notFound = transactionNotFound;
 
-  async function bound(id: unknown, session: EidSessionData | undefined): Promise<Transaction> {
+  async function lookup(id: unknown, session: EidSessionData | undefined) {
     if (!isTransactionId(id)) throw notFound();
     const transaction = await store.get(id);
     if (!transaction) throw notFound();
     // The browser that logged in with this transaction no longer holds the binding (the session was
     // regenerated) but its identity names the transaction: it may still see it, e.g. to learn it is spent.
     const loggedInWithIt = session?.identity?.transactionId === transaction.id;
-    if (!loggedInWithIt && !bindingMatches(transaction, session?.binding)) throw notFound();
-    return transaction;
+    return { transaction, bound: loggedInWithIt || bindingMatches(transaction, session?.binding) };
+  }
+
+  async function bound(id: unknown, session: EidSessionData | undefined): Promise<Transaction> {
+    const found = await lookup(id, session);
+    if (!found.bound) throw notFound();
+    return found.transaction;
+  }
+
+  async function stopForStranger(start: Transaction, providerId: string): Promise<Transaction | undefined> {
+    let transaction: Transaction | undefined = start;
+    for (let attempt = 0; transaction && attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const step = strangerCallback(transaction, providerId, now());
+      if (step.next === 'none') return undefined;
+      const stopped = await transition(transaction, step.changes);
+      if (stopped) {
+        logger[step.log.level](step.log.fields, step.log.message);
+        return stopped;
+      }
+      transaction = await store.get(transaction.id);
+    }
+    // Every attempt lost to another request: the login is busy changing; the next stranger callback tries again.
+    return undefined;
   }
 
   /** Moves a transaction from the version we read to `next`; undefined when another request won. */
@@ -92,6 +130,8 @@ export function createTransactions(dependencies: TransactionsDependencies): Tran
 
   return {
     bound,
+    lookup,
+    stopForStranger,
     find: async (id) => (isTransactionId(id) ? store.get(id) : undefined),
     settle: (transaction, policy, input) =>
       settle({ ...dependencies, transition, reread }, transaction, policy, input),

@@ -1,7 +1,7 @@
 import { EidError } from '../../errors.js';
 import type { Identity } from '../../identity.js';
 import type { Logger } from '../../logger.js';
-import type { CompleteResult } from '../../providers/types.js';
+import type { CompleteResult, FinishingClient } from '../../providers/types.js';
 import type { Transaction } from '../../transaction.js';
 import { markLogged } from '../failures.js';
 import {
@@ -23,9 +23,14 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export interface SettleInput {
   /** The query the browser brought back (callbacks). */
   callbackQuery?: Record<string, string>;
+  /** The browser finishing the login at its callback: its address and user agent (`CompleteContext.client`). */
+  client?: FinishingClient;
   /** A result the provider pushed; used instead of asking the provider. */
   pushed?: CompleteResult;
 }
+
+/** What the provider is told besides the transaction when it is asked (`Provider.complete`). */
+export type AskInput = Pick<SettleInput, 'callbackQuery' | 'client'>;
 
 /** What the settle loop reads and writes through. */
 export interface SettleIo {
@@ -34,7 +39,7 @@ export interface SettleIo {
   /** Compare-and-set from the version read to the changed transaction; undefined when another request won. */
   transition(transaction: Transaction, changes: Partial<Transaction>): Promise<Transaction | undefined>;
   reread(transaction: Transaction): Promise<Transaction>;
-  ask(transaction: Transaction, callbackQuery: Record<string, string> | undefined): Promise<CompleteResult>;
+  ask(transaction: Transaction, input: AskInput): Promise<CompleteResult>;
   /** Told once, by the request whose write recorded it, that a `verify` transaction verified `identity`. */
   verified?(identity: Identity, transaction: Transaction): Promise<void>;
 }
@@ -80,7 +85,10 @@ export async function settle(
       if (!claimed) await conflict();
       else {
         transaction = claimed;
-        event = await askProvider(io, transaction, policy, input.callbackQuery);
+        event = await askProvider(io, transaction, policy, {
+          ...(input.callbackQuery ? { callbackQuery: input.callbackQuery } : {}),
+          ...(input.client ? { client: input.client } : {}),
+        });
       }
     } else if (step.next === 'write') {
       const written = await transition(transaction, step.changes);
@@ -104,10 +112,10 @@ async function askProvider(
   io: SettleIo,
   transaction: Transaction,
   policy: SettlePolicy,
-  callbackQuery: Record<string, string> | undefined,
+  input: AskInput,
 ): Promise<SettleEvent> {
   try {
-    return { kind: 'answered', result: await io.ask(transaction, callbackQuery) };
+    return { kind: 'answered', result: await io.ask(transaction, input) };
   } catch (error) {
     const step = decide(transaction, { kind: 'unanswered' }, policy, io.now());
     if (step.next === 'rethrow' && step.releaseClaim) {

@@ -8,7 +8,7 @@ import { EidError, isEidError } from '../../errors.js';
 import type { AccessToken } from '../../token-cache.js';
 import type { ProviderRuntime } from '../types.js';
 import { type ClientAuthSettings, clientAuthentication } from './client-auth.js';
-import { type OidcStep, oidcError } from './errors.js';
+import { callbackForgery, type Forgery, forgedCallback, type OidcStep, oidcError } from './errors.js';
 import { openIdClient } from './load.js';
 
 /** Claims of a verified ID token, merged with verified userinfo claims where the provider reads them. */
@@ -114,6 +114,13 @@ export class OidcClient {
   ): Promise<{ idToken: OidcClaims; userinfo?: OidcClaims; idTokenJwt: string }> {
     const oidc = await openIdClient();
     const config = await this.#discover(runtime);
+    const metadata = config.serverMetadata();
+    const forgery = callbackForgery(request.callbackQuery, {
+      state: request.expectedState,
+      issuer: metadata.issuer,
+      issRequired: metadata.authorization_response_iss_parameter_supported === true,
+    });
+    if (forgery) throw this.#forged(runtime, forgery);
     const currentUrl = new URL(request.state.redirectUri);
     for (const [name, value] of Object.entries(request.callbackQuery))
       currentUrl.searchParams.set(name, value);
@@ -124,14 +131,13 @@ export class OidcClient {
         expectedNonce: request.state.nonce,
         idTokenExpected: true,
       })
-      .catch((error: unknown) =>
-        this.#fail(
-          error,
-          (error as { name?: unknown } | undefined)?.name === 'AuthorizationResponseError'
-            ? 'login'
-            : 'token request',
-        ),
-      );
+      .catch((error: unknown) => {
+        const failure = error as { name?: unknown; error?: unknown } | undefined;
+        if (failure?.name === 'ResponseBodyError' && failure.error === 'invalid_grant') {
+          throw this.#forged(runtime, 'code refused');
+        }
+        return this.#fail(error, failure?.name === 'AuthorizationResponseError' ? 'login' : 'token request');
+      });
     const idToken = tokens.claims() as OidcClaims | undefined;
     const idTokenJwt = tokens.id_token;
     if (!idToken || !idTokenJwt)
@@ -221,6 +227,15 @@ export class OidcClient {
 
   #map(error: unknown, step: OidcStep): EidError {
     return oidcError(error, this.#settings, step, (this.#runtime as ProviderRuntime).logger);
+  }
+
+  /** A callback that is no answer from the provider: logged (the reason only) and refused, ending nothing. */
+  #forged(runtime: ProviderRuntime, reason: Forgery): EidError {
+    runtime.logger.warn(
+      { provider: this.#settings.id, reason },
+      `${this.#settings.name} callback refused: not an answer from the provider; the login stays open`,
+    );
+    return forgedCallback(this.#settings, reason);
   }
 
   #fail(error: unknown, step: OidcStep): never {

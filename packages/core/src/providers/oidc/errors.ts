@@ -105,3 +105,51 @@ export function oidcError(
     `${name}'s answer to the ${step} did not pass verification${code ? ` (${code})` : ''}.`,
   );
 }
+
+/** Why a callback is not an answer from the OpenID Provider (`forgedCallback`). */
+export type Forgery =
+  /** `state` is missing or names another login. */
+  | 'state'
+  /** `iss` (RFC 9207) is missing where the provider sends it, or names another issuer. */
+  | 'iss'
+  /** Neither `code` nor `error`. */
+  | 'no answer'
+  /** The token endpoint refused the code (`invalid_grant`): made up, spent, or issued for another login. */
+  | 'code refused';
+
+const forgeries = new WeakSet<EidError>();
+
+/**
+ * A callback the provider did not send, or whose code it does not honour. It ends nothing: the login stays
+ * open for the genuine answer (or its expiry), and the browser is told the callback was not valid.
+ */
+export function forgedCallback(provider: { name: string }, reason: Forgery): EidError {
+  const error = new EidError(
+    'invalid_request',
+    `This callback is not a valid answer from ${provider.name} (${reason}). The login is still open: finish it at ${provider.name}, or start again.`,
+  );
+  forgeries.add(error);
+  return error;
+}
+
+export function isForgedCallback(error: unknown): boolean {
+  return error instanceof EidError && forgeries.has(error);
+}
+
+/**
+ * Checks a callback's query before anything is redeemed: the `state` of this login, the provider's `iss` where
+ * its discovery document says it sends one (`authorization_response_iss_parameter_supported`, RFC 9207 section
+ * 2.4), and a `code` or an `error`. An `error` that passes is the provider's answer (the person cancelled):
+ * without a signed response (JARM) nothing more can be known of it, and `iss` is public, so the 256 random
+ * bits of `state` are what a forger lacks.
+ */
+export function callbackForgery(
+  query: Record<string, string>,
+  expected: { state: string; issuer: string; issRequired: boolean },
+): Forgery | undefined {
+  if (query.state !== expected.state) return 'state';
+  const iss = query.iss;
+  if (iss === undefined ? expected.issRequired : iss !== expected.issuer) return 'iss';
+  if (!query.code && !query.error) return 'no answer';
+  return undefined;
+}

@@ -23,6 +23,7 @@ import type {
 } from '../types.js';
 import { type OidcClaims, OidcClient, type OidcClientSettings } from './client.js';
 import { type ClientAuthOptions, clientAuthOf } from './client-auth.js';
+import { isForgedCallback } from './errors.js';
 
 export { type OidcClaims, OidcClient, type OidcLoginState } from './client.js';
 export type { ClientAuthOptions, TokenEndpointAuthMethod } from './client-auth.js';
@@ -240,6 +241,9 @@ export function oidcProvider(definition: OidcProviderDefinition) {
           : new EidError('provider_error', `The ${name} login failed unexpectedly.`, { cause: thrown });
         // A provider that could not be reached leaves the login pending: the callback can be tried again.
         if (error.code === 'provider_unavailable' || error.code === 'rate_limited') throw error;
+        // So does a callback the provider did not send (a made-up code, an `error` without the provider's
+        // `iss`): only the provider's answer, or the expiry, ends the login.
+        if (isForgedCallback(error)) throw error;
         return { status: 'failed', error };
       }
     },

@@ -13,11 +13,20 @@ import {
   restClient,
 } from '../../provider-kit/index.js';
 import type { Provider } from '../types.js';
-import { checkSession, LOA_VALUES, mapSessionStatus, startResult } from './mapping.js';
+import {
+  CLIENT_ENVIRONMENT_CHECKS,
+  type ClientEnvironmentCheck,
+  checkSession,
+  clientEnvironmentFailure,
+  clientEnvironmentMismatch,
+  LOA_VALUES,
+  mapSessionStatus,
+  startResult,
+} from './mapping.js';
 import { signicatTokens, tokenAccountId } from './token.js';
 import { SIGNICAT_METHODS, type SignicatMethodId, type SignicatSession, sessionRequest } from './wire.js';
 
-export { mapSessionStatus, toIdentity } from './mapping.js';
+export { type ClientEnvironmentCheck, mapSessionStatus, toIdentity } from './mapping.js';
 export { SIGNICAT_METHODS, type SignicatMethodId, type SignicatSession } from './wire.js';
 
 export interface SignicatOptions {
@@ -37,6 +46,16 @@ export interface SignicatOptions {
   requestedAttributes?: Partial<Record<SignicatMethodId, string[]>>;
   /** Adjusts the mapped identity, e.g. to keep more of the subject in `extra`. */
   profile?: (session: SignicatSession, identity: ProviderIdentity) => ProviderIdentity;
+  /**
+   * Off by default. Fails a redirect login whose callback comes from another client than the one that
+   * authenticated at Signicat, as Signicat reports it in the session (`environment.ipAddress`, `userAgent`):
+   * `ip` compares the IP address with the callback's (`EidRequest.clientIp`), `ip+userAgent` the
+   * `User-Agent` header too. Stops a relayed login finished in the relaying browser before the person's own
+   * browser is back. Needs the app to see the browser's real address (trust the reverse proxy), and refuses a
+   * person whose address changes between the eID and the return (IPv4 and IPv6 on one network, a phone moving
+   * off Wi-Fi); headless methods are not checked (the eID runs on a phone).
+   */
+  checkClientEnvironment?: ClientEnvironmentCheck;
 }
 
 const FACTORY = 'signicat()';
@@ -67,6 +86,12 @@ export function signicat(options: SignicatOptions): Provider {
   const accountId = requireString(FACTORY, options, 'accountId');
   const baseUrl = absoluteUrl(FACTORY, 'baseUrl', options.baseUrl, 'https://api.signicat.com');
   oneOf(FACTORY, 'requestedLoa', options.requestedLoa, LOA_VALUES);
+  const environmentCheck = oneOf(
+    FACTORY,
+    'checkClientEnvironment',
+    options.checkClientEnvironment,
+    CLIENT_ENVIRONMENT_CHECKS,
+  );
   const methods = enabledMethods(FACTORY, SIGNICAT_METHODS, options.methods);
   const methodSpec = methodFinder('Signicat', methods);
 
@@ -93,7 +118,7 @@ export function signicat(options: SignicatOptions): Provider {
       return startResult(checkSession(session), spec);
     },
 
-    async complete({ transaction, callbackQuery }, runtime) {
+    async complete({ transaction, callbackQuery, client }, runtime) {
       if (foreignSession(callbackQuery, transaction.reference)) {
         runtime.logger.warn(
           { provider: 'signicat', transactionId: transaction.id },
@@ -118,7 +143,19 @@ export function signicat(options: SignicatOptions): Provider {
         );
       }
       const result = mapSessionStatus(session, transaction, runtime.logger);
-      return result.status === 'complete' ? { ...result, source: session } : result;
+      if (result.status !== 'complete') return result;
+      if (environmentCheck && transaction.flow === 'redirect') {
+        const mismatch = clientEnvironmentMismatch(session.environment, client, environmentCheck);
+        if (mismatch) {
+          // Which part differed, never the addresses or user agents themselves.
+          runtime.logger.warn(
+            { provider: 'signicat', transactionId: transaction.id, check: environmentCheck, mismatch },
+            'Signicat login refused: the browser finishing it is not the client that authenticated',
+          );
+          return clientEnvironmentFailure(mismatch);
+        }
+      }
+      return { ...result, source: session };
     },
 
     async cancel(transaction) {

@@ -13,7 +13,7 @@ import {
   userCancelled,
 } from '../../provider-kit/index.js';
 import type { Transaction } from '../../transaction.js';
-import type { CompleteResult, StartResult } from '../types.js';
+import type { CompleteResult, FinishingClient, StartResult } from '../types.js';
 import type { SignicatMethodSpec, SignicatSession } from './wire.js';
 
 export const LOA_VALUES: readonly LevelOfAssurance[] = ['low', 'substantial', 'high'];
@@ -155,4 +155,74 @@ export function toIdentity(session: SignicatSession, logger: Logger = silentLogg
     authenticatedAt: new Date().toISOString(),
     extra: Object.keys(extra).length > 0 ? extra : undefined,
   }) as ProviderIdentity;
+}
+
+/** What `checkClientEnvironment` compares: the IP address, or the IP address and the user agent. */
+export type ClientEnvironmentCheck = 'ip' | 'ip+userAgent';
+
+export const CLIENT_ENVIRONMENT_CHECKS: readonly ClientEnvironmentCheck[] = ['ip', 'ip+userAgent'];
+
+/** An IP address in one spelling: IPv4-mapped IPv6 unwrapped, IPv6 lower-case and compressed. */
+function canonicalIp(value: string | undefined): string | undefined {
+  const trimmed = value?.trim().toLowerCase();
+  if (!trimmed) return undefined;
+  const unwrapped = trimmed.startsWith('::ffff:') && trimmed.includes('.') ? trimmed.slice(7) : trimmed;
+  if (!unwrapped.includes(':')) return unwrapped;
+  try {
+    return new URL(`http://[${unwrapped}]/`).hostname;
+  } catch {
+    return unwrapped;
+  }
+}
+
+/**
+ * Why the browser finishing a login is not the client that authenticated at Signicat, or undefined when it is:
+ * Signicat's session reports the authenticating client (`environment.ipAddress`, `environment.userAgent`), the
+ * callback request the finishing one. `missing` when either side has no IP address to compare.
+ */
+export function clientEnvironmentMismatch(
+  environment: SignicatSession['environment'],
+  client: FinishingClient | undefined,
+  check: ClientEnvironmentCheck,
+): 'ip' | 'userAgent' | 'missing-at-signicat' | 'missing-here' | undefined {
+  const authenticated = canonicalIp(environment?.ipAddress);
+  const finishing = canonicalIp(client?.ip);
+  if (!authenticated) return 'missing-at-signicat';
+  if (!finishing) return 'missing-here';
+  if (authenticated !== finishing) return 'ip';
+  if (check === 'ip+userAgent' && (environment?.userAgent ?? '') !== (client?.userAgent ?? '')) {
+    return 'userAgent';
+  }
+  return undefined;
+}
+
+/** The failed login for a mismatch (`clientEnvironmentMismatch`); nothing about the clients is in it. */
+export function clientEnvironmentFailure(
+  mismatch: NonNullable<ReturnType<typeof clientEnvironmentMismatch>>,
+): CompleteResult {
+  if (mismatch === 'missing-at-signicat') {
+    return {
+      status: 'failed',
+      error: new EidError(
+        'provider_error',
+        'Signicat reported no client environment (environment.ipAddress) for this session, so checkClientEnvironment cannot compare it with the browser.',
+      ),
+    };
+  }
+  if (mismatch === 'missing-here') {
+    return {
+      status: 'failed',
+      error: new EidError(
+        'invalid_config',
+        "checkClientEnvironment needs the browser's IP address, and the adapter passed none (clientIp). Behind a reverse proxy, set Express's 'trust proxy' or Fastify's trustProxy so that the adapter sees the client's address.",
+      ),
+    };
+  }
+  return {
+    status: 'failed',
+    error: new EidError(
+      'browser_mismatch',
+      'The eID was used from another device or network than the browser finishing the login, so the login was stopped. Start it again in the browser you want to be logged in with.',
+    ),
+  };
 }
