@@ -47,6 +47,8 @@ it('@eid/core/adapter exports what adapter authors use', async () => {
       "fastifyRouteBodies",
       "httpInput",
       "keepRawBody",
+      "liveIdentity",
+      "loginSessionData",
       "matchRoute",
       "optionsObject",
       "prefersJson",

@@ -1,7 +1,7 @@
-import type { EidResponse, RouteName } from '../engine/contract.js';
+import type { Eid, EidResponse, RouteName } from '../engine/contract.js';
 import type { Identity } from '../identity.js';
 import { bodyParseError } from '../request-body.js';
-import type { SessionPort } from '../session.js';
+import { liveIdentity, type SessionPort } from '../session.js';
 
 /** Headers every answer of the contract carries: none is cacheable (they hold logins and one-time URLs). */
 export const RESPONSE_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store' };
@@ -28,6 +28,8 @@ export const UNAUTHENTICATED_BODY = {
 } as const;
 
 export interface IdentityCheck {
+  /** The engine: it tells whether the session's login still stands (not logged out from a copy of the session). */
+  eid: Pick<Eid, 'sessionIdentity'>;
   session: SessionPort;
   /** True when the client wants a page (the framework's content negotiation decides). */
   page: boolean;
@@ -35,9 +37,14 @@ export interface IdentityCheck {
   redirectTo?: string | undefined;
 }
 
-/** The logged-in identity, or the answer for a request without one: a 303 for pages with `redirectTo`, else 401. */
-export function requireIdentity(check: IdentityCheck): { identity: Identity } | { response: EidResponse } {
-  const identity = check.session.read()?.identity;
+/**
+ * The logged-in identity, or the answer for a request without one: a 303 for pages with `redirectTo`, else 401.
+ * A login that was logged out (from a copy of this session) is no login, and is logged out of this session too.
+ */
+export async function requireIdentity(
+  check: IdentityCheck,
+): Promise<{ identity: Identity } | { response: EidResponse }> {
+  const identity = await liveIdentity(check.eid, check.session);
   if (identity) return { identity };
   if (check.redirectTo && check.page) {
     return { response: { type: 'redirect', status: 303, location: check.redirectTo } };

@@ -93,11 +93,29 @@ function urlBuilder(config: EngineConfig): UrlBuilder {
   };
 }
 
+const STORE_METHODS = ['create', 'get', 'compareAndSet', 'delete', 'recordLogout', 'isLoggedOut'] as const;
+
+/** A store given to createEid, or `invalid_config` naming the first method it lacks. */
+function checkStore(store: TransactionStore | undefined): TransactionStore | undefined {
+  if (store === undefined) return undefined;
+  const missing =
+    !store || typeof store !== 'object'
+      ? 'create'
+      : STORE_METHODS.find((name) => typeof store[name] !== 'function');
+  if (missing) {
+    throw new EidError(
+      'invalid_config',
+      `createEid(): \`store\` must be a TransactionStore; it has no \`${missing}\` method (recordLogout and isLoggedOut remember logouts, see TransactionStore).`,
+    );
+  }
+  return store;
+}
+
 /** The engine's context: one redacting logger and one transport, given to every provider at registration. */
 export function createContext(config: EngineConfig, options: EidOptions): EngineContext {
   const logger = redactingLogger(options.logger ?? silentLogger);
   const now = options.now ?? Date.now;
-  const store = options.store ?? new MemoryStore({ now: options.now });
+  const store = checkStore(options.store) ?? new MemoryStore({ now: options.now });
   const transport = createTransport({ logger, ...(config.timeouts ? { timeouts: config.timeouts } : {}) });
   const providers = providerRegistry(config.providers);
   for (const provider of providers.all()) provider.attach?.({ logger, transport });
