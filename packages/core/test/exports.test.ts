@@ -63,6 +63,7 @@ it('@eid/core/adapter exports what adapter authors use', async () => {
       "runRoute",
       "sessionMissingMessage",
       "sessionPortOf",
+      "unauthenticatedResponse",
       "writeAtRenewal",
       "writeResponse",
     ]

@@ -40,6 +40,7 @@ export {
   type ResponseWriter,
   requireIdentity,
   UNAUTHENTICATED_BODY,
+  unauthenticatedResponse,
   writeResponse,
 } from './responses.js';
 export {

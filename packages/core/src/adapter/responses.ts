@@ -46,10 +46,13 @@ export async function requireIdentity(
 ): Promise<{ identity: Identity } | { response: EidResponse }> {
   const identity = await liveIdentity(check.eid, check.session);
   if (identity) return { identity };
-  if (check.redirectTo && check.page) {
-    return { response: { type: 'redirect', status: 303, location: check.redirectTo } };
-  }
-  return { response: { type: 'json', status: 401, body: UNAUTHENTICATED_BODY } };
+  return { response: unauthenticatedResponse(check) };
+}
+
+/** The guards' answer to a request without an eID login: a 303 for pages with `redirectTo`, else 401. */
+export function unauthenticatedResponse(check: Pick<IdentityCheck, 'page' | 'redirectTo'>): EidResponse {
+  if (check.redirectTo && check.page) return { type: 'redirect', status: 303, location: check.redirectTo };
+  return { type: 'json', status: 401, body: UNAUTHENTICATED_BODY };
 }
 
 /** A body parser's error as the frameworks raise it: body-parser's `{ status, type }`, Fastify's `FST_ERR_CTP_*`. */
