@@ -1,5 +1,5 @@
 import type { Eid, Identity } from '@eid/core';
-import { UNAUTHENTICATED_BODY } from '@eid/core/adapter';
+import { liveIdentity, UNAUTHENTICATED_BODY } from '@eid/core/adapter';
 import * as nest from '@nestjs/common';
 import {
   EID_MODULE_OPTIONS,
@@ -36,11 +36,18 @@ export type EidModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
 @nest.Module({})
 export class EidModule extends ConfigurableModuleClass {}
 
-/** Lets requests with an eID login through, the rest get 401; override `getRequest` or `handleRequest` to adapt. */
+/**
+ * Lets requests with an eID login through, the rest get 401; override `getRequest` or `handleRequest` to adapt.
+ * A login that was logged out (from a copy of this session cookie) does not count, and is logged out of this
+ * session too, so `@EidIdentity()` behind the guard sees no identity either.
+ */
 @nest.Injectable()
 export class EidGuard implements nest.CanActivate {
-  canActivate(context: nest.ExecutionContext): boolean {
-    this.handleRequest(requireSession(this.getRequest(context)).read()?.identity, context);
+  constructor(@nest.Inject(EID_MODULE_OPTIONS) private readonly options: EidModuleOptions) {}
+
+  async canActivate(context: nest.ExecutionContext): Promise<boolean> {
+    const session = requireSession(this.getRequest(context));
+    this.handleRequest(await liveIdentity(this.options.eid, session), context);
     return true;
   }
 
@@ -55,7 +62,10 @@ export class EidGuard implements nest.CanActivate {
   }
 }
 
-/** The logged-in identity (or one of its fields), undefined without a login; `@UseGuards(EidGuard)` requires one. */
+/**
+ * The identity in the session (or one of its fields), undefined without one; `@UseGuards(EidGuard)` requires a
+ * login, and checks it was not logged out from a copy of the session: use the decorator behind the guard.
+ */
 export const EidIdentity = nest.createParamDecorator<keyof Identity | undefined>(
   (field, context: nest.ExecutionContext) => {
     const identity = context.switchToHttp().getRequest<SessionRequest>().session?.eid?.identity;
