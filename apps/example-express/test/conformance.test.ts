@@ -1,4 +1,5 @@
-import { runConformanceSuite } from '@eid/conformance';
+import { runConformanceSuite, runLogoutSticksSuite } from '@eid/conformance';
 import { expressTarget } from './target.js';
 
 runConformanceSuite(expressTarget);
+runLogoutSticksSuite(expressTarget);

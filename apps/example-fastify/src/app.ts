@@ -57,6 +57,9 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       // in production.
       secret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
       saveUninitialized: false,
+      // Saved when changed, not by every request (@fastify/session's default): a request still running when the
+      // user logs out would save the old session back (its login stays logged out in the eID store even then).
+      rolling: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/' },
     });
     await app.register(eidPlugin, { eid });

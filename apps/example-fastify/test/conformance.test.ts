@@ -1,4 +1,5 @@
-import { runConformanceSuite } from '@eid/conformance';
+import { runConformanceSuite, runLogoutSticksSuite } from '@eid/conformance';
 import { fastifyTarget } from './target.js';
 
 runConformanceSuite(fastifyTarget);
+runLogoutSticksSuite(fastifyTarget);

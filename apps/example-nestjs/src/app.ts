@@ -18,10 +18,10 @@ import {
 } from '@eid/example-kit';
 import {
   EID_MODULE_OPTIONS,
-  EidIdentity,
   EidModule,
   type EidModuleOptions,
   type Identity,
+  type SessionRequest,
 } from '@eid/nestjs';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession, { type FastifySessionOptions } from '@fastify/session';
@@ -32,6 +32,7 @@ import {
   Inject,
   Module,
   Query,
+  Req,
   Res,
   type Type,
 } from '@nestjs/common';
@@ -62,16 +63,26 @@ class PagesController {
   ) {}
 
   @Get()
-  home(@Query('error') error: unknown, @EidIdentity() identity: Identity | undefined, @Res() res: unknown) {
+  async home(@Query('error') error: unknown, @Req() req: SessionRequest, @Res() res: unknown) {
     const { eid } = this.options;
     const code = typeof error === 'string' ? error : undefined;
+    const identity = await this.identity(req);
     this.page(res, renderHome({ methods: eid.methods(), identity, error: code, prefix: eid.prefix }));
   }
 
   @Get(PROFILE_PATH)
-  profile(@EidIdentity() identity: Identity | undefined, @Res() res: unknown) {
+  async profile(@Req() req: SessionRequest, @Res() res: unknown) {
+    const identity = await this.identity(req);
     if (!identity) return this.adapterHost.httpAdapter.redirect(res, 303, '/');
     this.page(res, renderProfile({ identity, prefix: this.options.eid.prefix }));
+  }
+
+  /**
+   * The session's identity while its login stands (it may have been logged out from a copy of the session
+   * cookie). Pages that answer 401 to anonymous callers use `@UseGuards(EidGuard)` and `@EidIdentity()` instead.
+   */
+  private identity(req: SessionRequest): Promise<Identity | undefined> {
+    return this.options.eid.sessionIdentity(req.session?.eid);
   }
 
   @Get(CALL_CENTRE_PATH)
@@ -170,6 +181,9 @@ async function startNest(
       cookieName: COOKIE_NAME,
       secret,
       saveUninitialized: false,
+      // Saved when changed, not by every request (@fastify/session's default): a request still running when the
+      // user logs out would save the old session back (its login stays logged out in the eID store even then).
+      rolling: false,
       cookie,
     } satisfies FastifySessionOptions);
     await app.init();

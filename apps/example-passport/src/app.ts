@@ -16,7 +16,13 @@ import {
   renderQrSvg,
   startExampleServer,
 } from '@eid/example-kit';
-import { EidStrategy, eidIdentity, eidPassportRouter, type Identity } from '@eid/passport';
+import {
+  EidStrategy,
+  eidDeserializeUser,
+  eidIdentity,
+  eidPassportRouter,
+  type Identity,
+} from '@eid/passport';
 import express from 'express';
 import session from 'express-session';
 import passportModule from 'passport';
@@ -62,7 +68,8 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   const passport = new passportModule.Passport();
   passport.use(new EidStrategy({ eid }, (identity, done) => done(null, toAppUser(identity))));
   passport.serializeUser((user, done) => done(null, user));
-  passport.deserializeUser((user: AppUser, done) => done(null, user));
+  // The session's user goes with its eID login: a login logged out from a copy of the session cookie is no user.
+  passport.deserializeUser(eidDeserializeUser(eid, (user: AppUser, done) => done(null, user)));
   app.use(passport.session());
   app.use(eidPassportRouter(eid, { passport }));
 

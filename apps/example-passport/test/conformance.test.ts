@@ -1,4 +1,5 @@
-import { runConformanceSuite } from '@eid/conformance';
+import { runConformanceSuite, runLogoutSticksSuite } from '@eid/conformance';
 import { passportTarget } from './target.js';
 
 runConformanceSuite(passportTarget);
+runLogoutSticksSuite(passportTarget);
