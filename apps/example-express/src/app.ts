@@ -56,12 +56,14 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   const page = (res: express.Response, html: string, nonce?: string) => {
     res.set(pageHeaders(nonce)).send(html);
   };
-  app.get('/', (req, res) => {
+  app.get('/', async (req, res) => {
     const error = typeof req.query.error === 'string' ? req.query.error : undefined;
-    page(res, renderHome({ methods: eid.methods(), identity: eidIdentity(req), error, prefix: eid.prefix }));
+    // Not behind requireEid: ask the engine whether the session's login stands (it may have been logged out).
+    const identity = await eid.sessionIdentity(req.session.eid);
+    page(res, renderHome({ methods: eid.methods(), identity, error, prefix: eid.prefix }));
   });
   // An eID login counts for LOGIN_MAX_AGE_SECONDS (default 8 hours) however active the session: then log in again.
-  app.get(PROFILE_PATH, requireEid({ redirectTo: '/', maxAge: loginMaxAgeSeconds }), (req, res) => {
+  app.get(PROFILE_PATH, requireEid(eid, { redirectTo: '/', maxAge: loginMaxAgeSeconds }), (req, res) => {
     const identity = eidIdentity(req);
     if (!identity) return res.redirect(303, '/');
     page(res, renderProfile({ identity, prefix: eid.prefix }));

@@ -1,7 +1,14 @@
-import { runConformanceSuite, runRelaySuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
+import {
+  runConformanceSuite,
+  runLogoutSticksSuite,
+  runRelaySuite,
+  runSmallerRulesSuite,
+  runVerifySuite,
+} from '@eid/conformance';
 import { expressTarget } from './target.js';
 
 runConformanceSuite(expressTarget);
 runSmallerRulesSuite(expressTarget);
 runVerifySuite(expressTarget);
 runRelaySuite(expressTarget);
+runLogoutSticksSuite(expressTarget);

@@ -69,11 +69,13 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       // characters) to keep sessions across restarts.
       secret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
       saveUninitialized: false,
-      // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the cookie's max age is renewed with
-      // every response (`rolling`, the default), and the store forgets the session after as long unused. The
-      // plugin's MemoryStore takes any Map: this one is an LRU cache, bounded and expiring. One process only: use
-      // a shared store (Redis, a database) in production.
+      // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the cookie's max age, and the store
+      // forgets the session after as long unused. The plugin's MemoryStore takes any Map: this one is an LRU
+      // cache, bounded and expiring. One process only: use a shared store (Redis, a database) in production.
       store: new fastifySession.MemoryStore(expiringSessionCache(sessionMaxAgeSeconds) as never),
+      // Saved when changed, not by every request (@fastify/session's default): a request still running when the
+      // user logs out would save the old session back (its login stays logged out in the eID store even then).
+      rolling: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: sessionMaxAgeSeconds * 1000 },
     });
     await app.register(eidPlugin, { eid });

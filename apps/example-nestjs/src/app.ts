@@ -29,6 +29,7 @@ import {
   type EidModuleOptions,
   eidFrameworkErrors,
   type Identity,
+  type SessionRequest,
 } from '@eid/nestjs';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession, { type FastifySessionOptions } from '@fastify/session';
@@ -43,6 +44,7 @@ import {
   Inject,
   Module,
   Query,
+  Req,
   Res,
   type Type,
   UnauthorizedException,
@@ -110,9 +112,10 @@ class PagesController {
   ) {}
 
   @Get()
-  home(@Query('error') error: unknown, @EidIdentity() identity: Identity | undefined, @Res() res: unknown) {
+  async home(@Query('error') error: unknown, @Req() req: SessionRequest, @Res() res: unknown) {
     const { eid } = this.options;
     const code = typeof error === 'string' ? error : undefined;
+    const identity = await this.identity(req);
     this.page(res, renderHome({ methods: eid.methods(), identity, error: code, prefix: eid.prefix }));
   }
 
@@ -124,6 +127,14 @@ class PagesController {
   profile(@EidIdentity() identity: Identity | undefined, @Res() res: unknown) {
     if (!identity) return this.adapterHost.httpAdapter.redirect(res, 303, '/');
     this.page(res, renderProfile({ identity, prefix: this.options.eid.prefix }));
+  }
+
+  /**
+   * The session's identity while its login stands (it may have been logged out from a copy of the session
+   * cookie). Pages that answer 401 to anonymous callers use `@UseGuards(EidGuard)` and `@EidIdentity()` instead.
+   */
+  private identity(req: SessionRequest): Promise<Identity | undefined> {
+    return this.options.eid.sessionIdentity(req.session?.eid);
   }
 
   /** For operators only (here: a browser logged in with an eID); anyone else gets 403 and how to log in. */
@@ -260,6 +271,9 @@ async function startNest(
       secret,
       saveUninitialized: false,
       store: new fastifySession.MemoryStore(expiringSessionCache(sessionMaxAgeSeconds) as never),
+      // Saved when changed, not by every request (@fastify/session's default): a request still running when the
+      // user logs out would save the old session back (its login stays logged out in the eID store even then).
+      rolling: false,
       cookie,
     } satisfies FastifySessionOptions);
     finalErrors(app);

@@ -1,11 +1,16 @@
-import { runConformanceSuite, runRelaySuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
+import {
+  runConformanceSuite,
+  runLogoutSticksSuite,
+  runRelaySuite,
+  runSmallerRulesSuite,
+  runVerifySuite,
+} from '@eid/conformance';
 import { nestTarget } from './target.js';
 
-runConformanceSuite(nestTarget('express'));
-runConformanceSuite(nestTarget('fastify'));
-runSmallerRulesSuite(nestTarget('express'));
-runSmallerRulesSuite(nestTarget('fastify'));
-runVerifySuite(nestTarget('express'));
-runVerifySuite(nestTarget('fastify'));
-runRelaySuite(nestTarget('express'));
-runRelaySuite(nestTarget('fastify'));
+for (const platform of ['express', 'fastify'] as const) {
+  runConformanceSuite(nestTarget(platform));
+  runSmallerRulesSuite(nestTarget(platform));
+  runVerifySuite(nestTarget(platform));
+  runRelaySuite(nestTarget(platform));
+  runLogoutSticksSuite(nestTarget(platform));
+}

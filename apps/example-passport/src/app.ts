@@ -18,7 +18,14 @@ import {
   renderQrSvg,
   startExampleServer,
 } from '@eid/example-kit';
-import { EidStrategy, eidIdentity, eidPassportRouter, type Identity, requireEid } from '@eid/passport';
+import {
+  EidStrategy,
+  eidDeserializeUser,
+  eidIdentity,
+  eidPassportRouter,
+  type Identity,
+  requireEid,
+} from '@eid/passport';
 import express from 'express';
 import session from 'express-session';
 import passportModule from 'passport';
@@ -71,7 +78,8 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   const passport = new passportModule.Passport();
   passport.use(new EidStrategy({ eid }, (identity, done) => done(null, toAppUser(identity))));
   passport.serializeUser((user, done) => done(null, user));
-  passport.deserializeUser((user: AppUser, done) => done(null, user));
+  // The session's user goes with its eID login: a login logged out from a copy of the session cookie is no user.
+  passport.deserializeUser(eidDeserializeUser(eid, (user: AppUser, done) => done(null, user)));
   app.use(passport.session());
   app.use(eidPassportRouter(eid, { passport }));
 
@@ -83,7 +91,7 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     page(res, renderHome({ methods: eid.methods(), identity: eidIdentity(req), error, prefix: eid.prefix }));
   });
   // An eID login counts for LOGIN_MAX_AGE_SECONDS (default 8 hours) however active the session: then log in again.
-  app.get(PROFILE_PATH, requireEid({ redirectTo: '/', maxAge: loginMaxAgeSeconds }), (req, res) => {
+  app.get(PROFILE_PATH, requireEid(eid, { redirectTo: '/', maxAge: loginMaxAgeSeconds }), (req, res) => {
     const identity = eidIdentity(req);
     if (!req.isAuthenticated() || !identity) return res.redirect(303, '/');
     page(res, renderProfile({ identity, prefix: eid.prefix }));

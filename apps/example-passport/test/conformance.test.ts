@@ -1,7 +1,14 @@
-import { runConformanceSuite, runRelaySuite, runSmallerRulesSuite, runVerifySuite } from '@eid/conformance';
+import {
+  runConformanceSuite,
+  runLogoutSticksSuite,
+  runRelaySuite,
+  runSmallerRulesSuite,
+  runVerifySuite,
+} from '@eid/conformance';
 import { passportTarget } from './target.js';
 
 runConformanceSuite(passportTarget);
 runSmallerRulesSuite(passportTarget);
 runVerifySuite(passportTarget);
 runRelaySuite(passportTarget);
+runLogoutSticksSuite(passportTarget);

@@ -1,5 +1,6 @@
 export { runBrowserSuite } from './browser.js';
 export { ACCEPT_HTML, ACCEPT_JSON, Browserless, type BrowserlessRequest } from './browserless.js';
+export { runLogoutSticksSuite } from './logout-sticks.js';
 export { runRelaySuite } from './relay.js';
 export { runServerSuite, type ServerSuiteOptions } from './server.js';
 export { endSessionAtSimulatedOp, followRedirects, loginAtSimulatedOp } from './simulated-op.js';

@@ -1,4 +1,5 @@
-import type { EidSessionData, SessionChange } from './engine/contract.js';
+import type { Eid, EidSessionData, SessionChange } from './engine/contract.js';
+import type { Identity } from './identity.js';
 
 /** What the engine needs of the host framework's session: its `eid` field, and a way to start afresh. */
 export interface SessionPort {
@@ -23,15 +24,37 @@ export async function commitSessionChange(change: SessionChange, port: SessionPo
   }
   await port.renew();
   // A login replaces all of `eid` (an earlier login's end-session hint too); a logout removes it.
-  port.write(
-    change.kind === 'login'
-      ? {
-          identity: change.identity,
-          ...(change.providerLogout ? { providerLogout: change.providerLogout } : {}),
-        }
-      : undefined,
-  );
+  port.write(change.kind === 'login' ? loginSessionData(change) : undefined);
   await port.save?.();
+}
+
+/**
+ * `session.eid` after a login: the identity, the new session's own binding secret (a start in the logged-in
+ * session finds it and writes nothing, so it cannot save the session back after a logout) and the provider's
+ * end-session hint when there is one.
+ */
+export function loginSessionData(change: Extract<SessionChange, { kind: 'login' }>): EidSessionData {
+  return {
+    identity: change.identity,
+    binding: change.binding,
+    ...(change.providerLogout ? { providerLogout: change.providerLogout } : {}),
+  };
+}
+
+/**
+ * The identity of the session's eID login while it stands (`eid.sessionIdentity`). A login that was logged out
+ * from a copy of this session is logged out here too (renewed and cleared, as a logout is), and undefined is
+ * returned: what the guards and request decorators of the adapters use.
+ */
+export async function liveIdentity(
+  eid: Pick<Eid, 'sessionIdentity'>,
+  port: SessionPort,
+): Promise<Identity | undefined> {
+  const data = port.read();
+  if (!data?.identity) return undefined;
+  const identity = await eid.sessionIdentity(data);
+  if (!identity) await commitSessionChange({ kind: 'logout' }, port);
+  return identity;
 }
 
 /** express-session and @fastify/session: `eid` is a property; `regenerate` and `save` take a callback. */

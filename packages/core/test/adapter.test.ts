@@ -33,7 +33,14 @@ import {
   writeResponse,
 } from '../src/adapter/index.js';
 import type { EidRequest } from '../src/engine/contract.js';
-import { createEid, EidError, type EidSessionData, type Identity, signicat } from '../src/index.js';
+import {
+  createEid,
+  EidError,
+  type EidSessionData,
+  type Identity,
+  MemoryStore,
+  signicat,
+} from '../src/index.js';
 
 const CREDENTIALS = { clientId: 'client', clientSecret: 'secret', accountId: 'account' };
 
@@ -152,9 +159,12 @@ describe('requireSession', () => {
 });
 
 describe('requireIdentity', () => {
+  const store = new MemoryStore();
+  const eid = createEid({ baseUrl: 'http://127.0.0.1:1', providers: [signicat(CREDENTIALS)], store });
+  const loggedIn = { ...identity, transactionId: 'L'.repeat(43) };
   const anonymous = memoryPort().port;
   it.each([
-    ['a login', memoryPort({ identity }).port, false, undefined, { identity }],
+    ['a login', memoryPort({ identity: loggedIn }).port, false, undefined, { identity: loggedIn }],
     [
       'a JSON client',
       anonymous,
@@ -176,23 +186,42 @@ describe('requireIdentity', () => {
       '/login',
       { response: { type: 'redirect', status: 303, location: '/login' } },
     ],
-  ])('answers %s', (_name, session, page, redirectTo, expected) => {
-    expect(requireIdentity({ session, page, redirectTo })).toEqual(expected);
+  ])('answers %s', async (_name, session, page, redirectTo, expected) => {
+    expect(await requireIdentity({ eid, session, page, redirectTo })).toEqual(expected);
   });
 
-  it('with maxAge (seconds), a login older than that by authenticatedAt counts as none', () => {
-    const now = Date.parse('2026-01-01T12:00:00Z');
-    const at = (iso: string) => memoryPort({ identity: { ...identity, authenticatedAt: iso } }).port;
-    const check = (session: SessionPort, maxAge?: number) =>
-      requireIdentity({ session, page: true, redirectTo: '/login', maxAge, now: () => now });
-    expect(check(at('2026-01-01T11:00:00Z'), 3600)).toMatchObject({ identity: expect.any(Object) });
-    expect(check(at('2026-01-01T10:59:59Z'), 3600)).toEqual({
+  it('refuses a login that was logged out from a copy of the session, and logs this session out too', async () => {
+    const copy = memoryPort({ identity: loggedIn, binding: 'b' });
+    await store.recordLogout(loggedIn.transactionId, Date.now() + 60_000);
+    expect(await requireIdentity({ eid, session: copy.port, page: true, redirectTo: '/login' })).toEqual({
       response: { type: 'redirect', status: 303, location: '/login' },
     });
-    expect(check(at('2026-01-01T00:00:00Z'))).toMatchObject({ identity: expect.any(Object) });
-    expect(check(at('not a time'), 3600)).toMatchObject({ response: { status: 303 } });
+    expect(copy.calls).toEqual(['renew', 'write undefined', 'save']);
+    expect(copy.eid()).toBeUndefined();
+  });
+
+  it('refuses an identity without a transaction id the engine could have given', async () => {
+    const forged = memoryPort({ identity: { ...identity, transactionId: 'x' } });
+    expect(await requireIdentity({ eid, session: forged.port, page: false })).toMatchObject({
+      response: { status: 401 },
+    });
+  });
+
+  it('with maxAge (seconds), a login older than that by authenticatedAt counts as none', async () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    const at = (iso: string) => memoryPort({ identity: { ...identity, authenticatedAt: iso } }).port;
+    // An engine that has recorded no logout: only the age decides here.
+    const live = { sessionIdentity: async (data: EidSessionData | undefined) => data?.identity };
+    const check = (session: SessionPort, maxAge?: number) =>
+      requireIdentity({ eid: live, session, page: true, redirectTo: '/login', maxAge, now: () => now });
+    expect(await check(at('2026-01-01T11:00:00Z'), 3600)).toMatchObject({ identity: expect.any(Object) });
+    expect(await check(at('2026-01-01T10:59:59Z'), 3600)).toEqual({
+      response: { type: 'redirect', status: 303, location: '/login' },
+    });
+    expect(await check(at('2026-01-01T00:00:00Z'))).toMatchObject({ identity: expect.any(Object) });
+    expect(await check(at('not a time'), 3600)).toMatchObject({ response: { status: 303 } });
     // A login dated in the future (a clock gone wrong, or a forged session) does not count either.
-    expect(check(at('2026-01-01T12:05:00Z'), 3600)).toMatchObject({ response: { status: 303 } });
+    expect(await check(at('2026-01-01T12:05:00Z'), 3600)).toMatchObject({ response: { status: 303 } });
     expect(freshIdentity(undefined, 10, now)).toBeUndefined();
   });
 
@@ -434,11 +463,12 @@ describe('authenticationStep and refusal', () => {
   const json = { type: 'json', status: 400, body: {} } as const;
 
   it('logs in with where the browser goes next', () => {
-    const login = { kind: 'login', identity } as const;
+    const login = { kind: 'login', identity, binding: 'b-2' } as const;
     const redirect = { type: 'redirect', status: 303, location: '/profile' } as const;
     expect(authenticationStep(eid, { response: redirect, session: login })).toEqual({
       step: 'login',
       identity,
+      binding: 'b-2',
       returnTo: '/profile',
       response: redirect,
     });
@@ -448,6 +478,7 @@ describe('authenticationStep and refusal', () => {
     expect(authenticationStep(eid, { response: redirect, session: { ...login, providerLogout } })).toEqual({
       step: 'login',
       identity,
+      binding: 'b-2',
       providerLogout,
       returnTo: '/profile',
       response: redirect,

@@ -23,6 +23,7 @@ describe('callback', () => {
     expect(outcome.session).toEqual({
       kind: 'login',
       identity: { ...KARI, provider: 'acme', method: 'bankid', transactionId: tx },
+      binding: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
     const session = await eid.handle({
       route: 'session',
@@ -140,12 +141,16 @@ describe('callback', () => {
   it('a replayed callback in the same (regenerated) session is already_used and changes nothing', async () => {
     const { state, alice, tx } = await startedLogin();
     state.result = { status: 'complete', identity: KARI };
+    const oldBinding = alice.jar.session?.binding;
     const login = await alice.callback({ tx });
     expect(login.session).toEqual({
       kind: 'login',
       identity: expect.objectContaining({ transactionId: tx }),
+      binding: expect.any(String),
     });
-    expect(alice.jar.session).not.toHaveProperty('binding');
+    // The logged-in session has a binding of its own, not the one from before the login.
+    expect(alice.jar.session?.binding).toEqual(expect.any(String));
+    expect(alice.jar.session?.binding).not.toBe(oldBinding);
     const sessionBefore = alice.jar.session;
     const replay = await alice.callback({ tx }, JSON_ACCEPT);
     expect(replay.response).toMatchObject({ status: 409, body: { error: { code: 'already_used' } } });

@@ -473,8 +473,10 @@ describe('push limits', () => {
     const recording = (): TransactionStore => {
       const inner = new MemoryStore();
       return {
-        create: (transaction) => inner.create(transaction),
+        create: (transaction, limits) => inner.create(transaction, limits),
         get: (id) => inner.get(id),
+        recordLogout: (id, until) => inner.recordLogout(id, until),
+        isLoggedOut: (id) => inner.isLoggedOut(id),
         compareAndSet: (id, version, next) => inner.compareAndSet(id, version, next),
         delete: (id) => inner.delete(id),
         increment: async (key, windowMs) => {

@@ -247,4 +247,26 @@ describe('MemoryStore', () => {
     expect(await store.getKey('push:b')).toBeUndefined();
     expect([await store.getKey('push:c'), await store.getKey('push:d')]).toEqual(['c', 'd']);
   });
+
+  it('remembers a logout until its time, moves it when recorded again, and sweeps expired ones', async () => {
+    let clock = 1_000_000;
+    const store = new MemoryStore({ now: () => clock, maxEntries: 1 });
+    expect(await store.isLoggedOut('a')).toBe(false);
+    await store.recordLogout('a', clock + 100);
+    expect(await store.isLoggedOut('a')).toBe(true);
+    clock += 100;
+    expect(await store.isLoggedOut('a')).toBe(false);
+    await store.recordLogout('b', clock + 100);
+    await store.recordLogout('b', clock + 200);
+    clock += 150;
+    expect(await store.isLoggedOut('b')).toBe(true);
+    // Logouts do not count against maxEntries: transactions are still taken.
+    await store.create(tx('t', clock));
+    // Thousands of logouts that have passed are swept as new ones come in.
+    for (let index = 0; index < 3000; index++) await store.recordLogout(`old-${index}`, clock + 1);
+    clock += 10;
+    for (let index = 0; index < 3000; index++) await store.recordLogout(`new-${index}`, clock + 1000);
+    expect(await store.isLoggedOut('new-0')).toBe(true);
+    expect(await store.isLoggedOut('old-0')).toBe(false);
+  });
 });

@@ -48,20 +48,20 @@ describe('commitSessionChange', () => {
     expect(eid()).toEqual({ identity, binding: 'b-1' });
   });
 
-  it('login renews, writes only the identity, then saves', async () => {
+  it("login renews, writes the identity and the new session's own binding (not the old one), then saves", async () => {
     const { port, calls, eid } = recordingPort({ binding: 'b-1' });
-    await commitSessionChange({ kind: 'login', identity }, port);
-    expect(calls).toEqual(['renew', `write ${JSON.stringify({ identity })}`, 'save']);
-    expect(eid()).toEqual({ identity });
+    await commitSessionChange({ kind: 'login', identity, binding: 'b-2' }, port);
+    expect(calls).toEqual(['renew', `write ${JSON.stringify({ identity, binding: 'b-2' })}`, 'save']);
+    expect(eid()).toEqual({ identity, binding: 'b-2' });
   });
 
   it("login keeps the provider's end-session hint beside the identity; a login without one drops an earlier one", async () => {
     const providerLogout = { provider: 'idporten', idTokenHint: 'h.p.s' };
     const { port, eid } = recordingPort({ binding: 'b-1' });
-    await commitSessionChange({ kind: 'login', identity, providerLogout }, port);
-    expect(eid()).toEqual({ identity, providerLogout });
-    await commitSessionChange({ kind: 'login', identity }, port);
-    expect(eid()).toEqual({ identity });
+    await commitSessionChange({ kind: 'login', identity, binding: 'b-2', providerLogout }, port);
+    expect(eid()).toEqual({ identity, binding: 'b-2', providerLogout });
+    await commitSessionChange({ kind: 'login', identity, binding: 'b-3' }, port);
+    expect(eid()).toEqual({ identity, binding: 'b-3' });
   });
 
   it('logout renews, removes eid, then saves', async () => {
@@ -73,13 +73,15 @@ describe('commitSessionChange', () => {
 
   it('works without save (cookie sessions are written with the response)', async () => {
     const { port, calls } = recordingPort(undefined, { save: false });
-    await commitSessionChange({ kind: 'login', identity }, port);
-    expect(calls).toEqual(['renew', `write ${JSON.stringify({ identity })}`]);
+    await commitSessionChange({ kind: 'login', identity, binding: 'b-2' }, port);
+    expect(calls).toEqual(['renew', `write ${JSON.stringify({ identity, binding: 'b-2' })}`]);
   });
 
   it('never writes the identity into a session it could not renew', async () => {
     const { port, calls, eid } = recordingPort({ binding: 'b-1' }, { failRenew: true });
-    await expect(commitSessionChange({ kind: 'login', identity }, port)).rejects.toThrow('store down');
+    await expect(commitSessionChange({ kind: 'login', identity, binding: 'b-2' }, port)).rejects.toThrow(
+      'store down',
+    );
     expect(calls).toEqual(['renew']);
     expect(eid()).toEqual({ binding: 'b-1' });
   });
@@ -162,9 +164,9 @@ describe('sessionPortOf', () => {
     const { request, log } = callbackSessionRequest({ eid: { binding: 'b-1' }, planted: 'attacker' });
     const port = sessionPortOf(request)!;
     expect(port.read()).toEqual({ binding: 'b-1' });
-    await commitSessionChange({ kind: 'login', identity }, port);
+    await commitSessionChange({ kind: 'login', identity, binding: 'b-2' }, port);
     expect(log).toEqual(['regenerate sid-1', 'save sid-2']);
-    expect(request.session).toMatchObject({ id: 'sid-2', eid: { identity } });
+    expect(request.session).toMatchObject({ id: 'sid-2', eid: { identity, binding: 'b-2' } });
     expect(request.session).not.toHaveProperty('planted');
 
     await commitSessionChange({ kind: 'logout' }, port);
@@ -178,8 +180,8 @@ describe('sessionPortOf', () => {
     const port = sessionPortOf(request)!;
     expect(port.read()).toEqual({ binding: 'b-1' });
     // A regenerate that never calls back must not hang the login.
-    await commitSessionChange({ kind: 'login', identity }, port);
-    expect(sealed()).toEqual({ __ts: 1, eid: { identity } });
+    await commitSessionChange({ kind: 'login', identity, binding: 'b-2' }, port);
+    expect(sealed()).toEqual({ __ts: 1, eid: { identity, binding: 'b-2' } });
     expect(port.save).toBeUndefined();
 
     await commitSessionChange({ kind: 'logout' }, port);
@@ -192,8 +194,8 @@ describe('sessionPortOf', () => {
       { eid: { binding: 'b-1' }, planted: 'attacker' },
       { withRegenerate: false },
     );
-    await commitSessionChange({ kind: 'login', identity }, sessionPortOf(request)!);
-    expect(sealed()).toEqual({ __ts: 1, eid: { identity } });
+    await commitSessionChange({ kind: 'login', identity, binding: 'b-2' }, sessionPortOf(request)!);
+    expect(sealed()).toEqual({ __ts: 1, eid: { identity, binding: 'b-2' } });
     expect(target.changed).toBe(true);
   });
 

@@ -127,7 +127,11 @@ export function sendResponse(res: Response, response: EidResponse): void {
   });
 }
 
-/** The identity of the logged-in user, or undefined. */
+/**
+ * The identity in the session, or undefined, as the session holds it: it does not ask whether the login was logged
+ * out from a copy of the session. Behind `requireEid(eid)` that is checked; elsewhere use
+ * `await eid.sessionIdentity(req.session.eid)`.
+ */
 export function eidIdentity(req: Request): Identity | undefined {
   return (req.session as { eid?: EidSessionData } | undefined)?.eid?.identity;
 }
@@ -142,17 +146,19 @@ export interface RequireEidOptions {
   maxAge?: number;
 }
 
-/** Protects routes: lets requests with an eID login through, answers the rest 401 (or redirects). */
-export function requireEid(options: RequireEidOptions = {}): RequestHandler {
-  const maxAge = maxAgeOption(options.maxAge, 'requireEid(options)');
+/**
+ * Protects routes: lets requests with an eID login through, answers the rest 401 (or redirects). A login that was
+ * logged out (from a copy of this session cookie) does not count, and is logged out of this session too; nor does
+ * one older than `maxAge`.
+ */
+export function requireEid(eid: Eid, options: RequireEidOptions = {}): RequestHandler {
+  engineOption(eid, 'requireEid(eid, options)');
+  const { redirectTo } = optionsObject(options, 'requireEid(eid, options)');
+  const maxAge = maxAgeOption(options.maxAge, 'requireEid(eid, options)');
   return (req, res, next) => {
-    const checked = requireIdentity({
-      session: sessionOf(req),
-      page: req.accepts(['html', 'json']) === 'html',
-      redirectTo: options.redirectTo,
-      maxAge,
-    });
-    if ('identity' in checked) return next();
-    sendResponse(res, checked.response);
+    const page = req.accepts(['html', 'json']) === 'html';
+    requireIdentity({ eid, session: sessionOf(req), page, redirectTo, maxAge })
+      .then((checked) => ('identity' in checked ? next() : sendResponse(res, checked.response)))
+      .catch(next);
   };
 }

@@ -42,6 +42,7 @@ async function startApp(
   } = {},
 ) {
   const app = express();
+  const store = new session.MemoryStore();
   let eid: Eid | undefined;
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -67,12 +68,12 @@ async function startApp(
       next();
     });
   } else if (options.withSession !== false) {
-    app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));
+    app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid', store }));
   }
   const router = eidRouter(eid);
   if (options.mountPath) app.use(options.mountPath, router);
   else app.use(router);
-  app.get('/profile', requireEid({ redirectTo: '/' }), (req, res) => {
+  app.get('/profile', requireEid(eid, { redirectTo: '/' }), (req, res) => {
     res.json({ name: eidIdentity(req)?.name });
   });
   app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
@@ -82,7 +83,20 @@ async function startApp(
     await eid?.close();
     await new Promise((resolve) => server.close(resolve));
   });
-  return { baseUrl };
+  return { baseUrl, store };
+}
+
+/** The session id in an express-session cookie (`s:<id>.<signature>`, URL-encoded). */
+const sessionId = (cookie: string | undefined) =>
+  decodeURIComponent(cookie ?? '').replace(/^s:([^.]+)\..*$/, '$1');
+
+/** Logs `browser` in through the simulator's Signicat page. */
+async function logIn(browser: Browserless, baseUrl: string): Promise<void> {
+  const start = await browser.get(`${baseUrl}/auth/eid/start/signicat/nbid`, ACCEPT_HTML);
+  const pageUrl = browser.location(start);
+  const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+  const approved = await browser.post(form.action, { form: { user: 'no-kari', outcome: 'success' } });
+  expect((await browser.get(browser.location(approved), ACCEPT_HTML)).status).toBe(303);
 }
 
 describe('@eid/express', () => {
@@ -141,6 +155,68 @@ describe('@eid/express', () => {
     expect(browser.cookies(baseUrl).sid).not.toBe(loggedIn.cookies(baseUrl).sid);
     expect((await browser.get(`${baseUrl}/auth/eid/session`, ACCEPT_JSON)).status).toBe(401);
     expect((await loggedIn.get(`${baseUrl}/auth/eid/session`, ACCEPT_JSON)).status).toBe(401);
+  });
+
+  it('a start with a copy of the logged-in cookie, still running when the owner logs out, does not save the old session back', async () => {
+    const { baseUrl, store } = await startApp();
+    const owner = new Browserless();
+    await logIn(owner, baseUrl);
+    const thief = owner.clone();
+    const oldId = sessionId(owner.cookies(baseUrl).sid);
+    try {
+      simulator.setFaults({ provider: 'signicat', latencyMs: 1500 });
+      const held = thief.get(`${baseUrl}/auth/eid/start/signicat/nbid`, ACCEPT_JSON);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect((await owner.post(`${baseUrl}/auth/eid/logout`, { headers: ACCEPT_JSON })).status).toBe(204);
+      const started = await held;
+      expect(started.status).toBe(200);
+      expect(started.headers.get('set-cookie')).toBeNull();
+    } finally {
+      simulator.clearFaults();
+    }
+    const saved = await new Promise((resolve) => store.get(oldId, (_error, data) => resolve(data)));
+    expect(saved).toBeFalsy();
+    expect((await thief.get(`${baseUrl}/auth/eid/session`, ACCEPT_JSON)).status).toBe(401);
+    expect((await thief.get(`${baseUrl}/profile`, ACCEPT_JSON)).status).toBe(401);
+  });
+
+  it('a logged-out session put back in the store (saved back by a request of the app, a replica) is not logged in: requireEid and /session refuse it', async () => {
+    const { baseUrl, store } = await startApp();
+    const owner = new Browserless();
+    await logIn(owner, baseUrl);
+    const thief = owner.clone();
+    const secondThief = owner.clone();
+    const oldId = sessionId(owner.cookies(baseUrl).sid);
+    const copy = await new Promise<session.SessionData>((resolve) =>
+      store.get(oldId, (_error, data) => resolve(data!)),
+    );
+    expect((await owner.post(`${baseUrl}/auth/eid/logout`, { headers: ACCEPT_JSON })).status).toBe(204);
+    await new Promise((resolve) => store.set(oldId, copy, resolve));
+
+    const profile = await thief.get(`${baseUrl}/profile`, ACCEPT_JSON);
+    expect(profile.status).toBe(401);
+    expect(await profile.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+    // requireEid logged the copy out: its session was renewed without the login.
+    expect(sessionId(thief.cookies(baseUrl).sid)).not.toBe(oldId);
+    await new Promise((resolve) => store.set(oldId, copy, resolve));
+    const answer = await secondThief.get(`${baseUrl}/auth/eid/session`, ACCEPT_JSON);
+    expect(answer.status).toBe(401);
+    expect(sessionId(secondThief.cookies(baseUrl).sid)).not.toBe(oldId);
+  });
+
+  it('a logout without a session creates none: no cookie is set', async () => {
+    const { baseUrl } = await startApp();
+    const browser = new Browserless();
+    const api = await browser.post(`${baseUrl}/auth/eid/logout`, { headers: ACCEPT_JSON });
+    expect(api.status).toBe(204);
+    expect(api.headers.get('set-cookie')).toBeNull();
+    const form = await browser.post(`${baseUrl}/auth/eid/logout`, { form: {}, headers: ACCEPT_HTML });
+    expect(form.status).toBe(303);
+    expect(form.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('requireEid needs the engine', () => {
+    expect(() => requireEid(undefined as never)).toThrow(/requireEid\(eid, options\): `eid` is required/);
   });
 
   it('mounts exactly the routes of the engine, renamed or disabled there', async () => {

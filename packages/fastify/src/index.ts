@@ -1,6 +1,14 @@
 import { parse as parseQueryString } from 'node:querystring';
-import type { Identity } from '@eid/core';
-import { bankIdNorway, idporten, linkMobilityNext, next, signicat, zignsec } from '@eid/core';
+import {
+  bankIdNorway,
+  EidError,
+  type Identity,
+  idporten,
+  linkMobilityNext,
+  next,
+  signicat,
+  zignsec,
+} from '@eid/core';
 import * as adapter from '@eid/core/adapter';
 // Brings secure-session's types into the program so its `SessionData` can be augmented below.
 import type {} from '@fastify/secure-session';
@@ -15,9 +23,15 @@ export { bankIdNorway, idporten, linkMobilityNext, next, signicat, zignsec };
 
 /** What `request.eid` gives a route handler. */
 export interface EidRequestContext {
-  /** The eID identity of the logged-in user, or undefined. */
+  /**
+   * The eID identity of the logged-in user, or undefined. The plugin has checked the login for this request: a
+   * login that was logged out (from a copy of this session cookie) is logged out of this session too.
+   */
   readonly identity: Identity | undefined;
 }
+
+/** Requests whose login the plugin's `onRequest` hook has checked. */
+const checked = new WeakSet<object>();
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,10 +76,19 @@ const plugin: FastifyPluginAsync<FastifyEidOptions> = async (fastify, options) =
   adapter.engineOption(eid, where);
   adapter.refuseRoutesOption(options, where);
   if (!fastify.hasRequestDecorator('session')) adapter.requireSession({}, SESSION);
+  const engine = eid as adapter.Eid;
   fastify.decorateRequest('eid', {
     getter(this: FastifyRequest): EidRequestContext {
       return { identity: adapter.sessionPortOf(this as { session?: unknown })?.read()?.identity };
     },
+  });
+  // Every request of the app, after the session plugin's own onRequest hook has loaded the session: a login that
+  // was logged out from a copy of this session (a sealed cookie has no server state to destroy) is logged out
+  // here too, before `request.eid`, `requireEid` or a route handler reads it.
+  fastify.addHook('onRequest', async (request) => {
+    const port = adapter.sessionPortOf(request as { session?: unknown });
+    if (port) await adapter.liveIdentity(engine, port);
+    checked.add(request);
   });
   // A child context: the form parser applies to these routes only, and `prefix` to their paths.
   await fastify.register(async (routes) => mountRoutes(routes, eid as adapter.Eid), prefix ? { prefix } : {});
@@ -132,18 +155,25 @@ export interface RequireEidOptions {
   maxAge?: number;
 }
 
-/** A preHandler that lets requests with an eID login through and answers the rest 401 (or redirects browsers). */
+/**
+ * A preHandler that lets requests with an eID login through and answers the rest 401 (or redirects browsers). The
+ * login was checked by the plugin when the request came in (a logged-out login does not count), so requireEid
+ * needs `eidPlugin` registered in the same app, around the route.
+ */
 export function requireEid(options: RequireEidOptions = {}): preHandlerAsyncHookHandler {
   const maxAge = adapter.maxAgeOption(options.maxAge, 'requireEid(options)');
   return async (request, reply) => {
+    if (!checked.has(request)) {
+      throw new EidError(
+        'invalid_config',
+        "requireEid() needs app.register(eidPlugin, { eid }) in the same app (registered before this route, not in a sibling plugin): it checks each request's login.",
+      );
+    }
     const accept = request.headers.accept ?? '';
-    const checked = adapter.requireIdentity({
-      session: adapter.requireSession(request, SESSION),
-      page: /text\/html/i.test(accept) && !adapter.prefersJson(accept),
-      redirectTo: options.redirectTo,
-      maxAge,
-    });
-    if ('response' in checked) return send(reply, checked.response);
+    const session = adapter.requireSession(request, SESSION);
+    if (adapter.freshIdentity(session.read()?.identity, maxAge)) return;
+    const page = /text\/html/i.test(accept) && !adapter.prefersJson(accept);
+    return send(reply, adapter.unauthenticatedResponse({ page, redirectTo: options.redirectTo }));
   };
 }
 

@@ -26,6 +26,9 @@ export async function registerSession(app: FastifyInstance, kind: SessionKind): 
       secret: 'a-test-secret-that-is-at-least-32-characters-long',
       cookie: { secure: false, sameSite: 'lax' },
       saveUninitialized: false,
+      // Not saved back by every request (the default): a request still running at logout would save the old
+      // session again (the recorded logout keeps its login dead even then).
+      rolling: false,
     });
   } else if (kind === 'secure-session') {
     await app.register(fastifySecureSession, {

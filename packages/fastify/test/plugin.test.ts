@@ -11,7 +11,7 @@ import { createEid, idporten, signicat } from '@eid/core';
 import { type Simulator, startSimulator } from '@eid/simulator';
 import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eidPlugin } from '../src/index.js';
+import { eidPlugin, requireEid } from '../src/index.js';
 import {
   approve,
   Browser,
@@ -94,16 +94,78 @@ describe.each(['session', 'secure-session'] as const)('with @fastify/%s', (kind)
     expect(await replay.json()).toMatchObject({ error: { code: 'already_used' } });
     expect((await browser.json('/auth/eid/session')).status).toBe(200);
 
-    // Logout renews the session too: the cookie changes, and with @fastify/session (a server-side store) a copy
-    // of the logged-in cookie is no longer logged in. A secure-session cookie holds the session itself, so a
-    // copy stays valid until it expires: nothing on the server can revoke it.
+    // Logout renews the session too: the cookie changes, and a copy of the logged-in cookie is no longer logged
+    // in: with @fastify/session its server-side session is gone; a secure-session cookie holds the session
+    // itself, but the logout is recorded in the engine's store and the copy's login counts as logged out.
     const loggedIn = new Browser(browser.origin);
     loggedIn.cookies.set(COOKIE[kind], afterLogin!);
     const logout = await browser.request('/auth/eid/logout', { method: 'POST' });
     expect(logout.status).toBe(204);
     expect(browser.cookies.get(COOKIE[kind])).not.toBe(afterLogin);
     expect((await browser.json('/auth/eid/session')).status).toBe(401);
-    if (kind === 'session') expect((await loggedIn.json('/auth/eid/session')).status).toBe(401);
+    expect((await loggedIn.json('/auth/eid/session')).status).toBe(401);
+  });
+
+  it('a copy of the logged-in cookie is dead after logout: requireEid, request.eid and /session refuse it', async () => {
+    const { browser } = await start(kind);
+    const started = await browser.request('/auth/eid/start/signicat/nbid');
+    await browser.request(await approve(started.headers.get('location')!, 'success', 'no-kari'));
+    expect((await browser.json('/private')).status).toBe(200);
+    const copies = [0, 1, 2].map(() => {
+      const copy = new Browser(browser.origin);
+      copy.cookies.set(COOKIE[kind], browser.cookies.get(COOKIE[kind])!);
+      return copy;
+    });
+    expect((await browser.request('/auth/eid/logout', { method: 'POST' })).status).toBe(204);
+
+    const [forPrivate, forHome, forSession] = copies as [Browser, Browser, Browser];
+    const refused = await forPrivate.json('/private');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+    expect(await (await forHome.json('/')).json()).toEqual({ home: true, identity: null });
+    expect((await forSession.json('/auth/eid/session')).status).toBe(401);
+    // Each copy was logged out as well: what it holds now is no login either.
+    for (const copy of copies) expect((await copy.json('/private')).status).toBe(401);
+  });
+
+  it('a start with a copy of the logged-in cookie, held at the provider while the owner logs out, brings nothing back', async () => {
+    const { browser } = await start(kind);
+    const login = await browser.request('/auth/eid/start/signicat/nbid');
+    await browser.request(await approve(login.headers.get('location')!, 'success', 'no-kari'));
+    const thief = new Browser(browser.origin);
+    thief.cookies.set(COOKIE[kind], browser.cookies.get(COOKIE[kind])!);
+    let transactionId: string;
+    try {
+      sim.setFaults({ provider: 'signicat', latencyMs: 1500 });
+      const held = thief.json('/auth/eid/start/signicat/nbid');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect((await browser.request('/auth/eid/logout', { method: 'POST' })).status).toBe(204);
+      const started = await held;
+      expect(started.status).toBe(200);
+      transactionId = ((await started.json()) as { transactionId: string }).transactionId;
+    } finally {
+      sim.clearFaults();
+    }
+    expect((await thief.json('/auth/eid/session')).status).toBe(401);
+    expect((await thief.json('/private')).status).toBe(401);
+    if (kind === 'session') {
+      // The old server-side session was not saved back: the thief's cookie opens no session at all.
+      expect((await thief.json(`/auth/eid/status/${transactionId}`)).status).toBe(404);
+    }
+  });
+
+  it('a logout without a session creates none: no cookie is set', async () => {
+    const { browser } = await start(kind);
+    const api = await browser.request('/auth/eid/logout', { method: 'POST' });
+    expect(api.status).toBe(204);
+    expect(api.headers.get('set-cookie')).toBeNull();
+    const form = await browser.request('/auth/eid/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: '',
+    });
+    expect(form.status).toBe(303);
+    expect(form.headers.get('set-cookie')).toBeNull();
   });
 
   it('verifies a caller (call centre) for a logged-in operator: the status poll answers the verified person, the login stays', async () => {
@@ -309,6 +371,18 @@ describe('@eid/fastify', () => {
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/login');
     expect(await (await browser.json('/')).json()).toEqual({ home: true, identity: null });
+  });
+
+  it('requireEid outside the plugin (which checks each request) refuses with invalid_config', async () => {
+    const app = Fastify();
+    await registerSession(app, 'session');
+    app.get('/private', { preHandler: requireEid() }, async () => ({ ok: true }));
+    const response = await app.inject({ url: '/private' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toMatchObject({
+      message: expect.stringMatching(/needs app\.register\(eidPlugin/),
+    });
+    await app.close();
   });
 
   it('mounts exactly the routes of the engine, renamed or disabled there', async () => {

@@ -1,5 +1,11 @@
 import type { Eid, Identity } from '@eid/core';
-import { fastifyFrameworkErrors, freshIdentity, maxAgeOption, UNAUTHENTICATED_BODY } from '@eid/core/adapter';
+import {
+  fastifyFrameworkErrors,
+  freshIdentity,
+  liveIdentity,
+  maxAgeOption,
+  UNAUTHENTICATED_BODY,
+} from '@eid/core/adapter';
 import * as nest from '@nestjs/common';
 import {
   EID_GUARD_OPTIONS,
@@ -47,19 +53,37 @@ export interface EidGuardOptions {
 
 /**
  * Lets requests with an eID login through, the rest get 401; override `getRequest` or `handleRequest` to adapt.
- * `@UseGuards(EidGuard)`, or `@UseGuards(new EidGuard({ maxAge: 8 * 60 * 60 }))` to refuse older logins.
+ * A login that was logged out (from a copy of this session cookie) does not count, and is logged out of this
+ * session too, so `@EidIdentity()` behind the guard sees no identity either. `@UseGuards(EidGuard)`; to refuse
+ * older logins, `@UseGuards(EidGuard.maxAge(8 * 60 * 60))` or provide `EID_GUARD_OPTIONS`.
  */
 @nest.Injectable()
 export class EidGuard implements nest.CanActivate {
   private readonly maxAge: number | undefined;
 
-  constructor(@nest.Optional() @nest.Inject(EID_GUARD_OPTIONS) options?: EidGuardOptions) {
-    this.maxAge = maxAgeOption(options?.maxAge, 'new EidGuard(options)');
+  constructor(
+    @nest.Inject(EID_MODULE_OPTIONS) private readonly options: EidModuleOptions,
+    @nest.Optional() @nest.Inject(EID_GUARD_OPTIONS) guardOptions?: EidGuardOptions,
+  ) {
+    this.maxAge = maxAgeOption(guardOptions?.maxAge, 'EidGuard options');
   }
 
-  canActivate(context: nest.ExecutionContext): boolean {
-    const identity = requireSession(this.getRequest(context)).read()?.identity;
-    this.handleRequest(freshIdentity(identity, this.maxAge), context);
+  /** The guard with its own `maxAge` (seconds), for `@UseGuards(EidGuard.maxAge(8 * 60 * 60))`. */
+  static maxAge(seconds: number): nest.Type<EidGuard> {
+    const maxAge = maxAgeOption(seconds, 'EidGuard.maxAge(seconds)');
+    @nest.Injectable()
+    class EidGuardWithMaxAge extends EidGuard {
+      constructor(@nest.Inject(EID_MODULE_OPTIONS) options: EidModuleOptions) {
+        super(options, { maxAge });
+      }
+    }
+    return EidGuardWithMaxAge;
+  }
+
+  async canActivate(context: nest.ExecutionContext): Promise<boolean> {
+    const session = requireSession(this.getRequest(context));
+    const identity = freshIdentity(await liveIdentity(this.options.eid, session), this.maxAge);
+    this.handleRequest(identity, context);
     return true;
   }
 
@@ -81,7 +105,10 @@ export class EidGuard implements nest.CanActivate {
  */
 export const eidFrameworkErrors = fastifyFrameworkErrors;
 
-/** The logged-in identity (or one of its fields), undefined without a login; `@UseGuards(EidGuard)` requires one. */
+/**
+ * The identity in the session (or one of its fields), undefined without one; `@UseGuards(EidGuard)` requires a
+ * login, and checks it was not logged out from a copy of the session: use the decorator behind the guard.
+ */
 export const EidIdentity = nest.createParamDecorator<keyof Identity | undefined>(
   (field, context: nest.ExecutionContext) => {
     const identity = context.switchToHttp().getRequest<SessionRequest>().session?.eid?.identity;

@@ -2,10 +2,19 @@ import 'reflect-metadata';
 import { type ExecutionContext, Module, UnauthorizedException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
-import { EID_GUARD_OPTIONS, EidGuard, type Identity } from '../src/index.js';
+import {
+  EID_GUARD_OPTIONS,
+  EID_MODULE_OPTIONS,
+  EidGuard,
+  type EidModuleOptions,
+  type Identity,
+} from '../src/index.js';
 
 const identityAt = (authenticatedAt: string) =>
   ({ provider: 'signicat', method: 'nbid', subject: 's', transactionId: 't', authenticatedAt }) as Identity;
+
+/** An engine whose logout records hold nothing: every login in a session is live. */
+const moduleOptions = { eid: { sessionIdentity: async (data) => data?.identity } } as EidModuleOptions;
 
 /** An ExecutionContext over a request whose express-session-like session holds `identity`. */
 function contextWith(identity: Identity | undefined): ExecutionContext {
@@ -19,35 +28,47 @@ describe('EidGuard maxAge', () => {
   const now = new Date().toISOString();
   const old = new Date(Date.now() - 2 * 60 * 60 * 1000).toISOString();
 
-  it('without maxAge lets any login through', () => {
-    expect(new EidGuard().canActivate(contextWith(identityAt(old)))).toBe(true);
-    expect(() => new EidGuard().canActivate(contextWith(undefined))).toThrow(UnauthorizedException);
-  });
-
-  it('with maxAge (seconds) refuses a login older than that by authenticatedAt, with the 401', () => {
-    const guard = new EidGuard({ maxAge: 60 * 60 });
-    expect(guard.canActivate(contextWith(identityAt(now)))).toBe(true);
-    expect(() => guard.canActivate(contextWith(identityAt(old)))).toThrow(UnauthorizedException);
-  });
-
-  it('takes its options from EID_GUARD_OPTIONS when Nest creates it, and none without', async () => {
-    @Module({ providers: [EidGuard, { provide: EID_GUARD_OPTIONS, useValue: { maxAge: 60 } }] })
-    class WithOptions {}
-    @Module({ providers: [EidGuard] })
-    class Without {}
-    const withOptions = await NestFactory.createApplicationContext(WithOptions, { logger: false });
-    expect(() => withOptions.get(EidGuard).canActivate(contextWith(identityAt(old)))).toThrow(
+  it('without maxAge lets any login through', async () => {
+    await expect(new EidGuard(moduleOptions).canActivate(contextWith(identityAt(old)))).resolves.toBe(true);
+    await expect(new EidGuard(moduleOptions).canActivate(contextWith(undefined))).rejects.toThrow(
       UnauthorizedException,
     );
+  });
+
+  it('with maxAge (seconds) refuses a login older than that by authenticatedAt, with the 401', async () => {
+    const guard = new EidGuard(moduleOptions, { maxAge: 60 * 60 });
+    await expect(guard.canActivate(contextWith(identityAt(now)))).resolves.toBe(true);
+    await expect(guard.canActivate(contextWith(identityAt(old)))).rejects.toThrow(UnauthorizedException);
+  });
+
+  it('takes its options from EID_GUARD_OPTIONS or EidGuard.maxAge() when Nest creates it, and none without', async () => {
+    const engine = { provide: EID_MODULE_OPTIONS, useValue: moduleOptions };
+    const OneHour = EidGuard.maxAge(60);
+    @Module({
+      providers: [engine, EidGuard, { provide: EID_GUARD_OPTIONS, useValue: { maxAge: 60 } }, OneHour],
+    })
+    class WithOptions {}
+    @Module({ providers: [engine, EidGuard] })
+    class Without {}
+    const withOptions = await NestFactory.createApplicationContext(WithOptions, { logger: false });
+    await expect(withOptions.get(EidGuard).canActivate(contextWith(identityAt(old)))).rejects.toThrow(
+      UnauthorizedException,
+    );
+    await expect(withOptions.get(OneHour).canActivate(contextWith(identityAt(old)))).rejects.toThrow(
+      UnauthorizedException,
+    );
+    await expect(withOptions.get(OneHour).canActivate(contextWith(identityAt(now)))).resolves.toBe(true);
     const without = await NestFactory.createApplicationContext(Without, { logger: false });
-    expect(without.get(EidGuard).canActivate(contextWith(identityAt(old)))).toBe(true);
+    await expect(without.get(EidGuard).canActivate(contextWith(identityAt(old)))).resolves.toBe(true);
     await withOptions.close();
     await without.close();
   });
 
   it('refuses a bad maxAge at construction', () => {
-    expect(() => new EidGuard({ maxAge: 0 })).toThrowError(
-      expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('maxAge') }),
-    );
+    for (const build of [() => new EidGuard(moduleOptions, { maxAge: 0 }), () => EidGuard.maxAge(-1)]) {
+      expect(build).toThrowError(
+        expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('maxAge') }),
+      );
+    }
   });
 });

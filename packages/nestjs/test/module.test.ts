@@ -264,6 +264,20 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
     expect((await browser.fetch('/auth/eid/session')).status).toBe(401);
     expect((await loggedIn.fetch('/auth/eid/session')).status).toBe(401);
   });
+
+  it('a logout without a session creates none: no cookie is set', async () => {
+    const browser = new Browser(running.url);
+    const api = await browser.fetch('/auth/eid/logout', { method: 'POST' });
+    expect(api.status).toBe(204);
+    expect(api.headers.get('set-cookie')).toBeNull();
+    const form = await browser.fetch('/auth/eid/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: '',
+    });
+    expect(form.status).toBe(303);
+    expect(form.headers.get('set-cookie')).toBeNull();
+  });
 });
 
 describe('EidModule on the fastify platform with @fastify/secure-session', () => {
@@ -295,8 +309,24 @@ describe('EidModule on the fastify platform with @fastify/secure-session', () =>
     expect(browser.sessionId()).not.toBe(loggedIn);
     expect((await browser.fetch('/auth/eid/session')).status).toBe(401);
     expect((await browser.fetch('/me')).status).toBe(401);
-    // A copy of the logged-in cookie still opens it: a sealed cookie holds the session itself, and nothing on
-    // the server can revoke it before it expires. Apps that need revocation use @fastify/session and a store.
+  });
+
+  it('a copy of the logged-in sealed cookie is dead after logout: EidGuard and /session refuse it', async () => {
+    const browser = new Browser(running.url);
+    const start = await browser.fetch('/auth/eid/start/signicat/nbid');
+    await browser.fetch(await approveOnSimulator(start.headers.get('location')!, 'no-kari'));
+    expect((await browser.fetch('/me')).status).toBe(200);
+    const [forGuard, forSession] = [browser.copy(), browser.copy()];
+    const loggedIn = browser.sessionId();
+    expect((await browser.fetch('/auth/eid/logout', { method: 'POST' })).status).toBe(204);
+    // The sealed cookie still holds the identity, but the logout is recorded in the engine's store.
+    const refused = await forGuard.fetch('/me');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+    expect((await forSession.fetch('/auth/eid/session')).status).toBe(401);
+    // The guard logged the copy out too: its cookie no longer holds the login.
+    expect(forGuard.sessionId()).not.toBe(loggedIn);
+    expect((await forGuard.fetch('/me')).status).toBe(401);
   });
 });
 

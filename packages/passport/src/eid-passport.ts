@@ -76,7 +76,7 @@ export class EidStrategy implements passport.Strategy {
     this: Created,
     req: Request,
     options: Options,
-    { identity, providerLogout, returnTo, response }: LoginStep,
+    { identity, binding, providerLogout, returnTo, response }: LoginStep,
   ): void {
     const { failureRedirect, successReturnToOrRedirect } = options;
     const verified: EidVerifyCallback = (error, user, info) => {
@@ -84,8 +84,14 @@ export class EidStrategy implements passport.Strategy {
       const message = (info as { message?: unknown } | undefined)?.message;
       const refusal = adapter.refusal(this.eid, response, failureRedirect, message);
       if (!user) return refuse(this, req, options, { ...info, ...refusal });
-      // With the provider's end-session hint, when the login gave one: logout then ends it at the provider too.
-      const eid: adapter.EidSessionData = { identity, ...(providerLogout ? { providerLogout } : {}) };
+      // The logged-in session's own binding (a start there then writes nothing into it), and the provider's
+      // end-session hint when the login gave one: logout then ends it at the provider too.
+      const eid = adapter.loginSessionData({
+        kind: 'login',
+        identity,
+        binding,
+        ...(providerLogout ? { providerLogout } : {}),
+      });
       adapter.writeAtRenewal(req, { eid, ...(successReturnToOrRedirect ? { returnTo } : {}) });
       this.success(user, { identity, returnTo, response } satisfies EidSuccessInfo);
     };
@@ -183,12 +189,81 @@ function answerLogin(req: Request, res: Response, next: NextFunction) {
   };
 }
 
-/** The engine's logout (a new session without `eid`), then Passport ends its own login. */
+/**
+ * The engine's logout (a new session without `eid`), then Passport ends its own login. A browser logged in with
+ * neither gets the same answer, and no session is made for it (Passport's logout would save and renew one).
+ */
 async function logOut(eid: adapter.Eid, req: Request, res: Response, next: NextFunction): Promise<void> {
   const session = adapter.requireSession(req, SESSION);
   if (typeof req.logout !== 'function') throw new EidError('invalid_config', MOUNT_PASSPORT);
   const outcome = await adapter.runRoute(eid, adapter.httpInput('logout', req, session, req.baseUrl));
   // Refused (a cross-site post): nothing is ended, Passport's login neither.
   if (outcome.error) return sendResponse(res, outcome.response);
+  const passportLogin = (req.session as { passport?: { user?: unknown } }).passport?.user;
+  if (passportLogin === undefined && !req.user) return sendResponse(res, outcome.response);
   req.logout((error) => (error ? next(error) : sendResponse(res, outcome.response)));
+}
+
+/** `done` of a `deserializeUser` function: the user, or false when the session's user is gone. */
+export type EidDeserializeDone = (error: unknown, user?: Express.User | false | null) => void;
+/** An app's own `deserializeUser` function, with or without the request. */
+export type EidDeserialize<Serialized> =
+  | ((serialized: Serialized, done: EidDeserializeDone) => void)
+  | ((req: Request, serialized: Serialized, done: EidDeserializeDone) => void);
+
+/** What `eidDeserializeUser` gives `passport.deserializeUser`: a deserialiser that is handed the request. */
+export type EidDeserializer<Serialized> = (
+  req: Request,
+  serialized: Serialized,
+  done: EidDeserializeDone,
+) => void;
+
+/**
+ * `passport.deserializeUser(eidDeserializeUser(eid, (user, done) => ...))`: Passport's session login ends with the
+ * eID login. When the session's eID login was logged out (from a copy of this session cookie, or a session saved
+ * back by a request still running at logout), the eID data is removed from the session and Passport is told the
+ * user is gone (`done(null, false)`): `req.user` stays unset and `req.isAuthenticated()` is false. Otherwise the
+ * app's own function deserialises as usual.
+ */
+export function eidDeserializeUser<Serialized>(
+  eid: adapter.Eid,
+  deserialize: (serialized: Serialized, done: EidDeserializeDone) => void,
+): EidDeserializer<Serialized>;
+export function eidDeserializeUser<Serialized>(
+  eid: adapter.Eid,
+  deserialize: (req: Request, serialized: Serialized, done: EidDeserializeDone) => void,
+): EidDeserializer<Serialized>;
+export function eidDeserializeUser<Serialized>(
+  eid: adapter.Eid,
+  deserialize: EidDeserialize<Serialized>,
+): EidDeserializer<Serialized> {
+  const where = 'eidDeserializeUser(eid, deserialize)';
+  adapter.engineOption(eid, where);
+  if (typeof deserialize !== 'function') {
+    throw new EidError(
+      'invalid_config',
+      `${where}: \`deserialize\` is required, the app's (user, done) function.`,
+    );
+  }
+  const own = (req: Request, serialized: Serialized, done: EidDeserializeDone) =>
+    deserialize.length >= 3
+      ? (deserialize as (req: Request, s: Serialized, d: EidDeserializeDone) => void)(req, serialized, done)
+      : (deserialize as (s: Serialized, d: EidDeserializeDone) => void)(serialized, done);
+  // Three parameters: Passport hands the request to deserializers of arity 3.
+  return (req, serialized, done) => {
+    const session = adapter.sessionPortOf(req);
+    const data = session?.read();
+    if (!session || !data?.identity) return own(req, serialized, done);
+    eid.sessionIdentity(data).then((identity) => {
+      if (!identity) {
+        session.write(undefined);
+        return done(null, false);
+      }
+      try {
+        own(req, serialized, done);
+      } catch (error) {
+        done(error);
+      }
+    }, done);
+  };
 }

@@ -10,6 +10,7 @@ describe('public exports', () => {
         "MemoryStore",
         "bankIdNorway",
         "createEid",
+        "eidDeserializeUser",
         "eidErrorHandler",
         "eidIdentity",
         "eidPassportRouter",

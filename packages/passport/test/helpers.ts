@@ -5,6 +5,7 @@ import type { Simulator } from '@eid/simulator';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import passportModule from 'passport';
+import { eidDeserializeUser } from '../src/index.js';
 
 export type PassportInstance = InstanceType<typeof passportModule.Passport>;
 
@@ -15,6 +16,8 @@ export interface AppUser {
 
 export interface TestApp {
   app: Express;
+  /** express-session's store, to look sessions up by id. */
+  store: session.MemoryStore;
   eid: Eid;
   passport: PassportInstance;
   origin: string;
@@ -35,14 +38,16 @@ export async function startApp(
   const eid = createEid({ baseUrl: origin, providers: [signicat(sim.signicat)], ...engine });
   const passport = new passportModule.Passport();
   passport.serializeUser((user, done) => done(null, user));
-  passport.deserializeUser((user: AppUser, done) => done(null, user));
+  passport.deserializeUser(eidDeserializeUser(eid, (user: AppUser, done) => done(null, user)));
   const app = express();
+  const store = new session.MemoryStore();
   app.use(
     session({
       secret: 'a-test-secret-that-is-long-enough',
       resave: false,
       saveUninitialized: false,
       cookie: { sameSite: 'lax' },
+      store,
     }),
   );
   app.use(passport.session());
@@ -64,6 +69,7 @@ export async function startApp(
   });
   return {
     app,
+    store,
     eid,
     passport,
     origin,
@@ -86,6 +92,18 @@ declare module 'express-session' {
 export class Browser extends CookieJarClient {
   get sessionCookie(): string | undefined {
     return this.cookies.get('connect.sid');
+  }
+
+  /** The session id in express-session's cookie (`s:<id>.<signature>`, URL-encoded). */
+  get sessionId(): string {
+    return decodeURIComponent(this.sessionCookie ?? '').replace(/^s:([^.]+)\..*$/, '$1');
+  }
+
+  /** Another browser holding a copy of this one's cookies. */
+  copy(): Browser {
+    const copy = new Browser(this.origin);
+    for (const [name, value] of this.cookies) copy.cookies.set(name, value);
+    return copy;
   }
 
   async whoami(): Promise<{

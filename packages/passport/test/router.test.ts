@@ -88,6 +88,60 @@ describe('eidPassportRouter', () => {
     expect((await browser.whoami()).user).toBeNull();
   });
 
+  it('a start with a copy of the logged-in cookie, still running when the owner logs out, does not save the old session back', async () => {
+    const owner = await start();
+    await owner.request(await startAndApprove(owner));
+    expect((await owner.whoami()).user).toMatchObject({ name: 'Kari Nordmann' });
+    const thief = owner.copy();
+    const oldId = owner.sessionId;
+    sim.setFaults({ provider: 'signicat', latencyMs: 1500 });
+    const held = thief.json('/auth/eid/start/signicat/nbid');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await owner.request('/auth/eid/logout', { method: 'POST' })).status).toBe(204);
+    const started = await held;
+    sim.clearFaults();
+    expect(started.status).toBe(200);
+    expect(started.headers.get('set-cookie')).toBeNull();
+    const saved = await new Promise((resolve) => current!.store.get(oldId, (_error, data) => resolve(data)));
+    expect(saved).toBeFalsy();
+    expect(await thief.whoami()).toMatchObject({ user: null, eid: null });
+    expect((await thief.json('/auth/eid/session')).status).toBe(401);
+  });
+
+  it('a logged-out session put back in the store is no login: the deserialiser drops the user and the eID login', async () => {
+    const owner = await start();
+    await owner.request(await startAndApprove(owner));
+    const [thief, secondThief] = [owner.copy(), owner.copy()];
+    const oldId = owner.sessionId;
+    const { store } = current!;
+    const copy = await new Promise<Express.Request['session']>((resolve) =>
+      store.get(oldId, (_error, data) => resolve(data as never)),
+    );
+    expect((await owner.request('/auth/eid/logout', { method: 'POST' })).status).toBe(204);
+    await new Promise((resolve) => store.set(oldId, copy, resolve));
+
+    const me = await thief.whoami();
+    expect(me.user).toBeNull();
+    expect(me.eid).toBeNull();
+    await new Promise((resolve) => store.set(oldId, copy, resolve));
+    expect((await secondThief.json('/auth/eid/session')).status).toBe(401);
+    expect((await secondThief.whoami()).user).toBeNull();
+  });
+
+  it('a logout without a session creates none: no cookie is set', async () => {
+    const browser = await start();
+    const api = await browser.request('/auth/eid/logout', { method: 'POST' });
+    expect(api.status).toBe(204);
+    expect(api.headers.get('set-cookie')).toBeNull();
+    const form = await browser.request('/auth/eid/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: '',
+    });
+    expect(form.status).toBe(303);
+    expect(form.headers.get('set-cookie')).toBeNull();
+  });
+
   it('logs in under a sub-path mount: the provider sends the browser back under it', async () => {
     const browser = await start('/api');
     expect((await browser.json('/auth/eid/methods')).status).toBe(404);

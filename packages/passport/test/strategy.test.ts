@@ -126,7 +126,7 @@ describe('passport.authenticate("eid") mounted by hand', () => {
     expect(seen[0]).toMatchObject({ provider: 'signicat', method: 'nbid', name: 'Kari Nordmann' });
     const me = await browser.whoami();
     expect(me.user).toEqual({ id: `eid:${seen[0]!.subject}`, name: 'Kari Nordmann' });
-    expect(me.eid).toEqual({ identity: seen[0] });
+    expect(me.eid).toEqual({ identity: seen[0], binding: expect.any(String) });
     expect(me.returnTo).toBeNull();
     expect(me.planted).toBeNull();
   });
@@ -283,10 +283,18 @@ describe('passport.authenticate("eid") mounted by hand', () => {
   it('keeps the identity, not the old binding, with keepSessionInfo', async () => {
     const browser = await start({ options: { keepSessionInfo: true } });
     await browser.request('/plant', { method: 'POST' });
-    const finished = await browser.request(await startAndApprove(browser));
+    const callback = await startAndApprove(browser);
+    const oldBinding = (await browser.whoami()).eid?.binding;
+    expect(oldBinding).toEqual(expect.any(String));
+    const finished = await browser.request(callback);
     expect(finished.headers.get('location')).toBe('/private');
     const me = await browser.whoami();
-    expect(me.eid).toEqual({ identity: expect.objectContaining({ name: 'Kari Nordmann' }) });
+    // The logged-in session's own binding, not the one from before the login.
+    expect(me.eid).toEqual({
+      identity: expect.objectContaining({ name: 'Kari Nordmann' }),
+      binding: expect.any(String),
+    });
+    expect(me.eid?.binding).not.toBe(oldBinding);
     expect(me.planted).toBe('attacker');
     expect(me.user).toMatchObject({ name: 'Kari Nordmann' });
   });

@@ -18,6 +18,8 @@ export type AuthenticationStep =
   | {
       step: 'login';
       identity: Identity;
+      /** The logged-in session's own binding secret, to keep in `session.eid` beside the identity. */
+      binding: string;
       /** The provider's end-session hint, to keep in `session.eid` beside the identity. */
       providerLogout?: ProviderLogout;
       returnTo: string;
@@ -43,8 +45,15 @@ export function authenticationStep(
   if (session?.kind === 'login') {
     const body = (response as { body?: { returnTo?: string } }).body;
     const returnTo = response.type === 'redirect' ? response.location : (body?.returnTo ?? '/');
-    const { identity, providerLogout } = session;
-    return { step: 'login', identity, ...(providerLogout ? { providerLogout } : {}), returnTo, response };
+    const { identity, binding, providerLogout } = session;
+    return {
+      step: 'login',
+      identity,
+      binding,
+      ...(providerLogout ? { providerLogout } : {}),
+      returnTo,
+      response,
+    };
   }
   if (!error) return { step: 'answer', response };
   const failure = failureResponse(eid, error, response, failureRedirect);

@@ -12,7 +12,14 @@ export type {
 } from '../engine/contract.js';
 export { prefersJson, ROUTES } from '../engine/contract.js';
 export { bodyParseError } from '../request-body.js';
-export { commitSessionChange, type SessionPort, sessionPortOf, writeAtRenewal } from '../session.js';
+export {
+  commitSessionChange,
+  liveIdentity,
+  loginSessionData,
+  type SessionPort,
+  sessionPortOf,
+  writeAtRenewal,
+} from '../session.js';
 export { type AuthenticationStep, authenticationStep, type Refusal, refusal } from './authentication.js';
 export {
   type FastifyRouteOptions,
@@ -42,6 +49,7 @@ export {
   type ResponseWriter,
   requireIdentity,
   UNAUTHENTICATED_BODY,
+  unauthenticatedResponse,
   writeResponse,
 } from './responses.js';
 export {

@@ -1,8 +1,8 @@
-import type { EidResponse, RouteName } from '../engine/contract.js';
+import type { Eid, EidResponse, RouteName } from '../engine/contract.js';
 import { EidError } from '../errors.js';
 import type { Identity } from '../identity.js';
 import { bodyParseError } from '../request-body.js';
-import type { SessionPort } from '../session.js';
+import { liveIdentity, type SessionPort } from '../session.js';
 
 /** Headers every answer of the contract carries: none is cacheable (they hold logins and one-time URLs). */
 export const RESPONSE_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store' };
@@ -32,6 +32,8 @@ export const UNAUTHENTICATED_BODY = {
 } as const;
 
 export interface IdentityCheck {
+  /** The engine: it tells whether the session's login still stands (not logged out from a copy of the session). */
+  eid: Pick<Eid, 'sessionIdentity'>;
   session: SessionPort;
   /** True when the client wants a page (the framework's content negotiation decides). */
   page: boolean;
@@ -75,14 +77,24 @@ export function freshIdentity(
   return identity;
 }
 
-/** The logged-in identity, or the answer for a request without one: a 303 for pages with `redirectTo`, else 401. */
-export function requireIdentity(check: IdentityCheck): { identity: Identity } | { response: EidResponse } {
-  const identity = freshIdentity(check.session.read()?.identity, check.maxAge, (check.now ?? Date.now)());
+/**
+ * The logged-in identity, or the answer for a request without one: a 303 for pages with `redirectTo`, else 401.
+ * A login that was logged out (from a copy of this session) is no login, and is logged out of this session too;
+ * a login older than `maxAge` is no login either.
+ */
+export async function requireIdentity(
+  check: IdentityCheck,
+): Promise<{ identity: Identity } | { response: EidResponse }> {
+  const live = await liveIdentity(check.eid, check.session);
+  const identity = freshIdentity(live, check.maxAge, (check.now ?? Date.now)());
   if (identity) return { identity };
-  if (check.redirectTo && check.page) {
-    return { response: { type: 'redirect', status: 303, location: check.redirectTo } };
-  }
-  return { response: { type: 'json', status: 401, body: UNAUTHENTICATED_BODY } };
+  return { response: unauthenticatedResponse(check) };
+}
+
+/** The guards' answer to a request without an eID login: a 303 for pages with `redirectTo`, else 401. */
+export function unauthenticatedResponse(check: Pick<IdentityCheck, 'page' | 'redirectTo'>): EidResponse {
+  if (check.redirectTo && check.page) return { type: 'redirect', status: 303, location: check.redirectTo };
+  return { type: 'json', status: 401, body: UNAUTHENTICATED_BODY };
 }
 
 /** A body parser's error as the frameworks raise it: body-parser's `{ status, type }`, Fastify's `FST_ERR_CTP_*`. */

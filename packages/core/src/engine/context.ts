@@ -119,7 +119,17 @@ function verifiedEvent(
 
 /** The store must offer what the engine uses (a store written for an older version may lack the keyed records). */
 function checkStore(store: TransactionStore): void {
-  const needed = ['create', 'get', 'compareAndSet', 'delete', 'increment', 'getKey', 'swapKey'] as const;
+  const needed = [
+    'create',
+    'get',
+    'compareAndSet',
+    'delete',
+    'increment',
+    'getKey',
+    'swapKey',
+    'recordLogout',
+    'isLoggedOut',
+  ] as const;
   const missing = needed.filter((name) => typeof (store as Partial<TransactionStore>)?.[name] !== 'function');
   if (missing.length > 0) {
     throw new EidError(

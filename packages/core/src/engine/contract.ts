@@ -56,7 +56,10 @@ export interface EidSessionData {
   identity?: Identity;
   /** Set by logins through a provider with logout at the provider turned on. */
   providerLogout?: ProviderLogout;
-  /** The browser binding secret; transactions keep only its hash. */
+  /**
+   * The browser binding secret; transactions keep only its hash. A login puts a fresh one in the new session, so
+   * that a start in a logged-in session has nothing to write into it.
+   */
   binding?: string;
 }
 
@@ -143,11 +146,14 @@ export type SessionChange =
   /** Store `binding` in `session.eid.binding` (keep everything else). */
   | { kind: 'bind'; binding: string }
   /**
-   * Regenerate the session id (or clear a cookie session), then set `session.eid = { identity, providerLogout? }`
-   * and save. The old binding secret is dropped with the old session: nothing known before login works after it.
+   * Regenerate the session id (or clear a cookie session), then set
+   * `session.eid = { identity, binding, providerLogout? }` and save. The old binding secret is dropped with the old
+   * session: nothing known before login works after it. `binding` is a fresh secret for the logged-in session: a
+   * later start there finds it and writes nothing, so a start still running when the session is logged out (or
+   * renewed) cannot save the old session back.
    */
-  | { kind: 'login'; identity: Identity; providerLogout?: ProviderLogout }
-  /** Remove `session.eid`. */
+  | { kind: 'login'; identity: Identity; binding: string; providerLogout?: ProviderLogout }
+  /** Regenerate the session id (or clear a cookie session), remove `session.eid` and save. */
   | { kind: 'logout' };
 
 export type EidResponse =
@@ -210,6 +216,13 @@ export interface EidOptions {
    * (MemoryStore `maxEntries`) is the last line.
    */
   pendingTransactions?: { perBrowser?: number; perAddress?: number };
+  /**
+   * The longest a session of this app can live: the session cookie's `maxAge`, the session store's expiry,
+   * @fastify/secure-session's `expiry`. A logout is remembered in the store that long (by the login's transaction
+   * id), so a copy of the logged-out session, a sealed cookie above all, is not logged in again. Default 86 400
+   * (a day, @fastify/secure-session's default expiry).
+   */
+  sessionMaxAgeSeconds?: number;
   /** Where a failed browser login goes, with `?error=<code>`. Default `/`. */
   failureRedirect?: string;
   /** Where a login goes without `returnTo`. Default `/`. */
@@ -262,6 +275,12 @@ export interface Eid {
   readonly store: TransactionStore;
   methods(): EidMethodInfo[];
   provider(id: string): Provider | undefined;
+  /**
+   * The identity of the session's eID login while the login stands: undefined when nobody is logged in, or when the
+   * login was logged out (from this browser or from any copy of its session). The guards of the adapters, their
+   * request decorators and `GET /session` ask this; a route reading `session.eid` itself should too.
+   */
+  sessionIdentity(session: EidSessionData | undefined): Promise<Identity | undefined>;
   /** Runs one route of the contract. Never throws for request problems: they become error outcomes. */
   handle(request: EidRequest): Promise<EidOutcome>;
   /**

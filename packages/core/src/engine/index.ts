@@ -1,6 +1,7 @@
 import { createContext } from './context.js';
 import type { Eid, EidOptions } from './contract.js';
 import { errorResponse, handle, webhookPreCheck } from './handle.js';
+import { sessionIdentity } from './logins.js';
 import { validateOptions } from './options.js';
 import { methodList } from './routes/methods.js';
 
@@ -18,6 +19,7 @@ export function createEid(options: EidOptions): Eid {
     store: ctx.store,
     methods: () => methodList(ctx),
     provider: (id) => ctx.providers.get(id),
+    sessionIdentity: (session) => sessionIdentity(ctx, session),
     handle: (request) => handle(ctx, request),
     webhookPreCheck: (request) => webhookPreCheck(ctx, request),
     errorResponse: (error, errorOptions) => errorResponse(ctx, error, errorOptions),

@@ -19,6 +19,8 @@ export interface EngineConfig {
   providers: readonly Provider[];
   ttlMs: number;
   retainMs: number;
+  /** How long a logout is remembered: the longest any copy of a session can live. */
+  sessionMaxAgeMs: number;
   failureRedirect: string;
   defaultReturnTo: string;
   logoutRedirect: string;
@@ -224,6 +226,7 @@ export function validateOptions(options: EidOptions): EngineConfig {
     providers,
     ttlMs: positiveSeconds('transactionTtlSeconds', options.transactionTtlSeconds, 600) * 1000,
     retainMs: positiveSeconds('retainSeconds', options.retainSeconds, 900) * 1000,
+    sessionMaxAgeMs: positiveSeconds('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds, 86_400) * 1000,
     failureRedirect: relativePathOption('failureRedirect', options.failureRedirect),
     defaultReturnTo: relativePathOption('defaultReturnTo', options.defaultReturnTo),
     logoutRedirect: relativePathOption('logoutRedirect', options.logoutRedirect),

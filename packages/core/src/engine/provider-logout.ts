@@ -10,10 +10,13 @@ import type { EngineContext } from './context.js';
 import type { EidRequest, ProviderLogout, SessionChange } from './contract.js';
 import type { Settled } from './transactions/decide.js';
 
-/** The session change of a login: the identity, and the provider's end-session hint when it gave one. */
+/**
+ * The session change of a login: the identity, a fresh binding secret for the new session (a start there then
+ * writes nothing), and the provider's end-session hint when it gave one.
+ */
 export function loginChange(settled: Extract<Settled, { state: 'identified' }>): SessionChange {
   const { identity, providerLogout } = settled;
-  return { kind: 'login', identity, ...(providerLogout ? { providerLogout } : {}) };
+  return { kind: 'login', identity, binding: randomToken(), ...(providerLogout ? { providerLogout } : {}) };
 }
 
 /** The session's end-session hint, when it is one the engine wrote (the session store is not trusted for shape). */

@@ -8,6 +8,9 @@ interface KeyEntry {
   expiresAt: number;
 }
 
+/** Expired logout records are swept when there are this many, or twice as many as after the last sweep. */
+const LOGOUT_SWEEP_MIN = 1024;
+
 export interface MemoryStoreOptions {
   /**
    * Most transactions held at once. Past it, expired and finished ones make room; when every entry is a
@@ -32,6 +35,9 @@ export class MemoryStore implements TransactionStore {
   readonly #byBrowser = new Map<string, Set<string>>();
   readonly #byAddress = new Map<string, Set<string>>();
   readonly #keys = new Map<string, KeyEntry>();
+  /** Logged-out logins: transaction id -> until when. Apart from `maxEntries`: each needs a finished login. */
+  readonly #logouts = new Map<string, number>();
+  #sweepLogoutsAt = LOGOUT_SWEEP_MIN;
   readonly #maxEntries: number;
   readonly #now: () => number;
 
@@ -188,6 +194,25 @@ export class MemoryStore implements TransactionStore {
       }
     }
     this.#keys.set(key, entry);
+  }
+
+  async recordLogout(transactionId: string, until: number): Promise<void> {
+    // Re-inserted, so that the Map's order stays close to the order of expiry.
+    this.#logouts.delete(transactionId);
+    this.#logouts.set(transactionId, until);
+    if (this.#logouts.size >= this.#sweepLogoutsAt) {
+      const now = this.#now();
+      for (const [id, end] of this.#logouts) if (end <= now) this.#logouts.delete(id);
+      this.#sweepLogoutsAt = Math.max(LOGOUT_SWEEP_MIN, this.#logouts.size * 2);
+    }
+  }
+
+  async isLoggedOut(transactionId: string): Promise<boolean> {
+    const until = this.#logouts.get(transactionId);
+    if (until === undefined) return false;
+    if (until > this.#now()) return true;
+    this.#logouts.delete(transactionId);
+    return false;
   }
 
   #makeRoom(): void {

@@ -74,6 +74,15 @@ export interface TransactionStore {
     next: string | undefined,
     ttlMs: number,
   ): Promise<boolean>;
+  /**
+   * Remembers that the login of transaction `transactionId` (the `transactionId` of the identity in a session) was
+   * logged out, until `until` (milliseconds since the epoch), so that no copy of that session counts as logged in
+   * again. One atomic write with an expiry, e.g. Redis `SET <prefix>logout:<id> 1 PXAT <until>`; writing it again
+   * moves `until`.
+   */
+  recordLogout(transactionId: string, until: number): Promise<void>;
+  /** True while a logout recorded by `recordLogout` for this transaction holds (until its `until`). */
+  isLoggedOut(transactionId: string): Promise<boolean>;
   /** Releases connections or timers, where the store has any. */
   close?(): Promise<void>;
 }

@@ -22,6 +22,8 @@ export function scriptedProvider(id = 'acme') {
     result: { status: 'pending' } as CompleteResult,
     /** Delay before `complete` answers, to let concurrent requests overlap. */
     completeDelayMs: 0,
+    /** When set, `start` waits for it before answering: a start held mid-flight. */
+    startGate: undefined as Promise<void> | undefined,
   };
   const provider: Provider = {
     specificationVersion: 'v1',
@@ -52,6 +54,7 @@ export function scriptedProvider(id = 'acme') {
     async start(context) {
       if (state.startError) throw state.startError;
       state.starts.push(context);
+      if (state.startGate) await state.startGate;
       return {
         reference: `ref-${state.starts.length}`,
         ...(context.method.flow === 'redirect'
