@@ -14,12 +14,12 @@ const EVIL = 'https://evil.example';
 const CROSS_SITE = { origin: EVIL, 'sec-fetch-site': 'cross-site' } as const;
 
 /**
- * The smaller rules of issue 11 (docs/http-contract.md §2.2 and §5): cross-site POSTs, caps on pending logins,
+ * The smaller safety rules (docs/http-contract.md §2.2–2.4, §4, §5): cross-site POSTs, caps on pending logins,
  * `nin` only in a POST body, malformed percent-encoding, webhook tokens before bodies, and the example apps'
  * session and login lifetimes. Declares vitest blocks; call it at the top level of a test file.
  */
 export function runSmallerRulesSuite(target: ConformanceTarget): void {
-  describe(`eID smaller rules (issue 11 §4): ${target.name}`, () => {
+  describe(`cross-site requests, caps, URLs and lifetimes (docs/http-contract.md §2.2–2.4, §4): ${target.name}`, () => {
     let simulator: Simulator;
     let app: ConformanceApp;
     let kariNin: string;

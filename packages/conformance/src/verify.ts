@@ -25,13 +25,13 @@ interface Started {
 }
 
 /**
- * Operator verification is not a login (docs/http-contract.md §2.2): a `verify` method (Signicat's `nbid-phone`,
+ * Operator verification is not a login (docs/http-contract.md §2.5): a `verify` method (Signicat's `nbid-phone`,
  * Safe Conversation) is only for the app's operators (in the example apps: a browser logged in with an eID login
  * method), its result is shown to the operator and written into nobody's session, and pushes to one person's
  * eID app are limited. Starts its own simulator and app.
  */
 export function runVerifySuite(target: ConformanceTarget): void {
-  describe(`operator verification (docs/http-contract.md §2.2): ${target.name}`, () => {
+  describe(`operator verification (docs/http-contract.md §2.5): ${target.name}`, () => {
     let simulator: Simulator;
     let app: ConformanceApp;
     let users: TestUser[];
