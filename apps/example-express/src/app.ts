@@ -42,11 +42,13 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       secret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
       resave: false,
       saveUninitialized: false,
-      // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the cookie's max age is renewed with
-      // every response, and the store forgets the session after as long unused. express-session's own
+      // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the store forgets a session after as long
+      // unused, and the cookie's max age counts from the session's last change. express-session's own
       // MemoryStore never forgets a session nobody asks for again; this one is bounded and expires. It suits
       // one process only: use a shared store (Redis, a database) in production.
-      rolling: true,
+      // Saved (and its cookie's max age set) when changed, not by every response: a request still running when
+      // the user logs out would otherwise send the old session's cookie again (its login stays logged out anyway).
+      rolling: false,
       store: new ExpiringSessionStore(sessionMaxAgeSeconds),
       cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: sessionMaxAgeSeconds * 1000 },
     }),

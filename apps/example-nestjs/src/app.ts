@@ -222,8 +222,8 @@ async function startNest(
   },
 ): Promise<{ app: INestApplication; listener: RequestListener }> {
   const { secret, secure, sessionMaxAgeSeconds } = settings;
-  // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the cookie's max age is renewed with every
-  // response (rolling), and the store forgets the session after as long unused. The session libraries' own
+  // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the store forgets the session after as long
+  // unused, and the cookie's max age counts from the session's last change. The session libraries' own
   // MemoryStores never forget a session nobody asks for again; these are bounded and expire. One process only:
   // use a shared store (Redis, a database) in production.
   const maxAge = sessionMaxAgeSeconds * 1000;
@@ -243,7 +243,9 @@ async function startNest(
         secret,
         resave: false,
         saveUninitialized: false,
-        rolling: true,
+        // Saved (and its cookie's max age set) when changed, not by every response: a request still running when
+        // the user logs out would otherwise send the old session's cookie again (its login stays logged out anyway).
+        rolling: false,
         store,
         cookie,
       }),

@@ -67,9 +67,11 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       secret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
       resave: false,
       saveUninitialized: false,
-      // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the cookie's max age is renewed with
-      // every response, and the store (bounded, expiring, one process only) forgets it after as long unused.
-      rolling: true,
+      // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the store (bounded, expiring, one process
+      // only) forgets it after as long unused, and the cookie's max age counts from the session's last change.
+      // Saved (and its cookie's max age set) when changed, not by every response: a request still running when
+      // the user logs out would otherwise send the old session's cookie again (its login stays logged out anyway).
+      rolling: false,
       store: new ExpiringSessionStore(sessionMaxAgeSeconds),
       cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: sessionMaxAgeSeconds * 1000 },
     }),

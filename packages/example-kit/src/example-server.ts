@@ -48,7 +48,7 @@ export interface ExampleServer {
   url: string;
   /** `url` is https: the app is behind a TLS-terminating proxy, and its cookies are `secure`. */
   secure: boolean;
-  /** Idle life of a session, in seconds: the cookie's max age (renewed with each response) and the store's. */
+  /** Idle life of a session, in seconds: the store's (renewed with each request) and the cookie's max age (from the session's last change). */
   sessionMaxAgeSeconds: number;
   /** How long an eID login counts for the app's own pages, in seconds: the guards' `maxAge`. */
   loginMaxAgeSeconds: number;

@@ -2,8 +2,8 @@ import session from 'express-session';
 import { LRUCache } from 'lru-cache';
 
 /**
- * How long an idle session lives, in seconds: the session cookie's max age, renewed with every response, and
- * the life of its entry in the server's store, renewed with every request. Override with `SESSION_MAX_AGE_SECONDS`.
+ * How long an idle session lives, in seconds: the life of its entry in the server's store, renewed with every
+ * request, and the session cookie's max age, counted from the session's last change. Override with `SESSION_MAX_AGE_SECONDS`.
  */
 export const SESSION_MAX_AGE_SECONDS = 60 * 60;
 /**
