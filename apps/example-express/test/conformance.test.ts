@@ -1,14 +1,4 @@
-import {
-  runConformanceSuite,
-  runLogoutSticksSuite,
-  runRelaySuite,
-  runSmallerRulesSuite,
-  runVerifySuite,
-} from '@eid/conformance';
+import { runContractSuites } from '@eid/conformance';
 import { expressTarget } from './target.js';
 
-runConformanceSuite(expressTarget);
-runSmallerRulesSuite(expressTarget);
-runVerifySuite(expressTarget);
-runRelaySuite(expressTarget);
-runLogoutSticksSuite(expressTarget);
+runContractSuites(expressTarget);

@@ -1,14 +1,4 @@
-import {
-  runConformanceSuite,
-  runLogoutSticksSuite,
-  runRelaySuite,
-  runSmallerRulesSuite,
-  runVerifySuite,
-} from '@eid/conformance';
+import { runContractSuites } from '@eid/conformance';
 import { passportTarget } from './target.js';
 
-runConformanceSuite(passportTarget);
-runSmallerRulesSuite(passportTarget);
-runVerifySuite(passportTarget);
-runRelaySuite(passportTarget);
-runLogoutSticksSuite(passportTarget);
+runContractSuites(passportTarget);
