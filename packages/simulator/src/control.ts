@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
+import { configLines, type SimulatorConfig } from './config.js';
 import { type FaultInjector, parseFaults } from './faults.js';
-import { HttpError, mediaType, readBody, sendJson, sendNoContent } from './http.js';
+import { HttpError, mediaType, readBody, sendBody, sendJson, sendNoContent } from './http.js';
 import type { SimulatedProvider } from './provider.js';
 import type { RouteHandler, Router } from './router.js';
+import type { StatsCounter } from './stats.js';
 import type { SimulatorSessionView, TestUser } from './types.js';
 
 export interface ControlSurface {
@@ -10,6 +12,8 @@ export interface ControlSurface {
   readonly providers: readonly SimulatedProvider[];
   readonly users: readonly TestUser[];
   readonly faults: FaultInjector;
+  readonly stats: StatsCounter;
+  config(): SimulatorConfig;
   complete(id: string, outcome: unknown, userId: unknown): SimulatorSessionView;
 }
 
@@ -18,7 +22,32 @@ export interface ControlSurface {
  * `{ error: { code, message } }`. Faults never apply here.
  */
 export function registerControl(control: ControlSurface): void {
-  const { router, providers, users, faults } = control;
+  const { router, providers, users, faults, stats } = control;
+
+  // JSON by default; `NAME=value` lines (a .env file) for a client that asks for text/plain.
+  router.get(
+    '/__sim/config',
+    json(({ req, res }) => {
+      const config = control.config();
+      if (prefersText(req.headers.accept)) {
+        sendBody(res, 200, 'text/plain; charset=utf-8', `${configLines(config).join('\n')}\n`);
+      } else {
+        sendJson(res, 200, config);
+      }
+    }),
+  );
+
+  router.get(
+    '/__sim/stats',
+    json(({ res }) => sendJson(res, 200, stats.snapshot())),
+  );
+
+  const resetStats: RouteHandler = ({ res }) => {
+    stats.reset();
+    sendNoContent(res);
+  };
+  router.delete('/__sim/stats', json(resetStats));
+  router.post('/__sim/stats/reset', json(resetStats));
 
   router.get(
     '/__sim/sessions',
@@ -99,4 +128,13 @@ async function readJson(req: Parameters<typeof readBody>[0]): Promise<unknown> {
   } catch {
     throw new HttpError(400, 'The request body is not valid JSON.');
   }
+}
+
+/** The Accept header names text/plain before (or without) application/json. */
+function prefersText(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => part.split(';')[0]!.trim().toLowerCase());
+  const text = types.indexOf('text/plain');
+  const json = types.indexOf('application/json');
+  return text !== -1 && (json === -1 || text < json);
 }

@@ -81,9 +81,19 @@ export type StatusResponder = (res: ServerResponse, status: number) => void;
 export class FaultInjector {
   private faults: Fault[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  private random: () => number;
+
+  /**
+   * With a `seed`, the `rate` draws come from a seeded generator that restarts with each `set()`: the same
+   * faults over the same sequence of requests fire on the same requests. Without one, `Math.random`.
+   */
+  constructor(private readonly seed?: number) {
+    this.random = seeded(seed);
+  }
 
   set(faults: Fault[]): void {
     this.faults = [...faults];
+    this.random = seeded(this.seed);
   }
 
   clear(): void {
@@ -96,8 +106,7 @@ export class FaultInjector {
 
   pick(provider: string): Fault | undefined {
     return this.faults.find(
-      (fault) =>
-        (fault.provider === undefined || fault.provider === provider) && Math.random() < (fault.rate ?? 1),
+      (fault) => (fault.provider === undefined || fault.provider === provider) && this.draw(fault.rate),
     );
   }
 
@@ -130,6 +139,12 @@ export class FaultInjector {
     return false;
   }
 
+  /** A fault with no rate (or rate 1) always fires and draws nothing, so it leaves the sequence alone. */
+  private draw(rate: number | undefined): boolean {
+    if (rate === undefined || rate >= 1) return true;
+    return this.random() < rate;
+  }
+
   /** Stops pending latency timers; their requests are never answered (close() destroys their sockets). */
   dispose(): void {
     for (const timer of this.timers) clearTimeout(timer);
@@ -145,4 +160,17 @@ export class FaultInjector {
       this.timers.add(timer);
     });
   }
+}
+
+/** `Math.random`, or mulberry32 from `seed` (a small, well-mixed 32-bit generator: enough for fault draws). */
+function seeded(seed: number | undefined): () => number {
+  if (seed === undefined) return Math.random;
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { appConfig } from './config.js';
 import { registerControl } from './control.js';
 import { FaultInjector, parseFaults } from './faults.js';
 import { HttpError, sendJson } from './http.js';
@@ -9,6 +11,7 @@ import { oidcProviders } from './providers/oidc/index.js';
 import { signicat } from './providers/signicat/index.js';
 import { zignsec as zignsecProvider, zignsecSettings } from './providers/zignsec/index.js';
 import { Router } from './router.js';
+import { endpointOf, StatsCounter } from './stats.js';
 import type { Fault, Outcome, Simulator, SimulatorOptions, SimulatorSessionView } from './types.js';
 import { TEST_USERS } from './users.js';
 
@@ -25,7 +28,9 @@ const DEFAULTS = {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const settings = checkOptions(options);
   const router = new Router();
-  const faults = new FaultInjector();
+  const faults = new FaultInjector(settings.faultSeed);
+  const stats = new StatsCounter();
+  let config: Record<string, string> = {};
   let origin = '';
   const context: ProviderContext = { router, users: settings.users, origin: () => origin };
 
@@ -46,17 +51,35 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     nextProvider(context, { ...settings.next, ...lifetimes }),
   ];
   const complete = completer(providers);
-  registerControl({ router, providers, users: settings.users, faults, complete });
+  registerControl({
+    router,
+    providers,
+    users: settings.users,
+    faults,
+    stats,
+    config: () => config,
+    complete,
+  });
 
-  const listening = await listen(dispatcher(router, providers, faults), settings.port, settings.host);
+  const listening = await listen(dispatcher(router, providers, faults, stats), settings.port, settings.host);
   origin = listening.origin;
 
-  return {
-    url: origin,
+  const connections = {
     signicat: { ...settings.signicat, baseUrl: origin },
     zignsec: { ...settings.zignsec, baseUrl: origin },
     ...oidc.settings(),
     next: { ...settings.next, baseUrl: origin },
+  };
+  config = appConfig(connections, settings.zignsecWebhookSecret);
+
+  return {
+    url: origin,
+    ...connections,
+    config: () => ({ ...config }),
+    stats: () => stats.snapshot(),
+    resetStats() {
+      stats.reset();
+    },
     sessions: () => providers.flatMap((provider) => provider.sessions()),
     complete: (id, outcome, userId) => complete(id, outcome, userId),
     setFaults(input: Fault | Fault[]) {
@@ -100,7 +123,27 @@ function checkOptions(options: SimulatorOptions) {
   const next = nextCredentials(options.next);
   const zignsec = zignsecSettings(options.zignsec);
   const host = options.host ?? DEFAULTS.host;
-  return { port, host, sessionLifetimeSeconds, tokenLifetimeSeconds, users, signicat, next, zignsec };
+  const faultSeed = options.faultSeed;
+  if (faultSeed !== undefined && !Number.isInteger(faultSeed)) {
+    throw new TypeError(`startSimulator: faultSeed must be an integer, got ${String(faultSeed)}.`);
+  }
+  const given = options.zignsec?.webhookSecret;
+  if (given !== undefined && (typeof given !== 'string' || given.trim() === '')) {
+    throw new TypeError('startSimulator: zignsec.webhookSecret must be a non-empty string.');
+  }
+  const zignsecWebhookSecret = given ?? randomBytes(32).toString('base64url');
+  return {
+    port,
+    host,
+    sessionLifetimeSeconds,
+    tokenLifetimeSeconds,
+    users,
+    signicat,
+    next,
+    zignsec,
+    faultSeed,
+    zignsecWebhookSecret,
+  };
 }
 
 /** `complete()` of the control surface: checks the input, then asks each provider whose session it is. */
@@ -120,8 +163,16 @@ function completer(providers: readonly SimulatedProvider[]) {
   };
 }
 
-/** Routes a request; a provider API route first gets the fault injected for its provider, if any. */
-function dispatcher(router: Router, providers: readonly SimulatedProvider[], faults: FaultInjector) {
+/**
+ * Routes a request; a provider API route is counted in the stats, then gets the fault injected for its
+ * provider, if any.
+ */
+function dispatcher(
+  router: Router,
+  providers: readonly SimulatedProvider[],
+  faults: FaultInjector,
+  stats: StatsCounter,
+) {
   const providersById = new Map(providers.map((provider) => [provider.id, provider]));
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
@@ -138,6 +189,7 @@ function dispatcher(router: Router, providers: readonly SimulatedProvider[], fau
       const { route, params } = match;
       const provider = route.provider ? providersById.get(route.provider) : undefined;
       if (provider) {
+        stats.count(provider.id, endpointOf(method, route.pattern, url.pathname));
         const fault = faults.pick(provider.id);
         if (fault && (await faults.apply(fault, res, provider.respondWithStatus))) return;
       }

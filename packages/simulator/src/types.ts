@@ -1,3 +1,6 @@
+import type { SimulatorConfig } from './config.js';
+import type { SimulatorStats } from './stats.js';
+
 /** A person the simulator can log in as. The numbers are test-environment numbers, never real people's. */
 export interface TestUser {
   /** Stable key used by the approval page and `POST /__sim/sessions/:id/complete`, e.g. `no-kari`. */
@@ -55,8 +58,12 @@ export interface SimulatorOptions {
   signicat?: { clientId?: string; clientSecret?: string; accountId?: string };
   /** HTTP Basic credentials and partner id the simulated LinkMobility NEXT accepts. Defaults: `sim-next-user`, `sim-next-password`, `sim-partner`. */
   next?: { username?: string; password?: string; partnerId?: string };
-  /** The access token the simulated ZignSec accepts in `Authorization`. Default `00000000-sim0-4968-b651-5352305c9fb0`. */
-  zignsec?: { token?: string };
+  /**
+   * The access token the simulated ZignSec accepts in `Authorization`. Default `00000000-sim0-4968-b651-5352305c9fb0`.
+   * `webhookSecret` is the app's own webhook secret that `config()` hands out as `ZIGNSEC_WEBHOOK_SECRET` (the
+   * simulator never checks it); default a random one per start.
+   */
+  zignsec?: { token?: string; webhookSecret?: string };
   /** The BankID Norway OIDC client. Defaults: `sim-bankid-client`, `sim-bankid-secret`. */
   bankIdNo?: SimulatorOidcClient;
   /** The ID-porten OIDC client. Defaults: `sim-idporten-client`, `sim-idporten-secret`. */
@@ -67,6 +74,11 @@ export interface SimulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Default: the built-in `TEST_USERS`. */
   users?: TestUser[];
+  /**
+   * Seeds the draws of faults with a `rate`: each `setFaults` restarts the sequence, so the same faults over the
+   * same sequence of requests fire on the same requests. Default: unseeded (`Math.random`).
+   */
+  faultSeed?: number;
 }
 
 /** One provider session as the control surface lists it. */
@@ -114,6 +126,19 @@ export interface Simulator {
   readonly bankIdNo: SimulatorOidcSettings;
   /** ID-porten (OpenID Connect): issuer `{url}/oidc/idporten` and its preregistered client. */
   readonly idporten: SimulatorOidcSettings;
+  /**
+   * The settings an app needs, under the environment variable names the example apps read (`SIGNICAT_BASE_URL`,
+   * `SIGNICAT_CLIENT_ID`, ..., `BANKID_NO_ISSUER`, ...): what `eid-simulator` prints and `GET /__sim/config` serves.
+   */
+  config(): SimulatorConfig;
+  /**
+   * Provider API calls counted since the start or the last reset, per provider and endpoint (method and route
+   * pattern), e.g. `{ signicat: { 'POST /auth/rest/sessions': 3, 'GET /auth/rest/sessions/:id': 7 } }`.
+   * Faulted calls count too. `GET /__sim/stats` serves the same.
+   */
+  stats(): SimulatorStats;
+  /** Starts the counts of `stats()` again from zero (`DELETE /__sim/stats`). */
+  resetStats(): void;
   /** Every session of every simulated provider. */
   sessions(): SimulatorSessionView[];
   /**
