@@ -187,7 +187,8 @@ export class RedisStore implements TransactionStore {
     try {
       await Promise.race([
         (async () => {
-          if (this.#owned && this.client.status === 'wait') await this.client.connect();
+          // A lazy client (ours always is) connects now.
+          if (this.client.status === 'wait') await this.client.connect();
           else if (this.client.status !== 'ready') {
             await new Promise<void>((resolve) => this.client.once('ready', () => resolve()));
           }

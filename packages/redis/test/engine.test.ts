@@ -6,7 +6,7 @@ import express from 'express';
 import session from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, type RedisStore } from '../src/index.js';
-import { deleteKeys, REDIS_URL, testPrefix } from './helpers.js';
+import { deleteKeys, REDIS_URL, redisProxy, testPrefix } from './helpers.js';
 
 const prefix = testPrefix('engine');
 let simulator: Simulator;
@@ -24,12 +24,12 @@ afterAll(async () => {
 });
 
 /** One app process: its own engine and its own Redis connection, behind the public `baseUrl`. */
-async function startProcess(publicUrl?: string) {
+async function startProcess(publicUrl?: string, redisUrl = REDIS_URL) {
   const app = express();
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const ownUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const store: RedisStore = await createRedisStore({ url: REDIS_URL, prefix });
+  const store: RedisStore = await createRedisStore({ url: redisUrl, prefix, commandTimeoutMs: 500 });
   const eid = createEid({
     baseUrl: publicUrl ?? ownUrl,
     store,
@@ -108,5 +108,27 @@ describe('createEid with a RedisStore', () => {
     const status = await browser.get(`${b.url}/auth/eid/status/${transactionId}`, ACCEPT_JSON);
     expect(status.status).toBe(200);
     expect(await status.json()).toMatchObject({ status: 'pending' });
+  });
+
+  it('answers 503 provider_unavailable while Redis is gone, and logs in again when it is back', async () => {
+    const proxy = await redisProxy();
+    closers.push(() => proxy.stop());
+    const app = await startProcess(undefined, proxy.url);
+    const startJson = () =>
+      new Browserless().post(`${app.url}/auth/eid/start/signicat/nbid`, { headers: ACCEPT_JSON, json: {} });
+    expect((await startJson()).status).toBe(200);
+
+    await proxy.stop();
+    const began = Date.now();
+    const down = await startJson();
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { error: { code: string } }).error.code).toBe('provider_unavailable');
+    const page = await new Browserless().get(`${app.url}/auth/eid/start/signicat/nbid`, ACCEPT_HTML);
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toContain('error=provider_unavailable');
+    expect(Date.now() - began).toBeLessThan(2000);
+
+    await proxy.start();
+    await expect.poll(async () => (await startJson()).status, { timeout: 8000, interval: 100 }).toBe(200);
   });
 });

@@ -3,7 +3,7 @@ import { isEidError, type Transaction } from '@eid/core';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createRedisStore, RedisStore } from '../src/index.js';
-import { closedPort, deleteKeys, redisProxy, testPrefix } from './helpers.js';
+import { closedPort, deleteKeys, REDIS_URL, redisProxy, testPrefix } from './helpers.js';
 import { pendingTransaction } from './store-contract.js';
 
 const prefix = testPrefix('outage');
@@ -191,6 +191,20 @@ describe('a Redis outage', () => {
     } finally {
       client.disconnect();
       await proxy.stop();
+    }
+  });
+});
+
+describe('a client of your own', () => {
+  it('is connected by ready() when it was made lazy', async () => {
+    const client = new Redis(REDIS_URL, { lazyConnect: true });
+    try {
+      const store = new RedisStore({ client, prefix });
+      await store.ready();
+      expect(client.status).toBe('ready');
+      expect(await store.isLoggedOut('nobody')).toBe(false);
+    } finally {
+      client.disconnect();
     }
   });
 });
