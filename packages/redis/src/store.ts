@@ -134,6 +134,8 @@ export class RedisStore implements TransactionStore {
         // Fail fast while disconnected instead of queueing: the engine answers 503 and the browser retries.
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
+        // A command cut off by a dropped connection has already been answered 503: never send it again later.
+        autoResendUnfulfilledCommands: false,
         connectTimeout: this.#connectTimeoutMs,
         commandTimeout: this.#commandTimeoutMs,
         // Reconnect for ever, backing off up to 2 s.

@@ -136,7 +136,7 @@ describe('a Redis outage', () => {
       await proxy.stop();
       await expectUnavailable(store, transaction, 500);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      await expectUnavailable(store, transaction, 100);
+      await expectUnavailable(store, transaction, 300);
 
       await proxy.start();
       expect(await recovered(store, transaction.id)).toEqual(transaction);

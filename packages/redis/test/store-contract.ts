@@ -152,10 +152,10 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
     describe('retention', () => {
       it('forgets a transaction past its retainUntil: get is undefined, compareAndSet false', async () => {
         const now = Date.now();
-        const transaction = pendingTransaction({ expiresAt: now + 100, retainUntil: now + 200 });
+        const transaction = pendingTransaction({ expiresAt: now + 100, retainUntil: now + 300 });
         await store.create(transaction, LIMITS);
         expect(await store.get(transaction.id)).toEqual(transaction);
-        await sleep(300);
+        await sleep(400);
         expect(await store.get(transaction.id)).toBeUndefined();
         expect(await store.compareAndSet(transaction.id, 1, transaction)).toBe(false);
       });
@@ -296,9 +296,9 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
         expect(first.resetAt).toBeLessThanOrEqual(Date.now() + 200);
         const second = await store.increment(key, 200);
         expect(second.count).toBe(2);
-        expect(Math.abs(second.resetAt - first.resetAt)).toBeLessThanOrEqual(20);
+        expect(Math.abs(second.resetAt - first.resetAt)).toBeLessThanOrEqual(50);
         // A later hit with another window does not move the end.
-        expect((await store.increment(key, 60_000)).resetAt).toBeLessThanOrEqual(first.resetAt + 20);
+        expect((await store.increment(key, 60_000)).resetAt).toBeLessThanOrEqual(first.resetAt + 50);
         await sleep(first.resetAt - Date.now() + 80);
         expect((await store.increment(key, 200)).count).toBe(1);
       });
@@ -357,10 +357,10 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       it('holds until its time, and writing it again moves that time', async () => {
         const id = token();
         expect(await store.isLoggedOut(id)).toBe(false);
-        await store.recordLogout(id, Date.now() + 150);
+        await store.recordLogout(id, Date.now() + 300);
         expect(await store.isLoggedOut(id)).toBe(true);
         expect(await store.isLoggedOut(token())).toBe(false);
-        await sleep(250);
+        await sleep(400);
         expect(await store.isLoggedOut(id)).toBe(false);
 
         const other = token();
