@@ -192,7 +192,7 @@ function checkHttp(http: EidOptions['http']): HttpConfig {
           'must be a positive number (failures a whole number).',
         );
   return {
-    ...http,
+    ...(timeouts ? { timeouts } : {}),
     ...(retries ? { retries } : {}),
     ...(breaker !== undefined ? { breaker } : {}),
   };
