@@ -1,4 +1,5 @@
 import {
+  runBrokersSuite,
   runConformanceSuite,
   runLogoutSticksSuite,
   runRelaySuite,
@@ -8,6 +9,7 @@ import {
 import { expressTarget } from './target.js';
 
 runConformanceSuite(expressTarget);
+runBrokersSuite(expressTarget);
 runSmallerRulesSuite(expressTarget);
 runVerifySuite(expressTarget);
 runRelaySuite(expressTarget);

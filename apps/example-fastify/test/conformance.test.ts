@@ -1,4 +1,5 @@
 import {
+  runBrokersSuite,
   runConformanceSuite,
   runLogoutSticksSuite,
   runRelaySuite,
@@ -8,6 +9,7 @@ import {
 import { fastifyTarget } from './target.js';
 
 runConformanceSuite(fastifyTarget);
+runBrokersSuite(fastifyTarget);
 runSmallerRulesSuite(fastifyTarget);
 runVerifySuite(fastifyTarget);
 runRelaySuite(fastifyTarget);

@@ -1,4 +1,5 @@
 import {
+  runBrokersSuite,
   runConformanceSuite,
   runLogoutSticksSuite,
   runRelaySuite,
@@ -9,6 +10,7 @@ import { nestTarget } from './target.js';
 
 for (const platform of ['express', 'fastify'] as const) {
   runConformanceSuite(nestTarget(platform));
+  runBrokersSuite(nestTarget(platform));
   runSmallerRulesSuite(nestTarget(platform));
   runVerifySuite(nestTarget(platform));
   runRelaySuite(nestTarget(platform));

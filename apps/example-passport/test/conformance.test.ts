@@ -1,4 +1,5 @@
 import {
+  runBrokersSuite,
   runConformanceSuite,
   runLogoutSticksSuite,
   runRelaySuite,
@@ -8,6 +9,7 @@ import {
 import { passportTarget } from './target.js';
 
 runConformanceSuite(passportTarget);
+runBrokersSuite(passportTarget);
 runSmallerRulesSuite(passportTarget);
 runVerifySuite(passportTarget);
 runRelaySuite(passportTarget);

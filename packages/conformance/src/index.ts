@@ -1,3 +1,4 @@
+export { runBrokersSuite } from './brokers.js';
 export { runBrowserSuite } from './browser.js';
 export { ACCEPT_HTML, ACCEPT_JSON, Browserless, type BrowserlessRequest } from './browserless.js';
 export { runLogoutSticksSuite } from './logout-sticks.js';
