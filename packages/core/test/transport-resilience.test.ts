@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { upstreamError } from '../src/provider-kit/rest.js';
+import { oidcError } from '../src/providers/oidc/errors.js';
 import { createTransport, retryAfterSeconds, type TransportOptions } from '../src/transport.js';
 import { type RecordedRequest, type Reply, startRecordingServer } from './helpers/recording-server.js';
 
@@ -325,5 +326,29 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 10; i++) await call('POST');
     expect(server.requests).toHaveLength(10);
     expect(transport.breakers()).toEqual({});
+  });
+});
+
+describe("an OpenID Connect provider's Retry-After", () => {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const refused = (status: number, retryAfter?: string) =>
+    Object.assign(new Error('server responded with an error'), {
+      name: 'ResponseBodyError',
+      status,
+      cause: new Response('{}', { status, headers: retryAfter ? { 'retry-after': retryAfter } : {} }),
+    });
+
+  it('is passed on with rate_limited (429) and provider_unavailable (503)', () => {
+    const op = { id: 'idporten', name: 'ID-porten' };
+    expect(oidcError(refused(429, '45'), op, 'token request', quiet)).toMatchObject({
+      code: 'rate_limited',
+      retryAfterSeconds: 45,
+    });
+    expect(oidcError(refused(503, '12'), op, 'token request', quiet)).toMatchObject({
+      code: 'provider_unavailable',
+      retryAfterSeconds: 12,
+    });
+    expect(oidcError(refused(500, '12'), op, 'token request', quiet).retryAfterSeconds).toBeUndefined();
+    expect(oidcError(refused(503), op, 'token request', quiet).retryAfterSeconds).toBeUndefined();
   });
 });
