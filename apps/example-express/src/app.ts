@@ -9,6 +9,8 @@ import {
   type ExampleAppOptions,
   ExpiringSessionStore,
   finalErrorAnswer,
+  HEALTH_PATH,
+  healthResponse,
   PROFILE_PATH,
   pageHeaders,
   QR_SVG_PATH,
@@ -76,6 +78,11 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     const { status, html } = callCentreResponse({ eid, identity: eidIdentity(req), nonce });
     res.status(status);
     page(res, html, nonce);
+  });
+  // For load balancers: 200 while the transaction store answers, 503 otherwise; the providers' breaker states.
+  app.get(HEALTH_PATH, async (_req, res) => {
+    const health = await healthResponse(eid);
+    res.status(health.status).set('cache-control', 'no-store').json(health.body);
   });
   app.get(BANKID_QR_PATH, (_req, res) => {
     const nonce = createNonce();

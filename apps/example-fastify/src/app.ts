@@ -9,6 +9,8 @@ import {
   type ExampleAppOptions,
   expiringSessionCache,
   finalErrorAnswer,
+  HEALTH_PATH,
+  healthResponse,
   PROFILE_PATH,
   pageHeaders,
   QR_SVG_PATH,
@@ -106,6 +108,11 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       const nonce = createNonce();
       const { status, html } = callCentreResponse({ eid, identity: request.eid.identity, nonce });
       return page(reply.code(status), html, nonce);
+    });
+    // For load balancers: 200 while the transaction store answers, 503 otherwise; the providers' breaker states.
+    app.get(HEALTH_PATH, async (_request, reply) => {
+      const health = await healthResponse(eid);
+      return reply.code(health.status).header('cache-control', 'no-store').send(health.body);
     });
     app.get(BANKID_QR_PATH, async (_request, reply) => {
       const nonce = createNonce();

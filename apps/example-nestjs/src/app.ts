@@ -10,6 +10,8 @@ import {
   ExpiringSessionStore,
   expiringSessionCache,
   finalErrorAnswer,
+  HEALTH_PATH,
+  healthResponse,
   PROFILE_PATH,
   pageHeaders,
   QR_SVG_PATH,
@@ -143,6 +145,15 @@ class PagesController {
     const nonce = createNonce();
     const { status, html } = callCentreResponse({ eid: this.options.eid, identity, nonce });
     this.page(res, html, nonce, status);
+  }
+
+  /** For load balancers: 200 while the transaction store answers, 503 otherwise; the providers' breaker states. */
+  @Get(HEALTH_PATH)
+  async health(@Res() res: unknown) {
+    const health = await healthResponse(this.options.eid);
+    const http = this.adapterHost.httpAdapter;
+    http.setHeader(res, 'cache-control', 'no-store');
+    http.reply(res, health.body, health.status);
   }
 
   @Get(BANKID_QR_PATH)

@@ -1,4 +1,5 @@
 export { runContractSuites } from './all.js';
+export { runBrokersSuite } from './brokers.js';
 export { runBrowserSuite } from './browser.js';
 export { ACCEPT_HTML, ACCEPT_JSON, Browserless, type BrowserlessRequest } from './browserless.js';
 export { runLogoutSticksSuite } from './logout-sticks.js';

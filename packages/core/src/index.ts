@@ -2,6 +2,7 @@
 // `@eid/core/adapter`, provider authors `@eid/core/provider-kit`.
 export type {
   Eid,
+  EidHealth,
   EidMethodInfo,
   EidOptions,
   EidSessionData,
@@ -73,4 +74,9 @@ export {
 export { MemoryStore, type MemoryStoreOptions } from './store/memory.js';
 export type { CreateLimits, CreateResult, TransactionStore, WindowCount } from './store/types.js';
 export type { Flow, Transaction, TransactionKind, TransactionStatus } from './transaction.js';
-export type { HttpTimeouts } from './transport.js';
+export type {
+  BreakerState,
+  HttpBreakerOptions,
+  HttpRetryOptions,
+  HttpTimeouts,
+} from './transport.js';

@@ -23,7 +23,7 @@ export interface ResolveBackendsOptions {
 export interface Backends {
   providers: Provider[];
   /** The engine's HTTP settings for these providers: `createEid({ http })`. */
-  http: { timeouts?: HttpTimeouts };
+  http: { timeouts?: HttpTimeouts; breaker?: { failures?: number; openSeconds?: number } };
   /** The simulator the providers talk to, when any of them does. */
   simulator?: Simulator;
   /** Stops the simulator if this call started it. The providers are closed by `eid.close()`. */
@@ -204,8 +204,12 @@ export async function resolveBackends(
     return started;
   };
   // Providers call out through the engine's transport: their timeouts are the engine's (`createEid({ http })`).
-  const http =
-    options.providerTimeoutMs === undefined ? {} : { timeouts: timeoutsOf(options.providerTimeoutMs) };
+  // `EID_BREAKER_FAILURES` / `EID_BREAKER_OPEN_SECONDS` tune every provider's circuit breaker (tests trip it fast).
+  const breaker = breakerOf(env);
+  const http = {
+    ...(options.providerTimeoutMs === undefined ? {} : { timeouts: timeoutsOf(options.providerTimeoutMs) }),
+    ...(breaker ? { breaker } : {}),
+  };
   const stop = async () => {
     if (started) await (await started).close();
   };
@@ -262,6 +266,25 @@ function port(value: string | undefined, name: string, fallback: number): number
     throw new EidError('invalid_config', `${name} must be a port number from 0 to 65535.`);
   }
   return parsed;
+}
+
+function breakerOf(env: NodeJS.ProcessEnv): { failures?: number; openSeconds?: number } | undefined {
+  const read = (name: string, whole: boolean): number | undefined => {
+    const value = env[name]?.trim();
+    if (!value) return undefined;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed <= 0 || (whole && !Number.isInteger(parsed))) {
+      throw new EidError('invalid_config', `${name} must be a positive ${whole ? 'whole ' : ''}number.`);
+    }
+    return parsed;
+  };
+  const failures = read('EID_BREAKER_FAILURES', true);
+  const openSeconds = read('EID_BREAKER_OPEN_SECONDS', false);
+  if (failures === undefined && openSeconds === undefined) return undefined;
+  return {
+    ...(failures === undefined ? {} : { failures }),
+    ...(openSeconds === undefined ? {} : { openSeconds }),
+  };
 }
 
 function timeoutsOf(ms: number): HttpTimeouts {

@@ -9,6 +9,7 @@ export {
   type ExampleServer,
   startExampleServer,
 } from './example-server.js';
+export { HEALTH_PATH, healthResponse } from './health.js';
 export { createNonce, escapeHtml, pageHeaders } from './html.js';
 export { ERROR_MESSAGES, errorMessage } from './messages.js';
 export {

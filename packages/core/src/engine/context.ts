@@ -151,9 +151,17 @@ export function createContext(config: EngineConfig, options: EidOptions): Engine
       "createEid(): a store of your own but no `secret`: each process keys the push limits with its own random secret, so processes sharing the store do not see each other's. Set `secret`.",
     );
   }
-  const transport = createTransport({ logger, ...(config.timeouts ? { timeouts: config.timeouts } : {}) });
+  const transport = createTransport({
+    logger,
+    now,
+    ...(config.timeouts ? { timeouts: config.timeouts } : {}),
+    ...(config.retries ? { retries: config.retries } : {}),
+    ...(config.breaker !== undefined ? { breaker: config.breaker } : {}),
+  });
   const providers = providerRegistry(config.providers);
-  for (const provider of providers.all()) provider.attach?.({ logger, transport });
+  // Each provider on its own view of the transport: its own circuit breaker, named by its id.
+  for (const provider of providers.all())
+    provider.attach?.({ logger, transport: transport.forProvider(provider.id) });
   const transactions = createTransactions({
     store,
     logger,

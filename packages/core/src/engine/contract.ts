@@ -3,7 +3,7 @@ import type { Identity } from '../identity.js';
 import type { Logger } from '../logger.js';
 import type { MethodPurpose, Provider, ProviderMethod } from '../providers/types.js';
 import type { TransactionStore } from '../store/types.js';
-import type { HttpTimeouts } from '../transport.js';
+import type { BreakerState, HttpBreakerOptions, HttpRetryOptions, HttpTimeouts } from '../transport.js';
 
 export type RouteName =
   | 'methods'
@@ -198,8 +198,12 @@ export interface EidOptions {
   prefix?: string;
   /** Rename or disable routes, e.g. `{ callback: '/return/:provider', webhook: false }`. */
   routes?: RouteOptions;
-  /** The HTTP client every provider calls out through. */
-  http?: { timeouts?: HttpTimeouts };
+  /**
+   * The HTTP client every provider calls out through: its timeouts, the retries of reads (GET, HEAD; never
+   * writes) and the circuit breaker each provider gets (`false` turns breakers off). See `HttpRetryOptions`
+   * and `HttpBreakerOptions` for the defaults.
+   */
+  http?: { timeouts?: HttpTimeouts; retries?: HttpRetryOptions; breaker?: HttpBreakerOptions | false };
   providers: readonly Provider[];
   /** Default: an in-process MemoryStore. */
   store?: TransactionStore;
@@ -266,6 +270,15 @@ export interface EidOptions {
   now?: () => number;
 }
 
+/** What `eid.health()` answers. No personal data. */
+export interface EidHealth {
+  /** The store answered: this process can serve logins. */
+  ok: boolean;
+  store: 'ok' | 'unreachable';
+  /** By provider id. `half-open`: the open period is over and the next call is a trial. */
+  providers: Record<string, { breaker: BreakerState }>;
+}
+
 export interface Eid {
   readonly prefix: string;
   /** The app's public URL: origin and path, without a trailing slash. */
@@ -295,6 +308,13 @@ export interface Eid {
    * the engine never saw, e.g. a Passport verify callback refusing the user.
    */
   errorResponse(error: EidError, options: { page: boolean; failureRedirect?: string }): EidResponse;
+  /**
+   * For load balancers and monitoring: whether the store answers a cheap read within a second, and the
+   * state of each provider's circuit breaker. `ok` is the store's: a provider that fails is every process's
+   * problem, so taking this process out of rotation would not help (its logins fail fast with 503
+   * `provider_unavailable` while its breaker is open).
+   */
+  health(): Promise<EidHealth>;
   close(): Promise<void>;
 }
 

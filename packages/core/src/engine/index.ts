@@ -1,6 +1,7 @@
 import { createContext } from './context.js';
 import type { Eid, EidOptions } from './contract.js';
 import { errorResponse, handle, webhookPreCheck } from './handle.js';
+import { health } from './health.js';
 import { sessionIdentity } from './logins.js';
 import { validateOptions } from './options.js';
 import { methodList } from './routes/methods.js';
@@ -23,6 +24,7 @@ export function createEid(options: EidOptions): Eid {
     handle: (request) => handle(ctx, request),
     webhookPreCheck: (request) => webhookPreCheck(ctx, request),
     errorResponse: (error, errorOptions) => errorResponse(ctx, error, errorOptions),
+    health: () => health(ctx),
     async close() {
       await Promise.all(ctx.providers.all().map((provider) => provider.close?.()));
       await ctx.transport.close();

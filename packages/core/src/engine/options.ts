@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EidError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import { sanitizeReturnTo } from '../return-to.js';
-import type { HttpTimeouts } from '../transport.js';
+import type { HttpBreakerOptions, HttpRetryOptions, HttpTimeouts } from '../transport.js';
 import type { EidOptions, VerifyAuthorization } from './contract.js';
 import { originOf } from './request-origin.js';
 import { type RouteTable, resolveRoutes } from './route-table.js';
@@ -29,6 +29,8 @@ export interface EngineConfig {
   /** The origins whose pages may POST to the routes: `baseUrl`'s and `allowedOrigins`. */
   allowedOrigins: ReadonlySet<string>;
   timeouts?: HttpTimeouts;
+  retries?: HttpRetryOptions;
+  breaker?: HttpBreakerOptions | false;
   /** Set: `verify` methods are offered, to the requests it lets through. */
   authorizeVerify?: (request: VerifyAuthorization) => boolean | Promise<boolean>;
   onVerified?: EidOptions['onVerified'];
@@ -129,21 +131,71 @@ function positiveSeconds(field: string, value: number | undefined, fallback: num
   return value;
 }
 
-function checkHttp(http: EidOptions['http']): HttpTimeouts | undefined {
-  if (http === undefined) return undefined;
-  if (!http || typeof http !== 'object')
-    throw configError('http', 'must be an object such as { timeouts: { ... } }.');
-  if (http.timeouts === undefined) return undefined;
-  if (!http.timeouts || typeof http.timeouts !== 'object') {
-    throw configError('http.timeouts', 'must be an object of milliseconds: { connect, headers, body }.');
-  }
-  for (const name of ['connect', 'headers', 'body'] as const) {
-    const value = http.timeouts[name];
-    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
-      throw configError(`http.timeouts.${name}`, 'must be a positive number of milliseconds.');
+interface HttpConfig {
+  timeouts?: HttpTimeouts;
+  retries?: HttpRetryOptions;
+  breaker?: HttpBreakerOptions | false;
+}
+
+/** Each field a number meeting `ok`, or absent. */
+function checkNumbers<T extends object>(
+  field: string,
+  value: unknown,
+  names: readonly (keyof T & string)[],
+  ok: (name: string, n: number) => boolean,
+  shape: string,
+  rule: string,
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!value || typeof value !== 'object') throw configError(field, `must be an object ${shape}.`);
+  for (const name of names) {
+    const n = (value as Record<string, unknown>)[name];
+    if (n !== undefined && (typeof n !== 'number' || !Number.isFinite(n) || !ok(name, n))) {
+      throw configError(`${field}.${name}`, rule);
     }
   }
-  return http.timeouts;
+  return value as T;
+}
+
+function checkHttp(http: EidOptions['http']): HttpConfig {
+  if (http === undefined) return {};
+  if (!http || typeof http !== 'object')
+    throw configError(
+      'http',
+      'must be an object such as { timeouts: { ... }, retries: { ... }, breaker: { ... } }.',
+    );
+  const timeouts = checkNumbers<HttpTimeouts>(
+    'http.timeouts',
+    http.timeouts,
+    ['connect', 'headers', 'body'],
+    (_name, n) => n > 0,
+    'of milliseconds: { connect, headers, body }',
+    'must be a positive number of milliseconds.',
+  );
+  const retries = checkNumbers<HttpRetryOptions>(
+    'http.retries',
+    http.retries,
+    ['attempts', 'backoffMs', 'maxRetryAfterSeconds'],
+    (name, n) => (name === 'attempts' ? Number.isInteger(n) && n >= 1 && n <= 10 : n >= 0),
+    'such as { attempts: 3, backoffMs: 100, maxRetryAfterSeconds: 2 }',
+    'must be a number: attempts a whole number from 1 to 10, backoffMs and maxRetryAfterSeconds 0 or more.',
+  );
+  const breaker =
+    http.breaker === false
+      ? false
+      : checkNumbers<HttpBreakerOptions>(
+          'http.breaker',
+          http.breaker,
+          ['failures', 'openSeconds', 'windowSeconds'],
+          (name, n) => (name === 'failures' ? Number.isInteger(n) && n >= 1 : n > 0),
+          'such as { failures: 5, openSeconds: 30 }, or false',
+          'must be a positive number (failures a whole number).',
+        );
+  return {
+    ...(timeouts ? { timeouts } : {}),
+    ...(retries ? { retries } : {}),
+    ...(breaker !== undefined ? { breaker } : {}),
+  };
 }
 
 function checkAllowedOrigins(baseUrl: string, value: unknown): ReadonlySet<string> {
@@ -215,7 +267,7 @@ export function validateOptions(options: EidOptions): EngineConfig {
   const baseUrl = publicUrl(options.baseUrl);
   const prefix = normalisePrefix(options.prefix);
   const providers = checkProviders(options.providers);
-  const timeouts = checkHttp(options.http);
+  const http = checkHttp(options.http);
   const authorizeVerify = optionalFunction('authorizeVerify', options.authorizeVerify);
   const onVerified = optionalFunction('onVerified', options.onVerified);
   const secret = checkSecret(options.secret);
@@ -232,7 +284,7 @@ export function validateOptions(options: EidOptions): EngineConfig {
     logoutRedirect: relativePathOption('logoutRedirect', options.logoutRedirect),
     allowedOrigins: checkAllowedOrigins(baseUrl, options.allowedOrigins),
     pendingTransactions: checkPendingTransactions(options.pendingTransactions),
-    ...(timeouts ? { timeouts } : {}),
+    ...http,
     ...(authorizeVerify ? { authorizeVerify } : {}),
     ...(onVerified ? { onVerified } : {}),
     secret: secret ?? randomBytes(32).toString('base64url'),

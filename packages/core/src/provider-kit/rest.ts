@@ -1,7 +1,7 @@
 import { EidError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRuntime } from '../providers/types.js';
-import type { HttpResponse } from '../transport.js';
+import { type HttpResponse, retryAfterSeconds } from '../transport.js';
 import { isRecord } from './values.js';
 
 /** The provider as its calls and errors name it. */
@@ -27,7 +27,7 @@ export interface UpstreamMessages {
  */
 export function upstreamError(
   provider: ProviderName,
-  response: Pick<HttpResponse, 'status' | 'text'>,
+  response: Pick<HttpResponse, 'status' | 'text'> & Partial<Pick<HttpResponse, 'headers'>>,
   what: string,
   messages: UpstreamMessages,
   logger: Logger,
@@ -40,14 +40,18 @@ export function upstreamError(
     problem = undefined;
   }
   logger.warn({ provider: provider.id, what, status, problem }, `${provider.name} refused a request`);
+  // The broker's `Retry-After` (429, 503) is passed on to the app's client.
+  const after = retryAfterSeconds(response.headers?.['retry-after']);
+  const retry = after === undefined ? {} : { retryAfterSeconds: after };
   if (status === 429)
-    return new EidError('rate_limited', `${provider.name} is limiting requests. Try again shortly.`);
+    return new EidError('rate_limited', `${provider.name} is limiting requests. Try again shortly.`, retry);
   if (status === 401) return new EidError('provider_error', messages.credentials);
   if (status === 403) return new EidError('provider_error', messages.forbidden ?? messages.credentials);
   if (status === 502 || status === 503 || status === 504) {
     return new EidError(
       'provider_unavailable',
       `${provider.name} is unavailable (HTTP ${status}). Try again in a moment.`,
+      status === 503 ? retry : {},
     );
   }
   return (

@@ -100,7 +100,7 @@ export function linkMobilityNext(options: NextOptions): Provider {
     return id;
   }
 
-  /** `GET {collection}/{partnerId}/{id}`, retried once on a transport failure (it only reads). */
+  /** `GET {collection}/{partnerId}/{id}`, retried by the transport's read policy (it only reads). */
   async function read(resource: NextResource, id: string): Promise<NextAuthentication> {
     const path = readPath(resource, partnerId, id);
     const found = await api.sendJson<NextAuthentication>({ method: 'GET', path, what: readWhat(resource) });

@@ -1,5 +1,6 @@
 import { EidError, isEidError, safeUpstreamCode } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { retryAfterSeconds } from '../../transport.js';
 
 /** What was being done when openid-client failed, for messages and logs. */
 export type OidcStep =
@@ -83,11 +84,19 @@ export function oidcError(
   if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') {
     return new EidError('provider_unavailable', `${name} did not answer in time. Try again in a moment.`);
   }
-  if (status === 429) return new EidError('rate_limited', `${name} is limiting requests. Try again shortly.`);
+  // The provider's `Retry-After` (429, 503), passed on to the app's client.
+  const after =
+    failure.cause instanceof Response
+      ? retryAfterSeconds(failure.cause.headers.get('retry-after'))
+      : undefined;
+  const retry = after === undefined ? {} : { retryAfterSeconds: after };
+  if (status === 429)
+    return new EidError('rate_limited', `${name} is limiting requests. Try again shortly.`, retry);
   if (status !== undefined && status >= 500) {
     return new EidError(
       'provider_unavailable',
       `${name} is unavailable (HTTP ${status}). Try again in a moment.`,
+      status === 503 ? retry : {},
     );
   }
   if (oauthError === 'invalid_client' || (status === 401 && step !== 'userinfo request')) {
