@@ -95,11 +95,7 @@ try {
 
 startSimulator(options).then(
   (simulator) => {
-    say(`# eID simulator listening on ${simulator.url}`);
-    for (const line of configLines(simulator.config())) say(line);
-    complain(`eID simulator listening on ${simulator.url}`);
-    complain(`  settings      ${simulator.url}/__sim/config (the NAME=value lines on stdout)`);
-    complain(`  control       ${simulator.url}/__sim/sessions, /__sim/users, /__sim/faults, /__sim/stats`);
+    // The signal handlers first: whoever reads the settings below may stop the simulator at once.
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
@@ -112,6 +108,11 @@ startSimulator(options).then(
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    say(`# eID simulator listening on ${simulator.url}`);
+    for (const line of configLines(simulator.config())) say(line);
+    complain(`eID simulator listening on ${simulator.url}`);
+    complain(`  settings      ${simulator.url}/__sim/config (the NAME=value lines on stdout)`);
+    complain(`  control       ${simulator.url}/__sim/sessions, /__sim/users, /__sim/faults, /__sim/stats`);
   },
   (error: unknown) => {
     complain(`The simulator could not start: ${error instanceof Error ? error.message : String(error)}`);
