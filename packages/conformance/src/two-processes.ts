@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,14 +101,14 @@ function runProcesses(target: TwoProcessesTarget): void {
   }
 
   /** One app process on a free port of 127.0.0.1, on the shared Redis and simulator; its URL from its stdout. */
-  async function startApp(): Promise<AppProcess> {
+  async function startApp(redisUrl = REDIS_URL): Promise<AppProcess> {
     const { child, out } = await spawnUntil(
       target.server,
       {
         ...simulatorEnv,
         PORT: '0',
         HOST: '127.0.0.1',
-        REDIS_URL,
+        REDIS_URL: redisUrl,
         REDIS_PREFIX,
         SESSION_SECRET,
         LOG_LEVEL: 'error',
@@ -120,6 +121,7 @@ function runProcesses(target: TwoProcessesTarget): void {
 
   let a: AppProcess;
   let b: AppProcess;
+  let proxy: SlowLink | undefined;
 
   beforeAll(async () => {
     try {
@@ -130,7 +132,11 @@ function runProcesses(target: TwoProcessesTarget): void {
       );
       simulatorUrl = /^# eID simulator listening on (\S+)$/m.exec(simulator.out)?.[1] ?? '';
       simulatorEnv = parseEnvLines(simulator.out);
-      [a, b] = await Promise.all([startApp(), startApp()]);
+      // A reaches Redis through a slow link: what A wrote but Redis had not yet received when A dies is lost.
+      proxy = await slowRedisLink(new URL(REDIS_URL), 100);
+      const viaProxy = new URL(REDIS_URL);
+      viaProxy.port = String(proxy.port);
+      [a, b] = await Promise.all([startApp(viaProxy.toString()), startApp()]);
     } catch (error) {
       for (const child of [...children]) kill(child);
       throw error;
@@ -139,6 +145,7 @@ function runProcesses(target: TwoProcessesTarget): void {
 
   afterAll(async () => {
     for (const child of [...children]) kill(child);
+    await proxy?.close();
     const redis = new Redis(REDIS_URL);
     try {
       const keys = await redis.keys(`${REDIS_PREFIX}*`);
@@ -243,4 +250,48 @@ function runProcesses(target: TwoProcessesTarget): void {
       expect(await identityOn(b, browser)).toMatchObject({ provider: 'signicat', name: 'Kari Nordmann' });
     });
   });
+}
+
+interface SlowLink {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP link to Redis on 127.0.0.1 that holds every chunk `delayMs` in each direction, in order, and drops what
+ * it holds from a side that has closed: a process killed before its last writes reached Redis.
+ */
+async function slowRedisLink(redis: URL, delayMs: number): Promise<SlowLink> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(redis.port || 6379), redis.hostname);
+    for (const socket of [client, upstream]) sockets.add(socket);
+    const relay = (from: Socket, to: Socket) =>
+      from.on('data', (chunk: Buffer) => {
+        setTimeout(() => {
+          if (!from.destroyed && !to.destroyed) to.write(chunk);
+        }, delayMs);
+      });
+    relay(client, upstream);
+    relay(upstream, client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    for (const socket of [client, upstream]) {
+      socket.on('close', end);
+      socket.on('error', end);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
