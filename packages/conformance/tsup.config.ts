@@ -8,5 +8,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  external: ['vitest', 'playwright-core'],
+  external: ['vitest', 'playwright-core', 'ioredis'],
 });

@@ -39,7 +39,7 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     void ready.then(() => handler?.(req, res));
   });
   // Listens, and creates the engine, `eid`, on the app's origin.
-  const { env, secure, eid, close, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds } =
+  const { env, secure, eid, close, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds, sessionStore } =
     await startExampleServer(server, options);
 
   const app = Fastify<Server>({
@@ -73,8 +73,11 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       saveUninitialized: false,
       // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the cookie's max age, and the store
       // forgets the session after as long unused. The plugin's MemoryStore takes any Map: this one is an LRU
-      // cache, bounded and expiring. One process only: use a shared store (Redis, a database) in production.
-      store: new fastifySession.MemoryStore(expiringSessionCache(sessionMaxAgeSeconds) as never),
+      // cache, bounded and expiring. One process only: with REDIS_URL the sessions go to Redis (connect-redis,
+      // whose get/set/destroy the plugin's store interface takes) and every process shares them.
+      store:
+        (sessionStore as never) ??
+        new fastifySession.MemoryStore(expiringSessionCache(sessionMaxAgeSeconds) as never),
       // Saved when changed, not by every request (@fastify/session's default): a request still running when the
       // user logs out would save the old session back (its login stays logged out in the eID store even then).
       rolling: false,

@@ -196,7 +196,7 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       () => res.destroy(),
     );
   });
-  const { env, secure, eid, close, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds } =
+  const { env, secure, eid, close, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds, sessionStore } =
     await startExampleServer(server, options);
   // A random secret logs everyone out on restart, which is fine for an example; set SESSION_SECRET (at least
   // 32 characters) to keep sessions across restarts. The memory stores suit one process only.
@@ -209,6 +209,7 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       secret,
       secure,
       sessionMaxAgeSeconds,
+      sessionStore,
       logger: options.logger,
     });
     app = started.app;
@@ -229,14 +230,16 @@ async function startNest(
     secret: string;
     secure: boolean;
     sessionMaxAgeSeconds: number;
+    /** With REDIS_URL: connect-redis, for either session library. */
+    sessionStore: session.Store | undefined;
     logger: ExampleAppOptions['logger'];
   },
 ): Promise<{ app: INestApplication; listener: RequestListener }> {
-  const { secret, secure, sessionMaxAgeSeconds } = settings;
+  const { secret, secure, sessionMaxAgeSeconds, sessionStore } = settings;
   // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the store forgets the session after as long
   // unused, and the cookie's max age counts from the session's last change. The session libraries' own
   // MemoryStores never forget a session nobody asks for again; these are bounded and expire. One process only:
-  // use a shared store (Redis, a database) in production.
+  // with REDIS_URL the sessions go to Redis (connect-redis) and every process shares them.
   const maxAge = sessionMaxAgeSeconds * 1000;
   const cookie = { httpOnly: true, sameSite: 'lax', secure, maxAge } as const;
   const logger = ['error', 'warn'] as const;
@@ -247,7 +250,7 @@ async function startNest(
       logger: [...logger],
     });
     if (secure) app.set('trust proxy', 1); // behind a TLS-terminating proxy, so `secure` cookies are sent
-    const store = new ExpiringSessionStore(sessionMaxAgeSeconds);
+    const store = sessionStore ?? new ExpiringSessionStore(sessionMaxAgeSeconds);
     app.use(
       session({
         name: COOKIE_NAME,
@@ -283,7 +286,9 @@ async function startNest(
       cookieName: COOKIE_NAME,
       secret,
       saveUninitialized: false,
-      store: new fastifySession.MemoryStore(expiringSessionCache(sessionMaxAgeSeconds) as never),
+      store:
+        (sessionStore as never) ??
+        new fastifySession.MemoryStore(expiringSessionCache(sessionMaxAgeSeconds) as never),
       // Saved when changed, not by every request (@fastify/session's default): a request still running when the
       // user logs out would save the old session back (its login stays logged out in the eID store even then).
       rolling: false,

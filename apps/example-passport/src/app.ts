@@ -55,10 +55,8 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   const app = express();
   const server = createServer(app);
   // Listens (so the app's origin is known when port is 0) and creates the engine, `eid`, on that origin.
-  const { env, secure, eid, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds } = await startExampleServer(
-    server,
-    options,
-  );
+  const { env, secure, eid, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds, sessionStore } =
+    await startExampleServer(server, options);
   // Everything below is synchronous, so no request is served before the routes are in place.
   if (secure) app.set('trust proxy', 1); // behind a TLS-terminating proxy, so `secure` cookies are sent
   app.use(
@@ -74,7 +72,7 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       // Saved (and its cookie's max age set) when changed, not by every response: a request still running when
       // the user logs out would otherwise send the old session's cookie again (its login stays logged out anyway).
       rolling: false,
-      store: new ExpiringSessionStore(sessionMaxAgeSeconds),
+      store: sessionStore ?? new ExpiringSessionStore(sessionMaxAgeSeconds),
       cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: sessionMaxAgeSeconds * 1000 },
     }),
   );

@@ -23,4 +23,5 @@ export {
   PREFIX,
 } from './target.js';
 export { approveOnSimulatorPage, CookieJarClient, freePort, pollWhilePending } from './test-client.js';
+export { runTwoProcessesSuite, type TwoProcessesTarget } from './two-processes.js';
 export { runVerifySuite } from './verify.js';

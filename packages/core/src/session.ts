@@ -15,11 +15,15 @@ export interface SessionPort {
 
 /**
  * Applies the engine's session change, in the order that prevents session fixation: at login and logout the
- * session is renewed first, then `eid` is written, then the session is saved (before the response goes out).
+ * session is renewed first, then `eid` is written, then the session is saved (before the response goes out). A
+ * start's binding is saved too, so another process serves its callback even if this one dies right after.
  */
 export async function commitSessionChange(change: SessionChange, port: SessionPort): Promise<void> {
   if (change.kind === 'bind') {
     port.write({ ...port.read(), binding: change.binding });
+    // Saved before the start answers: express-session would save at the response's end, after its headers
+    // (the redirect) have left, so a process killed then would lose the binding its login needs.
+    await port.save?.();
     return;
   }
   await port.renew();

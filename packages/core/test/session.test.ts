@@ -41,10 +41,10 @@ function recordingPort(initial?: EidSessionData, options: { failRenew?: boolean;
 }
 
 describe('commitSessionChange', () => {
-  it('bind keeps what the session holds and adds the binding, without renewing', async () => {
+  it('bind keeps what the session holds and adds the binding, without renewing, and saves it before the start answers', async () => {
     const { port, calls, eid } = recordingPort({ identity });
     await commitSessionChange({ kind: 'bind', binding: 'b-1' }, port);
-    expect(calls).toEqual(['read', `write ${JSON.stringify({ identity, binding: 'b-1' })}`]);
+    expect(calls).toEqual(['read', `write ${JSON.stringify({ identity, binding: 'b-1' })}`, 'save']);
     expect(eid()).toEqual({ identity, binding: 'b-1' });
   });
 
@@ -199,10 +199,10 @@ describe('sessionPortOf', () => {
     expect(target.changed).toBe(true);
   });
 
-  it('binds without renewing and keeps the identity', async () => {
+  it('binds without renewing, keeps the identity and saves before the start answers', async () => {
     const { request, log } = callbackSessionRequest({ eid: { identity } });
     await commitSessionChange({ kind: 'bind', binding: 'b-2' }, sessionPortOf(request)!);
-    expect(log).toEqual([]);
+    expect(log).toEqual(['save sid-1']);
     expect(request.session?.eid).toEqual({ identity, binding: 'b-2' });
   });
 });

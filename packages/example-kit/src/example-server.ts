@@ -5,6 +5,7 @@ import type { Simulator } from '@eid/simulator';
 import { type Backends, resolveBackends } from './backends.js';
 import { isOperator } from './call-centre.js';
 import { LOGIN_MAX_AGE_SECONDS, SESSION_MAX_AGE_SECONDS, secondsFromEnv } from './sessions.js';
+import { type SharedStores, sharedStores } from './shared-stores.js';
 
 /** Where every example app mounts the eID routes. */
 const PREFIX = '/auth/eid';
@@ -55,6 +56,11 @@ export interface ExampleServer {
   /** The engine, on `url` with the routes under `/auth/eid`. */
   eid: Eid;
   backends: Backends;
+  /**
+   * With `REDIS_URL`, the session store the framework's session uses instead of its in-memory one (connect-redis:
+   * express-session takes it, and so does @fastify/session), on the engine's Redis connection; else undefined.
+   */
+  sessionStore: SharedStores['sessionStore'];
   /** Stops the server (dropping open connections), the engine and the backends: when the framework fails. */
   close(): Promise<void>;
   /** The app to hand back; its `close()` stops the server, then `app`, the engine and the backends. */
@@ -76,10 +82,18 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     options.sessionMaxAgeSeconds ?? secondsFromEnv(env, 'SESSION_MAX_AGE_SECONDS', SESSION_MAX_AGE_SECONDS);
   const loginMaxAgeSeconds =
     options.loginMaxAgeSeconds ?? secondsFromEnv(env, 'LOGIN_MAX_AGE_SECONDS', LOGIN_MAX_AGE_SECONDS);
-  const backends = await resolveBackends(env, {
-    ...(options.simulator ? { simulator: options.simulator } : {}),
-    ...(options.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: options.providerTimeoutMs }),
-  });
+  // With REDIS_URL the transactions and the sessions go to Redis; start-up fails when it cannot be reached.
+  const shared = await sharedStores(env, sessionMaxAgeSeconds);
+  let backends: Backends;
+  try {
+    backends = await resolveBackends(env, {
+      ...(options.simulator ? { simulator: options.simulator } : {}),
+      ...(options.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: options.providerTimeoutMs }),
+    });
+  } catch (error) {
+    await shared.store?.close?.();
+    throw error;
+  }
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -90,6 +104,7 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     });
   } catch (error) {
     await backends.close();
+    await shared.store?.close?.();
     throw error;
   }
   const { port: boundPort } = server.address() as AddressInfo;
@@ -110,6 +125,8 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     },
     ...(options.logger ? { logger: options.logger } : {}),
     http: backends.http,
+    ...(shared.store ? { store: shared.store } : {}),
+    ...(shared.secret ? { secret: shared.secret } : {}),
     ...(options.transactionTtlSeconds === undefined
       ? {}
       : { transactionTtlSeconds: options.transactionTtlSeconds }),
@@ -136,6 +153,7 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     loginMaxAgeSeconds,
     eid,
     backends,
+    sessionStore: shared.sessionStore,
     close: () => close(),
     exampleApp: (app) => ({
       url,

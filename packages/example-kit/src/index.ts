@@ -31,3 +31,4 @@ export {
   SESSION_MAX_AGE_SECONDS,
   secondsFromEnv,
 } from './sessions.js';
+export { DEFAULT_REDIS_PREFIX, type SharedStores, sharedStores } from './shared-stores.js';

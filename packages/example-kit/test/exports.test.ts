@@ -6,6 +6,7 @@ it('exports what the example apps use', () => {
     [
       "BANKID_QR_PATH",
       "CALL_CENTRE_PATH",
+      "DEFAULT_REDIS_PREFIX",
       "ERROR_MESSAGES",
       "ExpiringSessionStore",
       "LOGIN_MAX_AGE_SECONDS",
@@ -28,6 +29,7 @@ it('exports what the example apps use', () => {
       "resolveBackends",
       "runExampleServer",
       "secondsFromEnv",
+      "sharedStores",
       "startExampleServer",
       "startPath",
     ]

@@ -1,0 +1,9 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runTwoProcessesSuite } from '@eid/conformance';
+
+// Two processes of the built app (dist/server.js) on one Redis and one simulator process, one killed mid-login.
+runTwoProcessesSuite({
+  name: 'example-passport',
+  server: join(dirname(fileURLToPath(import.meta.url)), '../dist/server.js'),
+});

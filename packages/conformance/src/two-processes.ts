@@ -1,0 +1,297 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCEPT_HTML, ACCEPT_JSON, Browserless } from './browserless.js';
+import { completeSimulatorSession, parseSimulatorForm, simulatorSessions } from './simulator-page.js';
+import { pollWhilePending } from './test-client.js';
+
+export interface TwoProcessesTarget {
+  /** What the suite is called, e.g. `example-express`. */
+  name: string;
+  /** The app's built server script (`dist/server.js`): it takes its settings from the environment and prints `Example app: <url>`. */
+  server: string;
+  /** More environment for the app processes (e.g. `NEST_PLATFORM`). */
+  env?: Record<string, string>;
+}
+
+/**
+ * Two processes of an example app (its built server script) on one Redis (`REDIS_URL`, default
+ * redis://127.0.0.1:6379, database 7) and one simulator process (`eid-simulator`): a login started on one
+ * finishes on the other, also when the first is killed with SIGKILL between the start and the callback.
+ */
+export function runTwoProcessesSuite(target: TwoProcessesTarget): void {
+  describe(`${target.name}: two processes on one Redis and one simulator`, () => {
+    runProcesses(target);
+  });
+}
+
+function runProcesses(target: TwoProcessesTarget): void {
+  const SIMULATOR_BIN = join(
+    dirname(createRequire(import.meta.url).resolve('@eid/simulator/package.json')),
+    'dist/bin.js',
+  );
+  // Database 7 (the number in the URL is honoured) and a prefix of this run's own: only its keys are removed.
+  const REDIS_URL = `${(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').replace(/\/\d*$/, '')}/7`;
+  const REDIS_PREFIX = `eid-two-processes-${randomBytes(4).toString('hex')}:`;
+  const SESSION_SECRET = randomBytes(32).toString('hex');
+
+  const children = new Set<ChildProcess>();
+  let simulatorUrl: string;
+  let simulatorEnv: Record<string, string>;
+
+  function kill(child: ChildProcess | undefined): void {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child) children.delete(child);
+  }
+
+  /** Spawns `node <script>`; resolves with its stdout once `done` matches it, rejects if it exits or is silent. */
+  function spawnUntil(
+    script: string,
+    env: Record<string, string>,
+    done: RegExp,
+  ): Promise<{ child: ChildProcess; out: string }> {
+    const child = spawn(process.execPath, [script], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    return new Promise((resolve, reject) => {
+      let out = '';
+      let err = '';
+      const fail = (reason: string) => {
+        clearTimeout(timer);
+        kill(child);
+        reject(new Error(`${script} ${reason}: ${out}${err}`));
+      };
+      const timer = setTimeout(() => fail('did not start in time'), 20_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+      });
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (!done.test(out)) return;
+        clearTimeout(timer);
+        resolve({ child, out });
+      });
+      child.once('exit', (code, signal) => fail(`exited with ${code ?? signal}`));
+    });
+  }
+
+  /** The lines as a .env reader takes them: comments skipped, double quotes removed. */
+  function parseEnvLines(out: string): Record<string, string> {
+    return Object.fromEntries(
+      out
+        .split('\n')
+        .filter((line) => line && !line.startsWith('#'))
+        .map((line) => {
+          const index = line.indexOf('=');
+          const raw = line.slice(index + 1);
+          return [line.slice(0, index), raw.startsWith('"') ? (JSON.parse(raw) as string) : raw];
+        }),
+    );
+  }
+
+  interface AppProcess {
+    child: ChildProcess;
+    url: string;
+  }
+
+  /** One app process on a free port of 127.0.0.1, on the shared Redis and simulator; its URL from its stdout. */
+  async function startApp(redisUrl = REDIS_URL): Promise<AppProcess> {
+    const { child, out } = await spawnUntil(
+      target.server,
+      {
+        ...simulatorEnv,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX,
+        SESSION_SECRET,
+        LOG_LEVEL: 'error',
+        ...target.env,
+      },
+      /^Example app: \S+/m,
+    );
+    return { child, url: /^Example app: (\S+)/m.exec(out)![1]! };
+  }
+
+  let a: AppProcess;
+  let b: AppProcess;
+  let proxy: SlowLink | undefined;
+
+  beforeAll(async () => {
+    try {
+      const simulator = await spawnUntil(
+        SIMULATOR_BIN,
+        { SIMULATOR_PORT: '0' },
+        /^IDPORTEN_CLIENT_SECRET=.*\n/m,
+      );
+      simulatorUrl = /^# eID simulator listening on (\S+)$/m.exec(simulator.out)?.[1] ?? '';
+      simulatorEnv = parseEnvLines(simulator.out);
+      // A reaches Redis through a slow link: what A wrote but Redis had not yet received when A dies is lost.
+      proxy = await slowRedisLink(new URL(REDIS_URL), 100);
+      const viaProxy = new URL(REDIS_URL);
+      viaProxy.port = String(proxy.port);
+      [a, b] = await Promise.all([startApp(viaProxy.toString()), startApp()]);
+    } catch (error) {
+      for (const child of [...children]) kill(child);
+      throw error;
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const child of [...children]) kill(child);
+    await proxy?.close();
+    const redis = new Redis(REDIS_URL);
+    try {
+      const keys = await redis.keys(`${REDIS_PREFIX}*`);
+      if (keys.length) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  const on = (app: AppProcess, path: string) => `${app.url}/auth/eid${path}`;
+
+  /** The same URL on another process: the callback the provider sends the browser to, reaching `app` instead. */
+  const onProcess = (app: AppProcess, url: string) => {
+    const moved = new URL(url);
+    const target = new URL(app.url);
+    moved.host = target.host;
+    return moved.toString();
+  };
+
+  async function identityOn(
+    app: AppProcess,
+    browser: Browserless,
+  ): Promise<Record<string, unknown> | undefined> {
+    const response = await browser.get(on(app, '/session'), ACCEPT_JSON);
+    return response.status === 200
+      ? ((await response.json()) as { identity: Record<string, unknown> }).identity
+      : undefined;
+  }
+
+  /** Starts a Signicat nbid login on `app`; returns the simulator page's URL. */
+  async function startNbid(app: AppProcess, browser: Browserless): Promise<string> {
+    const start = await browser.get(`${on(app, '/start/signicat/nbid')}?returnTo=%2Fprofile`, ACCEPT_HTML);
+    expect(start.status).toBe(302);
+    const pageUrl = browser.location(start);
+    expect(pageUrl.startsWith(simulatorUrl)).toBe(true);
+    return pageUrl;
+  }
+
+  /** Approves the login at the simulator's page as Kari; returns the callback URL the browser is sent to. */
+  async function approve(browser: Browserless, pageUrl: string): Promise<string> {
+    const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+    const approved = await browser.post(form.action, {
+      form: { ...form.hidden, user: 'no-kari', outcome: 'success' },
+    });
+    return browser.location(approved);
+  }
+
+  describe('a login', () => {
+    it('a Signicat nbid login started on A finishes its callback and session on B', async () => {
+      const browser = new Browserless();
+      const pageUrl = await startNbid(a, browser);
+      const callbackUrl = await approve(browser, pageUrl);
+      expect(callbackUrl.startsWith(a.url)).toBe(true);
+      const callback = await browser.get(onProcess(b, callbackUrl), ACCEPT_HTML);
+      expect(callback.status).toBe(303);
+      expect(new URL(browser.location(callback)).pathname).toBe('/profile');
+      expect(await identityOn(b, browser)).toMatchObject({ provider: 'signicat', name: 'Kari Nordmann' });
+      // And A, sharing the session store, sees the same login.
+      expect(await identityOn(a, browser)).toMatchObject({ provider: 'signicat', name: 'Kari Nordmann' });
+    });
+
+    it('a headless sbid-qr login started on A is polled to completion on B', async () => {
+      const browser = new Browserless();
+      const response = await browser.post(on(a, '/start/signicat/sbid-qr'), {
+        json: { returnTo: '/profile' },
+        headers: ACCEPT_JSON,
+      });
+      expect(response.status).toBe(200);
+      const started = (await response.json()) as { transactionId: string; status: string };
+      expect(started.status).toBe('pending');
+      const session = (await simulatorSessions(simulatorUrl)).find(
+        (candidate) => candidate.externalReference === started.transactionId,
+      );
+      expect(session).toBeDefined();
+      expect((await completeSimulatorSession(simulatorUrl, session!.id, 'success', 'se-anna')).status).toBe(
+        200,
+      );
+      const done = await pollWhilePending(() =>
+        browser.get(on(b, `/status/${started.transactionId}`), ACCEPT_JSON),
+      );
+      expect(done.status).toBe(200);
+      expect(await done.json()).toMatchObject({ transactionId: started.transactionId, status: 'complete' });
+      expect(await identityOn(b, browser)).toMatchObject({
+        provider: 'signicat',
+        method: 'sbid-qr',
+        name: 'Anna Andersson',
+      });
+    });
+
+    it('A killed with SIGKILL between start and callback: the login finishes on B', async () => {
+      const browser = new Browserless();
+      const pageUrl = await startNbid(a, browser);
+      // Right after the start answered: nothing A held in memory survives.
+      const exited = new Promise((resolve) => a.child.once('exit', resolve));
+      kill(a.child);
+      await exited;
+      await expect(fetch(on(a, '/methods'))).rejects.toThrow();
+      const callbackUrl = await approve(browser, pageUrl);
+      const callback = await browser.get(onProcess(b, callbackUrl), ACCEPT_HTML);
+      expect(callback.status).toBe(303);
+      expect(new URL(browser.location(callback)).pathname).toBe('/profile');
+      expect(await identityOn(b, browser)).toMatchObject({ provider: 'signicat', name: 'Kari Nordmann' });
+    });
+  });
+}
+
+interface SlowLink {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP link to Redis on 127.0.0.1 that holds every chunk `delayMs` in each direction, in order, and drops what
+ * it holds from a side that has closed: a process killed before its last writes reached Redis.
+ */
+async function slowRedisLink(redis: URL, delayMs: number): Promise<SlowLink> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(redis.port || 6379), redis.hostname);
+    for (const socket of [client, upstream]) sockets.add(socket);
+    const relay = (from: Socket, to: Socket) =>
+      from.on('data', (chunk: Buffer) => {
+        setTimeout(() => {
+          if (!from.destroyed && !to.destroyed) to.write(chunk);
+        }, delayMs);
+      });
+    relay(client, upstream);
+    relay(upstream, client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    for (const socket of [client, upstream]) {
+      socket.on('close', end);
+      socket.on('error', end);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
