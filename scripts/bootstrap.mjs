@@ -6,6 +6,7 @@
 // (corepack cannot download in every environment).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
@@ -55,6 +56,40 @@ function ensureChromium() {
   });
 }
 
+/** Whether something answers on 127.0.0.1:6379 within a second. */
+function redisAnswers() {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: 6379, timeout: 1000 });
+    const done = (answer) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+/**
+ * The Redis store's tests and the two-process suites use a Redis on 127.0.0.1:6379 (their own database and key
+ * prefix). Start one when it is not running and redis-server is installed; otherwise say what is missing.
+ */
+async function ensureRedis() {
+  if (await redisAnswers()) return;
+  const probe = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) {
+    console.error(
+      'The tests need Redis on 127.0.0.1:6379: install it (e.g. apt-get install -y redis-server) or start one there.',
+    );
+    process.exit(1);
+  }
+  console.log('> starting redis-server on 127.0.0.1:6379 (nothing kept on disk)');
+  run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '']);
+  for (let attempt = 0; attempt < 20 && !(await redisAnswers()); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Runs the test task, echoing its output, and ends with one summary line over every package's vitest run. */
 function runTests(args, env) {
   const child = spawn('pnpm', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -95,6 +130,7 @@ if (task === 'start') {
   run('pnpm', ['--filter', 'example-express', 'start'], { env });
 } else if (task === 'test') {
   ensureChromium();
+  await ensureRedis();
   run('pnpm', ['run', 'lint'], { env });
   // lint:package checks each published package's exports map and types (publint, arethetypeswrong).
   run('pnpm', ['turbo', 'run', 'build', 'typecheck', 'lint:package', '--output-logs=errors-only'], { env });
