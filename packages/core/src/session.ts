@@ -53,11 +53,19 @@ export function loginSessionData(change: Extract<SessionChange, { kind: 'login' 
 export async function liveIdentity(
   eid: Pick<Eid, 'sessionIdentity'>,
   port: SessionPort,
+  /**
+   * `renew: false` only removes the eID data instead of logging the session out with a new id: for callers in the
+   * middle of a framework's own session handling (Passport's deserialiser), where renewing is not theirs to do.
+   */
+  { renew = true }: { renew?: boolean } = {},
 ): Promise<Identity | undefined> {
   const data = port.read();
   if (!data?.identity) return undefined;
   const identity = await eid.sessionIdentity(data);
-  if (!identity) await commitSessionChange({ kind: 'logout' }, port);
+  if (!identity) {
+    if (renew) await commitSessionChange({ kind: 'logout' }, port);
+    else port.write(undefined);
+  }
   return identity;
 }
 

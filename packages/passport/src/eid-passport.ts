@@ -252,13 +252,9 @@ export function eidDeserializeUser<Serialized>(
   // Three parameters: Passport hands the request to deserializers of arity 3.
   return (req, serialized, done) => {
     const session = adapter.sessionPortOf(req);
-    const data = session?.read();
-    if (!session || !data?.identity) return own(req, serialized, done);
-    eid.sessionIdentity(data).then((identity) => {
-      if (!identity) {
-        session.write(undefined);
-        return done(null, false);
-      }
+    if (!session?.read()?.identity) return own(req, serialized, done);
+    adapter.liveIdentity(eid, session, { renew: false }).then((identity) => {
+      if (!identity) return done(null, false);
       try {
         own(req, serialized, done);
       } catch (error) {
