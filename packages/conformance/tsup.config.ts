@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup';
 
-// ESM only: the suites declare vitest tests, and vitest loads test files as ESM.
+// ESM only: the suites declare vitest tests, and vitest loads test files as ESM. `loadtest` is the
+// `pnpm loadtest` script.
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/loadtest.ts'],
   format: ['esm'],
-  dts: true,
+  dts: { entry: 'src/index.ts' },
   sourcemap: true,
   clean: true,
   target: 'node20',

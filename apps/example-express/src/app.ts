@@ -30,10 +30,11 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   const app = express();
   const server = createServer(app);
   // Listens (so the app's origin is known when port is 0) and creates the engine, `eid`, on that origin.
-  const { env, secure, eid, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds, sessionStore } =
+  const { env, secure, proxyHops, eid, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds, sessionStore } =
     await startExampleServer(server, options);
   // Everything below is synchronous, so no request is served before the routes are in place.
-  if (secure) app.set('trust proxy', 1); // behind a TLS-terminating proxy, so `secure` cookies are sent
+  // Behind a proxy (TLS-terminating, a load balancer): its X-Forwarded-* headers give the scheme and client address.
+  if (proxyHops > 0) app.set('trust proxy', proxyHops);
   app.use(
     session({
       name: 'example.sid',

@@ -39,8 +39,17 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     void ready.then(() => handler?.(req, res));
   });
   // Listens, and creates the engine, `eid`, on the app's origin.
-  const { env, secure, eid, close, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds, sessionStore } =
-    await startExampleServer(server, options);
+  const {
+    env,
+    secure,
+    proxyHops,
+    eid,
+    close,
+    exampleApp,
+    sessionMaxAgeSeconds,
+    loginMaxAgeSeconds,
+    sessionStore,
+  } = await startExampleServer(server, options);
 
   const app = Fastify<Server>({
     // Fastify answers path parameters over 100 characters with its own 414; let the engine judge them
@@ -49,8 +58,8 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     // Fastify refuses a URL it cannot decode (`/auth/eid/status/%E0%A4%A`) before any plugin runs, quoting it in
     // its own error body: answer it as the eID contract does instead.
     frameworkErrors: eidFrameworkErrors,
-    // Behind a TLS-terminating proxy: trust the one in front (hop 0), so `secure` cookies are sent.
-    ...(secure ? { trustProxy: (_address: string, hop: number) => hop === 0 } : {}),
+    // Behind a proxy (TLS-terminating, a load balancer): its X-Forwarded-* headers give the scheme and client address.
+    trustProxy: (_address: string, hop: number) => hop < proxyHops,
     serverFactory: (fastifyHandler) => {
       handler = fastifyHandler;
       return server;

@@ -196,8 +196,17 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       () => res.destroy(),
     );
   });
-  const { env, secure, eid, close, exampleApp, sessionMaxAgeSeconds, loginMaxAgeSeconds, sessionStore } =
-    await startExampleServer(server, options);
+  const {
+    env,
+    secure,
+    proxyHops,
+    eid,
+    close,
+    exampleApp,
+    sessionMaxAgeSeconds,
+    loginMaxAgeSeconds,
+    sessionStore,
+  } = await startExampleServer(server, options);
   // A random secret logs everyone out on restart, which is fine for an example; set SESSION_SECRET (at least
   // 32 characters) to keep sessions across restarts. The memory stores suit one process only.
   const secret = env.SESSION_SECRET || randomBytes(32).toString('hex');
@@ -208,6 +217,7 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     const started = await startNest(platform, module, {
       secret,
       secure,
+      proxyHops,
       sessionMaxAgeSeconds,
       sessionStore,
       logger: options.logger,
@@ -229,13 +239,15 @@ async function startNest(
   settings: {
     secret: string;
     secure: boolean;
+    /** Proxies whose X-Forwarded-* headers are believed (TLS-terminating, load balancers). */
+    proxyHops: number;
     sessionMaxAgeSeconds: number;
     /** With REDIS_URL: connect-redis, for either session library. */
     sessionStore: session.Store | undefined;
     logger: ExampleAppOptions['logger'];
   },
 ): Promise<{ app: INestApplication; listener: RequestListener }> {
-  const { secret, secure, sessionMaxAgeSeconds, sessionStore } = settings;
+  const { secret, secure, proxyHops, sessionMaxAgeSeconds, sessionStore } = settings;
   // A session idle for SESSION_MAX_AGE_SECONDS (default an hour) ends: the store forgets the session after as long
   // unused, and the cookie's max age counts from the session's last change. The session libraries' own
   // MemoryStores never forget a session nobody asks for again; these are bounded and expire. One process only:
@@ -249,7 +261,7 @@ async function startNest(
     const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
       logger: [...logger],
     });
-    if (secure) app.set('trust proxy', 1); // behind a TLS-terminating proxy, so `secure` cookies are sent
+    if (proxyHops > 0) app.set('trust proxy', proxyHops); // its X-Forwarded-* give the scheme and client address
     const store = sessionStore ?? new ExpiringSessionStore(sessionMaxAgeSeconds);
     app.use(
       session({
@@ -273,7 +285,7 @@ async function startNest(
     // Fastify answers path parameters over 100 characters with a 414; the contract wants its own 404. A URL it
     // cannot decode it refuses before any route runs, with its own body: eidFrameworkErrors answers as the contract.
     new FastifyAdapter({
-      trustProxy: secure ? 1 : false,
+      trustProxy: proxyHops > 0 ? proxyHops : false,
       routerOptions: { maxParamLength: 2048 },
       frameworkErrors: eidFrameworkErrors,
     }),

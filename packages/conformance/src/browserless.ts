@@ -26,16 +26,22 @@ export class Browserless {
   readonly visited: string[] = [];
   /** The `User-Agent` it sends on every request, when given (another browser, another user agent). */
   readonly userAgent: string | undefined;
+  /** Headers it sends with every request (e.g. the `X-Forwarded-For` a load balancer in front would add). */
+  readonly headers: Readonly<Record<string, string>>;
   readonly #jar = new Map<string, Map<string, string>>();
   readonly #requestUrl = new WeakMap<Response, URL>();
 
-  constructor(options: { userAgent?: string } = {}) {
+  constructor(options: { userAgent?: string; headers?: Record<string, string> } = {}) {
     this.userAgent = options.userAgent;
+    this.headers = { ...options.headers };
   }
 
   /** Another browser that starts with a copy of this one's cookies (e.g. the cookies before a login). */
   clone(): Browserless {
-    const copy = new Browserless(this.userAgent === undefined ? {} : { userAgent: this.userAgent });
+    const copy = new Browserless({
+      headers: { ...this.headers },
+      ...(this.userAgent === undefined ? {} : { userAgent: this.userAgent }),
+    });
     for (const [host, cookies] of this.#jar) copy.#jar.set(host, new Map(cookies));
     return copy;
   }
@@ -48,6 +54,8 @@ export class Browserless {
   async request(url: string | URL, request: BrowserlessRequest = {}): Promise<Response> {
     const target = new URL(url);
     const headers = new Headers(request.headers);
+    for (const [name, value] of Object.entries(this.headers))
+      if (!headers.has(name)) headers.set(name, value);
     if (this.userAgent !== undefined && !headers.has('user-agent')) headers.set('user-agent', this.userAgent);
     let body: string | undefined = request.body;
     if (request.json !== undefined) {

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCEPT_HTML, ACCEPT_JSON, Browserless } from './browserless.js';
+import { type AppProcess, ChildProcesses, startAppProcess, startSimulatorProcess } from './processes.js';
 import { completeSimulatorSession, parseSimulatorForm, simulatorSessions } from './simulator-page.js';
 import { pollWhilePending } from './test-client.js';
 
@@ -30,94 +29,26 @@ export function runTwoProcessesSuite(target: TwoProcessesTarget): void {
 }
 
 function runProcesses(target: TwoProcessesTarget): void {
-  const SIMULATOR_BIN = join(
-    dirname(createRequire(import.meta.url).resolve('@eid/simulator/package.json')),
-    'dist/bin.js',
-  );
   // Database 7 (the number in the URL is honoured) and a prefix of this run's own: only its keys are removed.
   const REDIS_URL = `${(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').replace(/\/\d*$/, '')}/7`;
   const REDIS_PREFIX = `eid-two-processes-${randomBytes(4).toString('hex')}:`;
   const SESSION_SECRET = randomBytes(32).toString('hex');
 
-  const children = new Set<ChildProcess>();
+  const children = new ChildProcesses();
+  const kill = (child: ChildProcess | undefined) => children.kill(child);
   let simulatorUrl: string;
   let simulatorEnv: Record<string, string>;
 
-  function kill(child: ChildProcess | undefined): void {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    if (child) children.delete(child);
-  }
-
-  /** Spawns `node <script>`; resolves with its stdout once `done` matches it, rejects if it exits or is silent. */
-  function spawnUntil(
-    script: string,
-    env: Record<string, string>,
-    done: RegExp,
-  ): Promise<{ child: ChildProcess; out: string }> {
-    const child = spawn(process.execPath, [script], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    return new Promise((resolve, reject) => {
-      let out = '';
-      let err = '';
-      const fail = (reason: string) => {
-        clearTimeout(timer);
-        kill(child);
-        reject(new Error(`${script} ${reason}: ${out}${err}`));
-      };
-      const timer = setTimeout(() => fail('did not start in time'), 20_000);
-      child.stderr!.on('data', (chunk: Buffer) => {
-        err += chunk.toString();
-      });
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (!done.test(out)) return;
-        clearTimeout(timer);
-        resolve({ child, out });
-      });
-      child.once('exit', (code, signal) => fail(`exited with ${code ?? signal}`));
-    });
-  }
-
-  /** The lines as a .env reader takes them: comments skipped, double quotes removed. */
-  function parseEnvLines(out: string): Record<string, string> {
-    return Object.fromEntries(
-      out
-        .split('\n')
-        .filter((line) => line && !line.startsWith('#'))
-        .map((line) => {
-          const index = line.indexOf('=');
-          const raw = line.slice(index + 1);
-          return [line.slice(0, index), raw.startsWith('"') ? (JSON.parse(raw) as string) : raw];
-        }),
-    );
-  }
-
-  interface AppProcess {
-    child: ChildProcess;
-    url: string;
-  }
-
   /** One app process on a free port of 127.0.0.1, on the shared Redis and simulator; its URL from its stdout. */
-  async function startApp(redisUrl = REDIS_URL): Promise<AppProcess> {
-    const { child, out } = await spawnUntil(
-      target.server,
-      {
-        ...simulatorEnv,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        REDIS_URL: redisUrl,
-        REDIS_PREFIX,
-        SESSION_SECRET,
-        LOG_LEVEL: 'error',
-        ...target.env,
-      },
-      /^Example app: \S+/m,
-    );
-    return { child, url: /^Example app: (\S+)/m.exec(out)![1]! };
-  }
+  const startApp = (redisUrl = REDIS_URL): Promise<AppProcess> =>
+    startAppProcess(children, target.server, {
+      ...simulatorEnv,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX,
+      SESSION_SECRET,
+      LOG_LEVEL: 'error',
+      ...target.env,
+    });
 
   let a: AppProcess;
   let b: AppProcess;
@@ -125,26 +56,22 @@ function runProcesses(target: TwoProcessesTarget): void {
 
   beforeAll(async () => {
     try {
-      const simulator = await spawnUntil(
-        SIMULATOR_BIN,
-        { SIMULATOR_PORT: '0' },
-        /^IDPORTEN_CLIENT_SECRET=.*\n/m,
-      );
-      simulatorUrl = /^# eID simulator listening on (\S+)$/m.exec(simulator.out)?.[1] ?? '';
-      simulatorEnv = parseEnvLines(simulator.out);
+      const simulator = await startSimulatorProcess(children);
+      simulatorUrl = simulator.url;
+      simulatorEnv = simulator.env;
       // A reaches Redis through a slow link: what A wrote but Redis had not yet received when A dies is lost.
       proxy = await slowRedisLink(new URL(REDIS_URL), 100);
       const viaProxy = new URL(REDIS_URL);
       viaProxy.port = String(proxy.port);
       [a, b] = await Promise.all([startApp(viaProxy.toString()), startApp()]);
     } catch (error) {
-      for (const child of [...children]) kill(child);
+      children.killAll();
       throw error;
     }
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of [...children]) kill(child);
+    children.killAll();
     await proxy?.close();
     const redis = new Redis(REDIS_URL);
     try {

@@ -125,7 +125,15 @@ describe('a broker that keeps failing', () => {
       /http\.retries\.attempts/,
     );
     expect(() => createEid({ ...base, http: { retries: 3 as never } })).toThrow(/http\.retries/);
-    const off = createEid({ ...base, http: { breaker: false, retries: { attempts: 1, backoffMs: 0 } } });
+    for (const connections of [0, 1.5, 5000, '8']) {
+      expect(() => createEid({ ...base, http: { connections: connections as number } })).toThrow(
+        /`http\.connections` must be a whole number from 1 to 4096/,
+      );
+    }
+    const off = createEid({
+      ...base,
+      http: { breaker: false, retries: { attempts: 1, backoffMs: 0 }, connections: 8 },
+    });
     await off.close();
   });
 });

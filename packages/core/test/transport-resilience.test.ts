@@ -352,3 +352,46 @@ describe("an OpenID Connect provider's Retry-After", () => {
     expect(oidcError(refused(503), op, 'token request', quiet).retryAfterSeconds).toBeUndefined();
   });
 });
+
+describe('connections per provider origin', () => {
+  /** Calls held open until released, counting how many the server has at once. */
+  async function heldCalls(options: TransportOptions, calls: number) {
+    let open = 0;
+    let most = 0;
+    const releases: Array<() => void> = [];
+    const { call } = await setup(
+      () =>
+        new Promise<Reply>((resolve) => {
+          most = Math.max(most, ++open);
+          releases.push(() => {
+            open--;
+            resolve({ status: 200, json: {} });
+          });
+        }),
+      options,
+    );
+    const answers = Array.from({ length: calls }, () => call('POST'));
+    // Let every call that can reach the server get there (no new one for 100 ms), then release them; again.
+    let answered = 0;
+    while (answered < calls) {
+      let seen = -1;
+      while (seen !== releases.length) {
+        seen = releases.length;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const waiting = releases.splice(0);
+      answered += waiting.length;
+      for (const release of waiting) release();
+    }
+    await Promise.all(answers);
+    return most;
+  }
+
+  it('at most `connections` calls are open at once; the rest wait for one and are answered', async () => {
+    expect(await heldCalls({ connections: 3 }, 12)).toBe(3);
+  });
+
+  it('the default opens more than the 32 it once had', async () => {
+    expect(await heldCalls({}, 100)).toBe(100);
+  });
+});

@@ -23,7 +23,11 @@ export interface ResolveBackendsOptions {
 export interface Backends {
   providers: Provider[];
   /** The engine's HTTP settings for these providers: `createEid({ http })`. */
-  http: { timeouts?: HttpTimeouts; breaker?: { failures?: number; openSeconds?: number } };
+  http: {
+    timeouts?: HttpTimeouts;
+    breaker?: { failures?: number; openSeconds?: number };
+    connections?: number;
+  };
   /** The simulator the providers talk to, when any of them does. */
   simulator?: Simulator;
   /** Stops the simulator if this call started it. The providers are closed by `eid.close()`. */
@@ -205,10 +209,13 @@ export async function resolveBackends(
   };
   // Providers call out through the engine's transport: their timeouts are the engine's (`createEid({ http })`).
   // `EID_BREAKER_FAILURES` / `EID_BREAKER_OPEN_SECONDS` tune every provider's circuit breaker (tests trip it fast).
+  // `EID_HTTP_CONNECTIONS` sets the connections kept open to each provider origin (`http.connections`).
   const breaker = breakerOf(env);
+  const connections = positiveEnvNumber(env, 'EID_HTTP_CONNECTIONS', true);
   const http = {
     ...(options.providerTimeoutMs === undefined ? {} : { timeouts: timeoutsOf(options.providerTimeoutMs) }),
     ...(breaker ? { breaker } : {}),
+    ...(connections === undefined ? {} : { connections }),
   };
   const stop = async () => {
     if (started) await (await started).close();
@@ -268,18 +275,19 @@ function port(value: string | undefined, name: string, fallback: number): number
   return parsed;
 }
 
+function positiveEnvNumber(env: NodeJS.ProcessEnv, name: string, whole: boolean): number | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0 || (whole && !Number.isInteger(parsed))) {
+    throw new EidError('invalid_config', `${name} must be a positive ${whole ? 'whole ' : ''}number.`);
+  }
+  return parsed;
+}
+
 function breakerOf(env: NodeJS.ProcessEnv): { failures?: number; openSeconds?: number } | undefined {
-  const read = (name: string, whole: boolean): number | undefined => {
-    const value = env[name]?.trim();
-    if (!value) return undefined;
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed <= 0 || (whole && !Number.isInteger(parsed))) {
-      throw new EidError('invalid_config', `${name} must be a positive ${whole ? 'whole ' : ''}number.`);
-    }
-    return parsed;
-  };
-  const failures = read('EID_BREAKER_FAILURES', true);
-  const openSeconds = read('EID_BREAKER_OPEN_SECONDS', false);
+  const failures = positiveEnvNumber(env, 'EID_BREAKER_FAILURES', true);
+  const openSeconds = positiveEnvNumber(env, 'EID_BREAKER_OPEN_SECONDS', false);
   if (failures === undefined && openSeconds === undefined) return undefined;
   return {
     ...(failures === undefined ? {} : { failures }),

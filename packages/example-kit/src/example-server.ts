@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEid, type Eid, type Logger } from '@eid/core';
+import { createEid, type Eid, EidError, type Logger } from '@eid/core';
 import type { Simulator } from '@eid/simulator';
 import { type Backends, resolveBackends } from './backends.js';
 import { isOperator } from './call-centre.js';
@@ -49,6 +49,12 @@ export interface ExampleServer {
   url: string;
   /** `url` is https: the app is behind a TLS-terminating proxy, and its cookies are `secure`. */
   secure: boolean;
+  /**
+   * Proxies in front of the app whose `X-Forwarded-*` headers it believes (the framework's trust proxy setting):
+   * `TRUST_PROXY` (a number of hops), else 1 when `secure`, else 0. The engine's per-address limits then count the
+   * client's address, not the load balancer's.
+   */
+  proxyHops: number;
   /** Idle life of a session, in seconds: the store's (renewed with each request) and the cookie's max age (from the session's last change). */
   sessionMaxAgeSeconds: number;
   /** How long an eID login counts for the app's own pages, in seconds: the guards' `maxAge`. */
@@ -110,6 +116,7 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
   const { port: boundPort } = server.address() as AddressInfo;
   const url = new URL(env.APP_BASE_URL ?? `http://${urlHost(host)}:${boundPort}`).origin;
   const secure = url.startsWith('https:');
+  const proxyHops = trustedProxyHops(env.TRUST_PROXY, secure);
   const providers = backends.providers;
   const eid = createEid({
     baseUrl: url,
@@ -149,6 +156,7 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     env,
     url,
     secure,
+    proxyHops,
     sessionMaxAgeSeconds,
     loginMaxAgeSeconds,
     eid,
@@ -164,6 +172,16 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
 }
 
 /** A wildcard bind is reached through localhost; IPv6 addresses go in brackets. */
+function trustedProxyHops(value: string | undefined, secure: boolean): number {
+  const raw = value?.trim();
+  if (!raw) return secure ? 1 : 0;
+  const hops = Number(raw);
+  if (!Number.isInteger(hops) || hops < 0) {
+    throw new EidError('invalid_config', `TRUST_PROXY must be a number of proxies (0, 1, 2…), got "${raw}".`);
+  }
+  return hops;
+}
+
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
   return host.includes(':') ? `[${host}]` : host;

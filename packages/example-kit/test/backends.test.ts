@@ -24,6 +24,20 @@ describe('resolveBackends', () => {
     await Promise.all(backends.providers.map((provider) => provider.close?.()));
   });
 
+  it('EID_HTTP_CONNECTIONS and the breaker variables become createEid({ http }); bad values are refused', async () => {
+    const backends = await resolveBackends(
+      { EID_HTTP_CONNECTIONS: '256', EID_BREAKER_FAILURES: '2', EID_BREAKER_OPEN_SECONDS: '0.5' },
+      { simulator },
+    );
+    expect(backends.http).toEqual({ connections: 256, breaker: { failures: 2, openSeconds: 0.5 } });
+    await Promise.all(backends.providers.map((provider) => provider.close?.()));
+    for (const value of ['0', '1.5', 'many']) {
+      await expect(resolveBackends({ EID_HTTP_CONNECTIONS: value }, { simulator })).rejects.toThrow(
+        'EID_HTTP_CONNECTIONS must be a positive whole number.',
+      );
+    }
+  });
+
   it('starts a simulator on SIMULATOR_PORT when no provider is configured, and stops it on close', async () => {
     const backends = await resolveBackends({ SIMULATOR_PORT: '0' });
     const url = backends.simulator?.url;

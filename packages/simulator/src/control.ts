@@ -49,13 +49,16 @@ export function registerControl(control: ControlSurface): void {
   router.delete('/__sim/stats', json(resetStats));
   router.post('/__sim/stats/reset', json(resetStats));
 
+  // `?externalReference=<the app's transaction id>` finds one login without listing them all.
   router.get(
     '/__sim/sessions',
-    json(({ res }) => {
+    json(({ url, res }) => {
+      const reference = url.searchParams.get('externalReference');
+      const all = providers.flatMap((provider) => provider.sessions());
       sendJson(
         res,
         200,
-        providers.flatMap((provider) => provider.sessions()),
+        reference === null ? all : all.filter((session) => session.externalReference === reference),
       );
     }),
   );

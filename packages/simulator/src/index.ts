@@ -1,6 +1,6 @@
 export type { SimulatorConfig } from './config.js';
 export { startSimulator } from './server.js';
-export type { SimulatorStats } from './stats.js';
+export { endpointOf, type SimulatorStats } from './stats.js';
 export type {
   Fault,
   Simulator,

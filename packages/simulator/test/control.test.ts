@@ -47,6 +47,14 @@ describe('GET /__sim/sessions', () => {
     });
     expect(sim.sessions()).toEqual(list);
   });
+
+  it('?externalReference= gives only the session the app named so; none when nothing matches', async () => {
+    const mine = await createOk(sim, accessToken, redirectRequest({ externalReference: 'tx-mine-0001' }));
+    await createOk(sim, accessToken, redirectRequest({ externalReference: 'tx-other-0002' }));
+    const found = await json(await fetch(`${sim.url}/__sim/sessions?externalReference=tx-mine-0001`));
+    expect(found).toEqual([expect.objectContaining({ id: mine.id, externalReference: 'tx-mine-0001' })]);
+    expect(await json(await fetch(`${sim.url}/__sim/sessions?externalReference=nobody`))).toEqual([]);
+  });
 });
 
 describe('POST /__sim/sessions/:id/complete', () => {

@@ -157,6 +157,7 @@ export function createContext(config: EngineConfig, options: EidOptions): Engine
     ...(config.timeouts ? { timeouts: config.timeouts } : {}),
     ...(config.retries ? { retries: config.retries } : {}),
     ...(config.breaker !== undefined ? { breaker: config.breaker } : {}),
+    ...(config.connections !== undefined ? { connections: config.connections } : {}),
   });
   const providers = providerRegistry(config.providers);
   // Each provider on its own view of the transport: its own circuit breaker, named by its id.

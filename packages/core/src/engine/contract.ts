@@ -201,9 +201,15 @@ export interface EidOptions {
   /**
    * The HTTP client every provider calls out through: its timeouts, the retries of reads (GET, HEAD; never
    * writes) and the circuit breaker each provider gets (`false` turns breakers off). See `HttpRetryOptions`
-   * and `HttpBreakerOptions` for the defaults.
+   * and `HttpBreakerOptions` for the defaults. `connections`: connections kept open to each provider origin
+   * (default 256); calls beyond them wait for one.
    */
-  http?: { timeouts?: HttpTimeouts; retries?: HttpRetryOptions; breaker?: HttpBreakerOptions | false };
+  http?: {
+    timeouts?: HttpTimeouts;
+    retries?: HttpRetryOptions;
+    breaker?: HttpBreakerOptions | false;
+    connections?: number;
+  };
   providers: readonly Provider[];
   /** Default: an in-process MemoryStore. */
   store?: TransactionStore;

@@ -31,6 +31,7 @@ export interface EngineConfig {
   timeouts?: HttpTimeouts;
   retries?: HttpRetryOptions;
   breaker?: HttpBreakerOptions | false;
+  connections?: number;
   /** Set: `verify` methods are offered, to the requests it lets through. */
   authorizeVerify?: (request: VerifyAuthorization) => boolean | Promise<boolean>;
   onVerified?: EidOptions['onVerified'];
@@ -135,6 +136,7 @@ interface HttpConfig {
   timeouts?: HttpTimeouts;
   retries?: HttpRetryOptions;
   breaker?: HttpBreakerOptions | false;
+  connections?: number;
 }
 
 /** Each field a number meeting `ok`, or absent. */
@@ -162,7 +164,7 @@ function checkHttp(http: EidOptions['http']): HttpConfig {
   if (!http || typeof http !== 'object')
     throw configError(
       'http',
-      'must be an object such as { timeouts: { ... }, retries: { ... }, breaker: { ... } }.',
+      'must be an object such as { timeouts: { ... }, retries: { ... }, breaker: { ... }, connections: 256 }.',
     );
   const timeouts = checkNumbers<HttpTimeouts>(
     'http.timeouts',
@@ -191,10 +193,21 @@ function checkHttp(http: EidOptions['http']): HttpConfig {
           'such as { failures: 5, openSeconds: 30 }, or false',
           'must be a positive number (failures a whole number).',
         );
+  const { connections } = http;
+  if (
+    connections !== undefined &&
+    (typeof connections !== 'number' ||
+      !Number.isInteger(connections) ||
+      connections < 1 ||
+      connections > 4096)
+  ) {
+    throw configError('http.connections', 'must be a whole number from 1 to 4096.');
+  }
   return {
     ...(timeouts ? { timeouts } : {}),
     ...(retries ? { retries } : {}),
     ...(breaker !== undefined ? { breaker } : {}),
+    ...(connections !== undefined ? { connections } : {}),
   };
 }
 
