@@ -88,6 +88,7 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     options.sessionMaxAgeSeconds ?? secondsFromEnv(env, 'SESSION_MAX_AGE_SECONDS', SESSION_MAX_AGE_SECONDS);
   const loginMaxAgeSeconds =
     options.loginMaxAgeSeconds ?? secondsFromEnv(env, 'LOGIN_MAX_AGE_SECONDS', LOGIN_MAX_AGE_SECONDS);
+  const trustProxy = trustedProxyHops(env.TRUST_PROXY);
   // With REDIS_URL the transactions and the sessions go to Redis; start-up fails when it cannot be reached.
   const shared = await sharedStores(env, sessionMaxAgeSeconds);
   let backends: Backends;
@@ -116,7 +117,7 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
   const { port: boundPort } = server.address() as AddressInfo;
   const url = new URL(env.APP_BASE_URL ?? `http://${urlHost(host)}:${boundPort}`).origin;
   const secure = url.startsWith('https:');
-  const proxyHops = trustedProxyHops(env.TRUST_PROXY, secure);
+  const proxyHops = trustProxy ?? (secure ? 1 : 0);
   const providers = backends.providers;
   const eid = createEid({
     baseUrl: url,
@@ -172,9 +173,10 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
 }
 
 /** A wildcard bind is reached through localhost; IPv6 addresses go in brackets. */
-function trustedProxyHops(value: string | undefined, secure: boolean): number {
+/** `TRUST_PROXY` as a number of proxies; undefined when unset. */
+function trustedProxyHops(value: string | undefined): number | undefined {
   const raw = value?.trim();
-  if (!raw) return secure ? 1 : 0;
+  if (!raw) return undefined;
   const hops = Number(raw);
   if (!Number.isInteger(hops) || hops < 0) {
     throw new EidError('invalid_config', `TRUST_PROXY must be a number of proxies (0, 1, 2…), got "${raw}".`);
