@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EidError } from '../src/errors.js';
-import { browser, JSON_ACCEPT, setup } from './helpers/engine-browser.js';
+import { browser, HTML_ACCEPT, JSON_ACCEPT, setup } from './helpers/engine-browser.js';
 
 describe('start', () => {
   it('redirects to the provider, binds the browser and stores only a hash of the binding', async () => {
@@ -49,6 +49,45 @@ describe('start', () => {
     });
     const body = (outcome.response as { body: { expiresAt: string } }).body;
     expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
+  });
+
+  it('a JSON body without Accept is a JSON caller: the answer and every error are JSON, never a redirect', async () => {
+    const { eid } = setup();
+    const alice = browser(eid);
+    const jsonBody = { 'content-type': 'application/json; charset=utf-8' };
+    const post = (method: string, body: Record<string, unknown>) =>
+      alice.call({
+        route: 'start',
+        httpMethod: 'POST',
+        params: { provider: 'acme', method },
+        body,
+        headers: jsonBody,
+      });
+    expect((await post('bankid', { returnTo: '/profile' })).response).toMatchObject({
+      type: 'json',
+      status: 200,
+      body: { status: 'pending', redirectUrl: 'https://idp.example/login?session=ref-1' },
+    });
+    // A headless start that fails (no number) answers the JSON error, not a redirect to the failure page.
+    expect((await post('phone', {})).response).toMatchObject({
+      type: 'json',
+      status: 400,
+      body: { error: { code: 'invalid_nin' } },
+    });
+    expect((await post('bankid', { returnTo: 'https://evil.example/' })).response).toMatchObject({
+      type: 'json',
+      status: 400,
+      body: { error: { code: 'invalid_return_to' } },
+    });
+    // A form post from a page still fails to the page.
+    const form = await alice.call({
+      route: 'start',
+      httpMethod: 'POST',
+      params: { provider: 'acme', method: 'phone' },
+      body: {},
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...HTML_ACCEPT },
+    });
+    expect(form.response).toMatchObject({ type: 'redirect', status: 303 });
   });
 
   it('starts a headless login with the nin, by POST only', async () => {

@@ -324,6 +324,18 @@ export interface Eid {
   close(): Promise<void>;
 }
 
+/**
+ * True when the request is a JSON caller's: it asks for JSON ahead of (or without) HTML, or its body is JSON
+ * (`fetch(url, { method: 'POST', body: JSON.stringify(…) })` often sends no Accept). Such a caller gets JSON
+ * answers and JSON errors, never a redirect.
+ */
+export function wantsJson(headers: EidRequest['headers']): boolean {
+  if (prefersJson(headers?.accept)) return true;
+  const contentType = headers?.contentType ?? headers?.['content-type'];
+  const type = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || type.endsWith('+json');
+}
+
 /** True when the client asked for JSON ahead of (or without) HTML. */
 export function prefersJson(accept: string | undefined): boolean {
   if (!accept) return false;

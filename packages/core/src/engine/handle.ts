@@ -1,12 +1,6 @@
 import { EidError, isEidError } from '../errors.js';
 import type { EngineContext, Route } from './context.js';
-import {
-  type EidOutcome,
-  type EidRequest,
-  type EidResponse,
-  prefersJson,
-  type RouteName,
-} from './contract.js';
+import { type EidOutcome, type EidRequest, type EidResponse, type RouteName, wantsJson } from './contract.js';
 import { logFailure } from './failures.js';
 import { relativePathOption } from './options.js';
 import { crossSiteRefusal } from './request-origin.js';
@@ -57,7 +51,7 @@ export function errorResponse(
 
 /** The outcome of a request that failed with `thrown`: logged once, answered as the contract says. */
 function failed(ctx: EngineContext, request: EidRequest, thrown: unknown): EidOutcome {
-  const json = prefersJson(request.headers?.accept);
+  const json = wantsJson(request.headers);
   // Browser navigations (start, callback) fail to a page; API calls fail with the JSON error body.
   const browserRoute = (request.route === 'start' || request.route === 'callback') && !json;
   const error = isEidError(thrown)

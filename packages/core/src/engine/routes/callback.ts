@@ -2,7 +2,7 @@ import { EidError } from '../../errors.js';
 import type { FinishingClient, Provider } from '../../providers/types.js';
 import type { Transaction } from '../../transaction.js';
 import type { EngineContext, Route } from '../context.js';
-import { type EidRequest, prefersJson } from '../contract.js';
+import { type EidRequest, wantsJson } from '../contract.js';
 import { causeKind, concerning } from '../failures.js';
 import { loginChange } from '../provider-logout.js';
 import { endUserIp, stringQuery } from '../request-input.js';
@@ -11,7 +11,7 @@ import { transactionNotFound } from '../transactions/service.js';
 
 /** The browser back from the provider: the login finishes here, once, into a regenerated session. */
 export const callback: Route = async (ctx, request) => {
-  const json = prefersJson(request.headers?.accept);
+  const json = wantsJson(request.headers);
   const provider = ctx.providers.find(request.params.provider);
   const query = stringQuery(request.query);
   const transactionId = provider.transactionIdFromCallback

@@ -4,7 +4,7 @@ import type { Provider, ProviderMethod, StartResult } from '../../providers/type
 import { sanitizeReturnTo } from '../../return-to.js';
 import { hashBinding, randomToken, type Transaction } from '../../transaction.js';
 import type { EngineContext, Route } from '../context.js';
-import { type EidOutcome, type EidRequest, prefersJson, type SessionChange } from '../contract.js';
+import { type EidOutcome, type EidRequest, type SessionChange, wantsJson } from '../contract.js';
 import { concerning } from '../failures.js';
 import { reservePush } from '../push-limits.js';
 import { endUserIp, plainObject, single } from '../request-input.js';
@@ -140,7 +140,7 @@ function startedTransaction(ctx: EngineContext, reserved: Reservation, started: 
  * to this browser, and the answer is the provider's address or the headless transaction's state.
  */
 export const start: Route = async (ctx, request) => {
-  const json = prefersJson(request.headers?.accept);
+  const json = wantsJson(request.headers);
   const { provider, method } = startTarget(ctx, request);
   if (method.purpose === 'verify') {
     await requireVerifyAuthorization(ctx, request, 'start', { provider: provider.id, method: method.id });
