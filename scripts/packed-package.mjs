@@ -20,6 +20,8 @@ const TEST_FILE =
   /(^|\/)(test|tests|__tests__|fixtures)\/|\.(test|spec)\.[cm]?[jt]sx?$|\.(test|spec)\.d\.[cm]?ts$/;
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\1/g;
 const SOURCE_MAP_URL = /\/\/# sourceMappingURL=(\S+)\s*$/;
+const installLine = (name) =>
+  new RegExp(`npm install (-D |--save-dev )?${name.replace('/', '\\/')}(\\s|$)`, 'm');
 const LOWEST_NODE = [20, 18, 1]; // undici 7's engines
 
 /**
@@ -33,7 +35,7 @@ export function packageProblems(packageDir) {
   const shipped = new Set(files);
   const problems = [];
   if (!shipped.has('README.md')) problems.push('no README.md in the tarball');
-  else if (!readFileSync(join(packageDir, 'README.md'), 'utf8').includes(`npm install ${manifest.name}`)) {
+  else if (!installLine(manifest.name).test(readFileSync(join(packageDir, 'README.md'), 'utf8'))) {
     problems.push(`README.md has no install line (npm install ${manifest.name})`);
   }
   if (!shipped.has('LICENSE')) problems.push('no LICENSE in the tarball');
