@@ -107,7 +107,7 @@ export function genericOidc(options: GenericOidcOptions) {
         if (error instanceof oidc.AuthorizationResponseError && error.error === 'access_denied') {
           return { status: 'cancelled' };
         }
-        if (error instanceof EidError) throw error; // unreachable: the login stays open, the callback may be retried
+        if (error instanceof EidError) throw error; // the OP out of reach: the login stays open for a retry
         return {
           status: 'failed',
           error: new EidError('provider_error', `${name} refused the login.`, { cause: error }),

@@ -87,4 +87,19 @@ describe('a generic OpenID Connect provider on the provider kit', () => {
     expect(outcome.error?.code).toBe('provider_error');
     expect(browser.session()?.identity).toBeUndefined();
   });
+
+  it("an OP out of reach answers the start with provider_unavailable (503 to a JSON caller), and the browser's session is untouched", async () => {
+    const browser = await app({ issuer: 'http://127.0.0.1:9/nothing-listens-here' });
+    const start = () =>
+      browser.call({
+        route: 'start',
+        httpMethod: 'GET',
+        params: { provider: 'my-op', method: 'my-op' },
+        headers: { accept: 'application/json' },
+      });
+    const outcome = await start();
+    expect(outcome.error?.code).toBe('provider_unavailable');
+    expect(outcome.response).toMatchObject({ status: 503 });
+    expect(browser.session()).toBeUndefined();
+  });
 });
