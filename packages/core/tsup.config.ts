@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     adapter: 'src/adapter/index.ts',
     'provider-kit': 'src/provider-kit/index.ts',
+    testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

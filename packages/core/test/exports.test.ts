@@ -114,3 +114,12 @@ it('@eid/core/provider-kit exports what provider authors use', async () => {
     ]
   `);
 });
+
+it('@eid/core/testing exports the checks for code that plugs into the engine', async () => {
+  const testing = await import('../src/testing/index.js');
+  expect(Object.keys(testing).sort()).toMatchInlineSnapshot(`
+    [
+      "runStoreContract",
+    ]
+  `);
+});

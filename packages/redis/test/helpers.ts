@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import type { Transaction } from '@eid/core';
 import { Redis } from 'ioredis';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -86,4 +87,30 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+const token = () => randomBytes(24).toString('base64url');
+
+/** A pending redirect transaction, as the engine stores it after a start. */
+export function pendingTransaction(overrides: Partial<Transaction> = {}): Transaction {
+  const now = Date.now();
+  return {
+    id: token(),
+    kind: 'login',
+    provider: 'acme',
+    method: 'bankid',
+    flow: 'redirect',
+    status: 'pending',
+    version: 1,
+    createdAt: now,
+    expiresAt: now + 60_000,
+    retainUntil: now + 120_000,
+    reference: `ref-${token()}`,
+    redirectUrl: 'https://idp.example/login',
+    returnTo: '/',
+    bindingHash: token(),
+    addressKey: token(),
+    providerState: { verifier: token() },
+    ...overrides,
+  };
 }

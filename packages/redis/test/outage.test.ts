@@ -3,8 +3,7 @@ import { isEidError, type Transaction } from '@eid/core';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createRedisStore, RedisStore } from '../src/index.js';
-import { closedPort, deleteKeys, REDIS_URL, redisProxy, testPrefix } from './helpers.js';
-import { pendingTransaction } from './store-contract.js';
+import { closedPort, deleteKeys, pendingTransaction, REDIS_URL, redisProxy, testPrefix } from './helpers.js';
 
 const prefix = testPrefix('outage');
 afterAll(() => deleteKeys(prefix));

@@ -2,8 +2,7 @@ import { isEidError } from '@eid/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, type RedisStore, redactRedisUrl } from '../src/index.js';
-import { deleteKeys, REDIS_URL, testPrefix } from './helpers.js';
-import { pendingTransaction } from './store-contract.js';
+import { deleteKeys, pendingTransaction, REDIS_URL, testPrefix } from './helpers.js';
 
 const prefix = testPrefix('layout');
 let store: RedisStore;
