@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { POLL_INTERVAL_MS } from '../src/engine/transactions/decide.js';
 import { EidError } from '../src/errors.js';
+import { createEid, type Eid } from '../src/index.js';
+import { MemoryStore } from '../src/store/memory.js';
 import { browser, setup } from './helpers/engine-browser.js';
-import { KARI } from './helpers/scripted-provider.js';
+import { KARI, scriptedProvider } from './helpers/scripted-provider.js';
 
 describe('status and cancel (headless)', () => {
   async function headless() {
@@ -16,6 +19,15 @@ describe('status and cancel (headless)', () => {
     };
     return { ...context, alice, tx, clock, nextPoll };
   }
+
+  it('a pending answer says when to poll next: within the interval, until the throttle lets the provider be asked', async () => {
+    const { alice, tx, clock } = await headless();
+    const first = (await alice.status(tx)).response as { body: { status: string; retryAfterMs: number } };
+    expect(first.body).toMatchObject({ status: 'pending', retryAfterMs: 1000 });
+    clock.now += 400;
+    const second = (await alice.status(tx)).response as { body: { retryAfterMs: number } };
+    expect(second.body.retryAfterMs).toBe(600);
+  });
 
   it('polls the provider at most once a second per transaction, answering what it knows meanwhile', async () => {
     const { state, alice, tx, nextPoll } = await headless();
@@ -36,7 +48,7 @@ describe('status and cancel (headless)', () => {
     expect((await alice.status(tx)).response).toEqual({
       type: 'json',
       status: 200,
-      body: { transactionId: tx, status: 'pending', bindingMessage: 'Blue whale' },
+      body: { transactionId: tx, status: 'pending', bindingMessage: 'Blue whale', retryAfterMs: 1000 },
     });
     state.result = { status: 'complete', identity: KARI };
     nextPoll();
@@ -100,4 +112,78 @@ describe('status and cancel (headless)', () => {
       body: { error: { code: 'already_used' } },
     });
   });
+});
+
+describe('status polls coalesced across processes', () => {
+  /** Two engines (two processes) on one store, each with its own provider, both logged to one list of calls. */
+  function twoProcesses(callMs: number, fail = false) {
+    const store = new MemoryStore();
+    const calls: Array<{ start: number; end: number }> = [];
+    let inFlight = 0;
+    let most = 0;
+    const engine = () => {
+      const { provider } = scriptedProvider();
+      provider.complete = async () => {
+        const call = { start: Date.now(), end: 0 };
+        calls.push(call);
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, callMs));
+        inFlight--;
+        call.end = Date.now();
+        if (fail) throw new EidError('provider_unavailable', 'Down.');
+        return { status: 'pending' };
+      };
+      return createEid({ baseUrl: 'https://shop.example', providers: [provider], store, secret: SECRET });
+    };
+    return { a: engine(), b: engine(), calls, most: () => most };
+  }
+  const SECRET = 'a-secret-shared-by-both-processes-0123456789';
+
+  async function pollHard(a: Eid, b: Eid, forMs: number) {
+    const alice = browser(a);
+    const started = await alice.headless({ nin: '01819012365', returnTo: '/profile' });
+    const transactionId = (started.response as { body: { transactionId: string } }).body.transactionId;
+    const until = Date.now() + forMs;
+    const poller = async (eid: Eid) => {
+      while (Date.now() < until) {
+        const outcome = await eid.handle({
+          route: 'status',
+          httpMethod: 'GET',
+          params: { transactionId },
+          headers: { accept: 'application/json' },
+          session: alice.jar.session,
+        });
+        expect([200, 503]).toContain((outcome.response as { status: number }).status);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await Promise.all(Array.from({ length: 10 }, (_, index) => poller(index % 2 ? a : b)));
+  }
+
+  it('a provider slower than the poll interval: one call in flight at a time, starts an interval apart', async () => {
+    const { a, b, calls, most } = twoProcesses(1_300);
+    await pollHard(a, b, 3_200);
+    expect(most()).toBe(1);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < calls.length; i++) {
+      expect(calls[i]!.start).toBeGreaterThanOrEqual(calls[i - 1]!.end);
+      expect(calls[i]!.start - calls[i - 1]!.start).toBeGreaterThanOrEqual(POLL_INTERVAL_MS - 5);
+    }
+    await Promise.all([a.close(), b.close()]);
+  }, 10_000);
+
+  it('a fast provider is asked once per interval; a failing one too, not held up for the whole lease', async () => {
+    for (const fail of [false, true]) {
+      const { a, b, calls, most } = twoProcesses(50, fail);
+      await pollHard(a, b, 2_300);
+      expect(most()).toBe(1);
+      // 2.3 s of polling: a call at 0, ~1 s and ~2 s; never more, and not one held up for 15 s.
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      expect(calls.length).toBeLessThanOrEqual(3);
+      for (let i = 1; i < calls.length; i++) {
+        expect(calls[i]!.start - calls[i - 1]!.start).toBeGreaterThanOrEqual(POLL_INTERVAL_MS - 5);
+      }
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 10_000);
 });

@@ -479,6 +479,7 @@ describe('signicat: headless Swedish BankID (QR code, app launch)', () => {
           transactionId,
           status: 'pending',
           qrData: `bankid.${QR_START}.${seconds}.${String(seconds).padStart(2, '0').repeat(32)}`,
+          retryAfterMs: 1000,
         },
       });
     }

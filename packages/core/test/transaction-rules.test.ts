@@ -63,11 +63,11 @@ describe('decide: the transaction rules, without a store', () => {
   it.each<[string, Transaction, SettleEvent, SettlePolicy, Step]>([
     // Asking the provider, and claims.
     [
-      'a poll claims a pending headless login for one interval',
+      'a poll claims a pending headless login for as long as its call may last',
       pending,
       read,
       'poll',
-      { next: 'claim', claimedUntil: NOW + POLL_INTERVAL_MS },
+      { next: 'claim', claimedUntil: NOW + CALLBACK_LEASE_MS },
     ],
     [
       'a callback claims it for a code exchange',
@@ -101,11 +101,18 @@ describe('decide: the transaction rules, without a store', () => {
       { next: 'rethrow', releaseClaim: true },
     ],
     [
-      'a failed poll keeps its claim',
+      'a failed poll cuts its claim to one interval from when it asked (the throttle)',
       claimed,
-      { kind: 'unanswered' },
+      { kind: 'unanswered', askedAt: NOW - 300 },
       'poll',
-      { next: 'rethrow', releaseClaim: false },
+      { next: 'rethrow', releaseClaim: false, claimUntil: NOW - 300 + POLL_INTERVAL_MS },
+    ],
+    [
+      'a poll that failed after more than an interval releases its claim',
+      claimed,
+      { kind: 'unanswered', askedAt: NOW - POLL_INTERVAL_MS - 1 },
+      'poll',
+      { next: 'rethrow', releaseClaim: true },
     ],
     // Expiry.
     [
@@ -229,15 +236,22 @@ describe('decide: the transaction rules, without a store', () => {
       },
     ],
     [
-      'a poll still pending keeps its claim and shows the current QR',
+      'a poll still pending cuts its claim to one interval from when it asked, and shows the current QR',
       claimed,
-      { kind: 'answered', result: { status: 'pending', qrData: 'qr-2' } },
+      { kind: 'answered', result: { status: 'pending', qrData: 'qr-2' }, askedAt: NOW - 200 },
       'poll',
       {
         next: 'answer',
         settled: { state: 'pending', transaction: { ...claimed, qrData: 'qr-2' } },
-        releaseClaim: false,
+        claimUntil: NOW - 200 + POLL_INTERVAL_MS,
       },
+    ],
+    [
+      'a poll answered after more than an interval (a slow provider) releases its claim',
+      claimed,
+      { kind: 'answered', result: { status: 'pending' }, askedAt: NOW - 2 * POLL_INTERVAL_MS },
+      'poll',
+      { next: 'answer', settled: { state: 'pending', transaction: claimed }, releaseClaim: true },
     ],
     // Who takes the identity, and when the transaction is spent.
     [

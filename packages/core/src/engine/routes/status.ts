@@ -3,6 +3,7 @@ import { kindOf } from '../../transaction.js';
 import type { Route } from '../context.js';
 import { concerning } from '../failures.js';
 import { loginChange } from '../provider-logout.js';
+import { POLL_INTERVAL_MS } from '../transactions/decide.js';
 import { requireVerifyAuthorization } from '../verify.js';
 
 /**
@@ -32,6 +33,7 @@ export const status: Route = async (ctx, request) => {
       status: current.status,
       ...(pending && current.bindingMessage ? { bindingMessage: current.bindingMessage } : {}),
       ...(pending && current.qrData ? { qrData: current.qrData } : {}),
+      ...(pending && current.flow === 'headless' ? { retryAfterMs: nextPollMs(current, ctx.now()) } : {}),
       ...(settled.state === 'final' && settled.error ? settled.error.toJSON() : {}),
       ...(settled.state === 'identified' ? { returnTo: current.returnTo } : {}),
       ...(verified ? { verified } : {}),
@@ -42,3 +44,12 @@ export const status: Route = async (ctx, request) => {
     };
   });
 };
+
+/**
+ * When a poll may learn something new: when this interval's claim ends (the provider is asked at most once per
+ * interval), at most an interval from now (a claim held by a call in flight ends when it answers).
+ */
+function nextPollMs(transaction: { claimedUntil?: number | undefined }, now: number): number {
+  const left = (transaction.claimedUntil ?? 0) - now;
+  return left > 0 ? Math.min(left, POLL_INTERVAL_MS) : POLL_INTERVAL_MS;
+}

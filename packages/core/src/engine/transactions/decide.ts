@@ -6,7 +6,12 @@ import type { ProviderLogout } from '../contract.js';
 
 /** A callback's (or push's) claim on asking the provider: long enough for an OIDC code exchange. */
 export const CALLBACK_LEASE_MS = 15_000;
-/** A status poll's claim: at most one provider poll per transaction per interval. */
+/**
+ * Status polls ask the provider at most once per interval per transaction. A poll's claim lasts as long as its
+ * call may (the callback's lease, should the process die mid-call); once answered (or failed) the claim is cut to
+ * the interval counted from when the call began, so calls never overlap, across processes too, and begin at least
+ * an interval apart however slow the provider is.
+ */
 export const POLL_INTERVAL_MS = 1_000;
 
 /**
@@ -25,8 +30,10 @@ export interface PolicyRules {
   asks: boolean;
   /** The caller is the bound browser: it takes the identity (or learns the failure) now, once. */
   takes: boolean;
-  /** How long the claim on asking the provider lasts: a callback's code exchange, or the poll interval. */
+  /** How long the claim on asking the provider lasts while the call runs. */
   leaseMs: number;
+  /** After an answer, the claim lasts until this long after the call began (polls); 0: it is released. */
+  throttleMs: number;
   /** Wait for another request's claim to end instead of answering "pending". */
   waitsForClaim: boolean;
 }
@@ -34,13 +41,19 @@ export interface PolicyRules {
 export function rulesOf(policy: SettlePolicy, transaction: Pick<Transaction, 'flow'>): PolicyRules {
   switch (policy) {
     case 'callback':
-      return { asks: true, takes: true, leaseMs: CALLBACK_LEASE_MS, waitsForClaim: true };
+      return { asks: true, takes: true, leaseMs: CALLBACK_LEASE_MS, throttleMs: 0, waitsForClaim: true };
     case 'push':
-      return { asks: true, takes: false, leaseMs: CALLBACK_LEASE_MS, waitsForClaim: true };
+      return { asks: true, takes: false, leaseMs: CALLBACK_LEASE_MS, throttleMs: 0, waitsForClaim: true };
     case 'poll': {
       // Redirect logins finish at the callback; polling them here would race the browser's return.
       const headless = transaction.flow === 'headless';
-      return { asks: headless, takes: headless, leaseMs: POLL_INTERVAL_MS, waitsForClaim: false };
+      return {
+        asks: headless,
+        takes: headless,
+        leaseMs: CALLBACK_LEASE_MS,
+        throttleMs: POLL_INTERVAL_MS,
+        waitsForClaim: false,
+      };
     }
   }
 }
@@ -62,10 +75,10 @@ export type SettleEvent =
   | { kind: 'read' }
   /** The provider pushed this result. */
   | { kind: 'pushed'; result: CompleteResult }
-  /** The provider answered the request that holds the claim. */
-  | { kind: 'answered'; result: CompleteResult }
-  /** Asking the provider failed (it threw). */
-  | { kind: 'unanswered' };
+  /** The provider answered the request that holds the claim; it asked at `askedAt` (default: now). */
+  | { kind: 'answered'; result: CompleteResult; askedAt?: number }
+  /** Asking the provider (begun at `askedAt`, default now) failed: it threw. */
+  | { kind: 'unanswered'; askedAt?: number };
 
 export interface LogEntry {
   level: 'info' | 'warn';
@@ -79,12 +92,16 @@ export type WriteOutcome =
   | { state: 'final'; error?: EidError; verified?: Identity };
 
 /** The next thing the request does. Every write is a compare-and-set; on conflict it reads again. */
+/**
+ * `releaseClaim`: end this request's claim; `claimUntil`: cut it to this time (a poll's throttle). Neither: leave
+ * it.
+ */
 export type Step =
-  | { next: 'answer'; settled: Settled; releaseClaim?: boolean }
+  | { next: 'answer'; settled: Settled; releaseClaim?: boolean; claimUntil?: number }
   | { next: 'write'; changes: Partial<Transaction>; outcome: WriteOutcome; log?: LogEntry }
   | { next: 'claim'; claimedUntil: number }
   | { next: 'wait' }
-  | { next: 'rethrow'; releaseClaim: boolean };
+  | { next: 'rethrow'; releaseClaim: boolean; claimUntil?: number };
 
 export function expiredError(): EidError {
   return new EidError('transaction_expired', 'The login took too long and has expired. Start it again.');
@@ -101,10 +118,17 @@ export function decide(
   now: number,
 ): Step {
   const rules = rulesOf(policy, transaction);
-  // A callback or push that failed (a forged callback, the provider down) must not hold up the next one
-  // for the whole lease; a poll's claim stays, as the throttle.
-  if (event.kind === 'unanswered') return { next: 'rethrow', releaseClaim: rules.waitsForClaim };
-  if (event.kind === 'answered') return applyResult(transaction, event.result, rules, now, true);
+  if (event.kind === 'unanswered') {
+    // A callback or push that failed (a forged callback, the provider down) must not hold up the next one for
+    // the whole lease; a poll's claim becomes the throttle.
+    const claimUntil = throttledUntil(rules, event.askedAt ?? now, now);
+    return claimUntil === undefined
+      ? { next: 'rethrow', releaseClaim: true }
+      : { next: 'rethrow', releaseClaim: false, claimUntil };
+  }
+  if (event.kind === 'answered') {
+    return applyResult(transaction, event.result, rules, now, event.askedAt ?? now);
+  }
   if (transaction.status !== 'pending') return finished(transaction, rules, now);
   if (now >= transaction.expiresAt) {
     return {
@@ -114,7 +138,7 @@ export function decide(
       log: { level: 'info', message: 'transaction expired', fields: { transactionId: transaction.id } },
     };
   }
-  if (event.kind === 'pushed') return applyResult(transaction, event.result, rules, now, false);
+  if (event.kind === 'pushed') return applyResult(transaction, event.result, rules, now, undefined);
   if (!rules.asks) return { next: 'answer', settled: { state: 'pending', transaction } };
   if ((transaction.claimedUntil ?? 0) > now) {
     return rules.waitsForClaim
@@ -124,13 +148,22 @@ export function decide(
   return { next: 'claim', claimedUntil: now + rules.leaseMs };
 }
 
-/** A provider's result (asked for, or pushed) applied to a pending transaction. */
+/**
+ * Until when a claim whose call began at `askedAt` holds once the call is over: the poll interval from `askedAt`,
+ * or undefined (release it) for callbacks and pushes, and when the interval is already past.
+ */
+function throttledUntil(rules: PolicyRules, askedAt: number, now: number): number | undefined {
+  const until = askedAt + rules.throttleMs;
+  return rules.throttleMs > 0 && until > now ? until : undefined;
+}
+
+/** A provider's result (asked for at `askedAt`, or pushed: undefined) applied to a pending transaction. */
 function applyResult(
   transaction: Transaction,
   result: CompleteResult,
   rules: PolicyRules,
   now: number,
-  asked: boolean,
+  askedAt: number | undefined,
 ): Step {
   if (result.status === 'pending') {
     const current: Transaction = {
@@ -139,12 +172,14 @@ function applyResult(
       // Swedish BankID's QR changes every second: each poll carries the current one.
       ...(result.qrData ? { qrData: result.qrData } : {}),
     };
-    // A callback that found the provider unfinished lets the next request ask at once.
-    return {
-      next: 'answer',
-      settled: { state: 'pending', transaction: current },
-      releaseClaim: asked && rules.waitsForClaim,
-    };
+    // A callback that found the provider unfinished lets the next request ask at once; a poll's claim becomes
+    // the throttle.
+    const settled: Settled = { state: 'pending', transaction: current };
+    if (askedAt === undefined) return { next: 'answer', settled };
+    const claimUntil = throttledUntil(rules, askedAt, now);
+    return claimUntil === undefined
+      ? { next: 'answer', settled, releaseClaim: true }
+      : { next: 'answer', settled, claimUntil };
   }
   if (result.status === 'complete') {
     const identity: Identity = {

@@ -72,6 +72,8 @@ export async function settle(
     event = first;
     if (step.next === 'answer') {
       if (step.releaseClaim) await transition(transaction, { claimedUntil: undefined });
+      else if (step.claimUntil !== undefined)
+        await transition(transaction, { claimedUntil: step.claimUntil });
       return step.settled;
     }
     if (step.next === 'wait') {
@@ -114,12 +116,15 @@ async function askProvider(
   policy: SettlePolicy,
   input: AskInput,
 ): Promise<SettleEvent> {
+  const askedAt = io.now();
   try {
-    return { kind: 'answered', result: await io.ask(transaction, input) };
+    return { kind: 'answered', result: await io.ask(transaction, input), askedAt };
   } catch (error) {
-    const step = decide(transaction, { kind: 'unanswered' }, policy, io.now());
+    const step = decide(transaction, { kind: 'unanswered', askedAt }, policy, io.now());
     if (step.next === 'rethrow' && step.releaseClaim) {
       await io.transition(transaction, { claimedUntil: undefined });
+    } else if (step.next === 'rethrow' && step.claimUntil !== undefined) {
+      await io.transition(transaction, { claimedUntil: step.claimUntil });
     }
     throw error;
   }
