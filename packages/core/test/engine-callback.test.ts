@@ -50,12 +50,14 @@ describe('callback', () => {
     expect(state.cancels).toEqual(['ref-1']);
     expect(await store.get(tx)).toMatchObject({ status: 'failed', error: { code: 'browser_mismatch' } });
 
-    // The browser that started it (the relaying one) gets an error, not a login, and then already_used.
+    // The browser that started it (the relaying one) gets an error, not a login, and the same on a reload.
     const starter = await alice.callback({ tx }, JSON_ACCEPT);
     expect(starter.response).toMatchObject({ status: 403, body: { error: { code: 'browser_mismatch' } } });
     expect(starter.session).toBeUndefined();
     expect(state.completes).toBe(0);
-    expect((await alice.callback({ tx })).response).toMatchObject({ location: '/?error=already_used' });
+    const reload = await alice.callback({ tx });
+    expect(reload.response).toMatchObject({ location: '/?error=browser_mismatch' });
+    expect(reload.session).toBeUndefined();
     expect(await victim.call({ route: 'session', httpMethod: 'GET', params: {} })).toMatchObject({
       response: { status: 401 },
     });
@@ -138,7 +140,7 @@ describe('callback', () => {
     expect(acme.state.cancels).toEqual([]);
   });
 
-  it('a replayed callback in the same (regenerated) session is already_used and changes nothing', async () => {
+  it('a reloaded callback in the same (regenerated) session gives the same answer and changes nothing', async () => {
     const { state, alice, tx } = await startedLogin();
     state.result = { status: 'complete', identity: KARI };
     const oldBinding = alice.jar.session?.binding;
@@ -153,9 +155,30 @@ describe('callback', () => {
     expect(alice.jar.session?.binding).not.toBe(oldBinding);
     const sessionBefore = alice.jar.session;
     const replay = await alice.callback({ tx }, JSON_ACCEPT);
-    expect(replay.response).toMatchObject({ status: 409, body: { error: { code: 'already_used' } } });
+    expect(replay.response).toEqual({
+      type: 'json',
+      status: 200,
+      body: { transactionId: tx, status: 'complete', returnTo: '/profile' },
+    });
     expect(replay.session).toBeUndefined();
     expect(alice.jar.session).toBe(sessionBefore);
+    expect((await alice.callback({ tx })).response).toEqual({
+      type: 'redirect',
+      status: 303,
+      location: '/profile',
+    });
+    // The status page reloaded shows the same.
+    expect((await alice.status(tx)).response).toMatchObject({
+      status: 200,
+      body: { transactionId: tx, status: 'complete', returnTo: '/profile' },
+    });
+    expect(alice.jar.session).toBe(sessionBefore);
+    expect(state.completes).toBe(1);
+    // Logged out: the spent login never logs anyone in again.
+    await alice.call({ route: 'logout', httpMethod: 'POST', params: {}, headers: JSON_ACCEPT });
+    const afterLogout = await alice.callback({ tx }, JSON_ACCEPT);
+    expect(afterLogout.response).toMatchObject({ status: 404 });
+    expect(afterLogout.session).toBeUndefined();
     expect(state.completes).toBe(1);
   });
 
@@ -268,7 +291,9 @@ describe('callback', () => {
     expect(outcome.response).toEqual({ type: 'redirect', status: 303, location: '/?error=user_cancelled' });
     expect(outcome.session).toBeUndefined();
     expect((await store.get(tx))?.status).toBe('failed');
-    expect((await alice.callback({ tx })).response).toMatchObject({ location: '/?error=already_used' });
+    // Reloaded: the same answer, without asking the provider again.
+    expect((await alice.callback({ tx })).response).toMatchObject({ location: '/?error=user_cancelled' });
+    expect(state.completes).toBe(1);
   });
 
   it('an expired transaction is transaction_expired, without asking the provider', async () => {

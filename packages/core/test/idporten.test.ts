@@ -476,9 +476,10 @@ describe('idporten(): callbacks through the engine (who may end a login)', () =>
     const { query } = await new OidcBrowser().login(location, CALLBACK, { outcome: 'abort' });
     const outcome = await callback(query);
     expect(outcome.response).toMatchObject({ status: 401, body: { error: { code: 'user_cancelled' } } });
+    // Reloaded: the same answer.
     expect((await callback(query)).response).toMatchObject({
-      status: 409,
-      body: { error: { code: 'already_used' } },
+      status: 401,
+      body: { error: { code: 'user_cancelled' } },
     });
   });
 

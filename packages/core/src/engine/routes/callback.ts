@@ -2,11 +2,11 @@ import { EidError } from '../../errors.js';
 import type { FinishingClient, Provider } from '../../providers/types.js';
 import type { Transaction } from '../../transaction.js';
 import type { EngineContext, Route } from '../context.js';
-import { type EidRequest, wantsJson } from '../contract.js';
+import { type EidRequest, type EidResponse, wantsJson } from '../contract.js';
 import { causeKind, concerning } from '../failures.js';
 import { loginChange } from '../provider-logout.js';
 import { endUserIp, stringQuery } from '../request-input.js';
-import { callbackRefusal } from '../transactions/decide.js';
+import { callbackRefusal, replayedCallback } from '../transactions/decide.js';
 import { transactionNotFound } from '../transactions/service.js';
 
 /** The browser back from the provider: the login finishes here, once, into a regenerated session. */
@@ -25,6 +25,11 @@ export const callback: Route = async (ctx, request) => {
     throw transactionNotFound();
   }
   return concerning(request, { provider: provider.id, transactionId: transaction.id }, async () => {
+    // A reload of a callback already answered: the same answer, from the store.
+    const loggedInWithIt = request.session?.identity?.transactionId === transaction.id;
+    const replay = replayedCallback(transaction, provider.id, loggedInWithIt);
+    if (replay?.state === 'final') throw replay.error;
+    if (replay?.state === 'identified') return { response: completeResponse(transaction, json) };
     const refusal = callbackRefusal(transaction, provider.id);
     if (refusal) throw refusal;
     const settled = await ctx.transactions.settle(transaction, 'callback', {
@@ -40,18 +45,20 @@ export const callback: Route = async (ctx, request) => {
     if (settled.state === 'final') {
       throw settled.error ?? new EidError('already_used', 'This login has ended already; start a new one.');
     }
-    return {
-      session: loginChange(settled),
-      response: json
-        ? {
-            type: 'json',
-            status: 200,
-            body: { transactionId: transaction.id, status: 'complete', returnTo: transaction.returnTo },
-          }
-        : { type: 'redirect', status: 303, location: transaction.returnTo },
-    };
+    return { session: loginChange(settled), response: completeResponse(transaction, json) };
   });
 };
+
+/** A login finished at its callback: back to `returnTo`, or its JSON. */
+function completeResponse(transaction: Transaction, json: boolean): EidResponse {
+  return json
+    ? {
+        type: 'json',
+        status: 200,
+        body: { transactionId: transaction.id, status: 'complete', returnTo: transaction.returnTo },
+      }
+    : { type: 'redirect', status: 303, location: transaction.returnTo };
+}
 
 /** The browser at the callback as providers see it: its address and user agent. */
 function finishingClient(request: EidRequest): FinishingClient {

@@ -35,7 +35,11 @@ export const status: Route = async (ctx, request) => {
       ...(pending && current.qrData ? { qrData: current.qrData } : {}),
       ...(pending && current.flow === 'headless' ? { retryAfterMs: nextPollMs(current, ctx.now()) } : {}),
       ...(settled.state === 'final' && settled.error ? settled.error.toJSON() : {}),
-      ...(settled.state === 'identified' ? { returnTo: current.returnTo } : {}),
+      // The login, when this request took it, or when this session holds it (a reload of the status page).
+      ...(settled.state === 'identified' ||
+      (!verify && current.status === 'complete' && request.session?.identity?.transactionId === current.id)
+        ? { returnTo: current.returnTo }
+        : {}),
       ...(verified ? { verified } : {}),
     };
     return {

@@ -281,6 +281,26 @@ function finished(transaction: Transaction, rules: PolicyRules, now: number): St
   };
 }
 
+/**
+ * A callback reloaded after its transaction was spent, answered as the first time without asking the provider:
+ * the login again (no session change) when this session holds the login of this very transaction; the same error
+ * when it failed or was cancelled. Undefined otherwise (`callbackRefusal` decides): a session that holds the old
+ * binding but not this login (logged out since, or a copy from before the login) never logs in with it again.
+ */
+export function replayedCallback(
+  transaction: Transaction,
+  providerId: string,
+  loggedInWithIt: boolean,
+): { state: 'identified' } | { state: 'final'; error: EidError } | undefined {
+  if (transaction.provider !== providerId || kindOf(transaction) === 'verify') return undefined;
+  if (transaction.consumedAt === undefined) return undefined;
+  if (transaction.status === 'complete') return loggedInWithIt ? { state: 'identified' } : undefined;
+  if ((transaction.status === 'failed' || transaction.status === 'cancelled') && transaction.error) {
+    return { state: 'final', error: new EidError(transaction.error.code, transaction.error.message) };
+  }
+  return undefined;
+}
+
 /** Why a callback may not settle this transaction, if it may not. */
 export function callbackRefusal(transaction: Transaction, providerId: string): EidError | undefined {
   // A verify transaction is headless and never finished by a browser coming back.
