@@ -1,4 +1,5 @@
 import { runBrokersSuite } from './brokers.js';
+import { runLoginHookSuite } from './login-hook.js';
 import { runLogoutSticksSuite } from './logout-sticks.js';
 import { runRelaySuite } from './relay.js';
 import { runSmallerRulesSuite } from './smaller-rules.js';
@@ -8,7 +9,7 @@ import { runVerifySuite } from './verify.js';
 
 /**
  * Every HTTP suite of the contract (docs/http-contract.md) against one app: the routes, the smaller safety rules,
- * operator verification, relayed logins, logout, and brokers that falter. Declares vitest blocks; call it at the top level of a test file.
+ * operator verification, relayed logins, logout, the app's login hook, and brokers that falter. Declares vitest blocks; call it at the top level of a test file.
  */
 export function runContractSuites(target: ConformanceTarget): void {
   runConformanceSuite(target);
@@ -16,5 +17,6 @@ export function runContractSuites(target: ConformanceTarget): void {
   runVerifySuite(target);
   runRelaySuite(target);
   runLogoutSticksSuite(target);
+  runLoginHookSuite(target);
   runBrokersSuite(target);
 }

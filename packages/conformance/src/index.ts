@@ -5,6 +5,7 @@ export { ACCEPT_HTML, ACCEPT_JSON, Browserless, type BrowserlessRequest } from '
 export { formatReport } from './load/report.js';
 export { type LoadOptions, type LoadReport, type LoginOutcome, runLoad } from './load/run.js';
 export { type LoadSuiteTarget, runLoadInvariantsSuite } from './load/suite.js';
+export { runLoginHookSuite } from './login-hook.js';
 export { runLogoutSticksSuite } from './logout-sticks.js';
 export { runRelaySuite } from './relay.js';
 export { runServerSuite, type ServerSuiteOptions } from './server.js';

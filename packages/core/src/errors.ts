@@ -19,6 +19,7 @@ export const EID_ERROR_CODES = [
   'rate_limited',
   'unauthenticated',
   'forbidden',
+  'access_denied',
   'invalid_config',
 ] as const;
 
@@ -40,6 +41,7 @@ const HTTP_STATUS: Record<EidErrorCode, number> = {
   rate_limited: 429,
   unauthenticated: 401,
   forbidden: 403,
+  access_denied: 403,
   invalid_config: 500,
 };
 

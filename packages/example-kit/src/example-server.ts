@@ -4,6 +4,7 @@ import { createEid, type Eid, EidError, type Logger } from '@eid/core';
 import type { Simulator } from '@eid/simulator';
 import { type Backends, resolveBackends } from './backends.js';
 import { isOperator } from './call-centre.js';
+import { exampleLoginPolicy } from './login-policy.js';
 import { LOGIN_MAX_AGE_SECONDS, SESSION_MAX_AGE_SECONDS, secondsFromEnv } from './sessions.js';
 import { type SharedStores, sharedStores } from './shared-stores.js';
 
@@ -127,6 +128,8 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     // method. A real app asks its own staff login, e.g. from the framework's request (`raw`).
     authorizeVerify: ({ identity }) =>
       isOperator({ provider: (id) => providers.find((provider) => provider.id === id) }, identity),
+    // The shop's say between the eID and its session: a customer number for the person, and MIN_AGE.
+    onLogin: exampleLoginPolicy(env),
     // Where an app would record who was verified; the example notes it without personal data.
     onVerified: (_identity, { transactionId, provider, method }) => {
       options.logger?.info({ transactionId, provider, method }, 'caller verified');

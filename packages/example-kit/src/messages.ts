@@ -19,6 +19,7 @@ export const ERROR_MESSAGES: Readonly<Record<Exclude<EidErrorCode, 'invalid_conf
   rate_limited: 'There are too many login attempts right now. Please wait a moment and try again.',
   unauthenticated: 'Please log in to see that page.',
   forbidden: 'Only logged-in operators may do that. Log in on the home page first.',
+  access_denied: 'This shop did not accept your login.',
 };
 
 const FALLBACK = 'The login did not work. Please try again.';

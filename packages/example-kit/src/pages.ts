@@ -114,9 +114,16 @@ function formatInstant(iso: string): string {
   return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+function customerNumber(identity: Identity): string | undefined {
+  const value = identity.extra?.customerId;
+  return typeof value === 'string' ? value : undefined;
+}
+
 export function renderProfile({ identity, prefix }: ProfilePage): string {
   const rows: [label: string, id: string, value: string | undefined][] = [
     ['Name', 'profile-name', identity.name],
+    // Added by the app's onLogin (login-policy.ts), not by the eID.
+    ['Customer number', 'profile-customer', customerNumber(identity)],
     // Masked: the full number is personal data the page has no need to show.
     [
       'National identity number',

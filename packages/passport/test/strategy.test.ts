@@ -67,8 +67,8 @@ function mountByHand({ verify = byIdentity, options = {}, errors = [] }: Mount =
   };
 }
 
-async function start(mount: Mount = {}) {
-  current = await startApp(sim, mountByHand(mount));
+async function start(mount: Mount = {}, engine: Parameters<typeof startApp>[2] = {}) {
+  current = await startApp(sim, mountByHand(mount), engine);
   return new Browser(current.origin);
 }
 
@@ -129,6 +129,41 @@ describe('passport.authenticate("eid") mounted by hand', () => {
     expect(me.eid).toEqual({ identity: seen[0], binding: expect.any(String) });
     expect(me.returnTo).toBeNull();
     expect(me.planted).toBeNull();
+  });
+
+  it("runs verify on top of the engine's onLogin: verify gets the identity onLogin returned", async () => {
+    const seen: Identity[] = [];
+    const browser = await start(
+      {
+        verify: (identity, done) => {
+          seen.push(identity);
+          done(null, toUser(identity));
+        },
+      },
+      { onLogin: (identity) => ({ ...identity, extra: { customerId: 'C-1' } }) },
+    );
+    const finished = await browser.request(await startAndApprove(browser));
+    expect(finished.status).toBe(302);
+    expect(seen).toEqual([expect.objectContaining({ name: 'Kari Nordmann', extra: { customerId: 'C-1' } })]);
+    expect((await browser.whoami()).eid).toMatchObject({ identity: { extra: { customerId: 'C-1' } } });
+  });
+
+  it('a login onLogin refuses never reaches verify: failureRedirect with ?error=access_denied, nobody logged in', async () => {
+    let verified = 0;
+    const browser = await start(
+      {
+        verify: (identity, done) => {
+          verified++;
+          done(null, toUser(identity));
+        },
+      },
+      { onLogin: () => ({ refuse: 'Not a customer.' }) },
+    );
+    const finished = await browser.request(await startAndApprove(browser));
+    expect(finished.status).toBe(303);
+    expect(finished.headers.get('location')).toBe('/login?error=access_denied');
+    expect(verified).toBe(0);
+    expect(await browser.whoami()).toMatchObject({ user: null, eid: { binding: expect.any(String) } });
   });
 
   it('sends a user abort to failureRedirect with ?error=user_cancelled, logging nobody in', async () => {

@@ -133,6 +133,37 @@ export interface VerifiedEvent {
   verifiedAt: number;
 }
 
+/** What `createEid({ onLogin })` is told besides the identity. */
+export interface LoginContext {
+  /**
+   * The host framework's request (`EidRequest.raw`): Express `req`, Fastify `request`, the platform request under
+   * Nest. Undefined when the engine is called without an adapter.
+   */
+  request: unknown;
+  /**
+   * The host framework's session as it stands before the login (`request.session`), to read (a cart, a referrer).
+   * The engine renews the session after `onLogin` (so a session id known before the login is worthless after
+   * it): what the login should carry into the new session goes into the returned identity's `extra`.
+   */
+  session: unknown;
+  provider: string;
+  method: string;
+  transactionId: string;
+}
+
+/** `onLogin`'s refusal: the login fails with `access_denied`, and the person is told `message`. */
+export interface LoginRefusal {
+  /** Shown to the person (the JSON error's message); no personal data. */
+  refuse: string;
+}
+
+/**
+ * What `onLogin` decides: `undefined` or `true` logs the identity in as it is; an identity logs that one in (the
+ * same person, with `extra` added to or changed); `false` or a `LoginRefusal` refuses the login.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (`async () => {}`) accepts the login.
+export type LoginDecision = Identity | LoginRefusal | boolean | undefined | void;
+
 /** The limit on pushes (headless starts that name a national identity number) per number. */
 export interface PushLimitOptions {
   /** Most pushes to one number within the window. Default 10. */
@@ -257,6 +288,15 @@ export interface EidOptions {
    * and cannot be started. Typically: is this request from a logged-in operator of the app?
    */
   authorizeVerify?: (request: VerifyAuthorization) => boolean | Promise<boolean>;
+  /**
+   * Called once per login, between the provider's answer and the session: maps the person to the app's user,
+   * refuses the login (under 18, not a customer: return `false` or `{ refuse: 'message' }`, and the browser gets
+   * `?error=access_denied`, a JSON caller the 403 error), or enriches the identity kept in the session (return
+   * it with `extra` added; who logged in cannot change). Awaited. What it throws fails the login. The decision is
+   * kept with the transaction: a reloaded callback or status answers it again without calling `onLogin`. Not
+   * called for `verify` transactions (see `onVerified`). Passport's verify callback runs after it.
+   */
+  onLogin?: (identity: Identity, context: LoginContext) => LoginDecision | Promise<LoginDecision>;
   /**
    * Called once per completed `verify` transaction, with the verified person (who is never logged in). Awaited;
    * if it throws, the error is logged and the transaction stays complete.

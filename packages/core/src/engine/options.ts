@@ -35,6 +35,7 @@ export interface EngineConfig {
   /** Set: `verify` methods are offered, to the requests it lets through. */
   authorizeVerify?: (request: VerifyAuthorization) => boolean | Promise<boolean>;
   onVerified?: EidOptions['onVerified'];
+  onLogin?: EidOptions['onLogin'];
   /** Keys the HMAC of national identity numbers in the store. */
   secret: string;
   /** Whether `secret` was given (processes sharing a store need the same one). */
@@ -283,6 +284,7 @@ export function validateOptions(options: EidOptions): EngineConfig {
   const http = checkHttp(options.http);
   const authorizeVerify = optionalFunction('authorizeVerify', options.authorizeVerify);
   const onVerified = optionalFunction('onVerified', options.onVerified);
+  const onLogin = optionalFunction('onLogin', options.onLogin);
   const secret = checkSecret(options.secret);
   return {
     baseUrl,
@@ -300,6 +302,7 @@ export function validateOptions(options: EidOptions): EngineConfig {
     ...http,
     ...(authorizeVerify ? { authorizeVerify } : {}),
     ...(onVerified ? { onVerified } : {}),
+    ...(onLogin ? { onLogin } : {}),
     secret: secret ?? randomBytes(32).toString('base64url'),
     secretGiven: secret !== undefined,
     pushLimit: checkPushLimit(options.pushLimit),

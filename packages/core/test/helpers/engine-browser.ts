@@ -1,5 +1,5 @@
 import type { EidOutcome, EidRequest } from '../../src/engine/contract.js';
-import type { Eid, EidSessionData } from '../../src/index.js';
+import type { Eid, EidOptions, EidSessionData } from '../../src/index.js';
 import { createEid } from '../../src/index.js';
 import type { Logger } from '../../src/logger.js';
 import { commitSessionChange, type SessionPort } from '../../src/session.js';
@@ -54,7 +54,15 @@ export function browser(eid: Eid) {
   };
 }
 
-export function setup(options: { now?: () => number; logger?: Logger; maxEntries?: number } = {}) {
+export function setup(
+  options: {
+    now?: () => number;
+    logger?: Logger;
+    maxEntries?: number;
+    /** More options of createEid (hooks). */
+    engine?: Partial<EidOptions>;
+  } = {},
+) {
   const { provider, state } = scriptedProvider();
   const store = new MemoryStore({ now: options.now, maxEntries: options.maxEntries });
   const eid = createEid({
@@ -64,6 +72,7 @@ export function setup(options: { now?: () => number; logger?: Logger; maxEntries
     now: options.now,
     logger: options.logger,
     transactionTtlSeconds: 60,
+    ...options.engine,
   });
   return { eid, state, store };
 }

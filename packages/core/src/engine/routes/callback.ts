@@ -4,6 +4,7 @@ import type { Transaction } from '../../transaction.js';
 import type { EngineContext, Route } from '../context.js';
 import { type EidRequest, type EidResponse, wantsJson } from '../contract.js';
 import { causeKind, concerning } from '../failures.js';
+import { decideLogin } from '../login-hook.js';
 import { loginChange } from '../provider-logout.js';
 import { endUserIp, stringQuery } from '../request-input.js';
 import { callbackRefusal, replayedCallback } from '../transactions/decide.js';
@@ -45,7 +46,9 @@ export const callback: Route = async (ctx, request) => {
     if (settled.state === 'final') {
       throw settled.error ?? new EidError('already_used', 'This login has ended already; start a new one.');
     }
-    return { session: loginChange(settled), response: completeResponse(transaction, json) };
+    const decided = await decideLogin(ctx, request, settled);
+    if (decided.state === 'final') throw decided.error;
+    return { session: loginChange(decided), response: completeResponse(transaction, json) };
   });
 };
 

@@ -2,6 +2,7 @@ import { EidError } from '../../errors.js';
 import { kindOf } from '../../transaction.js';
 import type { Route } from '../context.js';
 import { concerning } from '../failures.js';
+import { decideLogin } from '../login-hook.js';
 import { loginChange } from '../provider-logout.js';
 import { POLL_INTERVAL_MS } from '../transactions/decide.js';
 import { requireVerifyAuthorization } from '../verify.js';
@@ -21,7 +22,10 @@ export const status: Route = async (ctx, request) => {
         method: transaction.method,
       });
     }
-    const settled = await ctx.transactions.settle(transaction, 'poll');
+    const polled = await ctx.transactions.settle(transaction, 'poll');
+    // A login this poll takes is the app's to accept (`onLogin`); a refusal is answered as a failed login.
+    const settled =
+      polled.state === 'identified' && !verify ? await decideLogin(ctx, request, polled) : polled;
     if (settled.state === 'final' && settled.transaction.status === 'expired') {
       throw new EidError('transaction_expired', 'The login has expired. Start it again.', { status: 404 });
     }

@@ -47,6 +47,11 @@ export interface Transactions {
    * providers ask (Signicat: every 1 to 3 seconds).
    */
   settle(transaction: Transaction, policy: SettlePolicy, input?: SettleInput): Promise<Settled>;
+  /**
+   * A login the app's `onLogin` refused after the browser took it: the transaction ends failed with `error`, so
+   * a reload of its callback or status answers the refusal again. The failed transaction.
+   */
+  refuseLogin(transaction: Transaction, error: EidError): Promise<Transaction>;
   /** Marks a pending transaction cancelled (after the provider cancelled it). */
   cancel(transaction: Transaction, session: EidSessionData | undefined): Promise<Transaction>;
 }
@@ -128,9 +133,26 @@ export function createTransactions(dependencies: TransactionsDependencies): Tran
     }
   }
 
+  async function refuseLogin(start: Transaction, error: EidError): Promise<Transaction> {
+    let transaction = start;
+    const changes: Partial<Transaction> = {
+      status: 'failed',
+      error: { code: error.code, message: error.message },
+      identity: undefined,
+      providerLogout: undefined,
+    };
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const refused = await transition(transaction, changes);
+      if (refused) return refused;
+      transaction = await reread(transaction);
+    }
+    throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
+  }
+
   return {
     bound,
     lookup,
+    refuseLogin,
     stopForStranger,
     find: async (id) => (isTransactionId(id) ? store.get(id) : undefined),
     settle: (transaction, policy, input) =>
