@@ -2,7 +2,7 @@ import { type Simulator, startSimulator } from '@eid/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCEPT_HTML, ACCEPT_JSON, Browserless } from './browserless.js';
 import { completeSimulatorSession, parseSimulatorForm, simulatorSessions } from './simulator-page.js';
-import { type ConformanceApp, type ConformanceTarget, PREFIX } from './target.js';
+import { type AuditEvent, type ConformanceApp, type ConformanceTarget, PREFIX } from './target.js';
 import { pollWhilePending } from './test-client.js';
 
 /** The example apps refuse people younger than MIN_AGE: with 45, no-ola (1985) and se-anna (1985) are refused. */
@@ -23,13 +23,16 @@ interface Identity {
  * simulator and app.
  */
 export function runLoginHookSuite(target: ConformanceTarget): void {
-  describe(`onLogin: the app accepts, enriches or refuses a login: ${target.name}`, () => {
+  describe(`onLogin and audit events: the app accepts, enriches or refuses a login: ${target.name}`, () => {
     let simulator: Simulator;
     let app: ConformanceApp;
+    const events: AuditEvent[] = [];
+    const eventsOf = (transactionId: string) =>
+      events.filter((event) => event.transactionId === transactionId).map(({ at: _, ...event }) => event);
 
     beforeAll(async () => {
       simulator = await startSimulator();
-      app = await target.start({ simulator, env: { MIN_AGE } });
+      app = await target.start({ simulator, env: { MIN_AGE }, onEvent: (event) => events.push(event) });
     });
 
     afterAll(async () => {
@@ -133,6 +136,48 @@ export function runLoginHookSuite(target: ConformanceTarget): void {
       const { done } = await headless(browser, 'se-lars');
       expect(await done.json()).toMatchObject({ status: 'complete', returnTo: '/profile' });
       expect((await identityOf(browser))?.extra?.customerId).toMatch(/^C-\d{10}$/);
+    });
+
+    it('audit events: one per fact (started, succeeded, logout; failed with its code), none repeated by a reload, no personal data', async () => {
+      const browser = new Browserless();
+      const callbackUrl = await approveAs(browser, 'no-jonas');
+      await browser.get(callbackUrl, ACCEPT_HTML);
+      await browser.get(callbackUrl, ACCEPT_HTML);
+      const { transactionId } = (await identityOf(browser))!;
+      expect((await browser.post(route('/logout'), { headers: ACCEPT_JSON })).status).toBe(204);
+      const base = { transactionId, provider: 'signicat', method: 'nbid' };
+      expect(eventsOf(transactionId)).toEqual([
+        { type: 'login.started', ...base, flow: 'redirect' },
+        { type: 'login.succeeded', ...base, loa: expect.any(String) },
+        { type: 'logout', ...base },
+      ]);
+
+      const refused = new Browserless();
+      const refusedCallback = await approveAs(refused, 'no-ola');
+      await refused.get(refusedCallback, ACCEPT_HTML);
+      await refused.get(refusedCallback, ACCEPT_HTML);
+      const refusedId = new URL(refusedCallback).searchParams.get('tx')!;
+      expect(eventsOf(refusedId).map((event) => [event.type, event.code])).toEqual([
+        ['login.started', undefined],
+        ['login.failed', 'access_denied'],
+      ]);
+
+      const cancelled = new Browserless();
+      const start = await cancelled.get(`${route('/start/signicat/nbid')}?returnTo=%2Fprofile`, ACCEPT_HTML);
+      const pageUrl = cancelled.location(start);
+      const form = parseSimulatorForm(await (await cancelled.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+      const aborted = await cancelled.post(form.action, {
+        form: { ...form.hidden, user: 'no-kari', outcome: 'abort' },
+        headers: ACCEPT_HTML,
+      });
+      const abortedCallback = cancelled.location(aborted);
+      await cancelled.get(abortedCallback, ACCEPT_HTML);
+      const abortedId = new URL(abortedCallback).searchParams.get('tx')!;
+      expect(eventsOf(abortedId).map((event) => [event.type, event.code])).toEqual([
+        ['login.started', undefined],
+        ['login.failed', 'user_cancelled'],
+      ]);
+      expect(JSON.stringify(events)).not.toMatch(/Nordmann|Berg|\d{11}/);
     });
   });
 }

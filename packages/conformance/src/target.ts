@@ -22,6 +22,19 @@ export interface ConformanceStartOptions {
    * `{ SIGNICAT_CHECK_CLIENT_ENVIRONMENT: 'ip+userAgent' }`; provider credentials are left to the simulator.
    */
   env?: Record<string, string>;
+  /** Told each audit event of the app's engine (`createEid({ events })`, docs/http-contract.md §7.1). */
+  onEvent?: (event: AuditEvent) => void;
+}
+
+/** An audit event as the engine emits it (`EidEvent` of @eid/core). */
+export interface AuditEvent {
+  type: string;
+  at: string;
+  transactionId?: string;
+  provider?: string;
+  method?: string;
+  flow?: string;
+  code?: string;
 }
 
 /** An app under test: the suites start it (more than once, with different options) and close it. */

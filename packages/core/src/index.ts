@@ -16,6 +16,14 @@ export type {
   VerifiedEvent,
   VerifyAuthorization,
 } from './engine/contract.js';
+export {
+  EID_EVENT_TYPES,
+  type EidEvent,
+  type EidEventFields,
+  type EidEventsOptions,
+  type EidEventType,
+  EVENT_FIELDS,
+} from './engine/events.js';
 export { createEid } from './engine/index.js';
 export {
   EID_ERROR_CODES,

@@ -7,6 +7,8 @@ it('exports exactly the public API', () => {
       "BANKID_NO_ESIGN_SCOPES",
       "BANKID_NO_ISSUERS",
       "EID_ERROR_CODES",
+      "EID_EVENT_TYPES",
+      "EVENT_FIELDS",
       "EidError",
       "IDPORTEN_ISSUERS",
       "MemoryStore",

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEid, type Eid, EidError, type Logger } from '@eid/core';
+import { createEid, type Eid, EidError, type EidEvent, type Logger } from '@eid/core';
 import type { Simulator } from '@eid/simulator';
 import { type Backends, resolveBackends } from './backends.js';
 import { isOperator } from './call-centre.js';
@@ -28,6 +28,8 @@ export interface ExampleAppOptions {
   sessionMaxAgeSeconds?: number;
   /** How long an eID login counts for the app's pages (`requireEid({ maxAge })`). Default `LOGIN_MAX_AGE_SECONDS` or 8 hours. */
   loginMaxAgeSeconds?: number;
+  /** Told every audit event of the engine (besides the line the logger prints for it): for tests. */
+  onEvent?: (event: EidEvent) => void;
 }
 
 export interface ExampleApp {
@@ -130,6 +132,8 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
       isOperator({ provider: (id) => providers.find((provider) => provider.id === id) }, identity),
     // The shop's say between the eID and its session: a customer number for the person, and MIN_AGE.
     onLogin: exampleLoginPolicy(env),
+    // An audit trail: one log line per event (no personal data: no `include`).
+    events: { listener: (event) => auditLine(event, options) },
     // Where an app would record who was verified; the example notes it without personal data.
     onVerified: (_identity, { transactionId, provider, method }) => {
       options.logger?.info({ transactionId, provider, method }, 'caller verified');
@@ -173,6 +177,13 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
       close: () => close(app),
     }),
   };
+}
+
+/** The example's audit trail: the event as one line of the app's log (`msg: "audit"`), and to `onEvent`. */
+function auditLine(event: EidEvent, options: ExampleAppOptions): void {
+  const { type, ...fields } = event;
+  options.logger?.info({ event: type, ...fields }, 'audit');
+  options.onEvent?.(event);
 }
 
 /** A wildcard bind is reached through localhost; IPv6 addresses go in brackets. */

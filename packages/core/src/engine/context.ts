@@ -7,6 +7,7 @@ import type { TransactionStore } from '../store/types.js';
 import type { Transaction } from '../transaction.js';
 import { createTransport, type Transport } from '../transport.js';
 import type { EidOptions, EidOutcome, EidRequest } from './contract.js';
+import { createEmitter, type EmitEvent } from './events.js';
 import type { EngineConfig } from './options.js';
 import { createTransactions, type Transactions } from './transactions/service.js';
 
@@ -45,6 +46,8 @@ export interface EngineContext {
   transactions: Transactions;
   urls: UrlBuilder;
   transport: Transport;
+  /** Audit events (`createEid({ events })`); a no-op without a listener. */
+  emit: EmitEvent;
 }
 
 function providerRegistry(providers: readonly Provider[]): ProviderRegistry {
@@ -163,14 +166,16 @@ export function createContext(config: EngineConfig, options: EidOptions): Engine
   // Each provider on its own view of the transport: its own circuit breaker, named by its id.
   for (const provider of providers.all())
     provider.attach?.({ logger, transport: transport.forProvider(provider.id) });
+  const emit = createEmitter(config.events, logger, now);
   const transactions = createTransactions({
     store,
     logger,
     now,
+    emit,
     ask: (transaction, input) => providers.find(transaction.provider).complete({ transaction, ...input }),
     ...(config.onVerified ? { verified: verifiedEvent(config.onVerified, logger) } : {}),
   });
-  return { config, store, logger, now, providers, transactions, urls: urlBuilder(config), transport };
+  return { config, store, logger, now, providers, transactions, urls: urlBuilder(config), transport, emit };
 }
 
 /** One route of the contract: a request in, an outcome out; failures are thrown as EidError. */

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { MethodPurpose, Provider, ProviderMethod } from '../providers/types.js';
 import type { TransactionStore } from '../store/types.js';
 import type { BreakerState, HttpBreakerOptions, HttpRetryOptions, HttpTimeouts } from '../transport.js';
+import type { EidEventsOptions } from './events.js';
 
 export type RouteName =
   | 'methods'
@@ -297,6 +298,12 @@ export interface EidOptions {
    * called for `verify` transactions (see `onVerified`). Passport's verify callback runs after it.
    */
   onLogin?: (identity: Identity, context: LoginContext) => LoginDecision | Promise<LoginDecision>;
+  /**
+   * Audit events: `listener` gets `login.started`, `login.succeeded`, `login.failed` (with the error `code`),
+   * `logout`, and `verify.started`/`verify.succeeded`/`verify.failed`, each once. Personal data (`subject`, `nin`,
+   * `name`, `dateOfBirth`, `clientIp`) only where `include` opts in per field.
+   */
+  events?: EidEventsOptions;
   /**
    * Called once per completed `verify` transaction, with the verified person (who is never logged in). Awaited;
    * if it throws, the error is logged and the transaction stays complete.

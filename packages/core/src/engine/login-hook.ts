@@ -9,6 +9,7 @@ import type { Identity } from '../identity.js';
 import type { EngineContext } from './context.js';
 import type { EidRequest, LoginDecision } from './contract.js';
 import { causeKind, markLogged } from './failures.js';
+import { endUserIp } from './request-input.js';
 import type { Settled } from './transactions/decide.js';
 
 type Identified = Extract<Settled, { state: 'identified' }>;
@@ -21,8 +22,8 @@ export async function decideLogin(
   settled: Identified,
 ): Promise<Identified | Refused> {
   const onLogin = ctx.config.onLogin;
-  if (!onLogin) return settled;
   const { transaction, identity } = settled;
+  if (!onLogin) return succeeded(ctx, request, settled);
   let decision: LoginDecision;
   try {
     decision = await onLogin(identity, {
@@ -52,7 +53,7 @@ export async function decideLogin(
     return { state: 'final', transaction: refused, error };
   }
   const outcome = readDecision(identity, decision);
-  if (outcome.accepted) return { ...settled, identity: outcome.accepted };
+  if (outcome.accepted) return succeeded(ctx, request, { ...settled, identity: outcome.accepted });
   const refused = await ctx.transactions.refuseLogin(transaction, outcome.refused);
   ctx.logger.info(
     { transactionId: transaction.id, provider: transaction.provider, code: outcome.refused.code },
@@ -60,6 +61,21 @@ export async function decideLogin(
   );
   markLogged(outcome.refused);
   return { state: 'final', transaction: refused, error: outcome.refused };
+}
+
+/** The login is the browser's: `login.succeeded`, with the identity that goes into the session. */
+async function succeeded(ctx: EngineContext, request: EidRequest, settled: Identified): Promise<Identified> {
+  const { transaction, identity } = settled;
+  const clientIp = endUserIp(request.clientIp);
+  await ctx.emit({
+    type: 'login.succeeded',
+    transactionId: transaction.id,
+    provider: transaction.provider,
+    method: transaction.method,
+    person: identity,
+    ...(clientIp ? { clientIp } : {}),
+  });
+  return settled;
 }
 
 /** What the hook's answer means; an answer it may not give fails the login with `invalid_config`. */

@@ -22,6 +22,15 @@ export async function recordLogout(ctx: EngineContext, session: EidSessionData |
   if (id) await ctx.store.recordLogout(id, ctx.now() + ctx.config.sessionMaxAgeMs);
 }
 
+/** The session's identity while its login stands, without a word in the log (see `sessionIdentity`). */
+export async function standingIdentity(
+  ctx: EngineContext,
+  session: EidSessionData | undefined,
+): Promise<Identity | undefined> {
+  const id = loginId(session);
+  return session?.identity && id && !(await ctx.store.isLoggedOut(id)) ? session.identity : undefined;
+}
+
 /**
  * The session's identity while its login stands: undefined without one, or after a logout of that login (from
  * any copy of the session). An identity without a transaction id the engine could have given does not count.

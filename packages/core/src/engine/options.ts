@@ -4,6 +4,7 @@ import type { Provider } from '../providers/types.js';
 import { sanitizeReturnTo } from '../return-to.js';
 import type { HttpBreakerOptions, HttpRetryOptions, HttpTimeouts } from '../transport.js';
 import type { EidOptions, VerifyAuthorization } from './contract.js';
+import { type EidEventsOptions, EVENT_FIELDS } from './events.js';
 import { originOf } from './request-origin.js';
 import { type RouteTable, resolveRoutes } from './route-table.js';
 
@@ -36,6 +37,7 @@ export interface EngineConfig {
   authorizeVerify?: (request: VerifyAuthorization) => boolean | Promise<boolean>;
   onVerified?: EidOptions['onVerified'];
   onLogin?: EidOptions['onLogin'];
+  events?: EidEventsOptions;
   /** Keys the HMAC of national identity numbers in the store. */
   secret: string;
   /** Whether `secret` was given (processes sharing a store need the same one). */
@@ -275,6 +277,32 @@ function checkPushLimit(value: EidOptions['pushLimit']): EngineConfig['pushLimit
   };
 }
 
+/** `createEid({ events })`, checked: undefined when not given. */
+export function checkEventsOption(value: unknown): EidEventsOptions | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) {
+    throw configError('events', 'must be an object: { listener, include? }.');
+  }
+  const { listener, include } = value as Partial<EidEventsOptions>;
+  if (typeof listener !== 'function')
+    throw configError('events.listener', 'must be a function (event) => void.');
+  if (include !== undefined) {
+    if (typeof include !== 'object' || include === null) {
+      throw configError('events.include', `must be an object of booleans: ${EVENT_FIELDS.join(', ')}.`);
+    }
+    for (const [key, flag] of Object.entries(include)) {
+      if (!(EVENT_FIELDS as readonly string[]).includes(key)) {
+        throw configError(
+          `events.include.${key}`,
+          `is not a field events carry; they are ${EVENT_FIELDS.join(', ')}.`,
+        );
+      }
+      if (typeof flag !== 'boolean') throw configError(`events.include.${key}`, 'must be true or false.');
+    }
+  }
+  return { listener, ...(include ? { include: { ...include } } : {}) };
+}
+
 /** Checks every option once, at `createEid`, naming the first bad field. */
 export function validateOptions(options: EidOptions): EngineConfig {
   if (!options || typeof options !== 'object') throw configError('options', 'must be an object.');
@@ -285,6 +313,7 @@ export function validateOptions(options: EidOptions): EngineConfig {
   const authorizeVerify = optionalFunction('authorizeVerify', options.authorizeVerify);
   const onVerified = optionalFunction('onVerified', options.onVerified);
   const onLogin = optionalFunction('onLogin', options.onLogin);
+  const events = checkEventsOption(options.events);
   const secret = checkSecret(options.secret);
   return {
     baseUrl,
@@ -303,6 +332,7 @@ export function validateOptions(options: EidOptions): EngineConfig {
     ...(authorizeVerify ? { authorizeVerify } : {}),
     ...(onVerified ? { onVerified } : {}),
     ...(onLogin ? { onLogin } : {}),
+    ...(events ? { events } : {}),
     secret: secret ?? randomBytes(32).toString('base64url'),
     secretGiven: secret !== undefined,
     pushLimit: checkPushLimit(options.pushLimit),

@@ -1,7 +1,8 @@
 import type { Route } from '../context.js';
 import { type EidSessionData, prefersJson, type SessionChange } from '../contract.js';
-import { recordLogout } from '../logins.js';
+import { recordLogout, standingIdentity } from '../logins.js';
 import { providerLogoutUrl } from '../provider-logout.js';
+import { endUserIp } from '../request-input.js';
 
 /** True when the browser has nothing of the engine's in its session: a logout then creates no session. */
 const nothingToEnd = (session: EidSessionData | undefined) =>
@@ -22,7 +23,20 @@ export const logout: Route = async (ctx, request) => {
     request.headers?.contentType ?? '',
   );
   const page = form && !prefersJson(request.headers?.accept);
+  // Only a login that still stands is logged out (not a copy of a session logged out before).
+  const identity = ctx.config.events ? await standingIdentity(ctx, request.session) : undefined;
   await recordLogout(ctx, request.session);
+  if (identity) {
+    const clientIp = endUserIp(request.clientIp);
+    await ctx.emit({
+      type: 'logout',
+      transactionId: identity.transactionId,
+      provider: identity.provider,
+      method: identity.method,
+      person: identity,
+      ...(clientIp ? { clientIp } : {}),
+    });
+  }
   const session: SessionChange | undefined = nothingToEnd(request.session) ? undefined : { kind: 'logout' };
   const logoutUrl = await providerLogoutUrl(ctx, request);
   if (logoutUrl) {

@@ -1,8 +1,8 @@
-import { EidError } from '../../errors.js';
+import { EidError, isEidError } from '../../errors.js';
 import { type NationalId, parseNationalId } from '../../nin/index.js';
 import type { Provider, ProviderMethod, StartResult } from '../../providers/types.js';
 import { sanitizeReturnTo } from '../../return-to.js';
-import { hashBinding, randomToken, type Transaction } from '../../transaction.js';
+import { hashBinding, kindOf, randomToken, type Transaction } from '../../transaction.js';
 import type { EngineContext, Route } from '../context.js';
 import { type EidOutcome, type EidRequest, type SessionChange, wantsJson } from '../contract.js';
 import { concerning } from '../failures.js';
@@ -140,8 +140,36 @@ function startedTransaction(ctx: EngineContext, reserved: Reservation, started: 
  * to this browser, and the answer is the provider's address or the headless transaction's state.
  */
 export const start: Route = async (ctx, request) => {
-  const json = wantsJson(request.headers);
   const { provider, method } = startTarget(ctx, request);
+  try {
+    return await startLogin(ctx, request, provider, method);
+  } catch (error) {
+    // A start refused once its method is known (a bad number, the caps, the provider down) is a failed login.
+    if (isEidError(error)) {
+      await ctx.emit({
+        type: `${method.purpose}.failed`,
+        provider: provider.id,
+        method: method.id,
+        code: error.code,
+        ...clientOf(request),
+      });
+    }
+    throw error;
+  }
+};
+
+function clientOf(request: EidRequest): { clientIp?: string } {
+  const clientIp = endUserIp(request.clientIp);
+  return clientIp ? { clientIp } : {};
+}
+
+async function startLogin(
+  ctx: EngineContext,
+  request: EidRequest,
+  provider: Provider,
+  method: ProviderMethod,
+): Promise<EidOutcome> {
+  const json = wantsJson(request.headers);
   if (method.purpose === 'verify') {
     await requireVerifyAuthorization(ctx, request, 'start', { provider: provider.id, method: method.id });
   }
@@ -201,11 +229,19 @@ export const start: Route = async (ctx, request) => {
       { transactionId, provider: provider.id, method: method.id, flow: method.flow, kind: transaction.kind },
       `${transaction.kind} started`,
     );
+    await ctx.emit({
+      type: `${kindOf(transaction)}.started`,
+      transactionId,
+      provider: provider.id,
+      method: method.id,
+      flow: method.flow,
+      ...(clientIp ? { clientIp } : {}),
+    });
     const session: SessionChange | undefined =
       request.session?.binding === binding ? undefined : { kind: 'bind', binding };
     return { ...(session ? { session } : {}), response: startResponse(transaction, started, provider, json) };
   });
-};
+}
 
 function startResponse(
   transaction: Transaction,

@@ -5,6 +5,7 @@ import type { CompleteResult } from '../../providers/types.js';
 import type { TransactionStore } from '../../store/types.js';
 import { bindingMatches, isTransactionId, type Transaction } from '../../transaction.js';
 import type { EidSessionData } from '../contract.js';
+import { type EmitEvent, eventOfWrite } from '../events.js';
 import { cancellation, type Settled, type SettlePolicy, strangerCallback } from './decide.js';
 import { type AskInput, MAX_CAS_ATTEMPTS, type SettleInput, settle } from './settle.js';
 
@@ -16,6 +17,8 @@ export interface TransactionsDependencies {
   now: () => number;
   /** Asks the transaction's provider where it stands (`Provider.complete`). */
   ask(transaction: Transaction, input: AskInput): Promise<CompleteResult>;
+  /** Told of each fact a write made true (`eventOfWrite`): the audit events. */
+  emit?: EmitEvent;
   /** Told once per completed `verify` transaction (`createEid({ onVerified })`); its errors are its own. */
   verified?(identity: Identity, transaction: Transaction): Promise<void>;
 }
@@ -104,7 +107,11 @@ export function createTransactions(dependencies: TransactionsDependencies): Tran
   /** Moves a transaction from the version we read to `next`; undefined when another request won. */
   async function transition(transaction: Transaction, changes: Partial<Transaction>) {
     const next: Transaction = { ...transaction, ...changes, version: transaction.version + 1 };
-    return (await store.compareAndSet(transaction.id, transaction.version, next)) ? next : undefined;
+    if (!(await store.compareAndSet(transaction.id, transaction.version, next))) return undefined;
+    // Only the request whose write made the change gets here: its event fires once, across processes too.
+    const facts = dependencies.emit ? eventOfWrite(transaction, next) : undefined;
+    if (facts) await dependencies.emit?.(facts);
+    return next;
   }
 
   async function reread(transaction: Transaction): Promise<Transaction> {
