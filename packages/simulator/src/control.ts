@@ -15,6 +15,16 @@ export interface ControlSurface {
   readonly stats: StatsCounter;
   config(): SimulatorConfig;
   complete(id: string, outcome: unknown, userId: unknown): SimulatorSessionView;
+  completeTransaction(transactionId: string, outcome: unknown, userId: unknown): SimulatorSessionView;
+}
+
+/** A completion's body: `{ outcome, user? }`. */
+function completion(body: unknown): { outcome: unknown; user: unknown } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'Send { "outcome": "success" | "abort" | "error", "user"?: "<test user id>" }.');
+  }
+  const { outcome, user } = body as Record<string, unknown>;
+  return { outcome, user };
 }
 
 /**
@@ -49,31 +59,34 @@ export function registerControl(control: ControlSurface): void {
   router.delete('/__sim/stats', json(resetStats));
   router.post('/__sim/stats/reset', json(resetStats));
 
-  // `?externalReference=<the app's transaction id>` finds one login without listing them all.
+  // `?transactionId=<the app's transaction id>` (or Signicat's `?externalReference=`) finds one login without
+  // listing them all.
   router.get(
     '/__sim/sessions',
     json(({ url, res }) => {
+      const transactionId = url.searchParams.get('transactionId');
       const reference = url.searchParams.get('externalReference');
-      const all = providers.flatMap((provider) => provider.sessions());
-      sendJson(
-        res,
-        200,
-        reference === null ? all : all.filter((session) => session.externalReference === reference),
-      );
+      let found = providers.flatMap((provider) => provider.sessions());
+      if (transactionId !== null)
+        found = found.filter((session) => session.appTransactionId === transactionId);
+      if (reference !== null) found = found.filter((session) => session.externalReference === reference);
+      sendJson(res, 200, found);
+    }),
+  );
+
+  // The same as completing the session, found by the app's transaction id.
+  router.post(
+    '/__sim/transactions/:transactionId/complete',
+    json(async ({ req, res, params }) => {
+      const { outcome, user } = completion(await readJson(req));
+      sendJson(res, 200, control.completeTransaction(params.transactionId!, outcome, user));
     }),
   );
 
   router.post(
     '/__sim/sessions/:id/complete',
     json(async ({ req, res, params }) => {
-      const body = await readJson(req);
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new HttpError(
-          400,
-          'Send { "outcome": "success" | "abort" | "error", "user"?: "<test user id>" }.',
-        );
-      }
-      const { outcome, user } = body as Record<string, unknown>;
+      const { outcome, user } = completion(await readJson(req));
       sendJson(res, 200, control.complete(params.id!, outcome, user));
     }),
   );

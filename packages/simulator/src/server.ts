@@ -51,6 +51,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     nextProvider(context, { ...settings.next, ...lifetimes }),
   ];
   const complete = completer(providers);
+  const completeTransaction = transactionCompleter(providers, complete);
   registerControl({
     router,
     providers,
@@ -59,6 +60,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats,
     config: () => config,
     complete,
+    completeTransaction,
   });
 
   const listening = await listen(dispatcher(router, providers, faults, stats), settings.port, settings.host);
@@ -82,6 +84,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     sessions: () => providers.flatMap((provider) => provider.sessions()),
     complete: (id, outcome, userId) => complete(id, outcome, userId),
+    completeTransaction: (transactionId, outcome, userId) =>
+      completeTransaction(transactionId, outcome, userId),
     setFaults(input: Fault | Fault[]) {
       faults.set(parseFaults(input));
     },
@@ -143,6 +147,24 @@ function checkOptions(options: SimulatorOptions) {
     zignsec,
     faultSeed,
     zignsecWebhookSecret,
+  };
+}
+
+/**
+ * `completeTransaction()`: the session the app's transaction id names (the newest, should a broker have been asked
+ * twice), completed as `complete()` does; 404 when no session carries that id.
+ */
+function transactionCompleter(
+  providers: readonly SimulatedProvider[],
+  complete: ReturnType<typeof completer>,
+) {
+  return (transactionId: string, outcome: unknown, userId: unknown): SimulatorSessionView => {
+    const session = providers
+      .flatMap((provider) => provider.sessions())
+      .filter((candidate) => candidate.appTransactionId === transactionId)
+      .at(-1);
+    if (!session) throw new HttpError(404, 'No session carries that transaction id.');
+    return complete(session.id, outcome, userId);
   };
 }
 

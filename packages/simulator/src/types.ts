@@ -86,8 +86,18 @@ export interface SimulatorSessionView {
   id: string;
   /** The simulated provider, e.g. `signicat`. */
   provider: string;
-  /** The eID method inside the provider, e.g. `nbid`. */
+  /** The eID method inside the provider as the broker names it, e.g. `nbid`. */
   method: string;
+  /**
+   * The method as an @eid app knows it (the id in its `GET /methods`), e.g. `nbid-phone` for a Signicat `nbid`
+   * session started as Safe Conversation, `country-se` for ZignSec's `se` chooser, `bankid-biometric` for BankID's `BIS`.
+   */
+  methodId: string;
+  /**
+   * The app's transaction id as the provider's request carried it: Signicat `externalReference`, ZignSec
+   * `relaystate`, NEXT the `tx` of its `callbackUrl`, OpenID Connect `state`. Absent when the request carried none.
+   */
+  appTransactionId?: string;
   /** The status exactly as the provider's API reports it, e.g. `CREATED`. */
   status: string;
   bindingMessage?: string;
@@ -146,6 +156,11 @@ export interface Simulator {
    * 404 (unknown id), 400 (bad outcome or user) or 409 (already finished).
    */
   complete(id: string, outcome: Outcome, userId?: string): SimulatorSessionView;
+  /**
+   * Finishes the session that carries the app's transaction id (`appTransactionId`), as
+   * `POST /__sim/transactions/:transactionId/complete` does; 404 when none does.
+   */
+  completeTransaction(transactionId: string, outcome: Outcome, userId?: string): SimulatorSessionView;
   /** Replaces the active faults. Throws on an invalid fault. */
   setFaults(faults: Fault | Fault[]): void;
   clearFaults(): void;

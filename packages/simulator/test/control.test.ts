@@ -35,6 +35,7 @@ describe('GET /__sim/sessions', () => {
       id: headless.id,
       provider: 'signicat',
       method: 'nbid',
+      methodId: 'nbid-phone',
       status: 'CREATED',
       bindingMessage: headless.idpData.bindingMessage,
       nin: '17829034034',
@@ -43,6 +44,7 @@ describe('GET /__sim/sessions', () => {
       id: redirect.id,
       provider: 'signicat',
       method: 'mitid',
+      methodId: 'mitid',
       status: 'CREATED',
     });
     expect(sim.sessions()).toEqual(list);
@@ -57,6 +59,43 @@ describe('GET /__sim/sessions', () => {
   });
 });
 
+describe('by the app’s transaction id', () => {
+  it('?transactionId= gives the session whose externalReference the app set; it shows it as appTransactionId', async () => {
+    const mine = await createOk(sim, accessToken, redirectRequest({ externalReference: 'tx-app-0001' }));
+    await createOk(sim, accessToken, redirectRequest({ externalReference: 'tx-app-0002' }));
+    const found = await json(await fetch(`${sim.url}/__sim/sessions?transactionId=tx-app-0001`));
+    expect(found).toEqual([
+      expect.objectContaining({ id: mine.id, appTransactionId: 'tx-app-0001', methodId: 'nbid' }),
+    ]);
+    expect(await json(await fetch(`${sim.url}/__sim/sessions?transactionId=nobody`))).toEqual([]);
+  });
+
+  it('POST /__sim/transactions/:transactionId/complete finishes that session; bad bodies and unknown ids are refused', async () => {
+    const session = await createOk(sim, accessToken, headlessRequest({ externalReference: 'tx-app-0003' }));
+    const post = (id: string, body: unknown) =>
+      fetch(`${sim.url}/__sim/transactions/${id}/complete`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post('tx-app-0003', [])).status).toBe(400);
+    expect((await post('tx-app-0003', { outcome: 'maybe' })).status).toBe(400);
+    const unknown = await post('tx-nobody', { outcome: 'success' });
+    expect(unknown.status).toBe(404);
+    expect(await json(unknown)).toMatchObject({
+      error: { message: 'No session carries that transaction id.' },
+    });
+    const done = await post('tx-app-0003', { outcome: 'success', user: 'no-kari' });
+    expect(done.status).toBe(200);
+    expect(await json(done)).toMatchObject({
+      id: session.id,
+      appTransactionId: 'tx-app-0003',
+      status: 'SUCCESS',
+    });
+    expect((await getSessionOk(sim, accessToken, session.id)).status).toBe('SUCCESS');
+  });
+});
+
 describe('POST /__sim/sessions/:id/complete', () => {
   it('completes a headless session as the test user of the prefilled nin', async () => {
     const created = await createOk(sim, accessToken, headlessRequest());
@@ -66,6 +105,7 @@ describe('POST /__sim/sessions/:id/complete', () => {
       id: created.id,
       provider: 'signicat',
       method: 'nbid',
+      methodId: 'nbid-phone',
       status: 'SUCCESS',
       bindingMessage: created.idpData.bindingMessage,
       nin: '17829034034',

@@ -450,6 +450,8 @@ describe('the control surface', () => {
       id,
       provider: 'next',
       method: 'nbid',
+      methodId: 'nbid',
+      appTransactionId: 'abc',
       status: 'Pending',
       nin: '17829034034',
     });
@@ -457,6 +459,8 @@ describe('the control surface', () => {
       id,
       provider: 'next',
       method: 'nbid',
+      methodId: 'nbid',
+      appTransactionId: 'abc',
       status: 'Pending',
       nin: '17829034034',
     });
@@ -472,7 +476,14 @@ describe('the control surface', () => {
       });
     const res = await complete({ outcome: 'success', user: 'se-lars' });
     expect(res.status).toBe(200);
-    expect(await json(res)).toEqual({ id, provider: 'next', method: 'sbid', status: 'Completed' });
+    expect(await json(res)).toEqual({
+      id,
+      provider: 'next',
+      method: 'sbid',
+      methodId: 'sbid',
+      appTransactionId: 'abc',
+      status: 'Completed',
+    });
     expect(await readOk(id)).toMatchObject({ success: true, identity: '197208699913' });
     expect((await complete({ outcome: 'abort' })).status).toBe(409);
   });

@@ -221,6 +221,8 @@ describe('BankID Norway login', () => {
       id: uid,
       provider: 'bankid-no',
       method: 'BIS',
+      methodId: 'bankid-biometric',
+      appTransactionId: auth.state,
       status: 'pending',
     });
 
@@ -231,6 +233,8 @@ describe('BankID Norway login', () => {
       id: uid,
       provider: 'bankid-no',
       method: 'BIS',
+      methodId: 'bankid-biometric',
+      appTransactionId: auth.state,
       status: 'approved',
     });
 
@@ -587,6 +591,8 @@ describe('ID-porten login', () => {
       id: uid,
       provider: 'idporten',
       method: 'BankID',
+      methodId: 'idporten',
+      appTransactionId: auth.state,
       status: 'pending',
     });
   });

@@ -85,6 +85,7 @@ describe('the end-user page', () => {
       id: created.id,
       provider: 'signicat',
       method: 'nbid',
+      methodId: 'nbid',
       status: 'SUCCESS',
     });
   });

@@ -124,7 +124,9 @@ describe('headless Swedish BankID sessions', () => {
       id: created.id,
       provider: 'signicat',
       method: 'sbid',
+      methodId: 'sbid-qr',
       status: 'CREATED',
+      appTransactionId: 'tx-listed',
       externalReference: 'tx-listed',
     });
   });

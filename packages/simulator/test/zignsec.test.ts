@@ -516,6 +516,8 @@ describe('zignsec: control surface and faults', () => {
       id: created.id,
       provider: 'zignsec',
       method: 'sbid-another',
+      methodId: 'sbid-another',
+      appTransactionId: 'tx-1',
       status: 'PENDING',
       nin: '197208699913',
     });

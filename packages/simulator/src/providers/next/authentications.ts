@@ -92,7 +92,16 @@ export class Authentications implements SessionBook<Authentication> {
 
   view(authentication: Authentication): SimulatorSessionView {
     const { id, method, status, identity } = authentication;
-    return { id, provider: NEXT, method, status, ...(identity !== undefined ? { nin: identity } : {}) };
+    const appTransactionId = transactionIdIn(authentication.callbackUrl);
+    return {
+      id,
+      provider: NEXT,
+      method,
+      methodId: method,
+      status,
+      ...(appTransactionId ? { appTransactionId } : {}),
+      ...(identity !== undefined ? { nin: identity } : {}),
+    };
   }
 
   private chooseUser(authentication: Authentication, userId: string | undefined): TestUser {
@@ -107,5 +116,14 @@ export class Authentications implements SessionBook<Authentication> {
         `Test user ${id} (${users.find((candidate) => candidate.id === id)?.country}) cannot use ${authentication.method}.`,
       none: `The simulator has no test users for ${authentication.method}.`,
     });
+  }
+}
+
+/** The app's transaction id: NEXT carries none of its own, so the `tx` the app put in its callback URL. */
+function transactionIdIn(callbackUrl: string): string | undefined {
+  try {
+    return new URL(callbackUrl).searchParams.get('tx') ?? undefined;
+  } catch {
+    return undefined;
   }
 }

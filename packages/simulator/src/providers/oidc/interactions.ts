@@ -13,6 +13,8 @@ export interface InteractionRecord {
   uid: string;
   idp: string;
   status: InteractionStatus;
+  /** The authorization request's `state`: the app's transaction id. */
+  state?: string;
   /** A national identity number the client put in `login_hint` (BankID `BID:<nin>`). */
   prefilledNin?: string;
   /** Chosen through `POST /__sim/sessions/:id/complete`; applied when the browser opens the page. */
@@ -48,6 +50,7 @@ export class Interactions {
       uid,
       idp: idp.key,
       status: 'pending',
+      ...(typeof params.state === 'string' && params.state ? { state: params.state } : {}),
       ...(nin ? { prefilledNin: nin } : {}),
       expiresAt: Date.now() + this.lifetimeSeconds * 1000,
     });
@@ -107,7 +110,9 @@ export class Interactions {
       id: record.uid,
       provider: this.spec.id,
       method: record.idp,
+      methodId: this.spec.methodIdOf(record.idp),
       status: record.status,
+      ...(record.state ? { appTransactionId: record.state } : {}),
       ...(record.prefilledNin ? { nin: record.prefilledNin } : {}),
     };
   }

@@ -27,6 +27,8 @@ export interface OpSpec {
   claimsConfig: Configuration['claims'];
   acrValues: string[];
   idps: Idp[];
+  /** The method id an @eid app knows a login through `idp` by (`bankid`, `bankid-biometric`, `idporten`). */
+  methodIdOf(idp: string): string;
   /** The IDP preselected for an authorization request. */
   chooseIdp(params: Record<string, unknown>): Idp;
   /** The OP's own account id (the `sub`, unless the client is pairwise) of a test user. */
@@ -73,6 +75,7 @@ const acrValuesOf = (params: Record<string, unknown>): string[] =>
 
 export const BANKID_SPEC: OpSpec = {
   id: BANKID_NO,
+  methodIdOf: (idp) => (idp === 'BIS' ? 'bankid-biometric' : 'bankid'),
   title: 'Simulated BankID (OpenID Connect)',
   defaults: { clientId: 'sim-bankid-client', clientSecret: 'sim-bankid-secret' },
   scopes: [
@@ -126,6 +129,8 @@ export const BANKID_SPEC: OpSpec = {
 
 export const IDPORTEN_SPEC: OpSpec = {
   id: IDPORTEN,
+  // ID-porten is one method to the app, whichever eID the person picks behind it.
+  methodIdOf: () => 'idporten',
   title: 'Simulated ID-porten (OpenID Connect)',
   defaults: { clientId: 'sim-idporten-client', clientSecret: 'sim-idporten-secret' },
   scopes: ['openid', 'profile'],

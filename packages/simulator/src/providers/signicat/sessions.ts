@@ -157,8 +157,10 @@ export class SignicatSessions implements SessionBook<Session> {
       provider: SIGNICAT,
       method:
         session.status === 'SUCCESS' && session.provider ? session.provider : session.allowedProviders[0]!,
+      methodId: signicatMethodId(session),
       status: session.status,
     };
+    if (session.externalReference !== undefined) result.appTransactionId = session.externalReference;
     if (session.bindingMessage) result.bindingMessage = session.bindingMessage;
     if (session.prefilledNin) result.nin = session.prefilledNin;
     if (session.externalReference !== undefined) result.externalReference = session.externalReference;
@@ -262,4 +264,12 @@ const NOUNS = [
 /** Two Norwegian words, like the "Snedig redning" of the Safe Conversation example. */
 function bindingMessage(): string {
   return `${ADJECTIVES[randomInt(ADJECTIVES.length)]} ${NOUNS[randomInt(NOUNS.length)]}`;
+}
+
+/** The @eid method id of a session: the eID, or for headless sessions the way it runs (core's SIGNICAT_METHODS). */
+function signicatMethodId(session: Session): string {
+  const idp = session.allowedProviders[0]!;
+  if (session.flow !== 'headless') return idp;
+  if (idp === 'nbid') return 'nbid-phone';
+  return session.bankId?.flow === 'APP_LAUNCH' ? 'sbid-app' : 'sbid-qr';
 }

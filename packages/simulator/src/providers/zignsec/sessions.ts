@@ -133,8 +133,13 @@ export class ZignSecSessions implements SessionBook<Session> {
       id: session.id,
       provider: ZIGNSEC,
       method: session.selector,
+      // @eid's ids: `nbid_oidc` is `nbid-oidc`, the country choosers `se`, `no`, ... are `country-se`, ...
+      methodId: /^[a-z]{2}$/.test(session.selector)
+        ? `country-${session.selector}`
+        : session.selector.replaceAll('_', '-'),
       status: session.state,
     };
+    if (session.relaystate) result.appTransactionId = session.relaystate;
     if (session.personalNumber !== undefined) result.nin = session.personalNumber;
     return result;
   }
