@@ -299,6 +299,32 @@ describe('bankIdNorway(): logins on the simulator (oidc-provider)', () => {
     });
   }
 
+  it('fetches the configuration and the keys once for logins that start together on a cold process', async () => {
+    const count = (endpoint: string) => sim.stats()['bankid-no']?.[endpoint] ?? 0;
+    const discovery = 'GET /oidc/bankid-no/.well-known/openid-configuration';
+    const keys = 'GET /oidc/bankid-no/jwks';
+    const before = { discovery: count(discovery), keys: count(keys) };
+    const bankId = provider({ scope: 'openid profile nnin_altsub' });
+    const logins = await Promise.all([
+      start(bankId, 'bankid'),
+      start(bankId, 'bankid'),
+      start(bankId, 'bankid'),
+    ]);
+    const answers = await Promise.all(
+      logins.map(({ started }) =>
+        new OidcBrowser().login(started.redirectUrl!, CALLBACK, { user: 'no-kari' }),
+      ),
+    );
+    const results = await Promise.all(
+      logins.map(({ transaction }, index) =>
+        bankId.complete({ transaction, callbackQuery: answers[index]!.query }),
+      ),
+    );
+    expect(results.map((result) => result.status)).toEqual(['complete', 'complete', 'complete']);
+    expect(count(discovery) - before.discovery).toBe(1);
+    expect(count(keys) - before.keys).toBe(1);
+  });
+
   it('gives no nin without the nnin_altsub scope', async () => {
     const bankId = provider();
     const { started, transaction } = await start(bankId, 'bankid');

@@ -194,9 +194,35 @@ export class OidcClient {
     return this.#discovering;
   }
 
-  /** openid-client's fetch: the transport of the runtime of the latest call. */
-  readonly #fetch: OpenIdClient.CustomFetch = (url, options) =>
-    (this.#runtime as ProviderRuntime).transport.fetchFor(this.#settings.name)(url, options as RequestInit);
+  /** Reads of public documents (discovery, keys) in flight, by URL: see `#fetch`. */
+  readonly #reads = new Map<string, Promise<SharedRead>>();
+
+  /**
+   * openid-client's fetch: the transport of the runtime of the latest call. A GET without credentials (the OpenID
+   * configuration, the provider's keys) that is already in flight is not sent again: logins that start together on
+   * a cold process, each needing the keys, share one request, so the keys are fetched once per process.
+   */
+  readonly #fetch: OpenIdClient.CustomFetch = (url, options) => {
+    const send = () =>
+      (this.#runtime as ProviderRuntime).transport.fetchFor(this.#settings.name)(url, options as RequestInit);
+    if (!isPublicRead(options as RequestInit)) return send();
+    let read = this.#reads.get(url);
+    if (!read) {
+      read = send()
+        .then(async (response) => ({
+          status: response.status,
+          statusText: response.statusText,
+          headers: [...response.headers],
+          body: await response.arrayBuffer(),
+        }))
+        .finally(() => this.#reads.delete(url));
+      this.#reads.set(url, read);
+    }
+    return read.then(
+      ({ status, statusText, headers, body }) =>
+        new Response(NULL_BODY_STATUSES.has(status) ? null : body.slice(0), { status, statusText, headers }),
+    );
+  };
 
   async #load(): Promise<OpenIdClient.Configuration> {
     const oidc = await openIdClient();
@@ -241,4 +267,22 @@ export class OidcClient {
   #fail(error: unknown, step: OidcStep): never {
     throw this.#map(error, step);
   }
+}
+
+/** Statuses whose responses have no body (the Fetch standard's null body statuses). */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** A public document's answer, read once and handed to every request that waited for it. */
+interface SharedRead {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: ArrayBuffer;
+}
+
+/** A GET with no body and no credentials: the same answer for every caller. */
+function isPublicRead(options: RequestInit | undefined): boolean {
+  const method = (options?.method ?? 'GET').toUpperCase();
+  if (method !== 'GET' || options?.body) return false;
+  return !new Headers(options?.headers).has('authorization');
 }
