@@ -33,6 +33,10 @@ export interface Transaction {
   bindingMessage?: string;
   /** Data for a QR code, where the provider offers one. */
   qrData?: string;
+  /**
+   * Not kept any more: the provider's address is answered to the start and never read again (it was a fifth of a
+   * pending transaction's memory). Left in the type for stores that still hold transactions written with it.
+   */
   redirectUrl?: string;
   returnTo: string;
   /** SHA-256 of the browser binding secret; the secret itself lives only in the browser's session. */

@@ -19,12 +19,16 @@ const tx = (id: string, now: number, overrides: Partial<Transaction> = {}): Tran
 });
 
 describe('MemoryStore', () => {
-  it('creates, reads copies, and refuses a duplicate id', async () => {
+  it('creates, reads frozen values (no copy per read), and refuses a duplicate id', async () => {
     const store = new MemoryStore();
     await store.create(tx('a', Date.now()));
     const read = await store.get('a');
-    read!.status = 'complete';
+    expect(Object.isFrozen(read)).toBe(true);
+    expect(() => {
+      read!.status = 'complete';
+    }).toThrow(TypeError);
     expect((await store.get('a'))?.status).toBe('pending');
+    expect(await store.get('a')).toBe(read);
     await expect(store.create(tx('a', Date.now()))).rejects.toThrow(/exists/);
     expect(await store.get('missing')).toBeUndefined();
   });

@@ -82,7 +82,7 @@ export class MemoryStore implements TransactionStore {
       }
     }
     if (this.#entries.size >= this.#maxEntries) this.#makeRoom();
-    this.#entries.set(transaction.id, structuredClone(transaction));
+    this.#entries.set(transaction.id, frozenCopy(transaction));
     this.#index(this.#byBrowser, transaction.bindingHash, transaction.id);
     if (transaction.addressKey !== undefined) {
       this.#index(this.#byAddress, transaction.addressKey, transaction.id);
@@ -97,14 +97,15 @@ export class MemoryStore implements TransactionStore {
       this.#remove(id);
       return undefined;
     }
-    return structuredClone(entry);
+    // Frozen when written: a reader cannot change the stored transaction, so reads (every status poll) copy nothing.
+    return entry;
   }
 
   async compareAndSet(id: string, expectedVersion: number, next: Transaction): Promise<boolean> {
     // Check and write happen in one synchronous step: no other request can interleave.
     const entry = this.#entries.get(id);
     if (!entry || entry.retainUntil <= this.#now() || entry.version !== expectedVersion) return false;
-    this.#entries.set(id, structuredClone({ ...next, version: expectedVersion + 1 }));
+    this.#entries.set(id, frozenCopy({ ...next, version: expectedVersion + 1 }));
     return true;
   }
 
@@ -230,4 +231,17 @@ export class MemoryStore implements TransactionStore {
       throw new EidError('rate_limited', 'Too many logins are in progress right now. Try again in a minute.');
     }
   }
+}
+
+/** A deep copy that nobody can change: what the store keeps and hands out. */
+function frozenCopy<T>(value: T): T {
+  return deepFreeze(structuredClone(value));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const field of Object.values(value)) deepFreeze(field);
+  }
+  return value;
 }

@@ -103,13 +103,30 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
         await store.delete(transaction.id); // twice is fine
       });
 
-      test.it('gives back a copy: changing it changes nothing stored', async () => {
+      test.it('gives back a copy or a frozen value: changing it changes nothing stored', async () => {
         const transaction = pendingTransaction();
         await store.create(transaction, LIMITS);
         const copy = (await store.get(transaction.id))!;
-        copy.status = 'complete';
-        copy.providerState!.verifier = 'changed';
+        // A frozen value refuses the change (TypeError in strict code); a copy takes it without telling the store.
+        const attempt = (change: () => void) => {
+          try {
+            change();
+          } catch (error) {
+            if (!(error instanceof TypeError)) throw error;
+          }
+        };
+        attempt(() => {
+          copy.status = 'complete';
+        });
+        attempt(() => {
+          copy.providerState!.verifier = 'changed';
+        });
         equal(await store.get(transaction.id), transaction);
+        // What the caller handed to create() is not kept either: changing it afterwards changes nothing stored.
+        const mine = pendingTransaction();
+        await store.create(mine, LIMITS);
+        mine.returnTo = '/changed';
+        assert.strictEqual((await store.get(mine.id))?.returnTo, '/');
       });
 
       test.it('an unknown id is undefined', async () => {

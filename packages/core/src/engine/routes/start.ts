@@ -127,7 +127,6 @@ function startedTransaction(ctx: EngineContext, reserved: Reservation, started: 
     reference: started.reference,
     ...(started.bindingMessage ? { bindingMessage: started.bindingMessage } : {}),
     ...(started.qrData ? { qrData: started.qrData } : {}),
-    ...(started.redirectUrl ? { redirectUrl: started.redirectUrl } : {}),
     ...(started.state ? { providerState: started.state } : {}),
   };
 }
