@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/main.ts', 'src/route-server.ts'],
+  entry: ['src/main.ts', 'src/route-server.ts', 'src/login-server.ts'],
   format: ['esm'],
   sourcemap: true,
   clean: true,

@@ -3,6 +3,7 @@
 export { ACCEPT_HTML, ACCEPT_JSON, Browserless, type BrowserlessRequest } from './browserless.js';
 export { formatReport } from './load/report.js';
 export { type LoadOptions, type LoadReport, type LoginOutcome, runLoad } from './load/run.js';
+export { endSessionAtSimulatedOp, followRedirects, loginAtSimulatedOp } from './simulated-op.js';
 export {
   completeSimulatorSession,
   parseSimulatorForm,
@@ -10,5 +11,4 @@ export {
   simulatorSessions,
   simulatorUsers,
 } from './simulator-page.js';
-export { endSessionAtSimulatedOp, followRedirects, loginAtSimulatedOp } from './simulated-op.js';
 export { approveOnSimulatorPage, CookieJarClient, freePort, pollWhilePending } from './test-client.js';
