@@ -156,14 +156,16 @@ export function createTransactions(dependencies: TransactionsDependencies): Tran
     throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
   }
 
+  // Made once: every status poll settles, and a spread per call showed in its profile.
+  const io = { ...dependencies, transition, reread };
+
   return {
     bound,
     lookup,
     refuseLogin,
     stopForStranger,
     find: async (id) => (isTransactionId(id) ? store.get(id) : undefined),
-    settle: (transaction, policy, input) =>
-      settle({ ...dependencies, transition, reread }, transaction, policy, input),
+    settle: (transaction, policy, input) => settle(io, transaction, policy, input),
     cancel,
   };
 }
