@@ -6,6 +6,8 @@ import {
   type EidResponse,
   type EidSessionData,
   engineOption,
+  type GuardLogin,
+  guardLoginOption,
   httpInput,
   keepRawBody,
   malformedParamResponse,
@@ -18,6 +20,7 @@ import {
   requireSession,
   runRoute,
   type SessionHelp,
+  startGuardLogin,
   webhookPreCheckResponse,
   writeResponse,
 } from '@eid/core/adapter';
@@ -144,6 +147,12 @@ export interface RequireEidOptions {
    * an older login is treated as none (401, or `redirectTo`). Default: no limit.
    */
   maxAge?: number;
+  /**
+   * Start this login for a page request without one, from the page's own request: the browser goes straight to
+   * the provider and comes back to the page (`{ provider: 'signicat', method: 'nbid' }`, a redirect login method).
+   * For routes mounted with `eidRouter(eid)` at the app's root; API requests still get the 401.
+   */
+  login?: GuardLogin;
 }
 
 /**
@@ -155,10 +164,22 @@ export function requireEid(eid: Eid, options: RequireEidOptions = {}): RequestHa
   engineOption(eid, 'requireEid(eid, options)');
   const { redirectTo } = optionsObject(options, 'requireEid(eid, options)');
   const maxAge = maxAgeOption(options.maxAge, 'requireEid(eid, options)');
+  const login = guardLoginOption(eid, options.login, 'requireEid(eid, options)');
   return (req, res, next) => {
     const page = req.accepts(['html', 'json']) === 'html';
-    requireIdentity({ eid, session: sessionOf(req), page, redirectTo, maxAge })
-      .then((checked) => ('identity' in checked ? next() : sendResponse(res, checked.response)))
+    const session = sessionOf(req);
+    requireIdentity({ eid, session, page, redirectTo, maxAge })
+      .then(async (checked) => {
+        if ('identity' in checked) return next();
+        if (login && page && req.method === 'GET') {
+          const { headers, ip } = req;
+          return sendResponse(
+            res,
+            await startGuardLogin(eid, login, { url: req.originalUrl, headers, ip, session, raw: req }),
+          );
+        }
+        sendResponse(res, checked.response);
+      })
       .catch(next);
   };
 }

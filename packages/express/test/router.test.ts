@@ -76,6 +76,12 @@ async function startApp(
   app.get('/profile', requireEid(eid, { redirectTo: '/' }), (req, res) => {
     res.json({ name: eidIdentity(req)?.name });
   });
+  // The guard that starts the login itself: no hop through a page that links to the start route.
+  if (!options.idportenLogout) {
+    app.get('/orders', requireEid(eid, { login: { provider: 'signicat', method: 'nbid' } }), (req, res) => {
+      res.json({ name: eidIdentity(req)?.name, url: req.originalUrl });
+    });
+  }
   app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(500).json({ message: error.message });
   });
@@ -98,6 +104,50 @@ async function logIn(browser: Browserless, baseUrl: string): Promise<void> {
   const approved = await browser.post(form.action, { form: { user: 'no-kari', outcome: 'success' } });
   expect((await browser.get(browser.location(approved), ACCEPT_HTML)).status).toBe(303);
 }
+
+describe('requireEid(eid, { login })', () => {
+  it('sends a page request without a login straight to the provider and back to the page: one hop fewer', async () => {
+    const { baseUrl } = await startApp();
+    const browser = new Browserless();
+    const guarded = await browser.get(`${baseUrl}/orders?page=2`, ACCEPT_HTML);
+    expect(guarded.status).toBe(302);
+    const pageUrl = browser.location(guarded);
+    expect(pageUrl.startsWith(simulator.signicat.baseUrl)).toBe(true);
+    const form = parseSimulatorForm(await (await browser.get(pageUrl, ACCEPT_HTML)).text(), pageUrl);
+    const approved = await browser.post(form.action, {
+      form: { ...form.hidden, user: 'no-kari', outcome: 'success' },
+    });
+    const callback = await browser.get(browser.location(approved), ACCEPT_HTML);
+    expect(callback.status).toBe(303);
+    expect(browser.location(callback)).toBe(`${baseUrl}/orders?page=2`);
+    const orders = await browser.get(`${baseUrl}/orders?page=2`, ACCEPT_JSON);
+    expect(await orders.json()).toEqual({ name: 'Kari Nordmann', url: '/orders?page=2' });
+  });
+
+  it('answers an API request without a login 401, starting nothing', async () => {
+    const { baseUrl } = await startApp();
+    const before = simulator.sessions().length;
+    const response = await new Browserless().get(`${baseUrl}/orders`, ACCEPT_JSON);
+    expect(response.status).toBe(401);
+    expect(simulator.sessions().length).toBe(before);
+  });
+
+  it.each([
+    [{ provider: 'signicat', method: 'nbid-phone' }],
+    [{ provider: 'signicat', method: 'sbid-qr' }],
+    [{ provider: 'nobody', method: 'nbid' }],
+    ['signicat'],
+  ])('refuses a login that is not a redirect login method it offers: %j', async (login) => {
+    const eid = createEid({ baseUrl: 'http://127.0.0.1:3000', providers: [signicat(simulator.signicat)] });
+    expect(() => requireEid(eid, { login: login as never })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringContaining('`login` must name a redirect login method'),
+      }),
+    );
+    await eid.close();
+  });
+});
 
 describe('@eid/express', () => {
   it('logs in through the simulator, regenerating the session id, and protects routes', async () => {

@@ -30,8 +30,8 @@ export interface EidRequestContext {
   readonly identity: Identity | undefined;
 }
 
-/** Requests whose login the plugin's `onRequest` hook has checked. */
-const checked = new WeakSet<object>();
+/** Requests whose login the plugin's `onRequest` hook has checked, with the engine and the routes' mount path. */
+const checked = new WeakMap<object, { eid: adapter.Eid; mountPath: string }>();
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -85,10 +85,12 @@ const plugin: FastifyPluginAsync<FastifyEidOptions> = async (fastify, options) =
   // Every request of the app, after the session plugin's own onRequest hook has loaded the session: a login that
   // was logged out from a copy of this session (a sealed cookie has no server state to destroy) is logged out
   // here too, before `request.eid`, `requireEid` or a route handler reads it.
+  // Where the routes end up (the app's own prefix of this plugin, then `prefix`), as `mountRoutes` sees it.
+  const mountPath = `${fastify.prefix}${prefix ?? ''}`;
   fastify.addHook('onRequest', async (request) => {
     const port = adapter.sessionPortOf(request as { session?: unknown });
     if (port) await adapter.liveIdentity(engine, port);
-    checked.add(request);
+    checked.set(request, { eid: engine, mountPath });
   });
   // A child context: the form parser applies to these routes only, and `prefix` to their paths.
   await fastify.register(async (routes) => mountRoutes(routes, eid as adapter.Eid), prefix ? { prefix } : {});
@@ -153,6 +155,27 @@ export interface RequireEidOptions {
    * an older login is treated as none (401, or `redirectTo`). Default: no limit.
    */
   maxAge?: number;
+  /**
+   * Start this login for a page request without one, from the page's own request: the browser goes straight to
+   * the provider and comes back to the page (`{ provider: 'signicat', method: 'nbid' }`, a redirect login method).
+   * API requests still get the 401.
+   */
+  login?: adapter.GuardLogin;
+}
+
+/** The guards' `login` options, checked once per engine (the engine is known once a request comes in). */
+const guardLogins = new WeakMap<adapter.Eid, Map<string, adapter.GuardLogin>>();
+
+function guardLogin(eid: adapter.Eid, login: adapter.GuardLogin): adapter.GuardLogin {
+  const key = `${String(login.provider)}/${String(login.method)}`;
+  let known = guardLogins.get(eid);
+  if (!known) guardLogins.set(eid, (known = new Map()));
+  let checkedLogin = known.get(key);
+  if (!checkedLogin) {
+    checkedLogin = adapter.guardLoginOption(eid, login, 'requireEid(options)')!;
+    known.set(key, checkedLogin);
+  }
+  return checkedLogin;
 }
 
 /**
@@ -162,8 +185,12 @@ export interface RequireEidOptions {
  */
 export function requireEid(options: RequireEidOptions = {}): preHandlerAsyncHookHandler {
   const maxAge = adapter.maxAgeOption(options.maxAge, 'requireEid(options)');
+  if (options.login !== undefined && (typeof options.login !== 'object' || options.login === null)) {
+    throw new EidError('invalid_config', 'requireEid(options): `login` must be { provider, method }.');
+  }
   return async (request, reply) => {
-    if (!checked.has(request)) {
+    const plugin = checked.get(request);
+    if (!plugin) {
       throw new EidError(
         'invalid_config',
         "requireEid() needs app.register(eidPlugin, { eid }) in the same app (registered before this route, not in a sibling plugin): it checks each request's login.",
@@ -173,6 +200,23 @@ export function requireEid(options: RequireEidOptions = {}): preHandlerAsyncHook
     const session = adapter.requireSession(request, SESSION);
     if (adapter.freshIdentity(session.read()?.identity, maxAge)) return;
     const page = /text\/html/i.test(accept) && !adapter.prefersJson(accept);
+    if (options.login && page && request.method === 'GET') {
+      const login = guardLogin(plugin.eid, options.login);
+      const { headers, ip } = request;
+      const mountPath = plugin.mountPath;
+      const url = request.url;
+      return send(
+        reply,
+        await adapter.startGuardLogin(plugin.eid, login, {
+          url,
+          headers,
+          ip,
+          session,
+          mountPath,
+          raw: request,
+        }),
+      );
+    }
     return send(reply, adapter.unauthenticatedResponse({ page, redirectTo: options.redirectTo }));
   };
 }

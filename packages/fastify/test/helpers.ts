@@ -67,6 +67,20 @@ export async function startApp(
   app.get('/private', { preHandler: requireEid({ redirectTo: '/login' }) }, async (request) => ({
     name: request.eid.identity?.name,
   }));
+  // The guard that starts the login itself, from the page's own request.
+  app.get(
+    '/orders',
+    { preHandler: requireEid({ login: { provider: 'signicat', method: 'nbid' } }) },
+    async (request) => ({
+      name: request.eid.identity?.name,
+      url: request.url,
+    }),
+  );
+  app.get(
+    '/bad-guard',
+    { preHandler: requireEid({ login: { provider: 'signicat', method: 'sbid-qr' } }) },
+    async () => ({}),
+  );
   // Something the login must wipe from a secure-session cookie (and @fastify/session's regenerate drops).
   app.post('/plant', async (request) => {
     (request.session as unknown as { set(key: string, value: unknown): void }).set('planted', 'attacker');

@@ -373,6 +373,31 @@ describe('@eid/fastify', () => {
     expect(await (await browser.json('/')).json()).toEqual({ home: true, identity: null });
   });
 
+  it('requireEid({ login }) sends a page without a login straight to the provider and back to the page; an API request gets 401', async () => {
+    const { browser } = await start('session');
+    expect((await browser.json('/orders')).status).toBe(401);
+    const guarded = await browser.request('/orders?page=2', { headers: { accept: 'text/html' } });
+    expect(guarded.status).toBe(302);
+    const pageUrl = guarded.headers.get('location')!;
+    expect(pageUrl.startsWith(sim.signicat.baseUrl)).toBe(true);
+    const callback = await browser.request(await approve(pageUrl));
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe('/orders?page=2');
+    expect(await (await browser.json('/orders?page=2')).json()).toEqual({
+      name: 'Kari Nordmann',
+      url: '/orders?page=2',
+    });
+  });
+
+  it('requireEid({ login }) naming a method that is no redirect login: invalid_config at the first request it guards', async () => {
+    const { browser } = await start('session');
+    const response = await browser.request('/bad-guard', { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(500);
+    expect(() => requireEid({ login: 'signicat' as never })).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
+    );
+  });
+
   it('requireEid outside the plugin (which checks each request) refuses with invalid_config', async () => {
     const app = Fastify();
     await registerSession(app, 'session');

@@ -18,30 +18,41 @@ export async function startRoundRobinProxy(): Promise<RoundRobinProxy> {
   let next = 0;
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const server: Server = createServer((incoming, outgoing) => {
-    const backend = backends[next++ % backends.length];
-    if (!backend) {
-      outgoing.writeHead(502).end();
-      return;
-    }
-    const forwarded = request(
-      {
-        host: backend.hostname,
-        port: backend.port,
-        method: incoming.method,
-        path: incoming.url,
-        headers: incoming.headers,
-        agent,
-      },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
-    forwarded.on('error', () => {
-      if (!outgoing.headersSent) outgoing.writeHead(502);
-      outgoing.end();
-    });
-    incoming.pipe(forwarded);
+    const forward = (retried: boolean) => {
+      const backend = backends[next++ % backends.length];
+      if (!backend) {
+        outgoing.writeHead(502).end();
+        return;
+      }
+      const forwarded = request(
+        {
+          host: backend.hostname,
+          port: backend.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: incoming.headers,
+          agent,
+        },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
+      forwarded.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the backend closed just as it was reused: a GET has sent nothing that matters, so
+        // it goes to the next backend once, as a load balancer retries an idempotent request on a connection error.
+        const reusedSocketClosed = error.code === 'ECONNRESET' && forwarded.reusedSocket;
+        if (!retried && reusedSocketClosed && incoming.method === 'GET' && !outgoing.headersSent) {
+          forward(true);
+          return;
+        }
+        if (!outgoing.headersSent) outgoing.writeHead(502);
+        outgoing.end();
+      });
+      if (incoming.method === 'GET') forwarded.end();
+      else incoming.pipe(forwarded);
+    };
+    forward(false);
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

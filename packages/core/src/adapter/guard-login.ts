@@ -1,0 +1,55 @@
+/**
+ * A guard that starts the login itself: `requireEid(eid, { login: { provider, method } })`. A page request without
+ * a login is answered with the start route's own answer (a redirect to the provider, the browser bound to the new
+ * transaction, `returnTo` the protected page), instead of a redirect to a page that links to the start route: one
+ * browser hop fewer per login, as express-openid-connect's `requiresAuth()` does.
+ */
+import type { Eid, EidResponse } from '../engine/contract.js';
+import { EidError } from '../errors.js';
+import { type HttpInput, runRoute } from './run.js';
+
+export interface GuardLogin {
+  /** A provider id and one of its redirect login methods, as `GET {prefix}/methods` lists them. */
+  provider: string;
+  method: string;
+}
+
+/** The guards' `login` option, checked against the engine's methods: a redirect login method it offers. */
+export function guardLoginOption(
+  eid: Pick<Eid, 'methods'>,
+  value: unknown,
+  where: string,
+): GuardLogin | undefined {
+  if (value === undefined) return undefined;
+  const { provider, method } = (value ?? {}) as Partial<GuardLogin>;
+  const offered = eid
+    .methods()
+    .find((candidate) => candidate.provider === provider && candidate.method === method);
+  if (!offered || offered.flow !== 'redirect' || offered.purpose !== 'login') {
+    throw new EidError(
+      'invalid_config',
+      `${where}: \`login\` must name a redirect login method the engine offers, { provider, method } as GET /methods lists them.`,
+    );
+  }
+  return { provider: offered.provider, method: offered.method };
+}
+
+/**
+ * The start route's answer for the protected page's own request: `returnTo` is the page (its path and query),
+ * `mountPath` where the adapter's routes are mounted (the provider sends the browser back under it).
+ */
+export async function startGuardLogin(
+  eid: Eid,
+  login: GuardLogin,
+  request: Omit<HttpInput, 'route' | 'method' | 'params' | 'query' | 'body' | 'rawBody'> & { url: string },
+): Promise<EidResponse> {
+  const { url, ...input } = request;
+  const outcome = await runRoute(eid, {
+    ...input,
+    route: 'start',
+    method: 'GET',
+    params: { provider: login.provider, method: login.method },
+    query: { returnTo: url },
+  });
+  return outcome.response;
+}
