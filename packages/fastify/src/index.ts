@@ -169,7 +169,10 @@ const guardLogins = new WeakMap<adapter.Eid, Map<string, adapter.GuardLogin>>();
 function guardLogin(eid: adapter.Eid, login: adapter.GuardLogin): adapter.GuardLogin {
   const key = `${String(login.provider)}/${String(login.method)}`;
   let known = guardLogins.get(eid);
-  if (!known) guardLogins.set(eid, (known = new Map()));
+  if (!known) {
+    known = new Map();
+    guardLogins.set(eid, known);
+  }
   let checkedLogin = known.get(key);
   if (!checkedLogin) {
     checkedLogin = adapter.guardLoginOption(eid, login, 'requireEid(options)')!;
