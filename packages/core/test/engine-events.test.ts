@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EidEvent, EidEventsOptions } from '../src/index.js';
-import type { Logger } from '../src/logger.js';
-import { browser, JSON_ACCEPT, setup, txFromCallbackUrl } from './helpers/engine-browser.js';
+import { browser, JSON_ACCEPT, recordingLogger, setup, txFromCallbackUrl } from './helpers/engine-browser.js';
 import { KARI } from './helpers/scripted-provider.js';
 
 const AT = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
@@ -141,13 +140,7 @@ describe('audit events', () => {
     const { events, option } = recorder({ include: { name: true } });
     const context = setup({ engine: { events: option, authorizeVerify: () => true } });
     const operator = browser(context.eid);
-    const started = await operator.call({
-      route: 'start',
-      httpMethod: 'POST',
-      params: { provider: 'acme', method: 'caller' },
-      body: { nin: '01819012365' },
-      headers: JSON_ACCEPT,
-    });
+    const started = await operator.verify('01819012365');
     const tx = (started.response as { body: { transactionId: string } }).body.transactionId;
     context.state.result = { status: 'complete', identity: KARI };
     await operator.status(tx);
@@ -158,13 +151,7 @@ describe('audit events', () => {
   });
 
   it('a listener that throws or rejects never fails the login: a warning without personal data', async () => {
-    const lines: { level: string; message: string; fields: unknown }[] = [];
-    const at =
-      (level: string) =>
-      (fields: unknown, message: string): void => {
-        lines.push({ level, fields, message });
-      };
-    const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const { logger, lines } = recordingLogger();
     let calls = 0;
     const listener = async () => {
       calls++;

@@ -3,21 +3,10 @@ import type { LoginDecision } from '../src/engine/contract.js';
 import { EidError } from '../src/errors.js';
 import type { Identity } from '../src/index.js';
 import type { Logger } from '../src/logger.js';
-import { browser, JSON_ACCEPT, setup, txFromCallbackUrl } from './helpers/engine-browser.js';
+import { browser, JSON_ACCEPT, recordingLogger, setup, txFromCallbackUrl } from './helpers/engine-browser.js';
 import { KARI } from './helpers/scripted-provider.js';
 
 type Hook = (identity: Identity, context: unknown) => LoginDecision | Promise<LoginDecision>;
-
-function recordingLogger() {
-  const lines: { level: string; fields: unknown; message: string }[] = [];
-  const at =
-    (level: string) =>
-    (fields: unknown, message: string): void => {
-      lines.push({ level, fields, message });
-    };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-  return { logger, lines };
-}
 
 async function redirectLogin(onLogin: Hook, options: { logger?: Logger } = {}) {
   const context = setup({ engine: { onLogin }, ...options });
@@ -218,13 +207,7 @@ describe('onLogin', () => {
     const onLogin = vi.fn(() => false);
     const context = setup({ engine: { onLogin, authorizeVerify: () => true } });
     const operator = browser(context.eid);
-    const started = await operator.call({
-      route: 'start',
-      httpMethod: 'POST',
-      params: { provider: 'acme', method: 'caller' },
-      body: { nin: '01819012365' },
-      headers: JSON_ACCEPT,
-    });
+    const started = await operator.verify('01819012365');
     const tx = (started.response as { body: { transactionId: string } }).body.transactionId;
     context.state.result = { status: 'complete', identity: KARI };
     const polled = await operator.status(tx);

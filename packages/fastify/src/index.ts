@@ -163,24 +163,6 @@ export interface RequireEidOptions {
   login?: adapter.GuardLogin;
 }
 
-/** The guards' `login` options, checked once per engine (the engine is known once a request comes in). */
-const guardLogins = new WeakMap<adapter.Eid, Map<string, adapter.GuardLogin>>();
-
-function guardLogin(eid: adapter.Eid, login: adapter.GuardLogin): adapter.GuardLogin {
-  const key = `${String(login.provider)}/${String(login.method)}`;
-  let known = guardLogins.get(eid);
-  if (!known) {
-    known = new Map();
-    guardLogins.set(eid, known);
-  }
-  let checkedLogin = known.get(key);
-  if (!checkedLogin) {
-    checkedLogin = adapter.guardLoginOption(eid, login, 'requireEid(options)')!;
-    known.set(key, checkedLogin);
-  }
-  return checkedLogin;
-}
-
 /**
  * A preHandler that lets requests with an eID login through and answers the rest 401 (or redirects browsers). The
  * login was checked by the plugin when the request came in (a logged-out login does not count), so requireEid
@@ -204,7 +186,7 @@ export function requireEid(options: RequireEidOptions = {}): preHandlerAsyncHook
     if (adapter.freshIdentity(session.read()?.identity, maxAge)) return;
     const page = /text\/html/i.test(accept) && !adapter.prefersJson(accept);
     if (options.login && page && request.method === 'GET') {
-      const login = guardLogin(plugin.eid, options.login);
+      const login = adapter.guardLoginOption(plugin.eid, options.login, 'requireEid(options)')!;
       const { headers, ip } = request;
       const mountPath = plugin.mountPath;
       const url = request.url;

@@ -14,7 +14,13 @@ export interface GuardLogin {
   method: string;
 }
 
-/** The guards' `login` option, checked against the engine's methods: a redirect login method it offers. */
+/** Checked `login` options per engine: a guard that learns its engine per request checks its option once. */
+const checkedLogins = new WeakMap<object, Map<string, GuardLogin>>();
+
+/**
+ * The guards' `login` option, checked against the engine's methods: a redirect login method it offers. Remembered
+ * per engine, so an adapter may call it on every request its guard sees.
+ */
 export function guardLoginOption(
   eid: Pick<Eid, 'methods'>,
   value: unknown,
@@ -22,6 +28,10 @@ export function guardLoginOption(
 ): GuardLogin | undefined {
   if (value === undefined) return undefined;
   const { provider, method } = (value ?? {}) as Partial<GuardLogin>;
+  const key = `${String(provider)}/${String(method)}`;
+  let known = checkedLogins.get(eid);
+  const remembered = known?.get(key);
+  if (remembered) return remembered;
   const offered = eid
     .methods()
     .find((candidate) => candidate.provider === provider && candidate.method === method);
@@ -31,7 +41,13 @@ export function guardLoginOption(
       `${where}: \`login\` must name a redirect login method the engine offers, { provider, method } as GET /methods lists them.`,
     );
   }
-  return { provider: offered.provider, method: offered.method };
+  const login = { provider: offered.provider, method: offered.method };
+  if (!known) {
+    known = new Map();
+    checkedLogins.set(eid, known);
+  }
+  known.set(key, login);
+  return login;
 }
 
 /**

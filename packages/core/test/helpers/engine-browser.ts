@@ -47,6 +47,15 @@ export function browser(eid: Eid) {
       }),
     callback: (query: Record<string, unknown>, headers = HTML_ACCEPT) =>
       call({ route: 'callback', httpMethod: 'GET', params: { provider: 'acme' }, query, headers }),
+    /** An operator's verification of someone else (the scripted provider's `caller`, a `verify` method). */
+    verify: (nin: string) =>
+      call({
+        route: 'start',
+        httpMethod: 'POST',
+        params: { provider: 'acme', method: 'caller' },
+        body: { nin },
+        headers: JSON_ACCEPT,
+      }),
     status: (transactionId: string) =>
       call({ route: 'status', httpMethod: 'GET', params: { transactionId }, headers: JSON_ACCEPT }),
     cancel: (transactionId: string) =>
@@ -78,3 +87,15 @@ export function setup(
 }
 
 export const txFromCallbackUrl = (url: string) => new URL(url).searchParams.get('tx')!;
+
+/** A logger that keeps what it is told: level, fields and message of each line. */
+export function recordingLogger() {
+  const lines: { level: keyof Logger; fields: Record<string, unknown>; message: string | undefined }[] = [];
+  const at =
+    (level: keyof Logger) =>
+    (fields: object, message?: string): void => {
+      lines.push({ level, fields: fields as Record<string, unknown>, message });
+    };
+  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return { logger, lines };
+}
