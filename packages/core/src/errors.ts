@@ -20,6 +20,8 @@ export const EID_ERROR_CODES = [
   'unauthenticated',
   'forbidden',
   'access_denied',
+  'document_not_found',
+  'signer_mismatch',
   'invalid_config',
 ] as const;
 
@@ -42,6 +44,8 @@ const HTTP_STATUS: Record<EidErrorCode, number> = {
   unauthenticated: 401,
   forbidden: 403,
   access_denied: 403,
+  document_not_found: 404,
+  signer_mismatch: 403,
   invalid_config: 500,
 };
 

@@ -1,15 +1,28 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ProviderLogout } from './engine/contract.js';
+import type { ProviderLogout, SignResult } from './engine/contract.js';
 import type { EidErrorCode } from './errors.js';
 import type { Identity } from './identity.js';
+import type { SignContentType } from './providers/types.js';
 
 export type Flow = 'redirect' | 'headless';
 export type TransactionStatus = 'pending' | 'complete' | 'failed' | 'cancelled' | 'expired';
 /**
  * What a transaction is for: a `login` puts the identity into the bound browser's session; a `verify` (an
- * operator confirming someone else) never does, and keeps the verified identity for the operator to see.
+ * operator confirming someone else) never does, and keeps the verified identity for the operator to see; a `sign`
+ * (the logged-in person signing a document) never touches the session, and keeps the signature for the app.
  */
-export type TransactionKind = 'login' | 'verify';
+export type TransactionKind = 'login' | 'verify' | 'sign';
+
+/** What a `sign` transaction keeps of its document from the start: never the content. */
+export interface SigningRequest {
+  documentId: string;
+  title: string;
+  contentType: SignContentType;
+  /** SHA-256 of the document's bytes, lower-case hex. */
+  sha256: string;
+  /** HMAC of the one person allowed to sign (`ninKey`), when the signer is restricted; never the number. */
+  signerKey?: string;
+}
 
 /** One attempt to authenticate, from start to its single final state (docs/http-contract.md §3-4). */
 export interface Transaction {
@@ -55,6 +68,12 @@ export interface Transaction {
    * route until the transaction is forgotten (`retainUntil`). Never written into a session.
    */
   verified?: Identity;
+  /** A `sign` transaction's document, from its start. */
+  signing?: SigningRequest;
+  /** A completed `sign` transaction: the signature, shown to the bound browser and the app until forgotten. */
+  signature?: SignResult;
+  /** With `signature`: the signed artefact or evidence as the provider returned it, base64. */
+  evidence?: string;
   /** With `identity`, when the provider gave an end-session hint; handed over and removed with it. */
   providerLogout?: ProviderLogout;
   /** Set once the identity has been written into a browser session: the transaction is spent. */

@@ -308,9 +308,37 @@ describe('writeResponse', () => {
       redirect: (status, location) => `redirect ${status} ${location}`,
       json: (status, body) => `json ${status} ${JSON.stringify(body)}`,
       empty: (status) => `empty ${status}`,
+      file: (status, body) => `file ${status} ${body.length}`,
     });
     expect(result).toBe(written);
     expect(headers).toEqual(['cache-control: no-store']);
+  });
+
+  it('writes a file download with its type, an attachment name (RFC 6266 for non-ASCII) and nosniff', () => {
+    const headers: string[] = [];
+    const result = writeResponse(
+      {
+        type: 'file',
+        status: 200,
+        contentType: 'application/pdf',
+        fileName: 'Avtale-ø.pdf',
+        body: new Uint8Array(3),
+      },
+      {
+        header: (name, value) => void headers.push(`${name}: ${value}`),
+        redirect: () => 'redirect',
+        json: () => 'json',
+        empty: () => 'empty',
+        file: (status, body) => `file ${status} ${body.length}`,
+      },
+    );
+    expect(result).toBe('file 200 3');
+    expect(headers).toEqual([
+      'cache-control: no-store',
+      'content-type: application/pdf',
+      `content-disposition: attachment; filename="Avtale-_.pdf"; filename*=UTF-8''Avtale-%C3%B8.pdf`,
+      'x-content-type-options: nosniff',
+    ]);
   });
 
   it("writes a JSON answer's own headers (Retry-After)", () => {
@@ -322,6 +350,7 @@ describe('writeResponse', () => {
         redirect: () => undefined,
         json: () => undefined,
         empty: () => undefined,
+        file: () => undefined,
       },
     );
     expect(headers).toEqual(['cache-control: no-store', 'retry-after: 30']);

@@ -120,13 +120,14 @@ async function run(eid: Eid, route: RouteName, req: Request, res: Response): Pro
   sendResponse(res, outcome.response);
 }
 
-/** Writes an engine response: a redirect, JSON, or an empty 204; never cached. */
+/** Writes an engine response: a redirect, JSON, a file download or an empty 204; never cached. */
 export function sendResponse(res: Response, response: EidResponse): void {
   writeResponse(response, {
     header: (name, value) => void res.set(name, value),
     redirect: (status, location) => res.redirect(status, location),
     json: (status, body) => void res.status(status).json(body),
     empty: (status) => void res.status(status).end(),
+    file: (status, body) => void res.status(status).end(Buffer.from(body)),
   });
 }
 

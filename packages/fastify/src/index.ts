@@ -144,6 +144,7 @@ function send(reply: FastifyReply, response: adapter.EidResponse): FastifyReply 
     redirect: (status, location) => reply.redirect(location, status),
     json: (status, body) => reply.code(status).send(body),
     empty: (status) => reply.code(status).send(),
+    file: (status, body) => reply.code(status).send(Buffer.from(body)),
   });
 }
 

@@ -1,5 +1,15 @@
 import * as adapter from '@eid/core/adapter';
-import { Controller, Get, Inject, NotFoundException, Post, Req, Res, type Type } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  NotFoundException,
+  Post,
+  Req,
+  Res,
+  StreamableFile,
+  type Type,
+} from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import bodyParser from 'body-parser';
 import type { EidModuleOptions } from './eid.module.js';
@@ -99,6 +109,12 @@ class EidRoutes {
   @Post('logout') logout(@Req() req: Rq, @Res() res: unknown) {
     return this.run('logout', req, res);
   }
+  @Post('sign/:provider/:method') sign(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('sign', req, res);
+  }
+  @Get('sign/:transactionId/document') signature(@Req() req: Rq, @Res() res: unknown) {
+    return this.run('signature', req, res);
+  }
 
   private async run(route: adapter.RouteName, req: Rq, res: unknown): Promise<void> {
     // A route disabled in createEid({ routes: { name: false } }) is not served.
@@ -118,6 +134,8 @@ class EidRoutes {
       redirect: (status, location) => http.redirect(res, status, location),
       json: (status, body) => http.reply(res, body, status),
       empty: (status) => http.reply(res, undefined, status),
+      // Nest's adapters send a StreamableFile as bytes (anything else as JSON or text), keeping our headers.
+      file: (status, body) => http.reply(res, new StreamableFile(body), status),
     });
   };
 }

@@ -13,6 +13,8 @@ export interface ResponseWriter<T = unknown> {
   redirect(status: number, location: string): T;
   json(status: number, body: unknown): T;
   empty(status: number): T;
+  /** Bytes to download; `content-type` and `content-disposition` are set as headers first. */
+  file(status: number, body: Uint8Array): T;
 }
 
 /** Writes an engine response with the contract's headers and the response's own (e.g. `retry-after`). */
@@ -23,7 +25,21 @@ export function writeResponse<T>(response: EidResponse, writer: ResponseWriter<T
     for (const [name, value] of Object.entries(response.headers ?? {})) writer.header(name, value);
     return writer.json(response.status, response.body);
   }
+  if (response.type === 'file') {
+    writer.header('content-type', response.contentType);
+    writer.header('content-disposition', contentDisposition(response.fileName));
+    writer.header('x-content-type-options', 'nosniff');
+    return writer.file(response.status, response.body);
+  }
   return writer.empty(response.status);
+}
+
+/** `attachment` with the name as ASCII and, for any other characters, RFC 6266's `filename*`. */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return ascii === fileName
+    ? `attachment; filename="${fileName}"`
+    : `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 
 /** The guard's answer to a request without an eID login. */

@@ -9,6 +9,7 @@ import { createTransport, type Transport } from '../transport.js';
 import type { EidOptions, EidOutcome, EidRequest } from './contract.js';
 import { createEmitter, type EmitEvent } from './events.js';
 import type { EngineConfig } from './options.js';
+import { signedEvent, signerReview } from './signing/result.js';
 import { createTransactions, type Transactions } from './transactions/service.js';
 
 const MAX_MOUNT_PATH_LENGTH = 512;
@@ -27,7 +28,7 @@ export interface UrlBuilder {
    * `mountPath` is the request's (`EidRequest.mountPath`), checked by `mountPath()`.
    */
   route(
-    name: 'callback' | 'webhook',
+    name: 'callback' | 'webhook' | 'signature',
     params: Record<string, string>,
     mountPath: string | undefined,
     query?: Record<string, string>,
@@ -174,6 +175,8 @@ export function createContext(config: EngineConfig, options: EidOptions): Engine
     emit,
     ask: (transaction, input) => providers.find(transaction.provider).complete({ transaction, ...input }),
     ...(config.onVerified ? { verified: verifiedEvent(config.onVerified, logger) } : {}),
+    ...(config.signing?.onSigned ? { signed: signedEvent(config.signing.onSigned, logger) } : {}),
+    ...(config.signing ? { review: signerReview(config.secret) } : {}),
   });
   return { config, store, logger, now, providers, transactions, urls: urlBuilder(config), transport, emit };
 }

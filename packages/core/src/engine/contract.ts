@@ -1,7 +1,7 @@
 import type { EidError } from '../errors.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../logger.js';
-import type { MethodPurpose, Provider, ProviderMethod } from '../providers/types.js';
+import type { MethodPurpose, Provider, ProviderMethod, SignContentType } from '../providers/types.js';
 import type { TransactionStore } from '../store/types.js';
 import type { BreakerState, HttpBreakerOptions, HttpRetryOptions, HttpTimeouts } from '../transport.js';
 import type { EidEventsOptions } from './events.js';
@@ -14,7 +14,9 @@ export type RouteName =
   | 'cancel'
   | 'webhook'
   | 'session'
-  | 'logout';
+  | 'logout'
+  | 'sign'
+  | 'signature';
 
 export interface RouteDefinition {
   name: RouteName;
@@ -40,6 +42,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   { name: 'webhook', method: 'POST', path: '/webhook/:provider', bodyLimit: 1024 * 1024 },
   { name: 'session', method: 'GET', path: '/session' },
   { name: 'logout', method: 'POST', path: '/logout', bodyLimit: 16 * 1024 },
+  { name: 'sign', method: 'POST', path: '/sign/:provider/:method', bodyLimit: 16 * 1024 },
+  { name: 'signature', method: 'GET', path: '/sign/:transactionId/document' },
 ];
 
 /**
@@ -134,6 +138,70 @@ export interface VerifiedEvent {
   verifiedAt: number;
 }
 
+/** A document the app offers for signing, as its resolver returns it. */
+export interface SignableDocument {
+  /** What the signer is shown they sign, e.g. `Loan agreement 2026-114`. */
+  title: string;
+  contentType: SignContentType;
+  /** The bytes of a PDF, or the text (a string, signed as UTF-8). */
+  content: Uint8Array | string;
+}
+
+/** What the document resolver is told besides the document id. */
+export interface SignDocumentContext {
+  /** The logged-in person who asks to sign. */
+  identity: Identity;
+  /** The host framework's request (`EidRequest.raw`). */
+  request: unknown;
+  provider: string;
+  method: string;
+}
+
+/** `createEid({ signing })`: turns on the `sign` methods and says what may be signed. */
+export interface SigningOptions {
+  /**
+   * The document by the app's id, or undefined when there is none or this person may not sign it (answered 404
+   * `document_not_found`). Documents stay on the server: the browser names them by id only.
+   */
+  document: (
+    documentId: string,
+    context: SignDocumentContext,
+  ) => SignableDocument | undefined | Promise<SignableDocument | undefined>;
+  /** Largest document in bytes. Default 10 MiB. */
+  maxBytes?: number;
+  /**
+   * Only the logged-in person may sign (default `true`): the provider is asked to let only their number sign where
+   * it can, and a signature by anyone else fails with `signer_mismatch`. `false` lets anyone sign.
+   */
+  restrictSigner?: boolean;
+  /** Called once per completed signing, to store it. Awaited; what it throws is logged. */
+  onSigned?: (result: SignResult) => void | Promise<void>;
+}
+
+/** A completed signing: who signed what, when, and the evidence (`GET {prefix}/sign/:transactionId/document`). */
+export interface SignResult {
+  transactionId: string;
+  provider: string;
+  method: string;
+  /** The person who signed, as the provider identified them. */
+  signer: Identity;
+  /** ISO 8601. */
+  signedAt: string;
+  document: { id: string; title: string; contentType: SignContentType; sha256: string };
+  evidence: {
+    /** `pades` (a signed PDF), `xmldsig` (BankID's XML signature), `seid-sdo`. */
+    format: string;
+    contentType: string;
+    size: number;
+    /** SHA-256 of the evidence's bytes, lower-case hex. */
+    sha256: string;
+    /** The download's file name. */
+    fileName: string;
+    /** Swedish BankID's OCSP response for the signer's certificate, base64, where the provider gives it. */
+    ocspResponse?: string;
+  };
+}
+
 /** What `createEid({ onLogin })` is told besides the identity. */
 export interface LoginContext {
   /**
@@ -192,7 +260,9 @@ export type EidResponse =
   | { type: 'redirect'; status: 302 | 303; location: string }
   /** `headers`: further response headers by lower-case name (`retry-after` on a `rate_limited` answer). */
   | { type: 'json'; status: number; body: unknown; headers?: Readonly<Record<string, string>> }
-  | { type: 'empty'; status: 204 };
+  | { type: 'empty'; status: 204 }
+  /** Bytes to download: a signed document or its evidence. */
+  | { type: 'file'; status: 200; contentType: string; fileName: string; body: Uint8Array };
 
 export interface EidOutcome {
   response: EidResponse;
@@ -207,11 +277,16 @@ export interface EidMethodInfo {
   providerName: string;
   method: string;
   flow: ProviderMethod['flow'];
-  /** `login`, or `verify` (an operator confirms someone else; listed only when `authorizeVerify` is set). */
+  /**
+   * `login`, `verify` (an operator confirms someone else; listed only when `authorizeVerify` is set) or `sign`
+   * (the logged-in person signs a document; listed only when `signing` is set).
+   */
   purpose: MethodPurpose;
   label: string;
   country: ProviderMethod['country'];
   requiresNin?: boolean;
+  /** `sign` methods: the document types they sign. */
+  signs?: SignContentType[];
 }
 
 /**
@@ -309,6 +384,8 @@ export interface EidOptions {
    * if it throws, the error is logged and the transaction stays complete.
    */
   onVerified?: (identity: Identity, event: VerifiedEvent) => void | Promise<void>;
+  /** Turns on signing (`sign` methods): the documents that may be signed and what happens once they are. */
+  signing?: SigningOptions;
   /**
    * A secret of the server (at least 32 characters) that keys what the engine stores about national identity
    * numbers (the push limits), so no number is stored in clear. Default: random per process, which suits one
@@ -341,6 +418,13 @@ export interface Eid {
   readonly store: TransactionStore;
   methods(): EidMethodInfo[];
   provider(id: string): Provider | undefined;
+  /**
+   * A completed signing by its transaction id, for the app (no browser binding asked): undefined when unknown,
+   * not a signing, not complete, or forgotten (`retainSeconds` after it ended).
+   */
+  signature(transactionId: string): Promise<SignResult | undefined>;
+  /** The evidence of a completed signing (`signature(id).evidence`) as bytes, or undefined. */
+  signatureEvidence(transactionId: string): Promise<Uint8Array | undefined>;
   /**
    * The identity of the session's eID login while the login stands: undefined when nobody is logged in, or when the
    * login was logged out (from this browser or from any copy of its session). The guards of the adapters, their

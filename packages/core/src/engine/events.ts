@@ -19,6 +19,9 @@ export const EID_EVENT_TYPES = [
   'verify.started',
   'verify.succeeded',
   'verify.failed',
+  'sign.started',
+  'sign.succeeded',
+  'sign.failed',
 ] as const;
 
 export type EidEventType = (typeof EID_EVENT_TYPES)[number];
@@ -130,9 +133,16 @@ export function eventOfWrite(before: Transaction, after: Transaction): EventFact
   if (kind === 'verify' && after.status === 'complete') {
     return { type: 'verify.succeeded', ...base, ...(after.verified ? { person: after.verified } : {}) };
   }
+  if (kind === 'sign' && after.status === 'complete') {
+    return {
+      type: 'sign.succeeded',
+      ...base,
+      ...(after.signature ? { person: after.signature.signer } : {}),
+    };
+  }
   if (after.status !== 'failed' && after.status !== 'cancelled' && after.status !== 'expired')
     return undefined;
   const code: EidErrorCode =
     after.error?.code ?? (after.status === 'expired' ? 'transaction_expired' : 'user_cancelled');
-  return { type: kind === 'verify' ? 'verify.failed' : 'login.failed', ...base, code };
+  return { type: `${kind}.failed`, ...base, code };
 }

@@ -6,6 +6,8 @@ import type { EidRequest, RouteName } from './contract.js';
 export interface LoginFacts {
   provider?: string;
   transactionId?: string;
+  /** Where a browser whose request failed goes with `?error=<code>`, instead of `failureRedirect` (a signing's `returnTo`). */
+  failurePage?: string;
 }
 
 // Kept per request, not per error: one error object may fail several requests at once (a token fetch or an
@@ -14,9 +16,9 @@ const factsByRequest = new WeakMap<EidRequest, LoginFacts>();
 const alreadyLogged = new WeakSet<object>();
 
 /** The routes whose failures are failed logins, logged at warn so an app sees its provider failing. */
-const LOGIN_ROUTES: ReadonlySet<RouteName> = new Set(['start', 'callback', 'status', 'webhook']);
+const LOGIN_ROUTES: ReadonlySet<RouteName> = new Set(['start', 'callback', 'status', 'webhook', 'sign']);
 
-/** Runs `work` for `request`, remembering `facts` for the log if it throws (the first facts recorded win). */
+/** Runs `work` for `request`, remembering `facts` for the log if it throws (facts recorded first win, field by field). */
 export async function concerning<T>(
   request: EidRequest,
   facts: LoginFacts,
@@ -25,9 +27,14 @@ export async function concerning<T>(
   try {
     return await work();
   } catch (error) {
-    if (!factsByRequest.has(request)) factsByRequest.set(request, facts);
+    factsByRequest.set(request, { ...facts, ...factsByRequest.get(request) });
     throw error;
   }
+}
+
+/** Where the failed request's browser goes instead of `failureRedirect`, if a route said so. */
+export function failurePageOf(request: EidRequest): string | undefined {
+  return factsByRequest.get(request)?.failurePage;
 }
 
 /** The settle loop logged this failure when it recorded it: it is not logged again. */

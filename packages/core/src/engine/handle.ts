@@ -1,7 +1,7 @@
 import { EidError, isEidError } from '../errors.js';
 import type { EngineContext, Route } from './context.js';
 import { type EidOutcome, type EidRequest, type EidResponse, type RouteName, wantsJson } from './contract.js';
-import { logFailure } from './failures.js';
+import { failurePageOf, logFailure } from './failures.js';
 import { relativePathOption } from './options.js';
 import { crossSiteRefusal } from './request-origin.js';
 import { callback } from './routes/callback.js';
@@ -12,6 +12,8 @@ import { session } from './routes/session.js';
 import { start } from './routes/start.js';
 import { status } from './routes/status.js';
 import { webhook, webhookProvider } from './routes/webhook.js';
+import { signatureDocument } from './signing/routes.js';
+import { sign } from './signing/start.js';
 
 const ROUTE_HANDLERS: Readonly<Record<RouteName, Route>> = {
   methods,
@@ -22,6 +24,8 @@ const ROUTE_HANDLERS: Readonly<Record<RouteName, Route>> = {
   webhook,
   session,
   logout,
+  sign,
+  signature: signatureDocument,
 };
 
 /** The contract's answer to an error: the JSON error body, or for a browser page a 303 to the failure page. */
@@ -52,15 +56,23 @@ export function errorResponse(
 /** The outcome of a request that failed with `thrown`: logged once, answered as the contract says. */
 function failed(ctx: EngineContext, request: EidRequest, thrown: unknown): EidOutcome {
   const json = wantsJson(request.headers);
-  // Browser navigations (start, callback) fail to a page; API calls fail with the JSON error body.
-  const browserRoute = (request.route === 'start' || request.route === 'callback') && !json;
+  // Browser navigations (start, sign, callback) fail to a page; API calls fail with the JSON error body.
+  const browserRoute =
+    (request.route === 'start' || request.route === 'callback' || request.route === 'sign') && !json;
   const error = isEidError(thrown)
     ? thrown
     : new EidError('provider_error', 'The login failed unexpectedly. Try again.', { cause: thrown });
   logFailure(ctx.logger, request, thrown, error.code, {
     provider: ctx.providers.get(request.params?.provider)?.id,
   });
-  return { error, response: errorResponse(ctx, error, { page: browserRoute }) };
+  const failurePage = failurePageOf(request);
+  return {
+    error,
+    response: errorResponse(ctx, error, {
+      page: browserRoute,
+      ...(failurePage ? { failureRedirect: failurePage } : {}),
+    }),
+  };
 }
 
 /**

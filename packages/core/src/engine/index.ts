@@ -5,6 +5,7 @@ import { health } from './health.js';
 import { sessionIdentity } from './logins.js';
 import { validateOptions } from './options.js';
 import { methodList } from './routes/methods.js';
+import { signature, signatureEvidence } from './signing/routes.js';
 
 /**
  * The engine: options checked once, one context (store, redacting logger, transport, providers,
@@ -20,6 +21,8 @@ export function createEid(options: EidOptions): Eid {
     store: ctx.store,
     methods: () => methodList(ctx),
     provider: (id) => ctx.providers.get(id),
+    signature: (id) => signature(ctx, id),
+    signatureEvidence: (id) => signatureEvidence(ctx, id),
     sessionIdentity: (session) => sessionIdentity(ctx, session),
     handle: (request) => handle(ctx, request),
     webhookPreCheck: (request) => webhookPreCheck(ctx, request),

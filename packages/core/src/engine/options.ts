@@ -7,6 +7,7 @@ import type { EidOptions, VerifyAuthorization } from './contract.js';
 import { type EidEventsOptions, EVENT_FIELDS } from './events.js';
 import { originOf } from './request-origin.js';
 import { type RouteTable, resolveRoutes } from './route-table.js';
+import { checkSigningOption, type SigningConfig } from './signing/options.js';
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -38,6 +39,8 @@ export interface EngineConfig {
   onVerified?: EidOptions['onVerified'];
   onLogin?: EidOptions['onLogin'];
   events?: EidEventsOptions;
+  /** Set: `sign` methods are offered to logged-in people, for the documents it resolves. */
+  signing?: SigningConfig;
   /** Keys the HMAC of national identity numbers in the store. */
   secret: string;
   /** Whether `secret` was given (processes sharing a store need the same one). */
@@ -111,10 +114,16 @@ function checkProviders(providers: unknown): readonly Provider[] {
       }
       seen.add(method.id);
       // Declared by every provider: a method of unknown purpose must not end up logging someone in.
-      if (method.purpose !== 'login' && method.purpose !== 'verify') {
+      if (method.purpose !== 'login' && method.purpose !== 'verify' && method.purpose !== 'sign') {
         throw configError(
           `providers[${index}].methods`,
-          `has a method "${method.id}" without a purpose: 'login' or 'verify'.`,
+          `has a method "${method.id}" without a purpose: 'login', 'verify' or 'sign'.`,
+        );
+      }
+      if (method.purpose === 'sign' && (!provider.sign || !method.signing?.contentTypes?.length)) {
+        throw configError(
+          `providers[${index}].methods`,
+          `has a sign method "${method.id}" without \`signing.contentTypes\` or a provider without \`sign()\`.`,
         );
       }
       if (method.purpose === 'verify' && method.flow !== 'headless') {
@@ -314,11 +323,12 @@ export function validateOptions(options: EidOptions): EngineConfig {
   const onVerified = optionalFunction('onVerified', options.onVerified);
   const onLogin = optionalFunction('onLogin', options.onLogin);
   const events = checkEventsOption(options.events);
+  const signing = checkSigningOption(options.signing);
   const secret = checkSecret(options.secret);
   return {
     baseUrl,
     prefix,
-    routes: resolveRoutes(options.routes, providers),
+    routes: resolveRoutes(options.routes, providers, { signing: signing !== undefined }),
     providers,
     ttlMs: positiveSeconds('transactionTtlSeconds', options.transactionTtlSeconds, 600) * 1000,
     retainMs: positiveSeconds('retainSeconds', options.retainSeconds, 900) * 1000,
@@ -333,6 +343,7 @@ export function validateOptions(options: EidOptions): EngineConfig {
     ...(onVerified ? { onVerified } : {}),
     ...(onLogin ? { onLogin } : {}),
     ...(events ? { events } : {}),
+    ...(signing ? { signing } : {}),
     secret: secret ?? randomBytes(32).toString('base64url'),
     secretGiven: secret !== undefined,
     pushLimit: checkPushLimit(options.pushLimit),

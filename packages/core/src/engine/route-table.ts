@@ -17,6 +17,8 @@ function configError(field: string, why: string): EidError {
   return new EidError('invalid_config', `createEid(): \`${field}\` ${why}`);
 }
 
+const SIGNING_ROUTES: readonly RouteName[] = ['sign', 'signature'];
+
 const paramsOf = (path: string) => [...path.matchAll(PARAM)].map((match) => match[1]).sort();
 
 /** Why a route may not be disabled with these providers, if it may not. */
@@ -58,13 +60,18 @@ function renamedPath(name: RouteName, value: string, original: string): string {
  * The contract's routes with the app's renames and disabled routes applied. A rename keeps the route's
  * `:params` (the engine reads them), and two routes may not answer the same method and path.
  */
-export function resolveRoutes(options: RouteOptions | undefined, providers: readonly Provider[]): RouteTable {
+export function resolveRoutes(
+  options: RouteOptions | undefined,
+  providers: readonly Provider[],
+  features: { signing: boolean } = { signing: false },
+): RouteTable {
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     throw configError('routes', 'must be an object of route names to paths or false.');
   }
   const names = new Set(ROUTES.map((route) => route.name));
   const paths = {} as Record<RouteName, string>;
-  const disabled = new Set<RouteName>();
+  // The signing routes exist only in apps that sign (`createEid({ signing })`).
+  const disabled = new Set<RouteName>(features.signing ? [] : SIGNING_ROUTES);
   for (const name of names) paths[name] = ROUTES.find((route) => route.name === name)!.path;
   for (const [key, value] of Object.entries(options ?? {})) {
     const name = key as RouteName;

@@ -9,6 +9,8 @@ import type {
   Provider,
   ProviderMethod,
   ProviderRuntime,
+  SignatureEvidence,
+  SignContext,
   StartContext,
   StartResult,
   WebhookNotice,
@@ -33,6 +35,8 @@ export interface SourcedCompletion<Source> {
   identity: ProviderIdentity;
   source: Source;
   endSession?: EndSessionHint;
+  evidence?: SignatureEvidence;
+  signedAt?: Date;
 }
 
 export interface ProviderDefinition<Source> {
@@ -41,6 +45,7 @@ export interface ProviderDefinition<Source> {
   methods: readonly ProviderMethod[];
   profile?: ProfileHook<Source> | undefined;
   start(context: StartContext, runtime: ProviderRuntime): Promise<StartResult>;
+  sign?(context: SignContext, runtime: ProviderRuntime): Promise<StartResult>;
   complete(
     context: CompleteContext,
     runtime: ProviderRuntime,
@@ -64,12 +69,8 @@ export function applyProfile<Source>(
   profile: ProfileHook<Source> | undefined,
 ): CompleteResult {
   if (result.status !== 'complete' || !('source' in result)) return result;
-  const { source, identity, endSession } = result;
-  return {
-    status: 'complete',
-    identity: profile ? profile(source, identity) : identity,
-    ...(endSession ? { endSession } : {}),
-  };
+  const { source, identity, ...rest } = result;
+  return { ...rest, status: 'complete', identity: profile ? profile(source, identity) : identity };
 }
 
 /**
@@ -121,6 +122,8 @@ export function defineProvider<Source>(definition: ProviderDefinition<Source>): 
       await transport?.close();
     },
   };
+  const { sign } = definition;
+  if (sign) provider.sign = (context) => sign.call(definition, context, runtime());
   const { cancel, webhook, webhookUrlIsGenuine, endSessionUrl, transactionIdFromCallback } = definition;
   if (cancel) provider.cancel = (transaction) => cancel.call(definition, transaction, runtime());
   if (webhook) provider.webhook = (request) => webhook.call(definition, request, runtime());

@@ -15,8 +15,23 @@ export type MethodCountry = NinCountry | 'CH' | 'EE' | 'LV' | 'LT';
  * - `verify`: an operator of the app confirms someone else, e.g. a caller over the phone (Signicat's Safe
  *   Conversation). The identity is shown to the operator who started it and never becomes a login. Such methods
  *   are off unless the app authorises its operators (`createEid({ authorizeVerify })`).
+ * - `sign`: the logged-in person signs a document the app holds (`createEid({ signing })`); the signature and its
+ *   evidence are kept for the app, and the session's login never changes.
  */
-export type MethodPurpose = 'login' | 'verify';
+export type MethodPurpose = 'login' | 'verify' | 'sign';
+
+/** The document types a signing method may take (the two every broker that signs takes). */
+export type SignContentType = 'application/pdf' | 'text/plain';
+
+/** What a `sign` method can sign. */
+export interface SigningCapability {
+  contentTypes: readonly SignContentType[];
+  /**
+   * The most UTF-8 bytes of a text document the method takes, where the provider has a limit (Swedish BankID's
+   * `userVisibleData`: 40,000 characters after base64, so 30,000 bytes). PDFs are bound by `signing.maxBytes`.
+   */
+  maxTextBytes?: number;
+}
 
 /** One way to log in that a provider offers, e.g. Norwegian BankID through Signicat. */
 export interface ProviderMethod {
@@ -30,6 +45,8 @@ export interface ProviderMethod {
   country: MethodCountry;
   /** The start request must carry the user's national identity number (`nin`). */
   requiresNin?: boolean;
+  /** `sign` methods: what they can sign. */
+  signing?: SigningCapability;
 }
 
 export interface StartContext {
@@ -51,6 +68,41 @@ export interface StartContext {
    * unwrapped. Swedish BankID requires it; behind a proxy it is right only when the app trusts the proxy.
    */
   endUserIp?: string;
+}
+
+/** A document to sign, as the app's resolver gave it (`createEid({ signing: { document } })`). */
+export interface SignDocument {
+  /** The app's id for it. */
+  id: string;
+  /** What the signer is told they sign. */
+  title: string;
+  contentType: SignContentType;
+  /** The bytes to sign (text as UTF-8). */
+  content: Uint8Array;
+  /** SHA-256 of `content`, lower-case hex. */
+  sha256: string;
+}
+
+/** What the engine gives `Provider.sign`: a start, with the document and who may sign it. */
+export interface SignContext extends StartContext {
+  document: SignDocument;
+  /**
+   * The only person who may sign: the logged-in person's number, unless the app lifted the restriction
+   * (`signing.restrictSigner: false`). A provider that can restrict the signer sends it; the engine checks the
+   * signer against it afterwards either way.
+   */
+  signer?: NationalId;
+}
+
+/** The signed artefact or evidence a provider returns for a completed signing. */
+export interface SignatureEvidence {
+  /** `pades` (a signed PDF), `xmldsig` (BankID's XML signature), `seid-sdo` (BankID Norway's signed data object). */
+  format: string;
+  /** E.g. `application/pdf`, `application/xml`. */
+  contentType: string;
+  content: Uint8Array;
+  /** Swedish BankID's OCSP response for the signer's certificate, base64, where the provider gives it apart. */
+  ocspResponse?: string;
 }
 
 export interface StartResult {
@@ -116,6 +168,10 @@ export type CompleteResult =
       identity: ProviderIdentity;
       /** Set by providers with logout at the provider turned on: what `endSessionUrl` needs at logout. */
       endSession?: EndSessionHint;
+      /** A completed signing (`sign` transactions): what the provider returned as the signature. */
+      evidence?: SignatureEvidence;
+      /** A completed signing: when the provider says it was signed. Default: when the engine learnt it. */
+      signedAt?: Date;
     }
   | { status: 'failed'; error: EidError }
   | { status: 'cancelled' };
@@ -161,6 +217,11 @@ export interface Provider {
   readonly name: string;
   readonly methods: readonly ProviderMethod[];
   start(context: StartContext): Promise<StartResult>;
+  /**
+   * Starts a signing with one of its `sign` methods; answered like `start`. Completed through `complete` (and the
+   * callback or push) like a login, whose `complete` result then carries the `evidence`.
+   */
+  sign?(context: SignContext): Promise<StartResult>;
   /** Asks the provider where the session stands (polling, or finishing a redirect callback). */
   complete(context: CompleteContext): Promise<CompleteResult>;
   /** Cancels the session at the provider. */

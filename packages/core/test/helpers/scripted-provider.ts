@@ -1,5 +1,11 @@
 import { EidError } from '../../src/errors.js';
-import type { CompleteResult, Provider, ProviderRuntime, StartContext } from '../../src/providers/types.js';
+import type {
+  CompleteResult,
+  Provider,
+  ProviderRuntime,
+  SignContext,
+  StartContext,
+} from '../../src/providers/types.js';
 import type { Transaction } from '../../src/transaction.js';
 import { verifyWebhookToken } from '../../src/webhook.js';
 
@@ -12,6 +18,8 @@ export const WEBHOOK_SECRET = 'test-webhook-secret';
 export function scriptedProvider(id = 'acme') {
   const state = {
     starts: [] as StartContext[],
+    /** The signings started, with the document and signer the engine gave. */
+    signs: [] as SignContext[],
     completes: 0,
     cancels: [] as string[],
     startError: undefined as EidError | undefined,
@@ -50,7 +58,32 @@ export function scriptedProvider(id = 'acme') {
         country: 'NO',
         requiresNin: true,
       },
+      // The logged-in person signs a document the app holds, in the provider's browser page.
+      {
+        id: 'sign',
+        flow: 'redirect',
+        purpose: 'sign',
+        label: 'Acme signing',
+        country: 'NO',
+        signing: { contentTypes: ['text/plain', 'application/pdf'], maxTextBytes: 1000 },
+      },
+      {
+        id: 'sign-text',
+        flow: 'redirect',
+        purpose: 'sign',
+        label: 'Acme text signing',
+        country: 'NO',
+        signing: { contentTypes: ['text/plain'] },
+      },
     ],
+    async sign(context) {
+      if (state.startError) throw state.startError;
+      state.signs.push(context);
+      return {
+        reference: `sign-${state.signs.length}`,
+        redirectUrl: `https://idp.example/sign?session=sign-${state.signs.length}`,
+      };
+    },
     async start(context) {
       if (state.startError) throw state.startError;
       state.starts.push(context);

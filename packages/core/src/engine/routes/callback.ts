@@ -1,12 +1,13 @@
 import { EidError } from '../../errors.js';
 import type { FinishingClient, Provider } from '../../providers/types.js';
-import type { Transaction } from '../../transaction.js';
+import { kindOf, type Transaction } from '../../transaction.js';
 import type { EngineContext, Route } from '../context.js';
 import { type EidRequest, type EidResponse, wantsJson } from '../contract.js';
 import { causeKind, concerning } from '../failures.js';
 import { decideLogin } from '../login-hook.js';
 import { loginChange } from '../provider-logout.js';
 import { endUserIp, stringQuery } from '../request-input.js';
+import { signCallback } from '../signing/routes.js';
 import { callbackRefusal, replayedCallback } from '../transactions/decide.js';
 import { transactionNotFound } from '../transactions/service.js';
 
@@ -24,6 +25,9 @@ export const callback: Route = async (ctx, request) => {
     // the login. Nobody may finish it now; the stranger learns nothing about it.
     await stopForStranger(ctx, provider, transaction);
     throw transactionNotFound();
+  }
+  if (kindOf(transaction) === 'sign') {
+    return signCallback(ctx, request, provider, transaction, finishingClient(request), json);
   }
   return concerning(request, { provider: provider.id, transactionId: transaction.id }, async () => {
     // A reload of a callback already answered: the same answer, from the store.

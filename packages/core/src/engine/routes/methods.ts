@@ -3,13 +3,18 @@ import type { EidMethodInfo } from '../contract.js';
 
 /**
  * Every enabled method of every provider, for the app's buttons. `verify` methods only when the app authorises
- * its operators for them (`authorizeVerify`): without it they cannot be started.
+ * its operators for them (`authorizeVerify`), `sign` methods only when signing is on (`signing`): without them
+ * they cannot be started.
  */
 export function methodList(ctx: EngineContext): EidMethodInfo[] {
-  const verify = ctx.config.authorizeVerify !== undefined;
+  const offered = {
+    login: true,
+    verify: ctx.config.authorizeVerify !== undefined,
+    sign: ctx.config.signing !== undefined,
+  };
   return ctx.providers.all().flatMap((provider) =>
     provider.methods
-      .filter((method) => method.purpose === 'login' || verify)
+      .filter((method) => offered[method.purpose] && (method.purpose !== 'sign' || provider.sign))
       .map((method) => ({
         provider: provider.id,
         providerName: provider.name,
@@ -19,6 +24,7 @@ export function methodList(ctx: EngineContext): EidMethodInfo[] {
         label: method.label,
         country: method.country,
         ...(method.requiresNin ? { requiresNin: true } : {}),
+        ...(method.signing ? { signs: [...method.signing.contentTypes] } : {}),
       })),
   );
 }

@@ -1,6 +1,6 @@
 import { EidError, isEidError } from '../../errors.js';
 import { type NationalId, parseNationalId } from '../../nin/index.js';
-import type { Provider, ProviderMethod, StartResult } from '../../providers/types.js';
+import type { Provider, ProviderMethod, StartContext, StartResult } from '../../providers/types.js';
 import { sanitizeReturnTo } from '../../return-to.js';
 import { hashBinding, kindOf, randomToken, type Transaction } from '../../transaction.js';
 import type { EngineContext, Route } from '../context.js';
@@ -46,7 +46,7 @@ function refuseNinInUrl(request: EidRequest): void {
 }
 
 /** The provider and method named by the route, checked. */
-function startTarget(ctx: EngineContext, request: EidRequest) {
+export function startTarget(ctx: EngineContext, request: EidRequest) {
   refuseNinInUrl(request);
   const provider = ctx.providers.find(request.params.provider);
   const method = provider.methods.find((candidate) => candidate.id === request.params.method);
@@ -70,11 +70,16 @@ function startParameters(ctx: EngineContext, request: EidRequest, method: Provid
   const input = { ...plainObject(request.query), ...body };
   const returnTo = sanitizeReturnTo(single(input, 'returnTo'), ctx.config.defaultReturnTo);
   const nin = parseNinFor(method, single(body, 'nin'));
+  return { returnTo, nin, lang: languageOf(input) };
+}
+
+/** The `lang` a start asks for, checked. */
+export function languageOf(input: Record<string, unknown>): string | undefined {
   const lang = single(input, 'lang');
   if (lang !== undefined && !LANGUAGES.includes(lang)) {
     throw new EidError('invalid_request', `lang must be one of ${LANGUAGES.join(', ')}.`);
   }
-  return { returnTo, nin, lang };
+  return lang;
 }
 
 /**
@@ -140,10 +145,23 @@ function startedTransaction(ctx: EngineContext, reserved: Reservation, started: 
  */
 export const start: Route = async (ctx, request) => {
   const { provider, method } = startTarget(ctx, request);
+  return failureEvent(ctx, request, provider, method, () => startLogin(ctx, request, provider, method));
+};
+
+/**
+ * Runs a start; a start refused once its method is known (a bad number, the caps, the provider down) is a failed
+ * login (verification, signing): its `*.failed` event fires.
+ */
+export async function failureEvent(
+  ctx: EngineContext,
+  request: EidRequest,
+  provider: Provider,
+  method: ProviderMethod,
+  work: () => Promise<EidOutcome>,
+): Promise<EidOutcome> {
   try {
-    return await startLogin(ctx, request, provider, method);
+    return await work();
   } catch (error) {
-    // A start refused once its method is known (a bad number, the caps, the provider down) is a failed login.
     if (isEidError(error)) {
       await ctx.emit({
         type: `${method.purpose}.failed`,
@@ -155,7 +173,7 @@ export const start: Route = async (ctx, request) => {
     }
     throw error;
   }
-};
+}
 
 function clientOf(request: EidRequest): { clientIp?: string } {
   const clientIp = endUserIp(request.clientIp);
@@ -168,11 +186,38 @@ async function startLogin(
   provider: Provider,
   method: ProviderMethod,
 ): Promise<EidOutcome> {
-  const json = wantsJson(request.headers);
+  if (method.purpose === 'sign') {
+    throw new EidError('unknown_method', `${method.label} signs documents: start it at the sign route.`);
+  }
   if (method.purpose === 'verify') {
     await requireVerifyAuthorization(ctx, request, 'start', { provider: provider.id, method: method.id });
   }
-  const { returnTo, nin, lang } = startParameters(ctx, request, method);
+  const parameters = startParameters(ctx, request, method);
+  return beginTransaction(ctx, request, provider, method, parameters, (context) => provider.start(context));
+}
+
+/** What a transaction starts with besides its provider and method. */
+export interface TransactionStart {
+  returnTo: string;
+  nin?: NationalId | undefined;
+  lang?: string | undefined;
+  /** Kept in the transaction from the start (a signing's document). */
+  fields?: Pick<Transaction, 'signing'>;
+}
+
+/**
+ * The steps every start shares: push limits, the reservation under the caps, the provider's answer (`launch`:
+ * `provider.start` or `provider.sign`), the stored transaction bound to this browser, and the answer.
+ */
+export async function beginTransaction(
+  ctx: EngineContext,
+  request: EidRequest,
+  provider: Provider,
+  method: ProviderMethod,
+  { returnTo, nin, lang, fields }: TransactionStart,
+  launch: (context: StartContext) => Promise<StartResult>,
+): Promise<EidOutcome> {
+  const json = wantsJson(request.headers);
   const clientIp = endUserIp(request.clientIp);
   const binding = request.session?.binding ?? randomToken();
   const transactionId = randomToken();
@@ -181,14 +226,17 @@ async function startLogin(
       method.flow === 'headless' && nin
         ? await reservePush(ctx, { nin, session: request.session, transactionId })
         : undefined;
-    const reserved = reservation(ctx, {
-      id: transactionId,
-      provider,
-      method,
-      returnTo,
-      binding,
-      addressKey: addressKeyOf(clientIp),
-    });
+    const reserved: Reservation = {
+      ...reservation(ctx, {
+        id: transactionId,
+        provider,
+        method,
+        returnTo,
+        binding,
+        addressKey: addressKeyOf(clientIp),
+      }),
+      ...fields,
+    };
     try {
       const created = await ctx.store.create(reserved, ctx.config.pendingTransactions);
       await dropDisplaced(ctx, created?.displaced ?? [], binding);
@@ -199,7 +247,7 @@ async function startLogin(
     const tx = { tx: transactionId };
     let started: StartResult;
     try {
-      started = await provider.start({
+      started = await launch({
         transactionId,
         method,
         callbackUrl: ctx.urls.route('callback', { provider: provider.id }, request.mountPath, tx),

@@ -32,6 +32,7 @@ export const status: Route = async (ctx, request) => {
     const current = settled.transaction;
     const pending = current.status === 'pending';
     const verified = verify && current.status === 'complete' ? current.verified : undefined;
+    const signature = current.status === 'complete' ? current.signature : undefined;
     const body = {
       transactionId: current.id,
       status: current.status,
@@ -45,6 +46,7 @@ export const status: Route = async (ctx, request) => {
         ? { returnTo: current.returnTo }
         : {}),
       ...(verified ? { verified } : {}),
+      ...(signature ? { signature } : {}),
     };
     return {
       ...(settled.state === 'identified' && !verify ? { session: loginChange(settled) } : {}),

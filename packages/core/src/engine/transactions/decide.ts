@@ -2,7 +2,8 @@ import { EidError } from '../../errors.js';
 import type { Identity } from '../../identity.js';
 import type { CompleteResult } from '../../providers/types.js';
 import { kindOf, type Transaction, type TransactionStatus } from '../../transaction.js';
-import type { ProviderLogout } from '../contract.js';
+import type { ProviderLogout, SignResult } from '../contract.js';
+import { signatureOf } from '../signing/result.js';
 
 /** A callback's (or push's) claim on asking the provider: long enough for an OIDC code exchange. */
 export const CALLBACK_LEASE_MS = 15_000;
@@ -67,7 +68,7 @@ export type Settled =
    * Ended. `verified`: this request recorded a `verify` transaction's success (it fires `onVerified`, once);
    * the verified person is in `transaction.verified`, never in a session.
    */
-  | { state: 'final'; transaction: Transaction; error?: EidError; verified?: Identity };
+  | { state: 'final'; transaction: Transaction; error?: EidError; verified?: Identity; signed?: SignResult };
 
 /** What the request just learnt about the transaction. */
 export type SettleEvent =
@@ -89,7 +90,7 @@ export interface LogEntry {
 /** What the settled transaction becomes once a write succeeds. */
 export type WriteOutcome =
   | { state: 'identified'; identity: Identity; providerLogout?: ProviderLogout }
-  | { state: 'final'; error?: EidError; verified?: Identity };
+  | { state: 'final'; error?: EidError; verified?: Identity; signed?: SignResult };
 
 /** The next thing the request does. Every write is a compare-and-set; on conflict it reads again. */
 /**
@@ -202,6 +203,7 @@ function applyResult(
         },
       };
     }
+    if (kindOf(transaction) === 'sign') return signed(transaction, identity, result, rules, now);
     const providerLogout: ProviderLogout | undefined = result.endSession
       ? { provider: transaction.provider, idTokenHint: result.endSession.idTokenHint }
       : undefined;
@@ -250,14 +252,53 @@ function applyResult(
   };
 }
 
+/**
+ * A signing the provider reports complete: the signature and its evidence are kept (never a login), and the
+ * request whose write records it fires `onSigned`. A completion without evidence is the provider's failure.
+ */
+function signed(
+  transaction: Transaction,
+  signer: Identity,
+  result: Extract<CompleteResult, { status: 'complete' }>,
+  rules: PolicyRules,
+  now: number,
+): Step {
+  const evidence = result.evidence;
+  if (!evidence || evidence.content.length === 0) {
+    const error = new EidError(
+      'provider_error',
+      'The provider reported the signing complete without a signature.',
+    );
+    return applyResult(transaction, { status: 'failed', error }, rules, now, undefined);
+  }
+  const signature = signatureOf(transaction, signer, evidence, result.signedAt ?? new Date(now));
+  return {
+    next: 'write',
+    changes: {
+      status: 'complete',
+      finishedAt: now,
+      claimedUntil: undefined,
+      signature,
+      evidence: Buffer.from(evidence.content).toString('base64'),
+      ...(rules.takes ? { consumedAt: now } : {}),
+    },
+    outcome: { state: 'final', signed: signature },
+    log: {
+      level: 'info',
+      message: 'sign complete',
+      fields: { transactionId: transaction.id, provider: transaction.provider },
+    },
+  };
+}
+
 /** A transaction that has left `pending`: the bound browser learns how it ended, once. */
 function finished(transaction: Transaction, rules: PolicyRules, now: number): Step {
   const error = transaction.error
     ? new EidError(transaction.error.code, transaction.error.message)
     : undefined;
   const final: Settled = { state: 'final', transaction, ...(error ? { error } : {}) };
-  // A verify transaction has nothing to hand over: its outcome is shown as it stands, to every poll.
-  if (kindOf(transaction) === 'verify') return { next: 'answer', settled: final };
+  // A verify or sign transaction has nothing to hand over: its outcome is shown as it stands, to every poll.
+  if (kindOf(transaction) !== 'login') return { next: 'answer', settled: final };
   if (!rules.takes || transaction.consumedAt !== undefined) return { next: 'answer', settled: final };
   if (transaction.status === 'complete') {
     if (!transaction.identity) return { next: 'answer', settled: final };

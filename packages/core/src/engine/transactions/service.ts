@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.js';
 import type { CompleteResult } from '../../providers/types.js';
 import type { TransactionStore } from '../../store/types.js';
 import { bindingMatches, isTransactionId, type Transaction } from '../../transaction.js';
-import type { EidSessionData } from '../contract.js';
+import type { EidSessionData, SignResult } from '../contract.js';
 import { type EmitEvent, eventOfWrite } from '../events.js';
 import { cancellation, type Settled, type SettlePolicy, strangerCallback } from './decide.js';
 import { type AskInput, MAX_CAS_ATTEMPTS, type SettleInput, settle } from './settle.js';
@@ -21,6 +21,13 @@ export interface TransactionsDependencies {
   emit?: EmitEvent;
   /** Told once per completed `verify` transaction (`createEid({ onVerified })`); its errors are its own. */
   verified?(identity: Identity, transaction: Transaction): Promise<void>;
+  /** Told once per completed `sign` transaction (`signing.onSigned`); its errors are its own. */
+  signed?(result: SignResult): Promise<void>;
+  /**
+   * Looks at every result before it is applied, asked for or pushed: a signing by someone other than the person
+   * allowed to sign becomes a failure here (`signerReview`).
+   */
+  review?(transaction: Transaction, result: CompleteResult): CompleteResult;
 }
 
 /** The transactions of an engine: reads, the settle loop and cancelling, over the store. */
@@ -156,8 +163,14 @@ export function createTransactions(dependencies: TransactionsDependencies): Tran
     throw new EidError('provider_error', 'The login changed state too often to settle. Try again.');
   }
 
+  const { review } = dependencies;
+  const ask: TransactionsDependencies['ask'] = review
+    ? async (transaction, input) => review(transaction, await dependencies.ask(transaction, input))
+    : dependencies.ask;
   // Made once: every status poll settles, and a spread per call showed in its profile.
-  const io = { ...dependencies, transition, reread };
+  const io = { ...dependencies, ask, transition, reread };
+  const reviewed = (transaction: Transaction, input: SettleInput | undefined): SettleInput | undefined =>
+    review && input?.pushed ? { ...input, pushed: review(transaction, input.pushed) } : input;
 
   return {
     bound,
@@ -165,7 +178,7 @@ export function createTransactions(dependencies: TransactionsDependencies): Tran
     refuseLogin,
     stopForStranger,
     find: async (id) => (isTransactionId(id) ? store.get(id) : undefined),
-    settle: (transaction, policy, input) => settle(io, transaction, policy, input),
+    settle: (transaction, policy, input) => settle(io, transaction, policy, reviewed(transaction, input)),
     cancel,
   };
 }

@@ -3,6 +3,7 @@ import type { Identity } from '../../identity.js';
 import type { Logger } from '../../logger.js';
 import type { CompleteResult, FinishingClient } from '../../providers/types.js';
 import type { Transaction } from '../../transaction.js';
+import type { SignResult } from '../contract.js';
 import { markLogged } from '../failures.js';
 import {
   CALLBACK_LEASE_MS,
@@ -42,6 +43,8 @@ export interface SettleIo {
   ask(transaction: Transaction, input: AskInput): Promise<CompleteResult>;
   /** Told once, by the request whose write recorded it, that a `verify` transaction verified `identity`. */
   verified?(identity: Identity, transaction: Transaction): Promise<void>;
+  /** Told once, by the request whose write recorded it, that a `sign` transaction was signed. */
+  signed?(result: SignResult): Promise<void>;
 }
 
 /**
@@ -104,6 +107,7 @@ export async function settle(
         if (step.outcome.state === 'final' && step.outcome.verified) {
           await io.verified?.(step.outcome.verified, written);
         }
+        if (step.outcome.state === 'final' && step.outcome.signed) await io.signed?.(step.outcome.signed);
         return { ...step.outcome, transaction: written };
       }
     }
