@@ -518,6 +518,14 @@ describe('next: configuration', () => {
       { id: 'nbid', flow: 'redirect', purpose: 'login', label: 'Norwegian BankID', country: 'NO' },
       { id: 'sbid', flow: 'redirect', purpose: 'login', label: 'Swedish BankID', country: 'SE' },
       { id: 'sbid-mobil', flow: 'redirect', purpose: 'login', label: 'Swedish Mobile BankID', country: 'SE' },
+      // Signing (`POST /api/signing`), listed only in apps that sign.
+      expect.objectContaining({
+        id: 'nbid-sign',
+        purpose: 'sign',
+        country: 'NO',
+        signing: { contentTypes: ['application/pdf', 'text/plain'] },
+      }),
+      expect.objectContaining({ id: 'sbid-sign', purpose: 'sign', country: 'SE' }),
     ]);
     const provider = next({ ...credentials, methods: ['sbid-mobil'] });
     expect(provider.id).toBe('next');

@@ -3,13 +3,14 @@ import type { ProviderMethod } from '../providers/types.js';
 
 /** What the engine and the browser see of a method: its table entry without the provider's wire details. */
 export function projectMethods(table: readonly ProviderMethod[]): ProviderMethod[] {
-  return table.map(({ id, flow, purpose, label, country, requiresNin }) => ({
+  return table.map(({ id, flow, purpose, label, country, requiresNin, signing }) => ({
     id,
     flow,
     purpose,
     label,
     country,
     ...(requiresNin ? { requiresNin } : {}),
+    ...(signing ? { signing } : {}),
   }));
 }
 

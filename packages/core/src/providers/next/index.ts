@@ -13,8 +13,10 @@ import {
   requireString,
   restClient,
 } from '../../provider-kit/index.js';
+import { kindOf } from '../../transaction.js';
 import type { Provider } from '../types.js';
 import { CREDENTIALS, completion, FORBIDDEN, refineRefusal } from './mapping.js';
+import { documentPath, type NextSigning, SIGNINGS, signingEvidence, signingRequest } from './signing.js';
 import {
   AUTHENTICATIONS,
   authenticationRequest,
@@ -101,9 +103,9 @@ export function linkMobilityNext(options: NextOptions): Provider {
   }
 
   /** `GET {collection}/{partnerId}/{id}`, retried by the transport's read policy (it only reads). */
-  async function read(resource: NextResource, id: string): Promise<NextAuthentication> {
+  async function read(resource: NextResource, id: string): Promise<NextSigning> {
     const path = readPath(resource, partnerId, id);
-    const found = await api.sendJson<NextAuthentication>({ method: 'GET', path, what: readWhat(resource) });
+    const found = await api.sendJson<NextSigning>({ method: 'GET', path, what: readWhat(resource) });
     if (typeof found.id === 'string' && found.id.toLowerCase() !== id.toLowerCase()) {
       throw new EidError(
         'provider_error',
@@ -132,6 +134,12 @@ export function linkMobilityNext(options: NextOptions): Provider {
       };
     },
 
+    async sign(context) {
+      const spec = methodSpec(context.method.id);
+      const id = await create(SIGNINGS, signingRequest(spec, context, { partnerId, customProperties }));
+      return { reference: id, redirectUrl: api.url(browserPath(SIGNINGS, partnerId, id)) };
+    },
+
     transactionIdFromCallback: (query) => readCallback(query).transactionId,
 
     async complete({ transaction, callbackQuery }, runtime) {
@@ -151,19 +159,35 @@ export function linkMobilityNext(options: NextOptions): Provider {
           );
         }
       }
-      const authentication = await read(AUTHENTICATIONS, transaction.reference);
+      const signing = kindOf(transaction) === 'sign';
+      const answer = await read(signing ? SIGNINGS : AUTHENTICATIONS, transaction.reference);
       // Every method, not only the enabled ones: a login started before a configuration change finishes.
       const spec = NEXT_METHODS.find((method) => method.id === transaction.method);
       if (!spec) throw new EidError('unknown_method', 'NEXT offers no login method by that name.');
-      return completion(authentication, {
+      const result = completion(answer, {
         transaction,
         country: spec.country,
         requested: transaction.providerState?.identity,
         fromCallback: callbackQuery !== undefined,
         logger: runtime.logger,
       });
+      if (!signing || result.status !== 'complete') return result;
+      return { ...result, ...(await signedDocument(answer)) };
     },
   });
+
+  /** The signed document of a successful signing, by the `documentId` its answer names. */
+  async function signedDocument(answer: NextSigning) {
+    const documentId = typeof answer.documentId === 'string' ? answer.documentId : '';
+    if (documentId === '') {
+      throw new EidError('provider_error', 'NEXT reported the signing successful without a documentId.');
+    }
+    const path = documentPath(partnerId, documentId);
+    const response = await api.send({ method: 'GET', path, what: 'signed document download' });
+    const evidence = signingEvidence(response.text);
+    const signedAt = typeof answer.signedAt === 'string' ? new Date(answer.signedAt) : undefined;
+    return { evidence, ...(signedAt && Number.isFinite(signedAt.getTime()) ? { signedAt } : {}) };
+  }
 
   const authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
   const api = restClient({

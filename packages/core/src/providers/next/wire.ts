@@ -22,18 +22,42 @@ import type { ProviderMethod, StartContext } from '../types.js';
 
 export const NEXT_DEFAULT_BASE_URL = 'https://prod-common-identity-api.azurewebsites.net/';
 
-export type NextMethodId = 'nbid' | 'sbid' | 'sbid-mobil';
+export type NextMethodId = 'nbid' | 'sbid' | 'sbid-mobil' | 'nbid-sign' | 'sbid-sign';
 
 export interface NextMethodSpec extends ProviderMethod {
   id: NextMethodId;
   country: NinCountry;
+  /** The documented `method` value sent, when it is not the id (the signing methods). */
+  wire?: 'nbid' | 'sbid';
 }
+
+/** NEXT signs both of its documented content types, PDF and plain text, with either BankID. */
+const SIGNS = { contentTypes: ['application/pdf', 'text/plain'] } as const;
 
 /** The documented `method` values; the method id is sent as is. Each sends the browser to NEXT. */
 export const NEXT_METHODS: readonly NextMethodSpec[] = [
   { id: 'nbid', flow: 'redirect', purpose: 'login', label: 'Norwegian BankID', country: 'NO' },
   { id: 'sbid', flow: 'redirect', purpose: 'login', label: 'Swedish BankID', country: 'SE' },
   { id: 'sbid-mobil', flow: 'redirect', purpose: 'login', label: 'Swedish Mobile BankID', country: 'SE' },
+  // `POST /api/signing`: the same `method` values, listed only in apps that sign (`createEid({ signing })`).
+  {
+    id: 'nbid-sign',
+    wire: 'nbid',
+    flow: 'redirect',
+    purpose: 'sign',
+    label: 'Sign with Norwegian BankID',
+    country: 'NO',
+    signing: SIGNS,
+  },
+  {
+    id: 'sbid-sign',
+    wire: 'sbid',
+    flow: 'redirect',
+    purpose: 'sign',
+    label: 'Sign with Swedish BankID',
+    country: 'SE',
+    signing: SIGNS,
+  },
 ];
 
 /** Documented `method` values whose eID no longer exists, with what an app naming one is told. */
@@ -108,7 +132,7 @@ export function readPath(resource: NextResource, partnerId: string, id: string):
   return `${resource.collection}/${encodeURIComponent(partnerId)}/${encodeURIComponent(id)}`;
 }
 
-function ninForNext(nin: NationalId, spec: NextMethodSpec): string {
+export function ninForNext(nin: NationalId, spec: NextMethodSpec): string {
   if (nin.country !== spec.country) {
     throw new EidError('invalid_nin', `${spec.label} takes a ${spec.country} national identity number.`);
   }

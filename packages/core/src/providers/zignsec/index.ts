@@ -2,10 +2,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { EidError } from '../../errors.js';
 import type { ProviderIdentity } from '../../identity.js';
 import * as kit from '../../provider-kit/index.js';
-import type { Transaction } from '../../transaction.js';
+import { kindOf, type Transaction } from '../../transaction.js';
 import { verifyWebhookToken } from '../../webhook.js';
 import type { CompleteResult, Provider, ProviderRuntime, WebhookRequest } from '../types.js';
 import { CREDENTIALS, mapResult, readResult, refineRefusal, startResult, webhookBody } from './mapping.js';
+import { signingBody, signingEvidence } from './signing.js';
 import {
   resultPath,
   setupBody,
@@ -191,7 +192,10 @@ export function zignsec(options: ZignSecOptions): Provider {
       throw new EidError('provider_error', 'ZignSec answered with another session than the one asked for.');
     }
     const mapped: CompleteResult = mapResult(result, transaction, runtime.logger);
-    return mapped.status === 'complete' ? { ...mapped, source: result } : mapped;
+    if (mapped.status !== 'complete') return mapped;
+    // A signing's evidence: without it the engine fails the signing (`provider_error`).
+    const evidence = kindOf(transaction) === 'sign' ? signingEvidence(result) : undefined;
+    return { ...mapped, source: result, ...(evidence ? { evidence } : {}) };
   }
 
   const provider = kit.defineProvider<ZignSecResult>({
@@ -208,6 +212,17 @@ export function zignsec(options: ZignSecOptions): Provider {
         path: setupPath(spec),
         what: 'setup request',
         json,
+      });
+      return startResult(result, runtime.logger);
+    },
+
+    async sign(context, runtime) {
+      const spec = methodSpec(context.method.id);
+      const result = await api.sendJson<ZignSecResult>({
+        method: 'POST',
+        path: setupPath(spec),
+        what: 'setup request',
+        json: signingBody(spec, context, options),
       });
       return startResult(result, runtime.logger);
     },

@@ -34,7 +34,8 @@ export type ZignSecMethodId =
   | 'country-no'
   | 'country-dk'
   | 'country-fi'
-  | 'swissid';
+  | 'swissid'
+  | 'sbid-sign';
 
 /**
  * Methods ZignSec's pages still list that no longer work or that we cannot speak faithfully; an app naming one
@@ -74,6 +75,18 @@ export const ZIGNSEC_METHODS: readonly ZignSecMethodSpec[] = [
   method('country-dk', 'dk', 'Any Danish eID', 'DK'),
   method('country-fi', 'fi', 'Any Finnish eID', 'FI'),
   method('swissid', 'swissid', 'SwissID', 'CH', 'v3'),
+  // Swedish BankID signing (`sbid-sign`, seed 004): text in `userVisibleData`, at most 40,000 characters after
+  // base64 as BankID counts them, so 30,000 UTF-8 bytes; a PDF is signed by its hash (see `signingBody`).
+  {
+    id: 'sbid-sign',
+    selector: 'sbid-sign',
+    api: 'v2',
+    flow: 'redirect',
+    purpose: 'sign',
+    label: 'Sign with Swedish BankID',
+    country: 'SE',
+    signing: { contentTypes: ['text/plain', 'application/pdf'], maxTextBytes: 30_000 },
+  },
 ];
 
 /** The identity object of a finished session (ZignSec's documentation, "identity"). */
