@@ -18,6 +18,8 @@ import {
   renderHome,
   renderProfile,
   renderQrSvg,
+  SIGN_PATH,
+  signPageResponse,
   startExampleServer,
 } from '@eid/example-kit';
 import { eidIdentity, eidRouter, requireEid } from '@eid/express';
@@ -77,6 +79,13 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     const { status, html } = callCentreResponse({ eid, identity: eidIdentity(req), nonce });
     res.status(status);
     page(res, html, nonce);
+  });
+  // Signing the sample agreements, for the person logged in (anyone else gets 403 and how to log in).
+  app.get(SIGN_PATH, async (req, res) => {
+    const identity = await eid.sessionIdentity(req.session.eid);
+    const { status, html } = await signPageResponse({ eid, identity, query: req.query });
+    res.status(status);
+    page(res, html);
   });
   // For load balancers: 200 while the transaction store answers, 503 otherwise; the providers' breaker states.
   app.get(HEALTH_PATH, async (_req, res) => {

@@ -18,6 +18,8 @@ import {
   renderHome,
   renderProfile,
   renderQrSvg,
+  SIGN_PATH,
+  signPageResponse,
   startExampleServer,
 } from '@eid/example-kit';
 import { eidFrameworkErrors, eidPlugin, requireEid } from '@eid/fastify';
@@ -120,6 +122,12 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
       const nonce = createNonce();
       const { status, html } = callCentreResponse({ eid, identity: request.eid.identity, nonce });
       return page(reply.code(status), html, nonce);
+    });
+    // Signing the sample agreements, for the person logged in (anyone else gets 403 and how to log in).
+    app.get(SIGN_PATH, async (request, reply) => {
+      const query = request.query as Record<string, unknown>;
+      const { status, html } = await signPageResponse({ eid, identity: request.eid.identity, query });
+      return page(reply.code(status), html);
     });
     // For load balancers: 200 while the transaction store answers, 503 otherwise; the providers' breaker states.
     app.get(HEALTH_PATH, async (_request, reply) => {

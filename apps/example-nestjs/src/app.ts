@@ -19,6 +19,8 @@ import {
   renderHome,
   renderProfile,
   renderQrSvg,
+  SIGN_PATH,
+  signPageResponse,
   startExampleServer,
 } from '@eid/example-kit';
 import {
@@ -145,6 +147,17 @@ class PagesController {
     const nonce = createNonce();
     const { status, html } = callCentreResponse({ eid: this.options.eid, identity, nonce });
     this.page(res, html, nonce, status);
+  }
+
+  /** Signing the sample agreements, for the person logged in (anyone else gets 403 and how to log in). */
+  @Get(SIGN_PATH)
+  async sign(
+    @EidIdentity() identity: Identity | undefined,
+    @Query() query: Record<string, unknown>,
+    @Res() res: unknown,
+  ) {
+    const { status, html } = await signPageResponse({ eid: this.options.eid, identity, query });
+    this.page(res, html, undefined, status);
   }
 
   /** For load balancers: 200 while the transaction store answers, 503 otherwise; the providers' breaker states. */

@@ -13,6 +13,10 @@ export type {
   PushLimitOptions,
   RouteName,
   RouteOptions,
+  SignableDocument,
+  SignDocumentContext,
+  SigningOptions,
+  SignResult,
   VerifiedEvent,
   VerifyAuthorization,
 } from './engine/contract.js';
@@ -74,7 +78,14 @@ export {
   type SignicatSession,
   signicat,
 } from './providers/signicat/index.js';
-export type { MethodCountry, MethodPurpose, Provider, ProviderMethod } from './providers/types.js';
+export type {
+  MethodCountry,
+  MethodPurpose,
+  Provider,
+  ProviderMethod,
+  SignContentType,
+  SigningCapability,
+} from './providers/types.js';
 export {
   type ZignSecIdentity,
   type ZignSecMethodId,
@@ -84,7 +95,13 @@ export {
 } from './providers/zignsec/index.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory.js';
 export type { CreateLimits, CreateResult, TransactionStore, WindowCount } from './store/types.js';
-export type { Flow, Transaction, TransactionKind, TransactionStatus } from './transaction.js';
+export type {
+  Flow,
+  SigningRequest,
+  Transaction,
+  TransactionKind,
+  TransactionStatus,
+} from './transaction.js';
 export type {
   BreakerState,
   HttpBreakerOptions,

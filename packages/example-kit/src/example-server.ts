@@ -7,6 +7,7 @@ import { isOperator } from './call-centre.js';
 import { exampleLoginPolicy } from './login-policy.js';
 import { LOGIN_MAX_AGE_SECONDS, SESSION_MAX_AGE_SECONDS, secondsFromEnv } from './sessions.js';
 import { type SharedStores, sharedStores } from './shared-stores.js';
+import { exampleSigning } from './signing.js';
 
 /** Where every example app mounts the eID routes. */
 const PREFIX = '/auth/eid';
@@ -138,6 +139,8 @@ export async function startExampleServer(server: Server, options: ExampleAppOpti
     onVerified: (_identity, { transactionId, provider, method }) => {
       options.logger?.info({ transactionId, provider, method }, 'caller verified');
     },
+    // Signing the sample agreements (the /sign page): any logged-in person, as themselves.
+    signing: exampleSigning(options.logger),
     ...(options.logger ? { logger: options.logger } : {}),
     http: backends.http,
     ...(shared.store ? { store: shared.store } : {}),

@@ -20,10 +20,12 @@ export {
   type ProfilePage,
   renderHome,
   renderProfile,
+  SIGN_PATH,
   startPath,
 } from './pages.js';
 export { QR_SVG_PATH, type QrSvgResponse, renderQrSvg } from './qr-svg.js';
 export { runExampleServer } from './run-server.js';
+export { SAMPLE_AGREEMENT, SAMPLE_DOCUMENTS, samplePdf } from './sample-documents.js';
 export {
   ExpiringSessionStore,
   expiringSessionCache,
@@ -32,3 +34,10 @@ export {
   secondsFromEnv,
 } from './sessions.js';
 export { DEFAULT_REDIS_PREFIX, type SharedStores, sharedStores } from './shared-stores.js';
+export {
+  exampleSigning,
+  renderSignPage,
+  type SignPage,
+  signingMethods,
+  signPageResponse,
+} from './signing.js';

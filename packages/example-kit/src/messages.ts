@@ -20,6 +20,8 @@ export const ERROR_MESSAGES: Readonly<Record<Exclude<EidErrorCode, 'invalid_conf
   unauthenticated: 'Please log in to see that page.',
   forbidden: 'Only logged-in operators may do that. Log in on the home page first.',
   access_denied: 'This shop did not accept your login.',
+  document_not_found: 'There is no such document for you to sign.',
+  signer_mismatch: 'Someone other than you signed, so the signature was not accepted. Sign it yourself.',
 };
 
 const FALLBACK = 'The login did not work. Please try again.';

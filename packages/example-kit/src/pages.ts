@@ -6,6 +6,7 @@ import { errorMessage } from './messages.js';
 export const PROFILE_PATH = '/profile';
 export const CALL_CENTRE_PATH = '/call-centre';
 export const BANKID_QR_PATH = '/bankid-qr';
+export const SIGN_PATH = '/sign';
 
 /** The methods an operator verifies a caller with (`verify`, e.g. Signicat's Safe Conversation). */
 export function callCentreMethods(methods: readonly EidMethodInfo[]): EidMethodInfo[] {
@@ -47,7 +48,7 @@ export function renderHome({ methods, identity, error, prefix }: HomePage): stri
     typeof error === 'string' && error !== ''
       ? `<div class="alert" role="alert" data-testid="error">${escapeHtml(errorMessage(error))}</div>`
       : '';
-  const redirects = methods.filter((method) => method.flow === 'redirect');
+  const redirects = methods.filter((method) => method.flow === 'redirect' && method.purpose === 'login');
   // One group per provider: several brokers sell the same eID, so labels repeat across providers.
   const providers = [...new Set(redirects.map((method) => method.provider))];
   const buttons = providers
@@ -86,6 +87,15 @@ ${links}
 <a class="button secondary" href="${BANKID_QR_PATH}" data-testid="bankid-qr-link">Log in with a BankID QR code</a>
 </section>`
     : '';
+  // Signing a sample agreement: for the person logged in here.
+  const signing =
+    identity && methods.some((method) => method.purpose === 'sign')
+      ? `<section class="card">
+<h2>Sign an agreement</h2>
+<p>Sign a sample agreement or PDF with your electronic ID, as yourself.</p>
+<a class="button secondary" href="${SIGN_PATH}" data-testid="sign-link">Sign an agreement</a>
+</section>`
+      : '';
   const loggedIn = identity
     ? `<div class="note" data-testid="home-identity">Logged in as <strong>${escapeHtml(identity.name ?? identity.subject)}</strong>
 with ${escapeHtml(identity.provider)} (${escapeHtml(identity.method)}). <a href="${PROFILE_PATH}" data-testid="profile-link">See your profile</a></div>`
@@ -99,6 +109,7 @@ ${loggedIn}
 ${buttons || '<p>No browser login methods are enabled.</p>'}
 </div>
 </section>
+${signing}
 ${bankIdQr}
 ${callCentre}`;
   return layout({ title: 'Log in with eID', body });

@@ -14,7 +14,13 @@ describe('resolveBackends: LinkMobility NEXT', () => {
   it('without NEXT_* variables, offers every NEXT method on the simulator', async () => {
     const backends = await resolveBackends({}, { simulator, providerTimeoutMs: 1000 });
     const provider = backends.providers.find((candidate) => candidate.id === 'next');
-    expect(provider?.methods.map((method) => method.id)).toEqual(['nbid', 'sbid', 'sbid-mobil']);
+    expect(provider?.methods.map((method) => method.id)).toEqual([
+      'nbid',
+      'sbid',
+      'sbid-mobil',
+      'nbid-sign',
+      'sbid-sign',
+    ]);
     // It talks to the simulator: a start creates an authentication there.
     const started = await provider!.start({
       transactionId: 't',
