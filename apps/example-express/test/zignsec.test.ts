@@ -126,9 +126,16 @@ describe('example-express with ZignSec', () => {
         expect.objectContaining({ provider: 'zignsec', method, flow: 'redirect' }),
       );
     }
-    expect(methods.filter((m) => (m as { provider: string }).provider === 'zignsec')).toHaveLength(
-      METHODS.length,
+    const logins = methods.filter((m) => {
+      const { provider, purpose } = m as { provider: string; purpose: string };
+      return provider === 'zignsec' && purpose === 'login';
+    });
+    expect(logins).toHaveLength(METHODS.length);
+    // Swedish BankID signing is listed too, for the sign page, never as a login button.
+    expect(methods).toContainEqual(
+      expect.objectContaining({ provider: 'zignsec', method: 'sbid-sign', purpose: 'sign' }),
     );
+    expect(html).not.toContain('data-testid="login-zignsec-sbid-sign"');
   });
 
   describe.each([

@@ -2,6 +2,7 @@ import { runBrokersSuite } from './brokers.js';
 import { runLoginHookSuite } from './login-hook.js';
 import { runLogoutSticksSuite } from './logout-sticks.js';
 import { runRelaySuite } from './relay.js';
+import { runSigningSuite } from './signing.js';
 import { runSmallerRulesSuite } from './smaller-rules.js';
 import { runConformanceSuite } from './suite.js';
 import type { ConformanceTarget } from './target.js';
@@ -18,5 +19,6 @@ export function runContractSuites(target: ConformanceTarget): void {
   runRelaySuite(target);
   runLogoutSticksSuite(target);
   runLoginHookSuite(target);
+  runSigningSuite(target);
   runBrokersSuite(target);
 }

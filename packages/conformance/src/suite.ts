@@ -207,7 +207,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
 
     // ---- 4.1 routes ------------------------------------------------------------------------------
 
-    it('GET /methods lists the redirect and the headless Signicat methods, each with its purpose', async () => {
+    it('GET /methods lists the redirect and the headless Signicat methods and the signing methods, each with its purpose', async () => {
       const response = await new Browserless().get(route('/methods'), ACCEPT_JSON);
       expect(response.status).toBe(200);
       const methods = (await response.json()) as Record<string, unknown>[];
@@ -242,7 +242,18 @@ export function runConformanceSuite(target: ConformanceTarget): void {
           country: 'NO',
         }),
       );
-      for (const method of methods) expect(['login', 'verify']).toContain(method.purpose);
+      // And the signing methods (createEid({ signing })), with the document types each signs.
+      expect(methods).toContainEqual(
+        expect.objectContaining({
+          provider: 'next',
+          method: 'nbid-sign',
+          flow: 'redirect',
+          purpose: 'sign',
+          country: 'NO',
+          signs: ['application/pdf', 'text/plain'],
+        }),
+      );
+      for (const method of methods) expect(['login', 'verify', 'sign']).toContain(method.purpose);
     });
 
     it('GET /session answers 401 unauthenticated before login', async () => {
@@ -349,7 +360,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       provider: string;
       method: string;
       flow: string;
-      purpose: 'login' | 'verify';
+      purpose: 'login' | 'verify' | 'sign';
       country: string;
       requiresNin?: boolean;
     }
@@ -366,7 +377,12 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         ACCEPT_HTML,
       );
       expect(start.status, `${listed.provider}/${listed.method} start`).toBe(302);
-      let location = browser.location(start);
+      return followToApp(browser, listed, browser.location(start));
+    }
+
+    /** Through the simulator's pages (approving as the first user offered) until the browser is back at the app. */
+    async function followToApp(browser: Browserless, listed: ListedMethod, from: string) {
+      let location = from;
       for (let hop = 0; hop < 8 && !location.startsWith(`${app.baseUrl}/`); hop++) {
         const page = await browser.get(location, ACCEPT_HTML);
         if (page.status >= 300 && page.status < 400) {
@@ -385,7 +401,41 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       return location;
     }
 
-    it('every method GET /methods lists works: login methods log in (redirect ones through their simulated pages, headless ones by polling), verify methods verify for a logged-in operator', async () => {
+    /**
+     * A `sign` method: a person of its country logs in (Signicat's redirect login of that country), signs the
+     * example apps' sample agreement, and is sent back with `?signed=`; the signature is at the status route.
+     */
+    async function signThroughSimulator(listed: ListedMethod, methods: readonly ListedMethod[]) {
+      const what = `${listed.provider}/${listed.method}`;
+      const browser = new Browserless();
+      const login = methods.find(
+        (one) =>
+          one.provider === 'signicat' &&
+          one.purpose === 'login' &&
+          one.flow === 'redirect' &&
+          one.country === listed.country,
+      );
+      expect(login, `${what}: a Signicat login of ${listed.country}`).toBeDefined();
+      await browser.get(await redirectThroughSimulator(browser, login!), ACCEPT_HTML);
+      const started = await browser.post(route(`/sign/${listed.provider}/${listed.method}`), {
+        json: { documentId: 'sample-text', returnTo: '/profile' },
+        headers: ACCEPT_JSON,
+      });
+      expect(started.status, what).toBe(200);
+      const { transactionId, redirectUrl } = (await started.json()) as {
+        transactionId: string;
+        redirectUrl: string;
+      };
+      const back = await browser.get(await followToApp(browser, listed, redirectUrl), ACCEPT_HTML);
+      expect(onSite(browser.location(back)), what).toBe(`/profile?signed=${transactionId}`);
+      const status = await (await browser.get(route(`/status/${transactionId}`), ACCEPT_JSON)).json();
+      expect(status, what).toMatchObject({
+        status: 'complete',
+        signature: { provider: listed.provider, method: listed.method, document: { id: 'sample-text' } },
+      });
+    }
+
+    it('every method GET /methods lists works: login methods log in (redirect ones through their simulated pages, headless ones by polling), verify methods verify for a logged-in operator, sign methods sign for the logged-in person', async () => {
       const methods = (await (
         await new Browserless().get(route('/methods'), ACCEPT_JSON)
       ).json()) as ListedMethod[];
@@ -395,6 +445,10 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         const what = `${listed.provider}/${listed.method}`;
         const browser = new Browserless();
         const person = users.find((user) => user.country === listed.country && user.nin);
+        if (listed.purpose === 'sign') {
+          await signThroughSimulator(listed, methods);
+          continue;
+        }
         if (listed.flow === 'redirect') {
           const callback = await redirectThroughSimulator(browser, listed);
           const done = await browser.get(callback, ACCEPT_HTML);

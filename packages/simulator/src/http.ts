@@ -40,12 +40,16 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
  * A JSON request body (`application/json` or `+json`, else 415); `invalid` makes the provider's own error for a
  * body that does not parse.
  */
-export async function readJsonBody(req: IncomingMessage, invalid: () => Error): Promise<unknown> {
+export async function readJsonBody(
+  req: IncomingMessage,
+  invalid: () => Error,
+  limit = MAX_BODY_BYTES,
+): Promise<unknown> {
   const type = mediaType(req);
   if (type !== 'application/json' && !type.endsWith('+json')) {
     throw new HttpError(415, 'The request body must be application/json.');
   }
-  const text = await readBody(req);
+  const text = await readBody(req, limit);
   try {
     return JSON.parse(text);
   } catch {

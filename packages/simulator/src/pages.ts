@@ -23,6 +23,7 @@ p{margin:.25rem 0 1rem;color:#4a5565}
 .badge{display:inline-block;margin-bottom:1rem;padding:.1rem .5rem;border-radius:999px;background:#fff4d6;
 color:#7a5600;font-size:.75rem;font-weight:600;letter-spacing:.03em;text-transform:uppercase}
 .binding{padding:.75rem;border:1px dashed #8796aa;border-radius:8px;text-align:center;font-weight:600}
+.document{white-space:pre-wrap;padding:.75rem;border:1px solid #c3ccd8;border-radius:8px;max-height:16rem;overflow:auto}
 nav{display:flex;flex-wrap:wrap;gap:.5rem;margin-bottom:1rem}
 nav a{padding:.2rem .6rem;border:1px solid #c6cfdb;border-radius:6px;color:#1b2430;text-decoration:none;font-size:.875rem}
 nav a[aria-current]{background:#1b2430;border-color:#1b2430;color:#fff}
@@ -68,6 +69,17 @@ export interface ApprovalPage {
   bindingMessage?: string;
   /** `lang` of the page, ISO 639-1. */
   lang?: string;
+  /** A signing page: what the person signs, as text, or a PDF's page count. */
+  document?: { text: string } | { pdfPages: number };
+}
+
+function renderDocument(document: ApprovalPage['document']): string {
+  if (!document) return '';
+  if ('text' in document) {
+    return `<p>You are signing this text:</p><pre class="document" data-testid="sim-document">${escapeHtml(document.text)}</pre>`;
+  }
+  const pages = document.pdfPages === 1 ? '1 page' : `${document.pdfPages} pages`;
+  return `<p data-testid="sim-document">You are signing a PDF document, ${pages}.</p>`;
 }
 
 /**
@@ -98,9 +110,10 @@ export function renderApprovalPage(page: ApprovalPage): string {
     : '';
   const body = `<span class="badge">Test environment</span>
 <h1>${escapeHtml(page.title)}</h1>
-<p>Pick a test user and decide how the login ends.</p>
+<p>Pick a test user and decide how the ${page.document ? 'signing' : 'login'} ends.</p>
 ${alternatives}
 ${binding}
+${renderDocument(page.document)}
 <form method="post">
 ${hidden}
 <label for="user">Test user</label>

@@ -41,6 +41,45 @@ export interface SessionBook<Session> {
   view(session: Session): SimulatorSessionView;
 }
 
+/** Two books as one, for a provider with two kinds of session (NEXT's authentications and signings). */
+export function joinedBooks<A extends { id: string }, B extends { id: string }>(
+  first: SessionBook<A>,
+  second: SessionBook<B>,
+): SessionBook<A | B> {
+  const owner = (session: A | B): 'first' | 'second' =>
+    first.find(session.id) === session ? 'first' : 'second';
+  const on = <T>(session: A | B, one: (book: SessionBook<A>) => T, two: (book: SessionBook<B>) => T): T =>
+    owner(session) === 'first' ? one(first) : two(second);
+  return {
+    find: (id) => first.find(id) ?? second.find(id),
+    all: () => [...first.all(), ...second.all()],
+    refresh: (session) =>
+      on(
+        session,
+        (book) => book.refresh(session as A),
+        (book) => book.refresh(session as B),
+      ),
+    state: (session) =>
+      on(
+        session,
+        (book) => book.state(session as A),
+        (book) => book.state(session as B),
+      ),
+    finish: (session, outcome, userId) =>
+      on(
+        session,
+        (book) => book.finish(session as A, outcome, userId),
+        (book) => book.finish(session as B, outcome, userId),
+      ),
+    view: (session) =>
+      on(
+        session,
+        (book) => book.view(session as A),
+        (book) => book.view(session as B),
+      ),
+  };
+}
+
 /** The control surface's `sessions()` and `complete()` over a provider's sessions. */
 export function sessionControl<Session>(
   book: SessionBook<Session>,

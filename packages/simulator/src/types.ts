@@ -98,6 +98,8 @@ export interface SimulatorSessionView {
    * `relaystate`, NEXT the `tx` of its `callbackUrl`, OpenID Connect `state`. Absent when the request carried none.
    */
   appTransactionId?: string;
+  /** `sign` for a signing (NEXT's `/api/signing`, ZignSec's `sbid-sign`); absent for logins. */
+  kind?: 'login' | 'sign';
   /** The status exactly as the provider's API reports it, e.g. `CREATED`. */
   status: string;
   bindingMessage?: string;

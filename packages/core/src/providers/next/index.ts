@@ -1,3 +1,4 @@
+import { signerMismatch } from '../../engine/signing/result.js';
 import { EidError } from '../../errors.js';
 import { headerValue } from '../../http.js';
 import type { ProviderIdentity } from '../../identity.js';
@@ -16,7 +17,14 @@ import {
 import { kindOf } from '../../transaction.js';
 import type { Provider } from '../types.js';
 import { CREDENTIALS, completion, FORBIDDEN, refineRefusal } from './mapping.js';
-import { documentPath, type NextSigning, SIGNINGS, signingEvidence, signingRequest } from './signing.js';
+import {
+  documentPath,
+  isSignerMismatch,
+  type NextSigning,
+  SIGNINGS,
+  signingEvidence,
+  signingRequest,
+} from './signing.js';
 import {
   AUTHENTICATIONS,
   authenticationRequest,
@@ -171,6 +179,9 @@ export function linkMobilityNext(options: NextOptions): Provider {
         fromCallback: callbackQuery !== undefined,
         logger: runtime.logger,
       });
+      if (signing && result.status === 'failed' && isSignerMismatch(answer)) {
+        return { status: 'failed', error: signerMismatch() };
+      }
       if (!signing || result.status !== 'complete') return result;
       return { ...result, ...(await signedDocument(answer)) };
     },

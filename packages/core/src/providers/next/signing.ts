@@ -74,3 +74,13 @@ export function signingEvidence(body: string): SignatureEvidence {
   if (head.startsWith('<')) return { format: 'xmldsig', contentType: 'application/xml', content };
   return { format: 'unknown', contentType: 'application/octet-stream', content };
 }
+
+/**
+ * A signing NEXT failed because someone other than the `nationalId` signed ("National Id for user allowed to
+ * sign"): the error code NEXT gives is not documented; `identity_mismatch` is the one this library reads, as for
+ * authentications. Such a failure is the engine's `signer_mismatch`.
+ */
+export function isSignerMismatch(answer: NextSigning): boolean {
+  const error = answer.error;
+  return typeof error === 'object' && error !== null && error.code === 'identity_mismatch';
+}

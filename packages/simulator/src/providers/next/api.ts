@@ -29,16 +29,7 @@ export function registerApi(
   credentials: NextCredentials,
 ): void {
   const rest = restRoute(credentials);
-  /**
-   * The credentials are a NEXT Portal user, who belongs to one partner. Another partner id is refused
-   * with 403 (authenticated, not allowed) rather than 404, so that a wrong `partnerId` setting is told
-   * apart from an unknown authentication id.
-   */
-  const checkPartner = (partnerId: unknown): void => {
-    if (typeof partnerId !== 'string' || !safeEqual(partnerId, credentials.partnerId)) {
-      throw new HttpError(403, 'The credentials give no access to this partnerId.');
-    }
-  };
+  const checkPartner = partnerCheck(credentials);
 
   router.post(
     '/api/authentications',
@@ -74,8 +65,21 @@ export function registerApi(
   unknownEndpoints(router, '/api/authentications/*', rest, api);
 }
 
+/**
+ * The credentials are a NEXT Portal user, who belongs to one partner. Another partner id is refused with 403
+ * (authenticated, not allowed) rather than 404, so that a wrong `partnerId` setting is told apart from an unknown
+ * id.
+ */
+export function partnerCheck(credentials: NextCredentials): (partnerId: unknown) => void {
+  return (partnerId) => {
+    if (typeof partnerId !== 'string' || !safeEqual(partnerId, credentials.partnerId)) {
+      throw new HttpError(403, 'The credentials give no access to this partnerId.');
+    }
+  };
+}
+
 /** Wraps an API route: Basic credentials first, then `HttpError` answered as problem JSON. */
-function restRoute(credentials: NextCredentials): (handler: RouteHandler) => RouteHandler {
+export function restRoute(credentials: NextCredentials): (handler: RouteHandler) => RouteHandler {
   return (handler) => async (ctx) => {
     if (!authenticated(ctx.req, credentials)) {
       // ASP.NET's authentication handlers answer a challenge with an empty body.

@@ -120,7 +120,7 @@ export class Authentications implements SessionBook<Authentication> {
 }
 
 /** The app's transaction id: NEXT carries none of its own, so the `tx` the app put in its callback URL. */
-function transactionIdIn(callbackUrl: string): string | undefined {
+export function transactionIdIn(callbackUrl: string): string | undefined {
   try {
     return new URL(callbackUrl).searchParams.get('tx') ?? undefined;
   } catch {

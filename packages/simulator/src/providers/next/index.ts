@@ -17,10 +17,17 @@
  * with @eid/core.
  */
 import { retryAfter, sendProblem } from '../../http.js';
-import { type ProviderContext, type SimulatedProvider, simulatedProvider } from '../../provider.js';
+import {
+  joinedBooks,
+  type ProviderContext,
+  type SimulatedProvider,
+  simulatedProvider,
+} from '../../provider.js';
 import { type NextCredentials, registerApi, unauthorized } from './api.js';
 import { Authentications } from './authentications.js';
-import { registerPages } from './page.js';
+import { registerPages, registerSigningPages } from './page.js';
+import { registerSigningApi } from './signing-api.js';
+import { Signings } from './signings.js';
 import { NEXT } from './wire.js';
 
 export type { NextCredentials } from './api.js';
@@ -59,9 +66,12 @@ export function next(context: ProviderContext, options: NextSimulatorOptions): S
     options.sessionLifetimeSeconds,
     context.users,
   );
+  const signings = new Signings(options.partnerId, options.sessionLifetimeSeconds, context.users);
   registerApi(context.router, authentications, options);
+  registerSigningApi(context.router, signings, options);
   registerPages(context.router, authentications);
-  return simulatedProvider(NEXT, authentications, (res, status) => {
+  registerSigningPages(context.router, signings);
+  return simulatedProvider(NEXT, joinedBooks(authentications, signings), (res, status) => {
     if (status === 401) unauthorized(res);
     else sendProblem(res, status, 'Simulated failure.', retryAfter(status));
   });

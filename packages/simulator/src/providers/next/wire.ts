@@ -145,7 +145,9 @@ export function personInAnswer(authentication: Authentication): boolean {
  * the two; a URL without a query gets `?id=` either way. Every outcome comes back this way; the
  * documentation has one callback URL, and the GET tells success from failure.
  */
-export function callbackWithId(authentication: Authentication): string {
+export function callbackWithId(
+  authentication: Pick<Authentication, 'id' | 'callbackUrl' | 'appendsIdAsText'>,
+): string {
   const url = new URL(authentication.callbackUrl);
   if (authentication.appendsIdAsText && url.search !== '') {
     return `${url.toString()}?id=${encodeURIComponent(authentication.id)}`;

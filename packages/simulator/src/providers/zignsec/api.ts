@@ -8,6 +8,7 @@ import { unknownEndpoints } from '../../provider.js';
 import type { RouteHandler, Router } from '../../router.js';
 import { presentSession } from './present.js';
 import type { ZignSecSessions } from './sessions.js';
+import { parseSignRequest, SIGN_SELECTOR } from './sign.js';
 import {
   type Country,
   type Parameters,
@@ -25,12 +26,9 @@ const api = { provider: ZIGNSEC };
 export function registerApi(router: Router, sessions: ZignSecSessions, token: string): void {
   const rest = restRoute(token);
   const start = (selector: string, version: 'v2' | 'v3', country: Country, parameters: Parameters) => {
-    const session = sessions.create(
-      selector,
-      version,
-      country,
-      parseSetup(selector, version, country, parameters),
-    );
+    const setup = parseSetup(selector, version, country, parameters);
+    if (selector === SIGN_SELECTOR) setup.sign = parseSignRequest(parameters, setup.personalNumber);
+    const session = sessions.create(selector, version, country, setup);
     return { id: session.id, errors: [], redirect_url: sessions.redirectUrl(session) };
   };
 

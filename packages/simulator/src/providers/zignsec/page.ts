@@ -8,6 +8,7 @@ import { loginOver, readApproval } from '../../provider.js';
 import type { Router } from '../../router.js';
 import { asTestUser } from './people.js';
 import type { ZignSecSessions } from './sessions.js';
+import { visibleText } from './sign.js';
 import { PAGE_PATH, PRODUCTS, type Session } from './wire.js';
 
 export function registerPages(router: Router, sessions: ZignSecSessions): void {
@@ -23,7 +24,12 @@ export function registerPages(router: Router, sessions: ZignSecSessions): void {
         PRODUCTS[session.selector]?.title ?? `Simulated eID chooser for ${session.country} (ZignSec)`;
       // "Adding this setting will also show the QR-code on the waiting form."
       const title = session.autoStartTokenRequired ? `${product}: scan the QR code` : product;
-      const page = { title, users: choices.map(asTestUser), lang: session.language ?? 'en' };
+      const page = {
+        title,
+        users: choices.map(asTestUser),
+        lang: session.language ?? 'en',
+        ...(session.sign ? { document: { text: visibleText(session.sign) } } : {}),
+      };
       sendHtml(res, 200, renderApprovalPage(page));
     }),
   );

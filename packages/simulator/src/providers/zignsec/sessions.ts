@@ -84,7 +84,12 @@ export class ZignSecSessions implements SessionBook<Session> {
       const candidates = this.usersFor(session);
       const user = chooseTestUser({
         userId,
-        eligible: candidates,
+        // A signing may be finished (through the control surface) by another person of the country than the
+        // PersonalNumber's: whether ZignSec enforces the number under BankID's secure start is not documented
+        // (docs/providers/signing-wire-formats.md §2), so the simulator lets it through and the app must check.
+        eligible: session.sign
+          ? this.allUsers().filter((user) => user.country === session.country)
+          : candidates,
         defaults: candidates,
         known: (id) => this.allUsers().some((candidate) => candidate.id === id),
         cannot: (id) => `Test user ${id} cannot log in to this ${session.selector} session.`,
@@ -137,6 +142,7 @@ export class ZignSecSessions implements SessionBook<Session> {
       methodId: /^[a-z]{2}$/.test(session.selector)
         ? `country-${session.selector}`
         : session.selector.replaceAll('_', '-'),
+      ...(session.sign ? { kind: 'sign' as const } : {}),
       status: session.state,
     };
     if (session.relaystate) result.appTransactionId = session.relaystate;

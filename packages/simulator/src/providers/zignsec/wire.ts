@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, isHttpUrl, mediaType, readBody, sendJson } from '../../http.js';
 import type { ZignSecUser } from './people.js';
+import type { SignRequest } from './sign.js';
 
 export const ZIGNSEC = 'zignsec';
 export const PAGE_PATH = '/v2/Hosted';
@@ -28,12 +29,13 @@ export const PRODUCTS: Record<string, Product> = {
   nbid: { api: 'v2', country: 'NO', title: 'Simulated Norwegian BankID web (ZignSec)' },
   nbid_pep: { api: 'v2', country: 'NO', title: 'Simulated Norwegian BankID with PEP check (ZignSec)' },
   swissid: { api: 'v3', country: 'CH', title: 'Simulated SwissID (ZignSec)' },
+  'sbid-sign': { api: 'v2', country: 'SE', title: 'Sign with simulated Swedish BankID (ZignSec)' },
 };
 /**
  * Selectors ZignSec's page still lists that this account cannot use: NemID (switched off in 2023), BankID på
  * mobil (`nbid_mobile`, switched off by BankID Norway on 1 September 2024), Smart-ID (a separate contract).
  */
-const UNAVAILABLE = new Set(['sbid-sign', 'nemid', 'nbid_mobile', 'smartid/auth', 'smartid/sign']);
+const UNAVAILABLE = new Set(['nemid', 'nbid_mobile', 'smartid/auth', 'smartid/sign']);
 /** `[cc]`: the countries whose eIDs this account has; another code is a missing configuration. */
 export const COUNTRY_SELECTORS: Record<string, Country> = { se: 'SE', no: 'NO', dk: 'DK', fi: 'FI' };
 
@@ -72,6 +74,8 @@ export interface Session {
   identificationDate?: string;
   requestId?: string;
   errors?: { code: string; description: string }[];
+  /** `sbid-sign`: what is signed. */
+  sign?: SignRequest;
 }
 
 /** A refusal in ZignSec's error format. */
@@ -171,6 +175,7 @@ export type SessionSetup = Pick<
   | 'scope'
   | 'lookupPersonAddress'
   | 'autoStartTokenRequired'
+  | 'sign'
 > & { relaystate?: string };
 
 export function parseSetup(
