@@ -83,9 +83,10 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   // Signing the sample agreements, for the person logged in (anyone else gets 403 and how to log in).
   app.get(SIGN_PATH, async (req, res) => {
     const identity = await eid.sessionIdentity(req.session.eid);
-    const { status, html } = await signPageResponse({ eid, identity, query: req.query });
+    const nonce = createNonce();
+    const { status, html } = await signPageResponse({ eid, identity, query: req.query, nonce });
     res.status(status);
-    page(res, html);
+    page(res, html, nonce);
   });
   // For load balancers: 200 while the transaction store answers, 503 otherwise; the providers' breaker states.
   app.get(HEALTH_PATH, async (_req, res) => {

@@ -126,8 +126,9 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     // Signing the sample agreements, for the person logged in (anyone else gets 403 and how to log in).
     app.get(SIGN_PATH, async (request, reply) => {
       const query = request.query as Record<string, unknown>;
-      const { status, html } = await signPageResponse({ eid, identity: request.eid.identity, query });
-      return page(reply.code(status), html);
+      const nonce = createNonce();
+      const { status, html } = await signPageResponse({ eid, identity: request.eid.identity, query, nonce });
+      return page(reply.code(status), html, nonce);
     });
     // For load balancers: 200 while the transaction store answers, 503 otherwise; the providers' breaker states.
     app.get(HEALTH_PATH, async (_request, reply) => {

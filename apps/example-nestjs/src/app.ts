@@ -156,8 +156,9 @@ class PagesController {
     @Query() query: Record<string, unknown>,
     @Res() res: unknown,
   ) {
-    const { status, html } = await signPageResponse({ eid: this.options.eid, identity, query });
-    this.page(res, html, undefined, status);
+    const nonce = createNonce();
+    const { status, html } = await signPageResponse({ eid: this.options.eid, identity, query, nonce });
+    this.page(res, html, nonce, status);
   }
 
   /** For load balancers: 200 while the transaction store answers, 503 otherwise; the providers' breaker states. */

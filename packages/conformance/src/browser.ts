@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { type Simulator, startSimulator, type TestUser } from '@eid/simulator';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +122,46 @@ export function runBrowserSuite(target: ConformanceTarget): void {
           expect(shownNin).toContain(nin.slice(0, 6));
           expect(await page.content()).not.toContain(nin);
           expect(await page.content()).toContain(provider);
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'signs the sample agreement: from the home page to the sign page, the simulated signing page, the result and the download',
+      async () => {
+        await withPage(async (page) => {
+          await page.goto(`${app.baseUrl}/`);
+          await page.getByTestId('login-signicat-nbid').click();
+          await page.waitForURL((url) => url.href.startsWith(`${simulator.url}/`));
+          await page.locator('select[name="user"]').selectOption('no-kari');
+          await page.locator('button[name="outcome"][value="success"]').click();
+          await page.waitForURL(at('/profile'));
+          await page.goto(`${app.baseUrl}/`);
+          await page.getByTestId('sign-link').click();
+          await page.waitForURL(at('/sign'));
+          const agreement = (await page.getByTestId('sign-text-sample-text').textContent()) ?? '';
+          await page.getByTestId('sign-sample-text-next-nbid-sign').click();
+          // The simulated signing page shows the text being signed, and only the logged-in person may sign.
+          await page.waitForURL((url) => url.href.startsWith(`${simulator.url}/`));
+          expect((await page.getByTestId('sim-document').textContent())?.trim()).toBe(agreement.trim());
+          expect(await page.locator('select[name="user"] option').allTextContents()).toEqual([
+            'Kari Nordmann',
+          ]);
+          await page.locator('button[name="outcome"][value="success"]').click();
+          await page.waitForURL((url) => at('/sign')(url) && url.searchParams.has('signed'));
+          expect((await page.getByTestId('signed-by').textContent())?.trim()).toBe('Kari Nordmann');
+          const sha256 = createHash('sha256').update(agreement, 'utf8').digest('hex');
+          expect((await page.getByTestId('signed-sha256').textContent())?.trim()).toBe(sha256);
+          expect(await page.content()).not.toContain(kari.nin);
+          const [download] = await Promise.all([
+            page.waitForEvent('download'),
+            page.getByTestId('sign-download').click(),
+          ]);
+          expect(download.suggestedFilename()).toBe('Membership-agreement-signed.xml');
+          const xml = await readFile((await download.path())!, 'utf8');
+          const visible = /<usrVisibleData[^>]*>([^<]*)</.exec(xml)?.[1] ?? '';
+          expect(Buffer.from(visible, 'base64').toString('utf8')).toBe(agreement);
         });
       },
       TEST_TIMEOUT_MS,

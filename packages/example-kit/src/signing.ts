@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Eid, EidMethodInfo, Identity, Logger, SigningOptions, SignResult } from '@eid/core';
-import { escapeHtml, layout } from './html.js';
-import { errorMessage } from './messages.js';
+import { pageScript } from './client-script.js';
+import { escapeHtml, layout, scriptJson } from './html.js';
+import { ERROR_MESSAGES, errorMessage } from './messages.js';
 import { SIGN_PATH } from './pages.js';
 import { SAMPLE_DOCUMENTS } from './sample-documents.js';
 
@@ -32,8 +33,10 @@ export async function signPageResponse(options: {
   eid: Pick<Eid, 'methods' | 'prefix' | 'signature'>;
   identity: Identity | undefined;
   query: Record<string, unknown>;
+  /** The nonce of the page's Content-Security-Policy (`pageHeaders(nonce)`). */
+  nonce: string;
 }): Promise<{ status: 200 | 403; html: string }> {
-  const { eid, identity, query } = options;
+  const { eid, identity, query, nonce } = options;
   if (!identity) return { status: 403, html: renderSignLoginFirst() };
   const signedId = typeof query.signed === 'string' ? query.signed : undefined;
   const found = signedId ? await eid.signature(signedId) : undefined;
@@ -42,7 +45,7 @@ export async function signPageResponse(options: {
   const error = typeof query.error === 'string' ? query.error : undefined;
   return {
     status: 200,
-    html: renderSignPage({ methods: eid.methods(), prefix: eid.prefix, signature, error }),
+    html: renderSignPage({ methods: eid.methods(), prefix: eid.prefix, signature, error, nonce }),
   };
 }
 
@@ -106,7 +109,7 @@ function renderDocument(id: string, methods: readonly EidMethodInfo[], prefix: s
     .map(
       (
         method,
-      ) => `<form method="post" action="${escapeHtml(`${prefix}/sign/${method.provider}/${method.method}`)}">
+      ) => `<form method="post" data-sign-form action="${escapeHtml(`${prefix}/sign/${method.provider}/${method.method}`)}">
 <input type="hidden" name="documentId" value="${escapeHtml(id)}">
 <input type="hidden" name="returnTo" value="${SIGN_PATH}">
 <button type="submit" data-testid="${escapeHtml(`sign-${id}-${method.provider}-${method.method}`)}">${escapeHtml(method.label)} (${escapeHtml(method.providerName)})</button>
@@ -126,13 +129,12 @@ export interface SignPage {
   prefix: string;
   signature?: SignResult | undefined;
   error?: string | undefined;
+  nonce?: string;
 }
 
 /** The sample documents, a button per signing method that takes them, and the last signature's result. */
-export function renderSignPage({ methods, prefix, signature, error }: SignPage): string {
-  const alert = error
-    ? `<div class="alert" role="alert" data-testid="sign-error">${escapeHtml(errorMessage(error))}</div>`
-    : '';
+export function renderSignPage({ methods, prefix, signature, error, nonce }: SignPage): string {
+  const alert = `<div class="alert" role="alert" data-testid="sign-error"${error ? '' : ' hidden'}>${error ? escapeHtml(errorMessage(error)) : ''}</div>`;
   const body = `<section class="card">
 <h1>Sign an agreement</h1>
 ${alert}
@@ -143,5 +145,32 @@ ${signature ? renderResult(signature, prefix) : ''}
 ${Object.keys(SAMPLE_DOCUMENTS)
   .map((id) => renderDocument(id, methods, prefix))
   .join('\n')}`;
-  return layout({ title: 'Sign an agreement', body });
+  const code = pageScript(
+    { prefix, returnTo: SIGN_PATH },
+    `  // The forms are posted as JSON and the browser sent to the provider's address from the answer: the page's
+  // Content-Security-Policy (form-action 'self') would stop a form post that redirects to another site.
+  const messages = ${scriptJson(ERROR_MESSAGES)};
+  const errorBox = $('sign-error');
+  for (const form of document.querySelectorAll('form[data-sign-form]')) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const data = Object.fromEntries(new FormData(form));
+      let body = {};
+      let ok = false;
+      try {
+        const response = await postStart(form.action, data);
+        body = await readBody(response);
+        ok = response.ok;
+      } catch {
+        body = { error: { code: 'provider_unavailable' } };
+      }
+      const target = ok && typeof body.redirectUrl === 'string' ? new URL(body.redirectUrl, location.href) : undefined;
+      if (target && (target.protocol === 'https:' || target.protocol === 'http:')) return location.assign(target.href);
+      errorBox.textContent = messages[errorCode(body, 'provider_error')] || messages.provider_error;
+      errorBox.hidden = false;
+    });
+  }
+`,
+  );
+  return layout({ title: 'Sign an agreement', body, script: { code, ...(nonce ? { nonce } : {}) } });
 }

@@ -126,3 +126,35 @@ export async function submitPage(
 export async function json(res: Response): Promise<Json> {
   return res.json();
 }
+
+/**
+ * A ZignSec result in the `envelope` shape, whichever shape the session answered in: the tests check what a body
+ * says; zignsec.test.ts 'answers in every documented shape, in turn' checks the shapes themselves.
+ */
+export function canonical(body: Json): Json {
+  const pascal = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
+  const out: Json = {};
+  for (const [key, value] of Object.entries(body)) {
+    out[
+      key === 'BankIDSE' || key === 'LookupPersonAddress' ? key : key.charAt(0).toLowerCase() + key.slice(1)
+    ] = value;
+  }
+  if (Array.isArray(out.errors)) {
+    out.errors = out.errors.map((error: Json) => ({
+      code: error.code ?? error.Code,
+      description: error.description ?? error.Description,
+    }));
+  }
+  const nested = out.result?.identity ?? out.result?.Identity;
+  const { state: nestedState, State, ...person } = nested ?? {};
+  const state = String(out.state ?? nestedState ?? State).toUpperCase();
+  delete out.state;
+  out.result = { identity: { state } };
+  if (Object.keys(person).length > 0) out.identity = person;
+  if (out.identity) {
+    out.identity = Object.fromEntries(
+      Object.entries(out.identity).map(([key, value]) => [pascal(key), value]),
+    );
+  }
+  return out;
+}

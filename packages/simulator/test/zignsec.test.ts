@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../src/index.js';
-import { hiddenFields, type Json, json, userOptions } from './helpers.js';
+import { canonical, hiddenFields, type Json, json, userOptions } from './helpers.js';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -49,38 +49,6 @@ async function setupOk(selector: string, parameters: Record<string, string> = {}
 
 function result(id: string, version = 'v2', token = sim.zignsec.token): Promise<Response> {
   return fetch(`${sim.zignsec.baseUrl}/${version}/eid/${id}`, { headers: { authorization: token } });
-}
-
-/**
- * A result in the `envelope` shape, whichever shape the session answered in: the tests below check what a body
- * says; 'answers in every documented shape, in turn' checks the shapes themselves.
- */
-function canonical(body: Json): Json {
-  const pascal = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
-  const out: Json = {};
-  for (const [key, value] of Object.entries(body)) {
-    out[
-      key === 'BankIDSE' || key === 'LookupPersonAddress' ? key : key.charAt(0).toLowerCase() + key.slice(1)
-    ] = value;
-  }
-  if (Array.isArray(out.errors)) {
-    out.errors = out.errors.map((error: Json) => ({
-      code: error.code ?? error.Code,
-      description: error.description ?? error.Description,
-    }));
-  }
-  const nested = out.result?.identity ?? out.result?.Identity;
-  const { state: nestedState, State, ...person } = nested ?? {};
-  const state = String(out.state ?? nestedState ?? State).toUpperCase();
-  delete out.state;
-  out.result = { identity: { state } };
-  if (Object.keys(person).length > 0) out.identity = person;
-  if (out.identity) {
-    out.identity = Object.fromEntries(
-      Object.entries(out.identity).map(([key, value]) => [pascal(key), value]),
-    );
-  }
-  return out;
 }
 
 async function resultOk(id: string): Promise<Json> {

@@ -6,6 +6,7 @@
  * a choice written down in docs/providers/signing-wire-formats.md.
  */
 import { absent, isHttpUrl, isRecord } from '../../http.js';
+import { isBase64 } from '../../signature.js';
 import type { TestUser } from '../../types.js';
 import { METHODS, ValidationError } from './wire.js';
 
@@ -21,6 +22,8 @@ export const MAX_REQUEST_BYTES = Math.ceil((MAX_DOCUMENT_BYTES * 4) / 3) + 64 * 
 export interface SigningRequest {
   method: string;
   content: Buffer;
+  /** `content` exactly as received, for BankID's `usrVisibleData`, which holds what the relying party sent. */
+  contentBase64: string;
   contentType: ContentType;
   nationalId?: string;
   phone?: string;
@@ -47,8 +50,6 @@ export interface Signing extends Omit<SigningRequest, 'content'> {
   appendsIdAsText: boolean;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
 /** `POST /api/signing`'s body, checked; `checkPartner` refuses a partner id the credentials do not own. */
 export function parseSigningRequest(
   body: unknown,
@@ -66,7 +67,7 @@ export function parseSigningRequest(
   if (typeof contentType !== 'string' || !(CONTENT_TYPES as readonly string[]).includes(contentType)) {
     throw new ValidationError('contentType', `contentType must be ${CONTENT_TYPES.join(' or ')}.`);
   }
-  if (typeof content !== 'string' || content === '' || !BASE64.test(content)) {
+  if (typeof content !== 'string' || content === '' || !isBase64(content)) {
     throw new ValidationError('content', 'content must be the document, base64 encoded.');
   }
   const bytes = Buffer.from(content, 'base64');
@@ -85,6 +86,7 @@ export function parseSigningRequest(
   const request: SigningRequest = {
     method,
     content: bytes,
+    contentBase64: content,
     contentType: contentType as ContentType,
     callbackUrl,
   };
@@ -96,9 +98,8 @@ export function parseSigningRequest(
     request.nationalId = nationalId;
   }
   if (!absent(phone) && phone !== '') {
-    if (typeof phone !== 'string' || !/^\+?\d{6,15}$/.test(phone)) {
-      throw new ValidationError('phone', 'phone must be a phone number.');
-    }
+    // "Phone number for user allowed to sign": its format is not documented, so any text is kept (and shown nowhere).
+    if (typeof phone !== 'string') throw new ValidationError('phone', 'phone must be a string.');
     request.phone = phone;
   }
   if (!absent(customProperties)) {

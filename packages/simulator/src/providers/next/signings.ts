@@ -2,7 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HttpError } from '../../http.js';
 import { MAX_SESSIONS, makeRoom, type SessionBook } from '../../provider.js';
-import { padesSigned, xmlSignature } from '../../signature.js';
+import { padesSigned, pdfSummary, xmlSignature } from '../../signature.js';
 import type { Outcome, SimulatorSessionView, TestUser } from '../../types.js';
 import { chooseTestUser } from '../../users.js';
 import { transactionIdIn } from './authentications.js';
@@ -14,7 +14,7 @@ const MAX_SIGNINGS = 1_000;
 
 export class Signings implements SessionBook<Signing> {
   private readonly signings = new Map<string, Signing>();
-  /** Signed documents by their `documentId`, the signing's id. */
+  /** The signing's id by its signed document's `documentId`. */
   private readonly documents = new Map<string, string>();
   private created = 0;
 
@@ -32,7 +32,7 @@ export class Signings implements SessionBook<Signing> {
     return this.signings.values();
   }
 
-  /** The signed document by its id (base64), if any. */
+  /** The completed signing whose signed document has this id, if any. */
   document(documentId: string): Signing | undefined {
     const id = this.documents.get(documentId.toLowerCase());
     return id === undefined ? undefined : this.signings.get(id);
@@ -130,24 +130,18 @@ export class Signings implements SessionBook<Signing> {
 
 /**
  * What the document download gives (not documented: chosen, see docs/providers/signing-wire-formats.md §4):
- * Norwegian BankID signs a PDF as PAdES; everything else gets BankID's XML signature, over the text itself or,
- * for a PDF, over a line naming it with its SHA-256 in `usrNonVisibleData`.
+ * Norwegian BankID signs a PDF as PAdES; everything else gets BankID's XML signature: over the text as sent, or,
+ * for a PDF, over a line naming it, with the document's SHA-256 in `usrNonVisibleData` (BankID's advice for files).
  */
 function signedArtefact(signing: Signing, signer: TestUser, at: Date): Buffer {
   const { content } = signing;
   if (signing.method === 'nbid' && signing.contentType === 'application/pdf') {
     return padesSigned(content, signer.name, at);
   }
-  const hash = createSha256(content);
   const visible =
     signing.contentType === 'text/plain'
-      ? content.toString('base64')
-      : Buffer.from(`Signing a PDF document (${hash.toString('hex')})`).toString('base64');
-  return Buffer.from(
-    xmlSignature({ visible, nonVisible: hash.toString('base64'), service: 'Simulated NEXT partner' }),
-  );
-}
-
-function createSha256(bytes: Buffer): Buffer {
-  return createHash('sha256').update(bytes).digest();
+      ? signing.contentBase64
+      : Buffer.from(pdfSummary(content), 'utf8').toString('base64');
+  const nonVisible = createHash('sha256').update(content).digest('base64');
+  return Buffer.from(xmlSignature({ visible, nonVisible, service: 'Simulated NEXT partner' }), 'utf8');
 }

@@ -18,7 +18,12 @@ export function registerPages(router: Router, sessions: ZignSecSessions): void {
       const session = pageSession(sessions, params.id!);
       const choices = sessions.usersFor(session);
       if (choices.length === 0) {
-        throw new HttpError(400, `The simulator has no test users for ${session.country}.`);
+        throw new HttpError(
+          400,
+          session.sign
+            ? 'No test user of the simulator can sign this: none has the PersonalNumber.'
+            : `The simulator has no test users for ${session.country}.`,
+        );
       }
       const product =
         PRODUCTS[session.selector]?.title ?? `Simulated eID chooser for ${session.country} (ZignSec)`;

@@ -69,32 +69,35 @@ export class ZignSecSessions implements SessionBook<Session> {
     return { name: session.state, pending: session.state === 'PENDING' };
   }
 
-  /** Who may log in: the session's country, or only the person whose number was given. */
+  /**
+   * Who may log in: the session's country, or only the person whose number was given. A signing always has
+   * the number, and only its holder can sign (none when no test user has it).
+   */
   usersFor(session: Session): ZignSecUser[] {
     const candidates = this.allUsers().filter((user) => user.country === session.country);
     const locked =
       session.personalNumber === undefined
         ? undefined
         : candidates.find((user) => user.nin === session.personalNumber);
+    if (session.sign) return locked ? [locked] : [];
     return locked ? [locked] : candidates;
   }
 
   finish(session: Session, outcome: Outcome, userId: string | undefined): void {
-    if (outcome === 'success') {
-      const candidates = this.usersFor(session);
-      const user = chooseTestUser({
-        userId,
-        // A signing may be finished (through the control surface) by another person of the country than the
-        // PersonalNumber's: whether ZignSec enforces the number under BankID's secure start is not documented
-        // (docs/providers/signing-wire-formats.md §2), so the simulator lets it through and the app must check.
-        eligible: session.sign
-          ? this.allUsers().filter((user) => user.country === session.country)
-          : candidates,
-        defaults: candidates,
-        known: (id) => this.allUsers().some((candidate) => candidate.id === id),
-        cannot: (id) => `Test user ${id} cannot log in to this ${session.selector} session.`,
-        none: `There is no test user for ${session.country}.`,
-      });
+    // Chosen first: a refused user leaves the session as it was.
+    const user = outcome === 'success' ? this.chooseUser(session, userId) : undefined;
+    if (user && session.sign && user.nin !== session.personalNumber) {
+      // Someone else's BankID (through the control surface) cannot sign an order made for PersonalNumber. BankID
+      // fails such an order with hintCode certificateErr ("the BankID … doesn't meet the requirements" of the
+      // relying party, its RP guidelines), which ZignSec passes on as CERTIFICATE_ERR (docs.zignsec.com/api/v2/s2s).
+      session.state = 'ERROR';
+      session.errors = [
+        {
+          code: 'CERTIFICATE_ERR',
+          description: 'The BankID used does not meet the requirements of the order.',
+        },
+      ];
+    } else if (user) {
       session.state = 'FINISHED';
       session.user = user;
       session.identificationDate = dotNetLocalTimestamp(Date.now());
@@ -106,6 +109,21 @@ export class ZignSecSessions implements SessionBook<Session> {
           ? [{ code: 'USER_CANCEL', description: 'The end-user cancelled the login.' }]
           : [{ code: 'ID_PROVIDER_ERROR', description: 'The eID provider reported an error.' }];
     }
+  }
+
+  private chooseUser(session: Session, userId: string | undefined): ZignSecUser {
+    const ofCountry = this.allUsers().filter((user) => user.country === session.country);
+    return chooseTestUser({
+      userId,
+      // A signing may be tried by anyone of the country (it then fails, see `finish`); a login only by `usersFor`.
+      eligible: session.sign ? ofCountry : this.usersFor(session),
+      defaults: this.usersFor(session),
+      known: (id) => this.allUsers().some((candidate) => candidate.id === id),
+      cannot: (id) => `Test user ${id} cannot log in to this ${session.selector} session.`,
+      none: session.sign
+        ? 'No test user of the simulator can sign this: none has the PersonalNumber.'
+        : `There is no test user for ${session.country}.`,
+    });
   }
 
   /**

@@ -4,12 +4,11 @@
  * and Base64 encoded. Max 40'000 characters", which BankID counts after base64 (its RP guidelines: 1-40 000
  * characters after base 64 encoding); `userNonVisibleData` ("document or message hashes") at most 200 000.
  */
-import { ocspResponse, xmlSignature } from '../../signature.js';
+import { isBase64, ocspResponse, xmlSignature } from '../../signature.js';
 import { type Parameters, type Session, text, ZignSecError } from './wire.js';
 
 export const SIGN_SELECTOR = 'sbid-sign';
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const MAX_VISIBLE = 40_000;
 const MAX_NON_VISIBLE = 200_000;
 
@@ -29,7 +28,7 @@ export function parseSignRequest(parameters: Parameters, personalNumber: string 
   }
   const visible = text(parameters, 'userVisibleData');
   if (visible === undefined) throw invalid('UserVisibleData is required for signing.');
-  if (!BASE64.test(visible) || visible.length > MAX_VISIBLE) {
+  if (!isBase64(visible) || visible.length > MAX_VISIBLE) {
     throw invalid(`UserVisibleData must be UTF-8 text, Base64 encoded, at most ${MAX_VISIBLE} characters.`);
   }
   try {
@@ -40,7 +39,7 @@ export function parseSignRequest(parameters: Parameters, personalNumber: string 
   const request: SignRequest = { visible };
   const nonVisible = text(parameters, 'userNonVisibleData');
   if (nonVisible !== undefined) {
-    if (!BASE64.test(nonVisible) || nonVisible.length > MAX_NON_VISIBLE) {
+    if (!isBase64(nonVisible) || nonVisible.length > MAX_NON_VISIBLE) {
       throw invalid(`UserNonVisibleData must be Base64 encoded, at most ${MAX_NON_VISIBLE} characters.`);
     }
     request.nonVisible = nonVisible;

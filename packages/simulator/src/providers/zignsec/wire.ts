@@ -220,12 +220,9 @@ function personalNumberOf(
   if (personalNumber !== undefined && version === 'v2') {
     const format = PERSONAL_NUMBER[country];
     if (format && !format.pattern.test(personalNumber)) {
-      // ZignSec's descriptions echo the number (docs: "1637217431 is an invalid Danish CPR Number.").
-      throw new ZignSecError(
-        400,
-        'INVALID_PERSONALNUMBER',
-        `${personalNumber} is an invalid ${format.name}.`,
-      );
+      // ZignSec's descriptions echo the number (docs: "1637217431 is an invalid Danish CPR Number."); the
+      // simulator names the field instead: a national identity number never goes into its error messages.
+      throw new ZignSecError(400, 'INVALID_PERSONALNUMBER', `PersonalNumber is an invalid ${format.name}.`);
     }
     found = personalNumber;
   }
