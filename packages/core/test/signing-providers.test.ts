@@ -150,6 +150,28 @@ describe('LinkMobility NEXT signing, on the wire', () => {
     expect(back.response).toMatchObject({ location: '/agreements?error=provider_error' });
   });
 
+  it('a signing NEXT failed because another person signed (identity_mismatch) is signer_mismatch', async () => {
+    signing = {
+      ...read('next', 'signing-pending'),
+      status: 'Failed',
+      error: { code: 'identity_mismatch', message: 'The person who signed is not the one allowed to sign.' },
+    };
+    const { person, sign } = await engine(
+      (baseUrl) => linkMobilityNext({ ...credentials, baseUrl }),
+      answer,
+      'NO',
+    );
+    const { transactionId } = bodyOf(await sign('next', 'nbid-sign', 'text'));
+    const back = await person.call({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'next' },
+      query: { tx: transactionId, id: SIGNING_ID },
+      headers: HTML_ACCEPT,
+    });
+    expect(back.response).toMatchObject({ location: '/agreements?error=signer_mismatch' });
+  });
+
   it('refuses a Swedish signing for a person logged in with a Norwegian number, before NEXT is asked', async () => {
     const { server, sign } = await engine(
       (baseUrl) => linkMobilityNext({ ...credentials, baseUrl }),
@@ -226,6 +248,29 @@ describe('ZignSec sbid-sign, on the wire', () => {
       `Contract\nPDF document, SHA-256 ${hex}`,
     );
     expect(body.userNonVisibleData).toBe(createHash('sha256').update(PDF).digest('base64'));
+  });
+
+  it("a signing BankID refused for another person's BankID (CERTIFICATE_ERR) is signer_mismatch", async () => {
+    const { person, sign } = await engine((baseUrl) => zignsec({ token, baseUrl }), answer, 'SE');
+    const { transactionId } = bodyOf(await sign('zignsec', 'sbid-sign', 'text'));
+    result = {
+      id: ZIGNSEC_ID,
+      errors: [
+        {
+          code: 'CERTIFICATE_ERR',
+          description: 'The BankID used does not meet the requirements of the order.',
+        },
+      ],
+      result: { identity: { state: 'ERROR' } },
+    };
+    const back = await person.call({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'zignsec' },
+      query: { relaystate: transactionId },
+      headers: HTML_ACCEPT,
+    });
+    expect(back.response).toMatchObject({ location: '/agreements?error=signer_mismatch' });
   });
 
   it('fails a finished signing without a signature as provider_error', async () => {

@@ -167,12 +167,25 @@ export function resultState(result: ZignSecResult): string | undefined {
  * ZignSec does not document the codes of an ERROR session; the simulator uses USER_CANCEL,
  * EXPIRED_TRANSACTION and ID_PROVIDER_ERROR. Anything naming a cancel or abort is the user's choice.
  */
-function sessionError(errors: unknown, transaction: Pick<Transaction, 'id'>, logger: Logger): EidError {
+function sessionError(
+  errors: unknown,
+  transaction: Pick<Transaction, 'id' | 'kind'>,
+  logger: Logger,
+): EidError {
   const codes = codesOf(errors).map((code) => code.toUpperCase());
   logger.warn(
     { provider: 'zignsec', transactionId: transaction.id, codes },
     'ZignSec session ended in ERROR',
   );
+  // A signing made for one PersonalNumber and tried with another person's BankID: BankID fails the order with
+  // hintCode certificateErr (the BankID "doesn't meet the requirements" of the order, its RP guidelines), which
+  // ZignSec passes on as CERTIFICATE_ERR (docs.zignsec.com/api/v2/s2s).
+  if (transaction.kind === 'sign' && codes.includes('CERTIFICATE_ERR')) {
+    return new EidError(
+      'signer_mismatch',
+      "The BankID used to sign is not the logged-in person's (or does not meet the order's requirements).",
+    );
+  }
   if (codes.some((code) => /CANCEL|ABORT/.test(code))) {
     return new EidError('user_cancelled', 'The login was cancelled.');
   }
@@ -188,7 +201,7 @@ function sessionError(errors: unknown, transaction: Pick<Transaction, 'id'>, log
   );
 }
 
-function finished(result: ZignSecResult, transaction: Pick<Transaction, 'id'>, logger: Logger) {
+function finished(result: ZignSecResult, transaction: Pick<Transaction, 'id' | 'kind'>, logger: Logger) {
   const { errors } = readResult(result);
   if (errors.length > 0) {
     return { status: 'failed', error: sessionError(errors, transaction, logger) } as const;
