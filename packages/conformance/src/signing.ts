@@ -33,7 +33,7 @@ const CASES = [
 ] as const;
 
 /**
- * Signing (docs/http-contract.md §4.9): the logged-in person signs the example apps' sample documents with every
+ * Signing (docs/http-contract.md §2.7): the logged-in person signs the example apps' sample documents with every
  * signing method, and gets the signature at the status route and the signed document at the download route; the
  * session's login never changes. Failures go back to the page with `?error=`; another browser learns nothing.
  * Starts its own simulator and app.
