@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { EidOptions, EidRequest, SignResult } from '../src/engine/contract.js';
 import type { EidEvent } from '../src/engine/events.js';
+import { EidError } from '../src/errors.js';
 import type { Identity } from '../src/identity.js';
 import { createEid } from '../src/index.js';
 import { MemoryStore } from '../src/store/memory.js';
@@ -276,6 +277,15 @@ describe('signing', () => {
     expect(outcome.session).toBeUndefined();
     if (method !== 'bankid' && method !== undefined)
       expect(events.at(-1)).toMatchObject({ type: 'sign.failed', code });
+  });
+
+  it('a provider that fails to start the signing leaves nothing behind: 502, no transaction, sign.failed', async () => {
+    const { eid, state, person, events } = engine();
+    state.startError = new EidError('provider_error', 'Acme refused the signing.');
+    const outcome = await sign(person(), { documentId: 'agreement' });
+    expect(outcome.response).toMatchObject({ status: 502, body: { error: { code: 'provider_error' } } });
+    expect((eid.store as MemoryStore).size).toBe(0);
+    expect(events).toEqual([expect.objectContaining({ type: 'sign.failed', code: 'provider_error' })]);
   });
 
   it('a form post refused goes back to the page with ?error=', async () => {
