@@ -1,5 +1,5 @@
 /**
- * LinkMobility NEXT Identity API, authentication workflow, as its documentation describes it
+ * LinkMobility NEXT Identity API, authentication and signing workflows, as its documentation describes it
  * ("NEXT Identity API Technical Documentation",
  * https://linkmobility.atlassian.net/wiki/spaces/DD/pages/4179853489/NEXT+Identity+API+Technical+Documentation):
  * - HTTP Basic with the NEXT Portal credentials: `Basic base64(username:password)`.
@@ -13,6 +13,8 @@
  * response fields besides `success` are not documented. The ones answered here (`status`, `identity`,
  * `name`, `firstName`, `lastName`, `dateOfBirth`, `error`) are a choice; sessions given an `identity`
  * take turns answering success with and without the person.
+ * Signing, on the same page ("Signing"): `POST /api/signing`, the page `/bankid/{partnerId}/{signingId}/sign`,
+ * `GET /api/signing/{partnerId}/{signingId}` and the document download (signing-api.ts, signing-wire.ts).
  * Errors are ASP.NET Core problem JSON (the API runs on azurewebsites.net). This module shares no code
  * with @eid/core.
  */

@@ -3,8 +3,8 @@
  * the "Error handling" and "Webhooks" pages):
  * - `Authorization: <access token>`, the bare token; a wrong one gets 401 with `INVALID_APPID`.
  * - `POST /v2/eid/{bankid_selector}` (form-urlencoded or JSON) for sbid, sbid-another, fbid, nbid_oidc, nbid,
- *   nbid_pep and a two-letter country code; `POST /v3/eid/swissid` (JSON). Answer: `{ id, errors: [],
- *   redirect_url }`. The retired nemid and nbid_mobile, and Smart-ID, answer MISSING_CONFIG.
+ *   nbid_pep, sbid-sign (signing, sign.ts) and a two-letter country code; `POST /v3/eid/swissid` (JSON). Answer:
+ *   `{ id, errors: [], redirect_url }`. The retired nemid and nbid_mobile, and Smart-ID, answer MISSING_CONFIG.
  * - `GET /v2/eid/{id}` (also `/v3/eid/{id}`): the state PENDING / FINISHED / ERROR, `identity` once FINISHED,
  *   `errors` on ERROR, in one of the shapes the sources leave open (present.ts, RESULT_SHAPES).
  * - Errors: `{ errors: [{ code, description }] }` with ZignSec's codes (INVALID_PERSONALNUMBER,

@@ -1,6 +1,5 @@
 /** The result body ZignSec answers on `GET /v2/eid/{id}` and posts to the webhook. */
 import { addressOf, ageOf, personIdOf, type ZignSecUser } from './people.js';
-import { signedEvidence } from './sign.js';
 import type { Country, Session } from './wire.js';
 
 /** `IdProviderName` per country, as ZignSec names its identity providers. */
@@ -84,12 +83,10 @@ function envelope(session: Session): Record<string, unknown> {
   if (session.state === 'FINISHED' && session.user) {
     body.identity = identityOf(session, session.user);
     if (session.country === 'SE') {
-      body.BankIDSE = session.sign
-        ? signedEvidence({ ...session, sign: session.sign })
-        : {
-            signature: Buffer.from(`<Signature>simulated for ${session.id}</Signature>`).toString('base64'),
-            ocspResponse: Buffer.from(`simulated OCSP response ${session.id}`).toString('base64'),
-          };
+      body.BankIDSE = session.evidence ?? {
+        signature: Buffer.from(`<Signature>simulated for ${session.id}</Signature>`).toString('base64'),
+        ocspResponse: Buffer.from(`simulated OCSP response ${session.id}`).toString('base64'),
+      };
       if (session.lookupPersonAddress) body.LookupPersonAddress = addressOf(session.user);
     }
   }

@@ -5,6 +5,7 @@ import type { Outcome, SimulatorSessionView } from '../../types.js';
 import { chooseTestUser } from '../../users.js';
 import { EXTRA_USERS, fromTestUser, type ZignSecUser } from './people.js';
 import { dotNetLocalTimestamp, presentSession } from './present.js';
+import { signedEvidence } from './sign.js';
 import { type Country, PAGE_PATH, type Session, type SessionSetup, ZIGNSEC } from './wire.js';
 
 const WEBHOOK_TIMEOUT_MS = 5_000;
@@ -102,6 +103,7 @@ export class ZignSecSessions implements SessionBook<Session> {
       session.user = user;
       session.identificationDate = dotNetLocalTimestamp(Date.now());
       session.requestId = randomUUID();
+      if (session.sign) session.evidence = signedEvidence(session.sign);
     } else {
       session.state = 'ERROR';
       session.errors =

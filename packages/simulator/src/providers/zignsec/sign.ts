@@ -5,7 +5,7 @@
  * characters after base 64 encoding); `userNonVisibleData` ("document or message hashes") at most 200 000.
  */
 import { isBase64, ocspResponse, xmlSignature } from '../../signature.js';
-import { type Parameters, type Session, text, ZignSecError } from './wire.js';
+import { type Parameters, text, ZignSecError } from './wire.js';
 
 export const SIGN_SELECTOR = 'sbid-sign';
 
@@ -53,15 +53,12 @@ export function visibleText(sign: SignRequest): string {
 }
 
 /** `BankIDSE` of a finished signing: BankID's XML signature over what was sent, and its OCSP response. */
-export function signedEvidence(session: Session & { sign: SignRequest }): {
-  signature: string;
-  ocspResponse: string;
-} {
+export function signedEvidence(sign: SignRequest): { signature: string; ocspResponse: string } {
   const xml = xmlSignature({
-    visible: session.sign.visible,
-    nonVisible: session.sign.nonVisible,
+    visible: sign.visible,
+    nonVisible: sign.nonVisible,
     service: 'Simulated ZignSec merchant',
   });
-  const signature = Buffer.from(xml).toString('base64');
+  const signature = Buffer.from(xml, 'utf8').toString('base64');
   return { signature, ocspResponse: ocspResponse(signature) };
 }

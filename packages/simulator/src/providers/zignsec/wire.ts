@@ -76,6 +76,8 @@ export interface Session {
   errors?: { code: string; description: string }[];
   /** `sbid-sign`: what is signed. */
   sign?: SignRequest;
+  /** `sbid-sign` once FINISHED: `BankIDSE`, made once so every read and the webhook carry the same signature. */
+  evidence?: { signature: string; ocspResponse: string };
 }
 
 /** A refusal in ZignSec's error format. */
