@@ -42,6 +42,8 @@ export function simulatorEid(sim: Simulator, baseUrl: string, prefix?: string): 
       verifyRequests.push(raw);
       return identity !== undefined;
     },
+    // Signing on, so the controller serves its two routes (Signicat offers no signing method: none is listed).
+    signing: { document: () => undefined },
   });
 }
 

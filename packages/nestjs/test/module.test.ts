@@ -50,6 +50,8 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
     'POST /webhook/:provider': { status: 404, code: 'unknown_provider' },
     'GET /session': { status: 401, code: 'unauthenticated' },
     'POST /logout': { status: 204 },
+    'POST /sign/:provider/:method': { status: 404, code: 'unknown_method' },
+    'GET /sign/:transactionId/document': { status: 404, code: 'transaction_not_found' },
   };
 
   it('registers every route of the contract under eid.prefix', async () => {
