@@ -305,6 +305,19 @@ describe('signing', () => {
     expect(outcome.response).toMatchObject({ status: 413, body: { error: { code: 'invalid_request' } } });
   });
 
+  it('refuses text given as bytes that are not UTF-8, as invalid_config', async () => {
+    const { person } = engine(
+      {},
+      {
+        document: () => ({ title: 'Bad', contentType: 'text/plain', content: new Uint8Array([0xff, 0xfe]) }),
+      },
+    );
+    expect((await sign(person(), { documentId: 'agreement' })).response).toMatchObject({
+      status: 500,
+      body: { error: { code: 'invalid_config' } },
+    });
+  });
+
   it("refuses the app's resolver returning something that is not a document, as invalid_config", async () => {
     const { person } = engine(
       {},

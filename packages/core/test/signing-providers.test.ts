@@ -37,6 +37,7 @@ async function engine(
   provider: (baseUrl: string) => Provider,
   answer: (path: string, method: string) => Reply,
   country: 'NO' | 'SE',
+  options: { restrictSigner?: boolean; bigPdf?: Buffer } = {},
 ) {
   const server = await startRecordingServer((request) => answer(request.path, request.method));
   const eid = createEid({
@@ -47,8 +48,9 @@ async function engine(
         id === 'text'
           ? { title: 'Terms', contentType: 'text/plain', content: TEXT }
           : id === 'pdf'
-            ? { title: 'Contract', contentType: 'application/pdf', content: PDF }
+            ? { title: 'Contract', contentType: 'application/pdf', content: options.bigPdf ?? PDF }
             : undefined,
+      ...(options.restrictSigner === undefined ? {} : { restrictSigner: options.restrictSigner }),
     },
   });
   closers.push(async () => {
@@ -172,6 +174,35 @@ describe('LinkMobility NEXT signing, on the wire', () => {
     expect(back.response).toMatchObject({ location: '/agreements?error=signer_mismatch' });
   });
 
+  it('downloads a signed document larger than the 1 MiB any other provider answer may be (a 3 MiB PDF)', async () => {
+    const big = Buffer.concat([PDF, Buffer.alloc(3 * 1024 * 1024, 0x20)]);
+    signing = read('next', 'signing-pending');
+    const bigAnswer = (path: string, method: string): Reply =>
+      path === '/api/signing/partner-4711/document/a8c3f1e2-6b7d-4c90-8e15-3d2f9a0b7c64'
+        ? { status: 200, json: Buffer.concat([big, Buffer.from('%% signed')]).toString('base64') }
+        : answer(path, method);
+    const { eid, person, sign } = await engine(
+      (baseUrl) => linkMobilityNext({ ...credentials, baseUrl }),
+      bigAnswer,
+      'NO',
+      { bigPdf: big },
+    );
+    const { transactionId } = bodyOf(await sign('next', 'nbid-sign', 'pdf'));
+    signing = read('next', 'signing-success');
+    const back = await person.call({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: 'next' },
+      query: { tx: transactionId, id: SIGNING_ID },
+      headers: HTML_ACCEPT,
+    });
+    expect(back.response).toMatchObject({ location: `/agreements?signed=${transactionId}` });
+    expect((await eid.signature(transactionId))?.evidence).toMatchObject({
+      format: 'pades',
+      size: big.length + 9,
+    });
+  });
+
   it('refuses a Swedish signing for a person logged in with a Norwegian number, before NEXT is asked', async () => {
     const { server, sign } = await engine(
       (baseUrl) => linkMobilityNext({ ...credentials, baseUrl }),
@@ -271,6 +302,18 @@ describe('ZignSec sbid-sign, on the wire', () => {
       headers: HTML_ACCEPT,
     });
     expect(back.response).toMatchObject({ location: '/agreements?error=signer_mismatch' });
+  });
+
+  it('is not offered when the app lets anyone sign: ZignSec must be told the PersonalNumber', async () => {
+    const { eid, server, sign } = await engine((baseUrl) => zignsec({ token, baseUrl }), answer, 'SE', {
+      restrictSigner: false,
+    });
+    expect(eid.methods().some((method) => method.method === 'sbid-sign')).toBe(false);
+    expect((await sign('zignsec', 'sbid-sign', 'text')).response).toMatchObject({
+      status: 404,
+      body: { error: { code: 'unknown_method' } },
+    });
+    expect(server.requests).toHaveLength(0);
   });
 
   it('fails a finished signing without a signature as provider_error', async () => {

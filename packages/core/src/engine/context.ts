@@ -9,6 +9,7 @@ import { createTransport, type Transport } from '../transport.js';
 import type { EidOptions, EidOutcome, EidRequest } from './contract.js';
 import { createEmitter, type EmitEvent } from './events.js';
 import type { EngineConfig } from './options.js';
+import { signedDocumentResponseBytes } from './signing/options.js';
 import { signedEvent, signerReview } from './signing/result.js';
 import { createTransactions, type Transactions } from './transactions/service.js';
 
@@ -152,7 +153,7 @@ export function createContext(config: EngineConfig, options: EidOptions): Engine
   if (options.store && !config.secretGiven) {
     logger.warn(
       {},
-      "createEid(): a store of your own but no `secret`: each process keys the push limits with its own random secret, so processes sharing the store do not see each other's. Set `secret`.",
+      "createEid(): a store of your own but no `secret`: each process keys the push limits and the signer of a signing with its own random secret, so processes sharing the store do not see each other's push limits, and a signing finished in another process (or after a restart) fails with signer_mismatch. Set `secret`.",
     );
   }
   const transport = createTransport({
@@ -162,6 +163,8 @@ export function createContext(config: EngineConfig, options: EidOptions): Engine
     ...(config.retries ? { retries: config.retries } : {}),
     ...(config.breaker !== undefined ? { breaker: config.breaker } : {}),
     ...(config.connections !== undefined ? { connections: config.connections } : {}),
+    // A signed document comes back whole (NEXT: base64 of the signed PDF): room for the largest one signed.
+    ...(config.signing ? { maxResponseBytes: signedDocumentResponseBytes(config.signing.maxBytes) } : {}),
   });
   const providers = providerRegistry(config.providers);
   // Each provider on its own view of the transport: its own circuit breaker, named by its id.
@@ -176,7 +179,8 @@ export function createContext(config: EngineConfig, options: EidOptions): Engine
     ask: (transaction, input) => providers.find(transaction.provider).complete({ transaction, ...input }),
     ...(config.onVerified ? { verified: verifiedEvent(config.onVerified, logger) } : {}),
     ...(config.signing?.onSigned ? { signed: signedEvent(config.signing.onSigned, logger) } : {}),
-    ...(config.signing ? { review: signerReview(config.secret) } : {}),
+    // Always: a signing started in a process that signs may finish in one whose configuration does not.
+    review: signerReview(config.secret),
   });
   return { config, store, logger, now, providers, transactions, urls: urlBuilder(config), transport, emit };
 }

@@ -31,6 +31,11 @@ export interface SigningCapability {
    * `userVisibleData`: 40,000 characters after base64, so 30,000 bytes). PDFs are bound by `signing.maxBytes`.
    */
   maxTextBytes?: number;
+  /**
+   * The provider must be told who signs (ZignSec's `sbid-sign` requires `PersonalNumber`): the method is offered only
+   * while the engine restricts the signer (`signing.restrictSigner`, the default).
+   */
+  requiresSigner?: boolean;
 }
 
 /** One way to log in that a provider offers, e.g. Norwegian BankID through Signicat. */

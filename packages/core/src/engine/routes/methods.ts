@@ -1,3 +1,4 @@
+import type { Provider, ProviderMethod } from '../../providers/types.js';
 import type { EngineContext, Route } from '../context.js';
 import type { EidMethodInfo } from '../contract.js';
 
@@ -14,7 +15,9 @@ export function methodList(ctx: EngineContext): EidMethodInfo[] {
   };
   return ctx.providers.all().flatMap((provider) =>
     provider.methods
-      .filter((method) => offered[method.purpose] && (method.purpose !== 'sign' || provider.sign))
+      .filter(
+        (method) => offered[method.purpose] && (method.purpose !== 'sign' || signable(ctx, provider, method)),
+      )
       .map((method) => ({
         provider: provider.id,
         providerName: provider.name,
@@ -27,6 +30,13 @@ export function methodList(ctx: EngineContext): EidMethodInfo[] {
         ...(method.signing ? { signs: [...method.signing.contentTypes] } : {}),
       })),
   );
+}
+
+/** A sign method this app can use: its provider signs, and it is told the signer when the method needs one. */
+export function signable(ctx: EngineContext, provider: Provider, method: ProviderMethod): boolean {
+  const signing = ctx.config.signing;
+  if (!signing || !provider.sign || method.purpose !== 'sign') return false;
+  return signing.restrictSigner || !method.signing?.requiresSigner;
 }
 
 export const methods: Route = async (ctx) => ({

@@ -77,6 +77,9 @@ export async function resolveDocument(
       { status: 413 },
     );
   }
+  if (contentType === 'text/plain' && !isUtf8(bytes)) {
+    throw appError('of type text/plain whose bytes are not UTF-8 (BankID signs UTF-8 text).');
+  }
   if (contentType === 'application/pdf' && !isPdf(bytes)) {
     throw appError('of type application/pdf whose bytes are not a PDF (they do not begin with %PDF-).');
   }
@@ -97,6 +100,15 @@ function contentBytes(content: unknown, contentType: SignContentType): Uint8Arra
   }
   if (content instanceof Uint8Array) return content;
   throw appError('whose content is neither bytes (a Uint8Array or Buffer) nor text.');
+}
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isPdf(bytes: Uint8Array): boolean {

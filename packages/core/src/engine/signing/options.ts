@@ -4,6 +4,14 @@ import type { SigningOptions } from '../contract.js';
 /** Ten MiB: a long contract with scanned pages; the brokers take more, a session store should not hold more. */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 
+/**
+ * The largest provider answer the engine reads when signing is on: the signed document of the largest document
+ * signed, base64 (4/3) and inside JSON, with a mebibyte for the signature and the rest. Otherwise 1 MiB.
+ */
+export function signedDocumentResponseBytes(maxBytes: number): number {
+  return Math.max(1024 * 1024, Math.ceil((maxBytes * 4) / 3) + 1024 * 1024);
+}
+
 /** `createEid({ signing })` as the engine keeps it. */
 export interface SigningConfig {
   document: SigningOptions['document'];

@@ -9,6 +9,7 @@ import { concerning } from '../failures.js';
 import { standingIdentity } from '../logins.js';
 import { ninKey } from '../push-limits.js';
 import { plainObject, single } from '../request-input.js';
+import { signable } from '../routes/methods.js';
 import { beginTransaction, failureEvent, languageOf } from '../routes/start.js';
 import { documentIdOf, resolveDocument } from './document.js';
 
@@ -22,7 +23,7 @@ function signTarget(ctx: EngineContext, request: EidRequest) {
   }
   const provider = ctx.providers.find(request.params.provider);
   const method = provider.methods.find(
-    (candidate) => candidate.id === request.params.method && candidate.purpose === 'sign',
+    (candidate) => candidate.id === request.params.method && signable(ctx, provider, candidate),
   );
   const launch = provider.sign?.bind(provider);
   if (!method || !launch) {

@@ -71,8 +71,9 @@ function failed(
 ) {
   const error = authentication.error;
   const code = safeUpstreamCode(typeof error === 'object' && error !== null ? error.code : undefined);
+  // The code only: NEXT's message is free text, which could name the person.
   (context.logger ?? silentLogger).warn(
-    { provider: 'next', transactionId: context.transaction.id, status: authentication.status, error },
+    { provider: 'next', transactionId: context.transaction.id, status: authentication.status, code },
     'NEXT authentication did not succeed',
   );
   const known = status === undefined || FAILED.includes(status) || status === 'completed';

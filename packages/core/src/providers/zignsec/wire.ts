@@ -85,7 +85,7 @@ export const ZIGNSEC_METHODS: readonly ZignSecMethodSpec[] = [
     purpose: 'sign',
     label: 'Sign with Swedish BankID',
     country: 'SE',
-    signing: { contentTypes: ['text/plain', 'application/pdf'], maxTextBytes: 30_000 },
+    signing: { contentTypes: ['text/plain', 'application/pdf'], maxTextBytes: 30_000, requiresSigner: true },
   },
 ];
 
