@@ -162,6 +162,37 @@ function runProcesses(target: TwoProcessesTarget): void {
       });
     });
 
+    it('a signing started on A finishes on B: the signature at its status and its download there', async () => {
+      const browser = new Browserless();
+      const login = await browser.get(
+        onProcess(b, await approve(browser, await startNbid(a, browser))),
+        ACCEPT_HTML,
+      );
+      expect(login.status).toBe(303);
+      const started = await browser.post(on(a, '/sign/next/nbid-sign'), {
+        json: { documentId: 'sample-text', returnTo: '/profile' },
+        headers: ACCEPT_JSON,
+      });
+      expect(started.status).toBe(200);
+      const { transactionId, redirectUrl } = (await started.json()) as {
+        transactionId: string;
+        redirectUrl: string;
+      };
+      const callbackUrl = await approve(browser, redirectUrl);
+      const callback = await browser.get(onProcess(b, callbackUrl), ACCEPT_HTML);
+      expect(callback.status).toBe(303);
+      const back = new URL(browser.location(callback));
+      expect(`${back.pathname}${back.search}`).toBe(`/profile?signed=${transactionId}`);
+      const status = await browser.get(on(b, `/status/${transactionId}`), ACCEPT_JSON);
+      expect(await status.json()).toMatchObject({
+        status: 'complete',
+        signature: { provider: 'next', method: 'nbid-sign', signer: { name: 'Kari Nordmann' } },
+      });
+      expect((await browser.get(on(a, `/sign/${transactionId}/document`), ACCEPT_HTML)).status).toBe(200);
+      // The login is the one from before the signing, in both processes.
+      expect(await identityOn(a, browser)).toMatchObject({ provider: 'signicat', method: 'nbid' });
+    });
+
     it('A killed with SIGKILL between start and callback: the login finishes on B', async () => {
       const browser = new Browserless();
       const pageUrl = await startNbid(a, browser);
