@@ -69,17 +69,21 @@ export function runBrowserSuite(target: ConformanceTarget): void {
     const at = (path: string) => (url: URL) =>
       url.origin === new URL(app.baseUrl).origin && url.pathname === path;
 
+    /** From the home page through Signicat's simulated Norwegian BankID as Kari, to the profile page. */
+    async function logInAsKari(page: Page): Promise<void> {
+      await page.goto(`${app.baseUrl}/`);
+      await page.getByTestId('login-signicat-nbid').click();
+      await page.waitForURL((url) => url.href.startsWith(`${simulator.url}/`));
+      await page.locator('select[name="user"]').selectOption('no-kari');
+      await page.locator('button[name="outcome"][value="success"]').click();
+      await page.waitForURL(at('/profile'));
+    }
+
     it(
       'logs in with Norwegian BankID on the simulator page, shows the profile and logs out',
       async () => {
         await withPage(async (page, context) => {
-          await page.goto(`${app.baseUrl}/`);
-          await page.getByTestId('login-signicat-nbid').click();
-          await page.waitForURL((url) => url.href.startsWith(`${simulator.url}/`));
-          await page.locator('select[name="user"]').selectOption('no-kari');
-          await page.locator('button[name="outcome"][value="success"]').click();
-
-          await page.waitForURL(at('/profile'));
+          await logInAsKari(page);
           expect((await page.getByTestId('profile-name').textContent())?.trim()).toBe('Kari Nordmann');
           const shownNin = (await page.getByTestId('profile-nin').textContent()) ?? '';
           expect(shownNin).toContain('*');
@@ -131,12 +135,7 @@ export function runBrowserSuite(target: ConformanceTarget): void {
       'signs the sample agreement: from the home page to the sign page, the simulated signing page, the result and the download',
       async () => {
         await withPage(async (page) => {
-          await page.goto(`${app.baseUrl}/`);
-          await page.getByTestId('login-signicat-nbid').click();
-          await page.waitForURL((url) => url.href.startsWith(`${simulator.url}/`));
-          await page.locator('select[name="user"]').selectOption('no-kari');
-          await page.locator('button[name="outcome"][value="success"]').click();
-          await page.waitForURL(at('/profile'));
+          await logInAsKari(page);
           await page.goto(`${app.baseUrl}/`);
           await page.getByTestId('sign-link').click();
           await page.waitForURL(at('/sign'));

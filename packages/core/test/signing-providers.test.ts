@@ -57,8 +57,18 @@ async function engine(
     await eid.close();
     await server.close();
   });
-  const person = browser(eid);
-  person.jar.session = { identity: loggedIn(country) };
+  const one = browser(eid);
+  one.jar.session = { identity: loggedIn(country) };
+  /** The browser back from the provider at the callback, as a page. */
+  const back = (providerId: string, query: Record<string, string>) =>
+    one.call({
+      route: 'callback',
+      httpMethod: 'GET',
+      params: { provider: providerId },
+      query,
+      headers: HTML_ACCEPT,
+    });
+  const person = { ...one, back };
   const sign = (providerId: string, method: string, documentId: string) =>
     person.call({
       route: 'sign',
@@ -103,13 +113,7 @@ describe('LinkMobility NEXT signing, on the wire', () => {
     expect(JSON.parse(create.body)).toEqual(expected);
 
     signing = read('next', 'signing-success');
-    const back = await person.call({
-      route: 'callback',
-      httpMethod: 'GET',
-      params: { provider: 'next' },
-      query: { tx: started.transactionId, id: SIGNING_ID },
-      headers: HTML_ACCEPT,
-    });
+    const back = await person.back('next', { tx: started.transactionId, id: SIGNING_ID });
     expect(back.error).toBeUndefined();
     expect(back.response).toMatchObject({ location: `/agreements?signed=${started.transactionId}` });
     const result = await eid.signature(started.transactionId);
@@ -142,13 +146,7 @@ describe('LinkMobility NEXT signing, on the wire', () => {
       'NO',
     );
     const { transactionId } = bodyOf(await sign('next', 'nbid-sign', 'pdf'));
-    const back = await person.call({
-      route: 'callback',
-      httpMethod: 'GET',
-      params: { provider: 'next' },
-      query: { tx: transactionId, id: SIGNING_ID },
-      headers: HTML_ACCEPT,
-    });
+    const back = await person.back('next', { tx: transactionId, id: SIGNING_ID });
     expect(back.response).toMatchObject({ location: '/agreements?error=provider_error' });
   });
 
@@ -164,13 +162,7 @@ describe('LinkMobility NEXT signing, on the wire', () => {
       'NO',
     );
     const { transactionId } = bodyOf(await sign('next', 'nbid-sign', 'text'));
-    const back = await person.call({
-      route: 'callback',
-      httpMethod: 'GET',
-      params: { provider: 'next' },
-      query: { tx: transactionId, id: SIGNING_ID },
-      headers: HTML_ACCEPT,
-    });
+    const back = await person.back('next', { tx: transactionId, id: SIGNING_ID });
     expect(back.response).toMatchObject({ location: '/agreements?error=signer_mismatch' });
   });
 
@@ -189,13 +181,7 @@ describe('LinkMobility NEXT signing, on the wire', () => {
     );
     const { transactionId } = bodyOf(await sign('next', 'nbid-sign', 'pdf'));
     signing = read('next', 'signing-success');
-    const back = await person.call({
-      route: 'callback',
-      httpMethod: 'GET',
-      params: { provider: 'next' },
-      query: { tx: transactionId, id: SIGNING_ID },
-      headers: HTML_ACCEPT,
-    });
+    const back = await person.back('next', { tx: transactionId, id: SIGNING_ID });
     expect(back.response).toMatchObject({ location: `/agreements?signed=${transactionId}` });
     expect((await eid.signature(transactionId))?.evidence).toMatchObject({
       format: 'pades',
@@ -251,13 +237,7 @@ describe('ZignSec sbid-sign, on the wire', () => {
     expect(JSON.parse(setup.body)).toEqual(expected);
 
     result = read('zignsec', 'sign-result-finished');
-    const back = await person.call({
-      route: 'callback',
-      httpMethod: 'GET',
-      params: { provider: 'zignsec' },
-      query: { relaystate: started.transactionId, service: 'eIDBasic' },
-      headers: HTML_ACCEPT,
-    });
+    const back = await person.back('zignsec', { relaystate: started.transactionId, service: 'eIDBasic' });
     expect(back.response).toMatchObject({ location: `/agreements?signed=${started.transactionId}` });
     const finished = read('zignsec', 'sign-result-finished');
     expect(await eid.signature(started.transactionId)).toMatchObject({
@@ -294,13 +274,7 @@ describe('ZignSec sbid-sign, on the wire', () => {
       ],
       result: { identity: { state: 'ERROR' } },
     };
-    const back = await person.call({
-      route: 'callback',
-      httpMethod: 'GET',
-      params: { provider: 'zignsec' },
-      query: { relaystate: transactionId },
-      headers: HTML_ACCEPT,
-    });
+    const back = await person.back('zignsec', { relaystate: transactionId });
     expect(back.response).toMatchObject({ location: '/agreements?error=signer_mismatch' });
   });
 
@@ -320,13 +294,7 @@ describe('ZignSec sbid-sign, on the wire', () => {
     const { person, sign } = await engine((baseUrl) => zignsec({ token, baseUrl }), answer, 'SE');
     const { transactionId } = bodyOf(await sign('zignsec', 'sbid-sign', 'text'));
     result = { ...read('zignsec', 'sign-result-finished'), BankIDSE: undefined };
-    const back = await person.call({
-      route: 'callback',
-      httpMethod: 'GET',
-      params: { provider: 'zignsec' },
-      query: { relaystate: transactionId },
-      headers: HTML_ACCEPT,
-    });
+    const back = await person.back('zignsec', { relaystate: transactionId });
     expect(back.response).toMatchObject({ location: '/agreements?error=provider_error' });
   });
 });
