@@ -36,7 +36,24 @@ export function requireSession(request: SessionRequest) {
 
 type Rq = adapter.FrameworkRequest & SessionRequest;
 /** Nest's global prefix as a path, '' without one. */
-const asPath = (prefix: string) => prefix.replace(/^\/*(?=.)/, '/').replace(/\/+$/, '');
+/** Nest's global prefix as a mount path: '' or `/api`. */
+export const asPath = (prefix: string) => prefix.replace(/^\/*(?=.)/, '/').replace(/\/+$/, '');
+
+/** Writes an engine response through Nest's HTTP adapter, on either platform. */
+export function sendEidResponse(
+  http: HttpAdapterHost['httpAdapter'],
+  res: unknown,
+  response: adapter.EidResponse,
+): void {
+  adapter.writeResponse(response, {
+    header: (name, value) => http.setHeader(res, name, value),
+    redirect: (status, location) => http.redirect(res, status, location),
+    json: (status, body) => http.reply(res, body, status),
+    empty: (status) => http.reply(res, undefined, status),
+    // Nest's adapters send a StreamableFile as bytes (anything else as JSON or text), keeping our headers.
+    file: (status, body) => http.reply(res, new StreamableFile(body), status),
+  });
+}
 const verify = adapter.keepRawBody;
 const formAndJson = (limit: number) =>
   [
@@ -127,17 +144,8 @@ class EidRoutes {
 
   private readonly mountPath = () => asPath(this.config.getGlobalPrefix());
 
-  private readonly send = (res: unknown, response: adapter.EidResponse): void => {
-    const http = this.host.httpAdapter;
-    adapter.writeResponse(response, {
-      header: (name, value) => http.setHeader(res, name, value),
-      redirect: (status, location) => http.redirect(res, status, location),
-      json: (status, body) => http.reply(res, body, status),
-      empty: (status) => http.reply(res, undefined, status),
-      // Nest's adapters send a StreamableFile as bytes (anything else as JSON or text), keeping our headers.
-      file: (status, body) => http.reply(res, new StreamableFile(body), status),
-    });
-  };
+  private readonly send = (res: unknown, response: adapter.EidResponse): void =>
+    sendEidResponse(this.host.httpAdapter, res, response);
 }
 
 /** A controller class for one `EidModule` registration. */

@@ -2,17 +2,24 @@ import type { Eid, Identity } from '@eid/core';
 import {
   fastifyFrameworkErrors,
   freshIdentity,
+  type GuardLogin,
+  guardLoginOption,
   liveIdentity,
   maxAgeOption,
+  prefersJson,
+  startGuardLogin,
   UNAUTHENTICATED_BODY,
 } from '@eid/core/adapter';
 import * as nest from '@nestjs/common';
+import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import {
+  asPath,
   EID_GUARD_OPTIONS,
   EID_MODULE_OPTIONS,
   requireSession,
   routesController,
   type SessionRequest,
+  sendEidResponse,
 } from './eid.controller.js';
 
 export interface EidModuleOptions {
@@ -49,6 +56,21 @@ export interface EidGuardOptions {
    * an older login is treated as none (401). Default: no limit.
    */
   maxAge?: number;
+  /**
+   * Start this login for a page request (a `GET` that asks for HTML) without one, from the page's own request: the
+   * browser goes straight to the provider and comes back to the page (`{ provider: 'signicat', method: 'nbid' }`, a
+   * redirect login method), one hop fewer than a redirect to a login page. API requests still get the 401.
+   */
+  login?: GuardLogin;
+}
+
+/** A page request a guard may answer with a login: a `GET` that asks for HTML ahead of JSON. */
+interface PageRequest extends SessionRequest {
+  method?: string;
+  url?: string;
+  originalUrl?: string;
+  ip?: string;
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 /**
@@ -60,12 +82,38 @@ export interface EidGuardOptions {
 @nest.Injectable()
 export class EidGuard implements nest.CanActivate {
   private readonly maxAge: number | undefined;
+  private readonly login: GuardLogin | undefined;
 
   constructor(
     @nest.Inject(EID_MODULE_OPTIONS) private readonly options: EidModuleOptions,
     @nest.Optional() @nest.Inject(EID_GUARD_OPTIONS) guardOptions?: EidGuardOptions,
+    // For `login`: where the answer is written, and Nest's global prefix (the routes' mount path).
+    @nest.Optional() @nest.Inject(HttpAdapterHost) private readonly host?: HttpAdapterHost,
+    @nest.Optional() @nest.Inject(ApplicationConfig) private readonly config?: ApplicationConfig,
   ) {
     this.maxAge = maxAgeOption(guardOptions?.maxAge, 'EidGuard options');
+    // Checked against the engine's methods at the first request (remembered per engine): the module's options
+    // may not be resolved yet when Nest creates the guard.
+    this.login = guardOptions?.login;
+  }
+
+  /**
+   * The guard that starts `login` for a page without one (see `EidGuardOptions.login`), for
+   * `@UseGuards(EidGuard.login({ provider: 'signicat', method: 'nbid' }))`; `maxAge` as `EidGuard.maxAge`.
+   */
+  static login(login: GuardLogin, options: Pick<EidGuardOptions, 'maxAge'> = {}): nest.Type<EidGuard> {
+    const maxAge = maxAgeOption(options.maxAge, 'EidGuard.login(login, options)');
+    @nest.Injectable()
+    class EidGuardWithLogin extends EidGuard {
+      constructor(
+        @nest.Inject(EID_MODULE_OPTIONS) moduleOptions: EidModuleOptions,
+        @nest.Inject(HttpAdapterHost) host: HttpAdapterHost,
+        @nest.Inject(ApplicationConfig) config: ApplicationConfig,
+      ) {
+        super(moduleOptions, { login, ...(maxAge === undefined ? {} : { maxAge }) }, host, config);
+      }
+    }
+    return EidGuardWithLogin;
   }
 
   /** The guard with its own `maxAge` (seconds), for `@UseGuards(EidGuard.maxAge(8 * 60 * 60))`. */
@@ -81,8 +129,25 @@ export class EidGuard implements nest.CanActivate {
   }
 
   async canActivate(context: nest.ExecutionContext): Promise<boolean> {
-    const session = requireSession(this.getRequest(context));
+    const request = this.getRequest(context);
+    const session = requireSession(request);
     const identity = freshIdentity(await liveIdentity(this.options.eid, session), this.maxAge);
+    if (!identity && this.login && this.host && isPage(request as PageRequest)) {
+      const page = request as PageRequest;
+      const login = guardLoginOption(this.options.eid, this.login, 'EidGuard options')!;
+      const response = await startGuardLogin(this.options.eid, login, {
+        url: page.originalUrl ?? page.url ?? '/',
+        headers: page.headers ?? {},
+        ip: page.ip,
+        session,
+        mountPath: asPath(this.config?.getGlobalPrefix() ?? ''),
+        raw: request,
+      });
+      sendEidResponse(this.host.httpAdapter, context.switchToHttp().getResponse(), response);
+      // The answer (the redirect to the provider) is sent: the route does not run, and nothing else answers, as
+      // @nestjs/passport's AuthGuard leaves a request a strategy redirected.
+      return new Promise<boolean>(() => {});
+    }
     this.handleRequest(identity, context);
     return true;
   }
@@ -96,6 +161,12 @@ export class EidGuard implements nest.CanActivate {
     if (!identity) throw new nest.UnauthorizedException(UNAUTHENTICATED_BODY);
     return identity;
   }
+}
+
+function isPage(request: PageRequest): boolean {
+  const accept = request.headers?.accept;
+  const value = Array.isArray(accept) ? accept.join(',') : (accept ?? '');
+  return request.method === 'GET' && /text\/html/i.test(value) && !prefersJson(value);
 }
 
 /**

@@ -72,3 +72,42 @@ describe('EidGuard maxAge', () => {
     }
   });
 });
+
+describe('EidGuard login', () => {
+  /** A page request (GET, HTML) without a login. */
+  function pageContext(): ExecutionContext {
+    const request = {
+      method: 'GET',
+      url: '/page',
+      headers: { accept: 'text/html' },
+      session: { eid: undefined, regenerate() {}, save() {} },
+    };
+    return {
+      switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({}) }),
+    } as unknown as ExecutionContext;
+  }
+  const engine = {
+    eid: {
+      sessionIdentity: async () => undefined,
+      methods: () => [{ provider: 'signicat', method: 'nbid-phone', flow: 'headless', purpose: 'verify' }],
+    },
+  } as unknown as EidModuleOptions;
+  const host = { httpAdapter: {} } as never;
+
+  it('refuses, at the first page it guards, a login that is not a redirect login method of the engine', async () => {
+    for (const login of [
+      { provider: 'signicat', method: 'nbid' },
+      { provider: 'signicat', method: 'nbid-phone' },
+    ]) {
+      const guard = new EidGuard(engine, { login }, host);
+      await expect(guard.canActivate(pageContext())).rejects.toThrow(
+        expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('`login`') }),
+      );
+    }
+  });
+
+  it('answers an API request without a login with the 401, never a login', async () => {
+    const guard = new EidGuard(engine, { login: { provider: 'signicat', method: 'nbid' } }, host);
+    await expect(guard.canActivate(contextWith(undefined))).rejects.toThrow(UnauthorizedException);
+  });
+});

@@ -56,8 +56,18 @@ class MeController {
   }
 }
 
+/** A page behind the guard that starts the login itself (`EidGuard.login`). */
+@Controller('page')
+class PageController {
+  @Get()
+  @UseGuards(EidGuard.login({ provider: 'signicat', method: 'nbid' }))
+  page(@EidIdentity('name') name: string) {
+    return { page: 'guarded', name };
+  }
+}
+
 export function appModule(eidModule: DynamicModule, imports: DynamicModule[] = []): Type {
-  @Module({ imports: [...imports, eidModule], controllers: [MeController] })
+  @Module({ imports: [...imports, eidModule], controllers: [MeController, PageController] })
   class AppModule {}
   return AppModule;
 }

@@ -75,6 +75,23 @@ describe.each(PLATFORMS)('EidModule on the %s platform', (platform) => {
     }
   });
 
+  it('EidGuard.login: a page without a login goes straight to the provider and back to the page; JSON gets the 401', async () => {
+    const browser = new Browserless();
+    const page = await browser.get(`${running.url}/page?tab=2`, ACCEPT_HTML);
+    expect(page.status).toBe(302);
+    const pageUrl = browser.location(page);
+    expect(pageUrl.startsWith(sim.url)).toBe(true);
+    const callback = await approveOnSimulator(pageUrl, 'no-kari');
+    const back = await browser.get(callback, ACCEPT_HTML);
+    expect(back.status).toBe(303);
+    expect(browser.location(back)).toBe(`${running.url}/page?tab=2`);
+    const guarded = await browser.get(`${running.url}/page`, ACCEPT_JSON);
+    expect(guarded.status).toBe(200);
+    expect(await guarded.json()).toEqual({ page: 'guarded', name: 'Kari Nordmann' });
+    const api = await new Browserless().get(`${running.url}/page`, ACCEPT_JSON);
+    expect(api.status).toBe(401);
+  });
+
   it('lists the methods', async () => {
     const res = await new Browser(running.url).fetch('/auth/eid/methods');
     expect(res.status).toBe(200);
