@@ -43,11 +43,31 @@ export function redact(value: unknown, depth = 0): unknown {
   return value;
 }
 
-/** Wraps a logger so every object passes through `redact`. */
+/** Loggers `redactingLogger` made: wrapping one again would redact everything twice. */
+const redacting = new WeakSet<Logger>();
+
+/**
+ * Wraps a logger so every object passes through `redact`. Redaction is skipped where nothing would be written: the
+ * silent logger is returned as it is, and a level the logger reports disabled (pino's `isLevelEnabled`) is not
+ * redacted (it showed in a login's profile with logging off).
+ */
 export function redactingLogger(logger: Logger): Logger {
+  if (logger === silentLogger || redacting.has(logger)) return logger;
+  const { isLevelEnabled } = logger as { isLevelEnabled?: (level: string) => boolean };
+  const enabled =
+    typeof isLevelEnabled === 'function' ? (level: string) => isLevelEnabled.call(logger, level) : () => true;
   const wrap =
     (level: keyof Logger) =>
-    (obj: object, msg?: string): void =>
+    (obj: object, msg?: string): void => {
+      if (!enabled(level)) return;
       logger[level](redact(obj) as object, msg === undefined ? undefined : (redact(msg) as string));
-  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+    };
+  const wrapped: Logger = {
+    debug: wrap('debug'),
+    info: wrap('info'),
+    warn: wrap('warn'),
+    error: wrap('error'),
+  };
+  redacting.add(wrapped);
+  return wrapped;
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EID_ERROR_CODES, EidError, httpStatusOf, isEidError, safeUpstreamCode } from '../src/errors.js';
 import { compactIdentity, nationalIdFromProvider } from '../src/identity.js';
-import { redact, redactingLogger } from '../src/logger.js';
+import { redact, redactingLogger, silentLogger } from '../src/logger.js';
 import { sanitizeReturnTo } from '../src/return-to.js';
 import { bindingMatches, hashBinding, isTransactionId, randomToken } from '../src/transaction.js';
 
@@ -200,6 +200,31 @@ describe('logger redaction', () => {
     const logger = redactingLogger({ debug: sink, info: sink, warn: sink, error: sink });
     logger.warn({ err: new Error('bad nin 01819012365') }, 'for 01819012365');
     expect(JSON.stringify(seen)).not.toContain('01819012365');
+    // Wrapped once: wrapping the wrapper again gives it back.
+    expect(redactingLogger(logger)).toBe(logger);
+  });
+
+  it('redacts nothing where nothing is written: the silent logger, and levels a pino-like logger has disabled', () => {
+    expect(redactingLogger(silentLogger)).toBe(silentLogger);
+    const seen: string[] = [];
+    const pinoLike = {
+      isLevelEnabled: (level: string) => level !== 'debug',
+      debug: () => seen.push('debug'),
+      info: (obj: object) => seen.push(`info ${JSON.stringify(obj)}`),
+      warn: () => seen.push('warn'),
+      error: () => seen.push('error'),
+    };
+    const logger = redactingLogger(pinoLike);
+    // A getter that fails if anything reads the object: only redaction would.
+    const untouchable = Object.defineProperty({}, 'nin', {
+      enumerable: true,
+      get() {
+        throw new Error('read');
+      },
+    });
+    expect(() => logger.debug(untouchable, 'x')).not.toThrow();
+    logger.info({ nin: '01819012365' }, 'y');
+    expect(seen).toEqual(['info {"nin":"[redacted]"}']);
   });
 });
 
