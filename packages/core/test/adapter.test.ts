@@ -744,3 +744,14 @@ describe('refuseRenamedRoutes', () => {
     );
   });
 });
+
+describe('acceptsPage', () => {
+  it('is a page when HTML is asked for ahead of JSON, in one header or several', async () => {
+    const { acceptsPage } = await import('../src/adapter/index.js');
+    expect(acceptsPage('text/html,application/xhtml+xml,*/*;q=0.8')).toBe(true);
+    expect(acceptsPage(['text/html', 'application/json'])).toBe(true);
+    expect(acceptsPage('application/json, text/html')).toBe(false);
+    expect(acceptsPage('application/json')).toBe(false);
+    expect(acceptsPage(undefined)).toBe(false);
+  });
+});

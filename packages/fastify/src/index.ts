@@ -182,10 +182,9 @@ export function requireEid(options: RequireEidOptions = {}): preHandlerAsyncHook
         "requireEid() needs app.register(eidPlugin, { eid }) in the same app (registered before this route, not in a sibling plugin): it checks each request's login.",
       );
     }
-    const accept = request.headers.accept ?? '';
     const session = adapter.requireSession(request, SESSION);
     if (adapter.freshIdentity(session.read()?.identity, maxAge)) return;
-    const page = /text\/html/i.test(accept) && !adapter.prefersJson(accept);
+    const page = adapter.acceptsPage(request.headers.accept);
     if (options.login && page && request.method === 'GET') {
       const login = adapter.guardLoginOption(plugin.eid, options.login, 'requireEid(options)')!;
       const { headers, ip } = request;

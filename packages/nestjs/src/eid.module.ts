@@ -1,12 +1,12 @@
 import type { Eid, Identity } from '@eid/core';
 import {
+  acceptsPage,
   fastifyFrameworkErrors,
   freshIdentity,
   type GuardLogin,
   guardLoginOption,
   liveIdentity,
   maxAgeOption,
-  prefersJson,
   startGuardLogin,
   UNAUTHENTICATED_BODY,
 } from '@eid/core/adapter';
@@ -164,9 +164,7 @@ export class EidGuard implements nest.CanActivate {
 }
 
 function isPage(request: PageRequest): boolean {
-  const accept = request.headers?.accept;
-  const value = Array.isArray(accept) ? accept.join(',') : (accept ?? '');
-  return request.method === 'GET' && /text\/html/i.test(value) && !prefersJson(value);
+  return request.method === 'GET' && acceptsPage(request.headers?.accept);
 }
 
 /**

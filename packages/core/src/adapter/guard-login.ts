@@ -4,7 +4,7 @@
  * transaction, `returnTo` the protected page), instead of a redirect to a page that links to the start route: one
  * browser hop fewer per login, as express-openid-connect's `requiresAuth()` does.
  */
-import type { Eid, EidResponse } from '../engine/contract.js';
+import { type Eid, type EidResponse, prefersJson } from '../engine/contract.js';
 import { EidError } from '../errors.js';
 import { type HttpInput, runRoute } from './run.js';
 
@@ -12,6 +12,15 @@ export interface GuardLogin {
   /** A provider id and one of its redirect login methods, as `GET {prefix}/methods` lists them. */
   provider: string;
   method: string;
+}
+
+/**
+ * Whether a guarded request is a page a browser navigates to (it asks for HTML ahead of JSON), the requests a
+ * guard answers with a login or a redirect; API calls get the 401. For frameworks without content negotiation.
+ */
+export function acceptsPage(accept: string | string[] | undefined): boolean {
+  const value = Array.isArray(accept) ? accept.join(',') : (accept ?? '');
+  return /text\/html/i.test(value) && !prefersJson(value);
 }
 
 /** Checked `login` options per engine: a guard that learns its engine per request checks its option once. */

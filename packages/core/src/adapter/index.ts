@@ -30,7 +30,7 @@ export {
   type Middleware,
   routeBodyParsers,
 } from './bodies.js';
-export { type GuardLogin, guardLoginOption, startGuardLogin } from './guard-login.js';
+export { acceptsPage, type GuardLogin, guardLoginOption, startGuardLogin } from './guard-login.js';
 export {
   fastifyFrameworkErrors,
   malformedParamResponse,
