@@ -37,6 +37,7 @@ it('@eid/core/adapter exports what adapter authors use', async () => {
       "RESPONSE_HEADERS",
       "ROUTES",
       "UNAUTHENTICATED_BODY",
+      "acceptsPage",
       "authenticationStep",
       "bodyErrorResponse",
       "bodyParseError",
