@@ -154,20 +154,91 @@ describe('transport.fetchFor (openid-client)', () => {
     expect(logs[0]).toMatchObject({ level: 'debug', obj: { provider: 'Acme', method: 'GET', path: '/j' } });
   });
 
-  it('a silent server, a refused connection and an oversized body become EidErrors naming the provider', async () => {
-    const hang = await setup(() => 'hang');
-    await expect(hang.transport.fetchFor('Acme')(`${hang.server.url}/`)).rejects.toMatchObject({
-      code: 'provider_unavailable',
-      message: 'Acme did not answer in time. Try again in a moment.',
+  it("openid-client's calls (redirect: 'manual') reach the server as fetch sends them: method, path, headers, form body", async () => {
+    const { server, transport } = await setup(() => ({
+      status: 200,
+      json: { access_token: 'at' },
+      headers: { 'x-answer': 'yes' },
+    }));
+    const fetchAcme = transport.fetchFor('Acme');
+    const form = new URLSearchParams({ grant_type: 'authorization_code', code: 'c ø' });
+    const init = {
+      method: 'POST',
+      headers: { accept: 'application/json', authorization: 'Basic abc' },
+      body: form,
+    };
+    const direct = await fetchAcme(`${server.url}/token?x=1`, { ...init, redirect: 'manual' });
+    const viaFetch = await fetchAcme(`${server.url}/token?x=1`, init);
+    expect(await direct.json()).toEqual({ access_token: 'at' });
+    expect(await viaFetch.json()).toEqual({ access_token: 'at' });
+    expect(direct.status).toBe(200);
+    expect(direct.headers.get('x-answer')).toBe('yes');
+    expect(server.requests).toHaveLength(2);
+    // The first went straight through the agent: none of the browser headers fetch adds.
+    expect(server.requests[0]!.headers['sec-fetch-mode']).toBeUndefined();
+    expect(server.requests[1]!.headers['sec-fetch-mode']).toBe('cors');
+    for (const sent of server.requests) {
+      expect(sent).toMatchObject({ method: 'POST', path: '/token', body: form.toString() });
+      expect(sent.query.get('x')).toBe('1');
+      expect(sent.headers).toMatchObject({
+        accept: 'application/json',
+        authorization: 'Basic abc',
+        'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
+        'content-length': String(Buffer.byteLength(form.toString())),
+      });
+    }
+  });
+
+  it('a direct call keeps a set content type and answers a redirect unfollowed and an empty 204', async () => {
+    const { server, transport } = await setup(() =>
+      server.requests.length === 1 ? { status: 302, headers: { location: '/elsewhere' } } : { status: 204 },
+    );
+    const fetchAcme = transport.fetchFor('Acme');
+    const moved = await fetchAcme(`${server.url}/a`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ a: '1' }),
+      redirect: 'manual',
     });
-    await expect(hang.transport.fetchFor('Acme')('http://127.0.0.1:1/')).rejects.toMatchObject({
-      code: 'provider_unavailable',
-      message: 'Acme could not be reached. Try again in a moment.',
+    expect(moved.status).toBe(302);
+    expect(moved.headers.get('location')).toBe('/elsewhere');
+    expect(server.requests[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const empty = await fetchAcme(`${server.url}/b`, { redirect: 'manual' });
+    expect(empty.status).toBe(204);
+    expect(await empty.text()).toBe('');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('an aborted direct call is provider_unavailable', async () => {
+    const { server, transport } = await setup(() => 'hang');
+    const controller = new AbortController();
+    const call = transport.fetchFor('Acme')(`${server.url}/slow`, {
+      method: 'POST',
+      body: 'x',
+      redirect: 'manual',
+      signal: controller.signal,
     });
-    const big = await setup(() => ({ status: 200, text: 'x'.repeat(5000) }), 1000);
-    await expect(big.transport.fetchFor('Acme')(`${big.server.url}/`)).rejects.toMatchObject({
-      code: 'provider_error',
-      message: 'Acme sent a response larger than allowed.',
-    });
+    setTimeout(() => controller.abort(), 20);
+    await expect(call).rejects.toMatchObject({ code: 'provider_unavailable' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a silent server, a refused connection and an oversized body become EidErrors naming the provider, by either path', async () => {
+    for (const init of [undefined, { redirect: 'manual' } as const]) {
+      const hang = await setup(() => 'hang');
+      await expect(hang.transport.fetchFor('Acme')(`${hang.server.url}/`, init)).rejects.toMatchObject({
+        code: 'provider_unavailable',
+        message: 'Acme did not answer in time. Try again in a moment.',
+      });
+      await expect(hang.transport.fetchFor('Acme')('http://127.0.0.1:1/', init)).rejects.toMatchObject({
+        code: 'provider_unavailable',
+        message: 'Acme could not be reached. Try again in a moment.',
+      });
+      const big = await setup(() => ({ status: 200, text: 'x'.repeat(5000) }), 1000);
+      await expect(big.transport.fetchFor('Acme')(`${big.server.url}/`, init)).rejects.toMatchObject({
+        code: 'provider_error',
+        message: 'Acme sent a response larger than allowed.',
+      });
+    }
   });
 });

@@ -33,6 +33,25 @@ describe('MemoryStore', () => {
     expect(await store.get('missing')).toBeUndefined();
   });
 
+  it('keeps a frozen deep copy: nested values, arrays and a non-plain value are the writer\'s no longer', async () => {
+    const store = new MemoryStore();
+    const written = tx('a', Date.now(), {
+      providerState: { steps: [{ at: 1 }], nested: { deep: 'x' }, when: new Date(5) } as never,
+    });
+    await store.create(written);
+    const state = written.providerState as { steps: { at: number }[]; nested: { deep: string }; when: Date };
+    state.steps[0]!.at = 2;
+    state.nested.deep = 'changed';
+    const read = (await store.get('a'))!.providerState as typeof state;
+    expect(read.steps).toEqual([{ at: 1 }]);
+    expect(read.nested).toEqual({ deep: 'x' });
+    expect(read.when).toEqual(new Date(5));
+    expect(read.when).not.toBe(state.when);
+    for (const value of [read, read.steps, read.steps[0], read.nested, read.when]) {
+      expect(Object.isFrozen(value)).toBe(true);
+    }
+  });
+
   it('compare-and-set succeeds only against the stored version, and bumps it', async () => {
     const store = new MemoryStore();
     const original = tx('a', Date.now());
@@ -185,6 +204,30 @@ describe('MemoryStore', () => {
         perBrowser: 5,
         perAddress: 1,
       });
+    });
+
+    it('a settled transaction stops counting for its address and browser, and a failed write changes no count', async () => {
+      const store = new MemoryStore();
+      const now = Date.now();
+      const one = { perBrowser: 1, perAddress: 1 };
+      await store.create(tx('a', now, { bindingHash: 'alice', addressKey: 'net' }), one);
+      const a = (await store.get('a'))!;
+      // A stale write (wrong version) settles nothing: the address is still taken.
+      expect(await store.compareAndSet('a', 7, { ...a, status: 'complete' })).toBe(false);
+      await expect(
+        store.create(tx('b', now, { bindingHash: 'bob', addressKey: 'net' }), one),
+      ).rejects.toMatchObject({ code: 'rate_limited' });
+      // A write that keeps it pending keeps it counted.
+      expect(await store.compareAndSet('a', 1, { ...a, reference: 'moved' })).toBe(true);
+      await expect(
+        store.create(tx('b', now, { bindingHash: 'bob', addressKey: 'net' }), one),
+      ).rejects.toMatchObject({ code: 'rate_limited' });
+      expect(await store.compareAndSet('a', 2, { ...a, status: 'complete' })).toBe(true);
+      expect(await store.create(tx('b', now, { bindingHash: 'alice', addressKey: 'net' }), one)).toEqual({
+        displaced: [],
+      });
+      // Kept for replays all the same.
+      expect((await store.get('a'))?.status).toBe('complete');
     });
 
     it('of many concurrent creates from one address, no more than perAddress are stored', async () => {
