@@ -1,5 +1,12 @@
 /** The adapters and session plugins the route benchmark runs, each in a child process (`route-server.ts`). */
-export const ROUTE_KINDS = ['express', 'passport', 'fastify-session', 'fastify-secure-session'] as const;
+export const ROUTE_KINDS = [
+  'express',
+  'passport',
+  'fastify-session',
+  'fastify-secure-session',
+  'nest-express',
+  'nest-fastify',
+] as const;
 export type RouteKind = (typeof ROUTE_KINDS)[number];
 
 /** What a route server tells the parent once it is ready. */

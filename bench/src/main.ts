@@ -29,6 +29,10 @@ const parts = new Set((process.env.BENCH_ONLY ?? 'routes,logins,upstream,memory'
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const require = createRequire(import.meta.url);
 const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+/** The version of `name` that `parent` loads: Nest's platforms pin their own express and fastify. */
+const versionIn = (parent: string, name: string) =>
+  (createRequire(require.resolve(`${parent}/package.json`))(`${name}/package.json`) as { version: string })
+    .version;
 
 const sections: string[] = [];
 const heading = [
@@ -36,7 +40,8 @@ const heading = [
   '',
   `\`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version};`,
   `express ${version('express')}, express-session ${version('express-session')}, passport ${version('passport')}, fastify ${version('fastify')},`,
-  `@fastify/session ${version('@fastify/session')}, @fastify/secure-session ${version('@fastify/secure-session')}, autocannon ${version('autocannon')}.`,
+  `@fastify/session ${version('@fastify/session')}, @fastify/secure-session ${version('@fastify/secure-session')}, @nestjs/core ${version('@nestjs/core')},`,
+  `@nestjs/platform-express ${version('@nestjs/platform-express')} (express ${versionIn('@nestjs/platform-express', 'express')}), @nestjs/platform-fastify ${version('@nestjs/platform-fastify')} (fastify ${versionIn('@nestjs/platform-fastify', 'fastify')}), autocannon ${version('autocannon')}.`,
   `Route runs: ${rounds} rounds in alternating order, ${seconds} s each, ${connections} connections; ratios taken within a round, median [min-max].`,
 ].join('\n');
 
@@ -52,9 +57,10 @@ if (parts.has('routes')) {
       '## 1. Route overhead per adapter',
       '',
       'Each route against a bare route of the same app that reads the same session (express-session or the Fastify',
-      'session plugin, one logged-in browser); `A/A` is the bare route against itself, the noise floor. `status` polls a',
-      'pending headless login (answered from the store within the poll interval; the broker is asked once a second) and',
-      "is compared with the bare route under that browser's session (which holds no login). CPU is the app process's own.",
+      'session plugin, one logged-in browser; in the Nest apps a route of a Nest controller, beside `EidModule`); `A/A`',
+      'is the bare route against itself, the noise floor. `status` polls a pending headless login (answered from the',
+      'store within the poll interval; the broker is asked once a second) and is compared with the bare route under',
+      "that browser's session (which holds no login). CPU is the app process's own.",
       '',
       table(
         ['adapter', 'route', 'req/s vs bare', 'CPU per request vs bare', 'bare req/s', 'unexpected answers'],

@@ -13,9 +13,25 @@ import {
 } from '@eid/conformance/drivers';
 import { createEid, type Eid, signicat } from '@eid/core';
 import { startSimulator } from '@eid/simulator';
+import type { FastifySessionOptions } from '@fastify/session';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { SessionOptions } from 'express-session';
 import { ROUTE_KINDS, type RouteKind, type RouteServerReady } from './kinds.js';
 
 const SECRET = 'a-benchmark-session-secret-of-enough-length';
+/** express-session's options, for Express, Passport and Nest on Express alike. */
+const EXPRESS_SESSION: SessionOptions = {
+  secret: SECRET,
+  resave: false,
+  saveUninitialized: false,
+  rolling: false,
+};
+/** @fastify/session's options, for Fastify and Nest on Fastify alike. */
+const FASTIFY_SESSION: FastifySessionOptions = {
+  secret: SECRET,
+  cookie: { secure: false, sameSite: 'lax', httpOnly: true },
+  rolling: false,
+};
 
 /** The bare route: the same session read, answered in the same shape as `GET {prefix}/session`. */
 function bareBody(session: { eid?: { identity?: unknown } } | undefined) {
@@ -23,11 +39,17 @@ function bareBody(session: { eid?: { identity?: unknown } } | undefined) {
   return identity ? { identity } : { error: { code: 'unauthenticated', message: 'Nobody is logged in.' } };
 }
 
+/** The session's data whichever plugin keeps it: @fastify/secure-session has only `get`, the others properties. */
+function sessionData(session: unknown): { eid?: { identity?: unknown } } | undefined {
+  const data = session as { get?(key: string): unknown; eid?: { identity?: unknown } } | undefined;
+  return typeof data?.get === 'function' ? { eid: data.get('eid') as never } : data;
+}
+
 async function listenExpress(kind: 'express' | 'passport', eid: Eid, port: number): Promise<void> {
   const express = (await import('express')).default;
   const session = (await import('express-session')).default;
   const app = express();
-  app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, rolling: false }));
+  app.use(session(EXPRESS_SESSION));
   if (kind === 'express') {
     const { eidRouter } = await import('@eid/express');
     app.use(eidRouter(eid));
@@ -58,11 +80,7 @@ async function listenFastify(kind: 'fastify-session' | 'fastify-secure-session',
   const app = Fastify({ frameworkErrors: eidFrameworkErrors });
   if (kind === 'fastify-session') {
     await app.register((await import('@fastify/cookie')).default);
-    await app.register((await import('@fastify/session')).default, {
-      secret: SECRET,
-      cookie: { secure: false, sameSite: 'lax', httpOnly: true },
-      rolling: false,
-    });
+    await app.register((await import('@fastify/session')).default, FASTIFY_SESSION);
   } else {
     await app.register((await import('@fastify/secure-session')).default, {
       secret: SECRET,
@@ -72,15 +90,55 @@ async function listenFastify(kind: 'fastify-session' | 'fastify-secure-session',
   }
   await app.register(eidPlugin, { eid });
   app.get('/bare', async (request, reply) => {
-    const session = request.session as unknown as {
-      get?(key: string): unknown;
-      eid?: { identity?: unknown };
-    };
-    const data = typeof session.get === 'function' ? { eid: session.get('eid') as never } : session;
-    const body = bareBody(data);
+    const body = bareBody(sessionData(request.session));
     return reply.code('identity' in body ? 200 : 401).send(body);
   });
   await app.listen({ port, host: '127.0.0.1' });
+}
+
+async function listenNest(kind: 'nest-express' | 'nest-fastify', eid: Eid, port: number): Promise<void> {
+  await import('reflect-metadata');
+  const { Controller, Get, Inject, Module, Req, Res } = await import('@nestjs/common');
+  const { HttpAdapterHost, NestFactory } = await import('@nestjs/core');
+  const { EidModule, eidFrameworkErrors } = await import('@eid/nestjs');
+
+  // The bare route is a Nest route too, so the comparison is Nest against Nest. Explicit `@Inject`: esbuild emits
+  // no decorator metadata. Answered through Nest's HTTP adapter, as the module's routes are: one controller for both.
+  @Controller()
+  class BareController {
+    constructor(@Inject(HttpAdapterHost) private readonly host: InstanceType<typeof HttpAdapterHost>) {}
+
+    @Get('bare')
+    bare(@Req() req: { session?: unknown }, @Res() res: unknown) {
+      const body = bareBody(sessionData(req.session));
+      this.host.httpAdapter.reply(res, body, 'identity' in body ? 200 : 401);
+    }
+  }
+
+  @Module({ imports: [EidModule.forRoot({ eid })], controllers: [BareController] })
+  class AppModule {}
+
+  // Warnings and errors only: Nest's start-up log would land in the tables' output.
+  const options = { logger: ['error' as const, 'warn' as const], abortOnError: false };
+  if (kind === 'nest-express') {
+    const { ExpressAdapter } = await import('@nestjs/platform-express');
+    const session = (await import('express-session')).default;
+    const app = await NestFactory.create(AppModule, new ExpressAdapter(), options);
+    app.use(session(EXPRESS_SESSION));
+    await app.listen(port, '127.0.0.1');
+  } else {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule,
+      new FastifyAdapter({ frameworkErrors: eidFrameworkErrors }),
+      options,
+    );
+    // Casts: @nestjs/platform-fastify pins its own fastify (5.11), the plugins' types see the workspace's newer one;
+    // at run time both are Fastify 5.
+    await app.register((await import('@fastify/cookie')).default as never);
+    await app.register((await import('@fastify/session')).default as never, FASTIFY_SESSION);
+    await app.listen(port, '127.0.0.1');
+  }
 }
 
 function cookieHeader(browser: Browserless, origin: string): string {
@@ -100,6 +158,7 @@ async function main(kind: RouteKind): Promise<void> {
     transactionTtlSeconds: 3600,
   });
   if (kind === 'express' || kind === 'passport') await listenExpress(kind, eid, port);
+  else if (kind === 'nest-express' || kind === 'nest-fastify') await listenNest(kind, eid, port);
   else await listenFastify(kind, eid, port);
 
   const browser = new Browserless();
