@@ -33,7 +33,7 @@ describe('MemoryStore', () => {
     expect(await store.get('missing')).toBeUndefined();
   });
 
-  it('keeps a frozen deep copy: nested values, arrays and a non-plain value are the writer\'s no longer', async () => {
+  it("keeps a frozen deep copy: nested values, arrays and a non-plain value are the writer's no longer", async () => {
     const store = new MemoryStore();
     const written = tx('a', Date.now(), {
       providerState: { steps: [{ at: 1 }], nested: { deep: 'x' }, when: new Date(5) } as never,
