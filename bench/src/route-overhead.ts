@@ -18,7 +18,10 @@ export interface RouteOptions {
 
 export interface RouteComparison {
   kind: RouteKind;
-  /** `session`, `status`, or `A/A` (the bare route against itself: the noise floor). */
+  /**
+   * `session`, `status` (against the bare route's 401), `status vs same answer` (against a bare route answering the
+   * status route's own bytes), or `A/A` (the bare route against itself: the noise floor).
+   */
   route: string;
   /** req/s of the route over req/s of the bare one. */
   throughput: Summary;
@@ -143,6 +146,13 @@ export async function measureRouteOverhead(
         'status',
         { path: `/auth/eid/status/${pending.transactionId}`, cookie: pending.cookie, status: 200 },
         { path: '/bare', cookie: pending.cookie, status: 401 },
+        options,
+      ),
+      await compare(
+        child,
+        'status vs same answer',
+        { path: `/auth/eid/status/${pending.transactionId}`, cookie: pending.cookie, status: 200 },
+        { path: '/bare-status', cookie: pending.cookie, status: 200 },
         options,
       ),
     ];

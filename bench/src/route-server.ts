@@ -39,6 +39,13 @@ function bareBody(session: { eid?: { identity?: unknown } } | undefined) {
   return identity ? { identity } : { error: { code: 'unauthenticated', message: 'Nobody is logged in.' } };
 }
 
+/**
+ * What `GET {prefix}/status/:id` answers the pending browser, captured once it is started: `/bare-status` reads the
+ * session and answers these same bytes (200, `no-store`), so that the status route is also compared with a bare route
+ * whose answer is as large as its own, not only with `/bare`'s short 401.
+ */
+let statusAnswer: unknown = {};
+
 /** The session's data whichever plugin keeps it: @fastify/secure-session has only `get`, the others properties. */
 function sessionData(session: unknown): { eid?: { identity?: unknown } } | undefined {
   const data = session as { get?(key: string): unknown; eid?: { identity?: unknown } } | undefined;
@@ -70,6 +77,10 @@ async function listenExpress(kind: 'express' | 'passport', eid: Eid, port: numbe
     const body = bareBody(req.session as never);
     res.status('identity' in body ? 200 : 401).json(body);
   });
+  app.get('/bare-status', (req, res) => {
+    bareBody(req.session as never);
+    res.set('cache-control', 'no-store').json(statusAnswer);
+  });
   const server = app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
 }
@@ -93,6 +104,10 @@ async function listenFastify(kind: 'fastify-session' | 'fastify-secure-session',
     const body = bareBody(sessionData(request.session));
     return reply.code('identity' in body ? 200 : 401).send(body);
   });
+  app.get('/bare-status', async (request, reply) => {
+    bareBody(sessionData(request.session));
+    return reply.header('cache-control', 'no-store').send(statusAnswer);
+  });
   await app.listen({ port, host: '127.0.0.1' });
 }
 
@@ -112,6 +127,13 @@ async function listenNest(kind: 'nest-express' | 'nest-fastify', eid: Eid, port:
     bare(@Req() req: { session?: unknown }, @Res() res: unknown) {
       const body = bareBody(sessionData(req.session));
       this.host.httpAdapter.reply(res, body, 'identity' in body ? 200 : 401);
+    }
+
+    @Get('bare-status')
+    bareStatus(@Req() req: { session?: unknown }, @Res() res: unknown) {
+      bareBody(sessionData(req.session));
+      this.host.httpAdapter.setHeader(res, 'cache-control', 'no-store');
+      this.host.httpAdapter.reply(res, statusAnswer, 200);
     }
   }
 
@@ -180,6 +202,9 @@ async function main(kind: RouteKind): Promise<void> {
     headers: ACCEPT_JSON,
   });
   const { transactionId } = (await started.json()) as { transactionId: string };
+  const polled = await poller.get(`${origin}/auth/eid/status/${transactionId}`, ACCEPT_JSON);
+  if (polled.status !== 200) throw new Error(`the pending login's status answers ${polled.status}`);
+  statusAnswer = await polled.json();
 
   const ready: RouteServerReady = {
     kind,
