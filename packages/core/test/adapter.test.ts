@@ -14,6 +14,7 @@ import {
   httpInput,
   type Middleware,
   malformedParamResponse,
+  malformedTargetResponse,
   matchRoute,
   maxAgeOption,
   optionsObject,
@@ -386,6 +387,16 @@ describe('malformed percent-encoding in route parameters', () => {
     ['/auth/eid/status/%ZZ', '/api'],
   ])('%s is left to the framework', (path, mountPath) => {
     expect(malformedParamResponse(eid, path, mountPath)).toBeUndefined();
+  });
+
+  it('malformedTargetResponse reads the request target as it came in: query kept apart, no percent sign let through', () => {
+    expect(malformedTargetResponse(eid, '/auth/eid/status/%ZZ?x=1')).toEqual(BAD);
+    expect(malformedTargetResponse(eid, '/api/auth/eid/callback/%ZZ', '/api')).toEqual(BAD);
+    expect(malformedTargetResponse(eid, '/auth/eid/status/abc?bad=%ZZ')).toBeUndefined();
+    // Spaces and other characters the URL parser would escape are no malformed escapes.
+    expect(malformedTargetResponse(eid, '/auth/eid/status/a b')).toBeUndefined();
+    expect(malformedTargetResponse(eid, '/auth/eid/status/abc')).toBeUndefined();
+    expect(malformedTargetResponse(eid, '//%')).toBeUndefined();
   });
 
   it("fastifyFrameworkErrors answers Fastify's FST_ERR_BAD_URL as the contract does, without quoting the URL", () => {

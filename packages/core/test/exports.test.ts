@@ -58,6 +58,7 @@ it('@eid/core/adapter exports what adapter authors use', async () => {
       "loginSessionData",
       "malformedParamResponse",
       "malformedPathResponse",
+      "malformedTargetResponse",
       "matchRoute",
       "maxAgeOption",
       "optionsObject",

@@ -39,10 +39,10 @@ describe('MemoryStore', () => {
       providerState: { steps: [{ at: 1 }], nested: { deep: 'x' }, when: new Date(5) } as never,
     });
     await store.create(written);
-    const state = written.providerState as { steps: { at: number }[]; nested: { deep: string }; when: Date };
+    const state = written.providerState as unknown as { steps: { at: number }[]; nested: { deep: string }; when: Date };
     state.steps[0]!.at = 2;
     state.nested.deep = 'changed';
-    const read = (await store.get('a'))!.providerState as typeof state;
+    const read = (await store.get('a'))!.providerState as unknown as typeof state;
     expect(read.steps).toEqual([{ at: 1 }]);
     expect(read.nested).toEqual({ deep: 'x' });
     expect(read.when).toEqual(new Date(5));
@@ -50,6 +50,21 @@ describe('MemoryStore', () => {
     for (const value of [read, read.steps, read.steps[0], read.nested, read.when]) {
       expect(Object.isFrozen(value)).toBe(true);
     }
+    // A transition shares what it kept of the stored value, and copies what it brings.
+    const stored = (await store.get('a'))!;
+    const brought = { deep: 'new' };
+    await store.compareAndSet('a', 1, {
+      ...stored,
+      providerState: { ...stored.providerState, brought } as never,
+    });
+    const next = (await store.get('a'))!.providerState as unknown as typeof state & { brought: { deep: string } };
+    expect(next.steps).toBe(read.steps);
+    expect(next.nested).toBe(read.nested);
+    expect(next.brought).toEqual(brought);
+    expect(next.brought).not.toBe(brought);
+    brought.deep = 'changed';
+    expect(next.brought.deep).toBe('new');
+    expect(Object.isFrozen(next.brought)).toBe(true);
   });
 
   it('compare-and-set succeeds only against the stored version, and bumps it', async () => {

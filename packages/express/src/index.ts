@@ -10,12 +10,11 @@ import {
   guardLoginOption,
   httpInput,
   keepRawBody,
-  malformedParamResponse,
+  malformedTargetResponse,
   maxAgeOption,
   optionsObject,
   type RouteName,
   refuseRoutesOption,
-  requestPath,
   requireIdentity,
   requireSession,
   runRoute,
@@ -72,8 +71,7 @@ export function eidRouter(eid: Eid, options?: EidRouterOptions): Router {
   // Before Express matches a route: a parameter it cannot decode would become its own error page (with a
   // stack trace outside production).
   router.use((req, res, next) => {
-    const path = requestPath(req.originalUrl);
-    const malformed = path === undefined ? undefined : malformedParamResponse(eid, path, req.baseUrl);
+    const malformed = malformedTargetResponse(eid, req.originalUrl, req.baseUrl);
     if (malformed) sendResponse(res, malformed);
     else next();
   });

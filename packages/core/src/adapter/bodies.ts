@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream';
 import type { Eid, EidResponse } from '../engine/contract.js';
-import { malformedParamResponse, matchRoute, requestPath } from './match.js';
+import { malformedTargetResponse, matchRoute, requestPath } from './match.js';
 import { bodyErrorResponse, fastifyBodyErrorHandler } from './responses.js';
 import { type FrameworkRequest, webhookPreCheckResponse } from './run.js';
 
@@ -48,9 +48,9 @@ export function routeBodyParsers(
     posts.map((route) => [route.name, parsersFor(route.bodyLimit ?? DEFAULT_BODY_LIMIT)]),
   );
   return (req, res, next) => {
-    const path = requestPath(req.originalUrl);
-    const malformed = path === undefined ? undefined : malformedParamResponse(eid, path, mountPath());
+    const malformed = malformedTargetResponse(eid, req.originalUrl, mountPath());
     if (malformed) return respond(res, malformed);
+    const path = requestPath(req.originalUrl);
     const matched = path === undefined ? undefined : matchRoute(eid, req.method, path, mountPath());
     const route = matched?.route;
     if (matched && route === 'webhook') {

@@ -34,6 +34,7 @@ export { acceptsPage, type GuardLogin, guardLoginOption, startGuardLogin } from 
 export {
   fastifyFrameworkErrors,
   malformedParamResponse,
+  malformedTargetResponse,
   malformedPathResponse,
   matchRoute,
   requestPath,

@@ -85,6 +85,21 @@ export function malformedParamResponse(
   return malformed ? malformedPathResponse() : undefined;
 }
 
+/**
+ * `malformedParamResponse` for a request target as it came in (path and query, e.g. Express's `req.originalUrl`).
+ * A target without a percent sign cannot hold malformed percent-encoding: it is let through unparsed, which is every
+ * request of an app but the odd broken link.
+ */
+export function malformedTargetResponse(
+  eid: Pick<Eid, 'prefix' | 'routes'>,
+  target: string,
+  mountPath = '',
+): EidResponse | undefined {
+  if (!target.includes('%')) return undefined;
+  const path = requestPath(target);
+  return path === undefined ? undefined : malformedParamResponse(eid, path, mountPath);
+}
+
 /** A Fastify reply, as far as `fastifyFrameworkErrors` writes one. */
 interface FrameworkErrorReply {
   code(status: number): unknown;

@@ -242,19 +242,30 @@ export class MemoryStore implements TransactionStore {
   }
 }
 
+/** What `frozenCopy` made: deep-frozen, so a later write may share it as it is rather than copy it again. */
+const deepFrozen = new WeakSet<object>();
+
 /**
  * A deep copy that nobody can change: what the store keeps and hands out. Transactions are JSON-shaped (the shared
  * stores keep them as JSON), so plain objects and arrays are copied and frozen in one walk, several times cheaper than
- * `structuredClone` and a second walk to freeze; anything else is cloned whole.
+ * `structuredClone` and a second walk to freeze; anything else is cloned whole. A part that is the store's own already
+ * (a transition writes `{ ...read, status }`: the read's nested values) is shared, not copied.
  */
 function frozenCopy<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return deepFreeze(structuredClone(value));
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) copy[key] = frozenCopy((value as Record<string, unknown>)[key]);
-  return Object.freeze(copy) as T;
+  if (typeof value !== 'object' || value === null || deepFrozen.has(value)) return value;
+  let copy: object;
+  if (Array.isArray(value)) copy = Object.freeze(value.map(frozenCopy));
+  else {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) copy = deepFreeze(structuredClone(value));
+    else {
+      const fields: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) fields[key] = frozenCopy((value as Record<string, unknown>)[key]);
+      copy = Object.freeze(fields);
+    }
+  }
+  deepFrozen.add(copy);
+  return copy as T;
 }
 
 function deepFreeze<T>(value: T): T {
