@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: every figure measured side by side in one run and written to bench/RESULTS.md with the machine,
  * Node and package versions. BENCH_ROUNDS (default 5), BENCH_SECONDS per autocannon run (default 2) and
- * BENCH_CONNECTIONS (default 10) size the route benchmark; BENCH_LOGINS (default 30 one after another, twice that at
+ * BENCH_CONNECTIONS (default 10) size the route benchmark; BENCH_LOGINS (default 100 one after another, twice that at
  * concurrency 10, per RP and round) the login one; BENCH_ONLY (routes,logins,upstream,memory) picks parts; BENCH_PENDING (default 10000,100000) the memory one.
  */
 import { writeFileSync } from 'node:fs';
@@ -84,8 +84,8 @@ if (parts.has('logins')) {
   say('login cost against express-openid-connect and openid-client');
   const logins = await measureLoginCost({
     rounds,
-    sequential: env('BENCH_LOGINS', 30),
-    concurrent: env('BENCH_LOGINS', 30) * 2,
+    sequential: env('BENCH_LOGINS', 100),
+    concurrent: env('BENCH_LOGINS', 100) * 2,
   });
   sections.push(
     [

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ProviderLogout, SignResult } from './engine/contract.js';
 import type { EidErrorCode } from './errors.js';
 import type { Identity } from './identity.js';
@@ -99,7 +99,8 @@ export function randomToken(bytes = 32): string {
 }
 
 export function hashBinding(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+  // One-shot `hash`: a third of createHash's cost, and every status poll checks a binding.
+  return hash('sha256', secret, 'base64url');
 }
 
 /** Constant-time check that `secret` is the one whose hash the transaction holds. */

@@ -631,6 +631,10 @@ describe('routeBodyParsers', () => {
     expect(run('POST', '/api/auth/eid/webhook/signicat?x=1', parse, '/api')).toEqual(['next']);
     expect(limits).toContain(1024 * 1024);
     expect(run('POST', '/elsewhere', () => [(_req, _res, next) => next(new Error('ran'))])).toEqual(['next']);
+    // A GET (a page of the app, or one of the contract's GET routes) goes on without a parser or a URL parse.
+    expect(run('GET', '/auth/eid/session', () => [(_req, _res, next) => next(new Error('ran'))])).toEqual([
+      'next',
+    ]);
   });
 
   it('passes a request target that is not a URL path to the app untouched instead of throwing', () => {

@@ -50,6 +50,8 @@ export function routeBodyParsers(
   return (req, res, next) => {
     const malformed = malformedTargetResponse(eid, req.originalUrl, mountPath());
     if (malformed) return respond(res, malformed);
+    // Only the POST routes take a body (the webhook among them): every other request goes on as it came.
+    if (req.method !== 'POST') return next();
     const path = requestPath(req.originalUrl);
     const matched = path === undefined ? undefined : matchRoute(eid, req.method, path, mountPath());
     const route = matched?.route;

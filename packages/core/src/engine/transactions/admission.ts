@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Transaction } from '../../transaction.js';
 import type { EngineContext } from '../context.js';
@@ -13,7 +13,7 @@ export function addressKeyOf(ip: string | undefined): string | undefined {
   const family = isIP(ip);
   if (family === 0) return undefined;
   const network = family === 4 ? ip : `${ipv6Prefix64(ip)}/64`;
-  return createHash('sha256').update(`eid-address:${network}`, 'utf8').digest('base64url').slice(0, 32);
+  return hash('sha256', `eid-address:${network}`, 'base64url').slice(0, 32);
 }
 
 /** The first four groups of an IPv6 address, expanded (`2001:db8::1` -> `2001:0db8:0000:0000`). */
