@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   authenticationStep,
@@ -31,9 +33,10 @@ import {
   sessionMissingMessage,
   UNAUTHENTICATED_BODY,
   writeAtRenewal,
+  nodeResponseWriter,
   writeResponse,
 } from '../src/adapter/index.js';
-import type { EidRequest } from '../src/engine/contract.js';
+import type { EidRequest, EidResponse } from '../src/engine/contract.js';
 import {
   createEid,
   EidError,
@@ -355,6 +358,50 @@ describe('writeResponse', () => {
       },
     );
     expect(headers).toEqual(['cache-control: no-store', 'retry-after: 30']);
+  });
+
+  it('nodeResponseWriter writes each answer to a Node response as a client reads it', async () => {
+    const responses: EidResponse[] = [
+      { type: 'redirect', status: 303, location: 'https://idp.example/auth?a=1&b=%C3%B8' },
+      { type: 'json', status: 200, body: { name: 'Kari Ø', n: 1 } },
+      { type: 'json', status: 429, body: {}, headers: { 'retry-after': '30' } },
+      { type: 'empty', status: 204 },
+      {
+        type: 'file',
+        status: 200,
+        contentType: 'application/pdf',
+        fileName: 'a.pdf',
+        body: new Uint8Array([37, 80, 68]),
+      },
+    ];
+    const server = createServer((req, res) => {
+      writeResponse(responses[Number(req.url?.slice(1))]!, nodeResponseWriter(res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const get = (index: number) => fetch(`http://127.0.0.1:${port}/${index}`, { redirect: 'manual' });
+      const moved = await get(0);
+      expect(moved.status).toBe(303);
+      expect(moved.headers.get('location')).toBe('https://idp.example/auth?a=1&b=%C3%B8');
+      expect(moved.headers.get('cache-control')).toBe('no-store');
+      expect(await moved.text()).toBe('');
+      const json = await get(1);
+      expect(json.status).toBe(200);
+      expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(json.headers.get('content-length')).toBe(String(Buffer.byteLength('{"name":"Kari Ø","n":1}')));
+      expect(await json.json()).toEqual({ name: 'Kari Ø', n: 1 });
+      const limited = await get(2);
+      expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '30']);
+      const empty = await get(3);
+      expect([empty.status, await empty.text()]).toEqual([204, '']);
+      const file = await get(4);
+      expect(file.headers.get('content-type')).toBe('application/pdf');
+      expect(file.headers.get('content-disposition')).toBe('attachment; filename="a.pdf"');
+      expect(new Uint8Array(await file.arrayBuffer())).toEqual(new Uint8Array([37, 80, 68]));
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

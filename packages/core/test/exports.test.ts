@@ -61,6 +61,7 @@ it('@eid/core/adapter exports what adapter authors use', async () => {
       "malformedTargetResponse",
       "matchRoute",
       "maxAgeOption",
+      "nodeResponseWriter",
       "optionsObject",
       "prefersJson",
       "refusal",

@@ -12,6 +12,7 @@ import {
   keepRawBody,
   malformedTargetResponse,
   maxAgeOption,
+  nodeResponseWriter,
   optionsObject,
   type RouteName,
   refuseRoutesOption,
@@ -118,36 +119,9 @@ async function run(eid: Eid, route: RouteName, req: Request, res: Response): Pro
   sendResponse(res, outcome.response);
 }
 
-/**
- * Writes an engine response: a redirect, JSON, a file download or an empty 204; never cached. Straight to Node's
- * response, past Express's helpers: `res.redirect` negotiates a "Redirecting to" body for every answer (a tenth of a
- * login's CPU in the profile) and `res.json` an ETag no client can use on a `no-store` answer (a fifth of a status
- * poll's route work). The engine's locations are URLs it built (or paths it normalised), encoded already.
- */
+/** Writes an engine response (a redirect, JSON, a file download or an empty 204; never cached) straight to Node's. */
 export function sendResponse(res: Response, response: EidResponse): void {
-  writeResponse(response, {
-    header: (name, value) => void res.setHeader(name, value),
-    redirect: (status, location) => {
-      res.statusCode = status;
-      res.setHeader('location', location);
-      res.end();
-    },
-    json: (status, body) => {
-      const text = JSON.stringify(body);
-      res.statusCode = status;
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.setHeader('content-length', Buffer.byteLength(text));
-      res.end(text);
-    },
-    empty: (status) => {
-      res.statusCode = status;
-      res.end();
-    },
-    file: (status, body) => {
-      res.statusCode = status;
-      res.end(Buffer.from(body));
-    },
-  });
+  writeResponse(response, nodeResponseWriter(res));
 }
 
 /**

@@ -39,12 +39,19 @@ type Rq = adapter.FrameworkRequest & SessionRequest;
 /** Nest's global prefix as a mount path: '' or `/api`. */
 export const asPath = (prefix: string) => prefix.replace(/^\/*(?=.)/, '/').replace(/\/+$/, '');
 
-/** Writes an engine response through Nest's HTTP adapter, on either platform. */
+/**
+ * Writes an engine response: on the Express platform straight to Node's response, past Express's redirect and JSON
+ * helpers, as @eid/express does (`nodeResponseWriter`); on Fastify through Nest's HTTP adapter.
+ */
 export function sendEidResponse(
   http: HttpAdapterHost['httpAdapter'],
   res: unknown,
   response: adapter.EidResponse,
 ): void {
+  if (http.getType() === 'express') {
+    adapter.writeResponse(response, adapter.nodeResponseWriter(res as adapter.NodeResponse));
+    return;
+  }
   adapter.writeResponse(response, {
     header: (name, value) => http.setHeader(res, name, value),
     redirect: (status, location) => http.redirect(res, status, location),

@@ -112,9 +112,12 @@ const routeIn = (eid: adapter.Eid, req: Request) => {
 async function run(strategy: Created, req: Request, options: Options): Promise<void> {
   const session = adapter.requireSession(req, SESSION);
   const route = strategy.routeOf(req, options);
+  // Express's own parameters when the route it matched has them (the router's routes); the path read against the
+  // contract's routes only for a strategy mounted without them (`app.use`), a URL parse saved on every poll.
+  const own = (req.params ?? {}) as Record<string, string | undefined>;
   const params: Record<string, string | undefined> = {
-    ...routeIn(strategy.eid, req)?.params,
-    ...(req.params as object),
+    ...(Object.keys(own).length > 0 ? undefined : routeIn(strategy.eid, req)?.params),
+    ...own,
   };
   params.provider = options.provider ?? params.provider;
   params.method = options.method ?? params.method;

@@ -34,8 +34,8 @@ export { acceptsPage, type GuardLogin, guardLoginOption, startGuardLogin } from 
 export {
   fastifyFrameworkErrors,
   malformedParamResponse,
-  malformedTargetResponse,
   malformedPathResponse,
+  malformedTargetResponse,
   matchRoute,
   requestPath,
 } from './match.js';
@@ -47,6 +47,8 @@ export {
   freshIdentity,
   type IdentityCheck,
   maxAgeOption,
+  type NodeResponse,
+  nodeResponseWriter,
   RESPONSE_HEADERS,
   type ResponseWriter,
   requireIdentity,
