@@ -19,6 +19,7 @@ import {
   malformedTargetResponse,
   matchRoute,
   maxAgeOption,
+  nodeResponseWriter,
   optionsObject,
   ROUTES,
   refusal,
@@ -33,7 +34,6 @@ import {
   sessionMissingMessage,
   UNAUTHENTICATED_BODY,
   writeAtRenewal,
-  nodeResponseWriter,
   writeResponse,
 } from '../src/adapter/index.js';
 import type { EidRequest, EidResponse } from '../src/engine/contract.js';

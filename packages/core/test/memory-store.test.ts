@@ -39,7 +39,11 @@ describe('MemoryStore', () => {
       providerState: { steps: [{ at: 1 }], nested: { deep: 'x' }, when: new Date(5) } as never,
     });
     await store.create(written);
-    const state = written.providerState as unknown as { steps: { at: number }[]; nested: { deep: string }; when: Date };
+    const state = written.providerState as unknown as {
+      steps: { at: number }[];
+      nested: { deep: string };
+      when: Date;
+    };
     state.steps[0]!.at = 2;
     state.nested.deep = 'changed';
     const read = (await store.get('a'))!.providerState as unknown as typeof state;
@@ -57,7 +61,9 @@ describe('MemoryStore', () => {
       ...stored,
       providerState: { ...stored.providerState, brought } as never,
     });
-    const next = (await store.get('a'))!.providerState as unknown as typeof state & { brought: { deep: string } };
+    const next = (await store.get('a'))!.providerState as unknown as typeof state & {
+      brought: { deep: string };
+    };
     expect(next.steps).toBe(read.steps);
     expect(next.nested).toBe(read.nested);
     expect(next.brought).toEqual(brought);
