@@ -142,14 +142,25 @@ class EidRoutes {
 
   private async run(route: adapter.RouteName, req: Rq, res: unknown): Promise<void> {
     // A route disabled in createEid({ routes: { name: false } }) is not served.
-    if (!this.eid.routes.some((served) => served.name === route && served.method === req.method)) {
-      throw new NotFoundException();
-    }
+    if (!this.served.has(`${req.method} ${route}`)) throw new NotFoundException();
     const input = adapter.httpInput(route, req, requireSession(req), this.mountPath());
     this.send(res, (await adapter.runRoute(this.eid, input)).response);
   }
 
-  private readonly mountPath = () => asPath(this.config.getGlobalPrefix());
+  /** The routes the engine serves, as `METHOD name`. */
+  private get served(): ReadonlySet<string> {
+    this.#served ??= new Set(this.eid.routes.map((served) => `${served.method} ${served.name}`));
+    return this.#served;
+  }
+  #served: ReadonlySet<string> | undefined;
+
+  /** The global prefix as a mount path, read per request (it is set late) and converted once per prefix. */
+  private readonly mountPath = () => {
+    const prefix = this.config.getGlobalPrefix();
+    if (prefix !== this.#prefix.prefix) this.#prefix = { prefix, path: asPath(prefix) };
+    return this.#prefix.path;
+  };
+  #prefix = { prefix: '', path: '' };
 
   private readonly send = (res: unknown, response: adapter.EidResponse): void =>
     sendEidResponse(this.host.httpAdapter, res, response);
