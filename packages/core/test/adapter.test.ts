@@ -13,6 +13,7 @@ import {
   fastifyFrameworkErrors,
   fastifyRouteBodies,
   freshIdentity,
+  guardDecision,
   httpInput,
   type Middleware,
   malformedParamResponse,
@@ -45,6 +46,7 @@ import {
   MemoryStore,
   signicat,
 } from '../src/index.js';
+import { HTML_ACCEPT, JSON_ACCEPT, setup } from './helpers/engine-browser.js';
 
 const CREDENTIALS = { clientId: 'client', clientSecret: 'secret', accountId: 'account' };
 
@@ -246,6 +248,123 @@ describe('requireIdentity', () => {
     expect(UNAUTHENTICATED_BODY).toEqual({
       error: { code: 'unauthenticated', message: 'Log in with an eID first.' },
     });
+  });
+});
+
+describe('guardDecision', () => {
+  const login = { provider: 'acme', method: 'bankid' };
+  const loggedIn = { ...identity, transactionId: 'L'.repeat(43), authenticatedAt: new Date().toISOString() };
+  const unauthenticated = { type: 'json', status: 401, body: UNAUTHENTICATED_BODY };
+  /** A request to the protected page `/orders?page=2`, without a login unless `session` holds one. */
+  const guarded = (session: SessionPort, over: { page?: boolean; method?: string } = {}) => ({
+    session,
+    page: over.page ?? true,
+    method: over.method ?? 'GET',
+    url: '/orders?page=2',
+    headers: over.page === false ? JSON_ACCEPT : HTML_ACCEPT,
+    ip: '203.0.113.9',
+    mountPath: '/api',
+  });
+  const where = 'requireEid(test)';
+
+  it('lets a live login through with its identity', async () => {
+    const { eid } = setup();
+    const session = memoryPort({ identity: loggedIn }).port;
+    expect(await guardDecision(eid, guarded(session), { where, login })).toEqual({ identity: loggedIn });
+  });
+
+  it('refuses a login older than maxAge as none: the page gets the login, an API request the 401', async () => {
+    const { eid, state } = setup();
+    const old = { ...loggedIn, authenticatedAt: '2026-01-01T10:00:00Z' };
+    const now = () => Date.parse('2026-01-01T12:00:00Z');
+    const session = memoryPort({ identity: old }).port;
+    expect(await guardDecision(eid, guarded(session), { where, maxAge: 3 * 3600, now })).toEqual({
+      identity: old,
+    });
+    expect(
+      await guardDecision(eid, guarded(session, { page: false }), { where, login, maxAge: 3600, now }),
+    ).toEqual({ response: unauthenticated, loginStarted: false });
+    expect(state.starts).toHaveLength(0);
+  });
+
+  it('reads the session as it is when the adapter checked the login live already (checkedLive)', async () => {
+    const { eid } = setup();
+    // A transaction id the engine never gives: sessionIdentity would refuse it.
+    const forged = { ...identity, transactionId: 'x' };
+    const session = memoryPort({ identity: forged }).port;
+    expect(await guardDecision(eid, { ...guarded(session), checkedLive: true }, { where })).toEqual({
+      identity: forged,
+    });
+    expect(await guardDecision(eid, guarded(session), { where })).toEqual({
+      response: unauthenticated,
+      loginStarted: false,
+    });
+  });
+
+  it('starts `login` for a page GET without a login: to the provider, bound, back to the page', async () => {
+    const { eid, state, store } = setup();
+    const browser = memoryPort();
+    const decision = await guardDecision(eid, guarded(browser.port), { where, login, redirectTo: '/login' });
+    expect(decision).toEqual({
+      response: { type: 'redirect', status: 302, location: 'https://idp.example/login?session=ref-1' },
+      loginStarted: true,
+    });
+    expect(browser.eid()?.binding).toEqual(expect.any(String));
+    const callbackUrl = new URL(state.starts[0]!.callbackUrl);
+    expect(callbackUrl.pathname).toBe('/api/auth/eid/callback/acme');
+    expect(await store.get(callbackUrl.searchParams.get('tx')!)).toMatchObject({
+      returnTo: '/orders?page=2',
+    });
+  });
+
+  it('answers an API request 401 JSON, starting nothing', async () => {
+    const { eid, state } = setup();
+    const request = guarded(memoryPort().port, { page: false });
+    expect(await guardDecision(eid, request, { where, login, redirectTo: '/login' })).toEqual({
+      response: unauthenticated,
+      loginStarted: false,
+    });
+    expect(state.starts).toHaveLength(0);
+  });
+
+  it('sends a page without `login` to redirectTo (303), and without redirectTo answers 401', async () => {
+    const { eid } = setup();
+    const session = memoryPort().port;
+    expect(await guardDecision(eid, guarded(session), { where, redirectTo: '/login' })).toEqual({
+      response: { type: 'redirect', status: 303, location: '/login' },
+      loginStarted: false,
+    });
+    expect(await guardDecision(eid, guarded(session), { where })).toEqual({
+      response: unauthenticated,
+      loginStarted: false,
+    });
+  });
+
+  it('answers a page POST with the 401 or redirectTo, never a login', async () => {
+    const { eid, state } = setup();
+    const post = guarded(memoryPort().port, { method: 'POST' });
+    expect(await guardDecision(eid, post, { where, login })).toEqual({
+      response: unauthenticated,
+      loginStarted: false,
+    });
+    expect(await guardDecision(eid, post, { where, login, redirectTo: '/login' })).toEqual({
+      response: { type: 'redirect', status: 303, location: '/login' },
+      loginStarted: false,
+    });
+    expect(state.starts).toHaveLength(0);
+  });
+
+  it('checks `login` when a page first needs it, naming the guard', async () => {
+    const { eid } = setup();
+    const headless = { provider: 'acme', method: 'phone' };
+    const api = guarded(memoryPort().port, { page: false });
+    expect(await guardDecision(eid, api, { where, login: headless })).toMatchObject({ loginStarted: false });
+    await expect(guardDecision(eid, guarded(memoryPort().port), { where, login: headless })).rejects.toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(/^requireEid\(test\): `login` must name a redirect login method/),
+      }),
+    );
   });
 });
 

@@ -51,6 +51,7 @@ it('@eid/core/adapter exports what adapter authors use', async () => {
       "fastifyRouteBodies",
       "fastifyWebhookPreCheck",
       "freshIdentity",
+      "guardDecision",
       "guardLoginOption",
       "httpInput",
       "keepRawBody",

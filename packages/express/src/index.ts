@@ -7,6 +7,7 @@ import {
   type EidSessionData,
   engineOption,
   type GuardLogin,
+  guardDecision,
   guardLoginOption,
   httpInput,
   keepRawBody,
@@ -16,11 +17,9 @@ import {
   optionsObject,
   type RouteName,
   refuseRoutesOption,
-  requireIdentity,
   requireSession,
   runRoute,
   type SessionHelp,
-  startGuardLogin,
   webhookPreCheckResponse,
   writeResponse,
 } from '@eid/core/adapter';
@@ -155,25 +154,18 @@ export interface RequireEidOptions {
  * one older than `maxAge`.
  */
 export function requireEid(eid: Eid, options: RequireEidOptions = {}): RequestHandler {
-  engineOption(eid, 'requireEid(eid, options)');
-  const { redirectTo } = optionsObject(options, 'requireEid(eid, options)');
-  const maxAge = maxAgeOption(options.maxAge, 'requireEid(eid, options)');
-  const login = guardLoginOption(eid, options.login, 'requireEid(eid, options)');
+  const where = 'requireEid(eid, options)';
+  engineOption(eid, where);
+  const { redirectTo } = optionsObject(options, where);
+  const maxAge = maxAgeOption(options.maxAge, where);
+  // Checked here, so a bad `login` fails at startup rather than at the first page.
+  const login = guardLoginOption(eid, options.login, where);
   return (req, res, next) => {
     const page = req.accepts(['html', 'json']) === 'html';
-    const session = sessionOf(req);
-    requireIdentity({ eid, session, page, redirectTo, maxAge })
-      .then(async (checked) => {
-        if ('identity' in checked) return next();
-        if (login && page && req.method === 'GET') {
-          const { headers, ip } = req;
-          return sendResponse(
-            res,
-            await startGuardLogin(eid, login, { url: req.originalUrl, headers, ip, session, raw: req }),
-          );
-        }
-        sendResponse(res, checked.response);
-      })
+    const { method, originalUrl: url, headers, ip } = req;
+    const request = { session: sessionOf(req), page, method, url, headers, ip, raw: req };
+    guardDecision(eid, request, { where, login, maxAge, redirectTo })
+      .then((decision) => ('identity' in decision ? next() : sendResponse(res, decision.response)))
       .catch(next);
   };
 }

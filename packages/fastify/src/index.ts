@@ -182,27 +182,24 @@ export function requireEid(options: RequireEidOptions = {}): preHandlerAsyncHook
         "requireEid() needs app.register(eidPlugin, { eid }) in the same app (registered before this route, not in a sibling plugin): it checks each request's login.",
       );
     }
-    const session = adapter.requireSession(request, SESSION);
-    if (adapter.freshIdentity(session.read()?.identity, maxAge)) return;
-    const page = adapter.acceptsPage(request.headers.accept);
-    if (options.login && page && request.method === 'GET') {
-      const login = adapter.guardLoginOption(plugin.eid, options.login, 'requireEid(options)')!;
-      const { headers, ip } = request;
-      const mountPath = plugin.mountPath;
-      const url = request.url;
-      return send(
-        reply,
-        await adapter.startGuardLogin(plugin.eid, login, {
-          url,
-          headers,
-          ip,
-          session,
-          mountPath,
-          raw: request,
-        }),
-      );
-    }
-    return send(reply, adapter.unauthenticatedResponse({ page, redirectTo: options.redirectTo }));
+    const { method, url, headers, ip } = request;
+    const decision = await adapter.guardDecision(
+      plugin.eid,
+      {
+        session: adapter.requireSession(request, SESSION),
+        page: adapter.acceptsPage(headers.accept),
+        method,
+        url,
+        headers,
+        ip,
+        mountPath: plugin.mountPath,
+        raw: request,
+        // The plugin's onRequest hook checked this request's login.
+        checkedLive: true,
+      },
+      { where: 'requireEid(options)', login: options.login, maxAge, redirectTo: options.redirectTo },
+    );
+    if ('response' in decision) return send(reply, decision.response);
   };
 }
 

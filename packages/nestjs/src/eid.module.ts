@@ -2,12 +2,9 @@ import type { Eid, Identity } from '@eid/core';
 import {
   acceptsPage,
   fastifyFrameworkErrors,
-  freshIdentity,
   type GuardLogin,
-  guardLoginOption,
-  liveIdentity,
+  guardDecision,
   maxAgeOption,
-  startGuardLogin,
   UNAUTHENTICATED_BODY,
 } from '@eid/core/adapter';
 import * as nest from '@nestjs/common';
@@ -64,7 +61,7 @@ export interface EidGuardOptions {
   login?: GuardLogin;
 }
 
-/** A page request a guard may answer with a login: a `GET` that asks for HTML ahead of JSON. */
+/** What the guard reads of a request: a page request (`GET`, HTML ahead of JSON) may get a login. */
 interface PageRequest extends SessionRequest {
   method?: string;
   url?: string;
@@ -129,26 +126,32 @@ export class EidGuard implements nest.CanActivate {
   }
 
   async canActivate(context: nest.ExecutionContext): Promise<boolean> {
-    const request = this.getRequest(context);
-    const session = requireSession(request);
-    const identity = freshIdentity(await liveIdentity(this.options.eid, session), this.maxAge);
-    if (!identity && this.login && this.host && isPage(request as PageRequest)) {
-      const page = request as PageRequest;
-      const login = guardLoginOption(this.options.eid, this.login, 'EidGuard options')!;
-      const response = await startGuardLogin(this.options.eid, login, {
-        url: page.originalUrl ?? page.url ?? '/',
-        headers: page.headers ?? {},
-        ip: page.ip,
-        session,
-        mountPath: asPath(this.config?.getGlobalPrefix() ?? ''),
+    const request = this.getRequest(context) as PageRequest;
+    const host = this.host;
+    // A login starts only where its answer can be written.
+    const login = host && this.login;
+    const decision = await guardDecision(
+      this.options.eid,
+      {
+        session: requireSession(request),
+        page: acceptsPage(request.headers?.accept),
+        method: request.method,
+        url: request.originalUrl ?? request.url ?? '/',
+        headers: request.headers ?? {},
+        ip: request.ip,
+        mountPath: login ? asPath(this.config?.getGlobalPrefix() ?? '') : undefined,
         raw: request,
-      });
-      sendEidResponse(this.host.httpAdapter, context.switchToHttp().getResponse(), response);
+      },
+      { where: 'EidGuard options', login, maxAge: this.maxAge },
+    );
+    if ('response' in decision && decision.loginStarted && host) {
+      sendEidResponse(host.httpAdapter, context.switchToHttp().getResponse(), decision.response);
       // The answer (the redirect to the provider) is sent: the route does not run, and nothing else answers, as
       // @nestjs/passport's AuthGuard leaves a request a strategy redirected.
       return new Promise<boolean>(() => {});
     }
-    this.handleRequest(identity, context);
+    // The 401 is Nest's own exception, thrown by `handleRequest` (which apps may override).
+    this.handleRequest('identity' in decision ? decision.identity : undefined, context);
     return true;
   }
 
@@ -161,10 +164,6 @@ export class EidGuard implements nest.CanActivate {
     if (!identity) throw new nest.UnauthorizedException(UNAUTHENTICATED_BODY);
     return identity;
   }
-}
-
-function isPage(request: PageRequest): boolean {
-  return request.method === 'GET' && acceptsPage(request.headers?.accept);
 }
 
 /**

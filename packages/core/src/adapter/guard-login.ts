@@ -2,10 +2,14 @@
  * A guard that starts the login itself: `requireEid(eid, { login: { provider, method } })`. A page request without
  * a login is answered with the start route's own answer (a redirect to the provider, the browser bound to the new
  * transaction, `returnTo` the protected page), instead of a redirect to a page that links to the start route: one
- * browser hop fewer per login, as express-openid-connect's `requiresAuth()` does.
+ * browser hop fewer per login, as express-openid-connect's `requiresAuth()` does. `guardDecision` is what every
+ * adapter's guard decides, so the adapters only translate.
  */
 import { type Eid, type EidResponse, prefersJson } from '../engine/contract.js';
 import { EidError } from '../errors.js';
+import type { Identity } from '../identity.js';
+import { liveIdentity, type SessionPort } from '../session.js';
+import { freshIdentity, unauthenticatedResponse } from './responses.js';
 import { type HttpInput, runRoute } from './run.js';
 
 export interface GuardLogin {
@@ -77,4 +81,60 @@ export async function startGuardLogin(
     query: { returnTo: url },
   });
   return outcome.response;
+}
+
+/** A guarded request, as the adapter's framework describes it. */
+export interface GuardRequest {
+  session: SessionPort;
+  /** True when the client wants a page: the adapter's own content negotiation decides. */
+  page: boolean;
+  method?: string | undefined;
+  /** The page's path and query: where a started login comes back to. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  ip?: string | undefined;
+  /** Where the adapter's routes are mounted ('' or undefined at the root). */
+  mountPath?: string | undefined;
+  /** The framework's own request, for the engine's hooks. */
+  raw?: unknown;
+  /** True when the session's login was checked live for this request already (Fastify's plugin hook does). */
+  checkedLive?: boolean | undefined;
+}
+
+export interface GuardOptions {
+  /** Names the guard in the `login` option's error. */
+  where: string;
+  /** Checked against the engine's methods when a page first needs it (remembered per engine). */
+  login?: GuardLogin | undefined;
+  /** Seconds since the login, checked by `maxAgeOption` first. */
+  maxAge?: number | undefined;
+  redirectTo?: string | undefined;
+  /** Clock (epoch ms), for tests. */
+  now?: () => number;
+}
+
+/** Let the request through with its identity, or send `response` (`loginStarted`: the start of `login`). */
+export type GuardDecision = { identity: Identity } | { response: EidResponse; loginStarted: boolean };
+
+/**
+ * What a guard does with a request: a live login, no older than `maxAge`, goes through; a page `GET` without one
+ * starts `login` when set; the rest get the unauthenticated answer (401, or a 303 to `redirectTo` for pages).
+ * Adapters only translate the request in and the answer out.
+ */
+export async function guardDecision(
+  eid: Eid,
+  request: GuardRequest,
+  options: GuardOptions,
+): Promise<GuardDecision> {
+  const { session, page } = request;
+  const current = request.checkedLive ? session.read()?.identity : await liveIdentity(eid, session);
+  const identity = freshIdentity(current, options.maxAge, (options.now ?? Date.now)());
+  if (identity) return { identity };
+  if (options.login && page && request.method === 'GET') {
+    const login = guardLoginOption(eid, options.login, options.where)!;
+    const { url, headers, ip, mountPath, raw } = request;
+    const response = await startGuardLogin(eid, login, { url, headers, ip, session, mountPath, raw });
+    return { response, loginStarted: true };
+  }
+  return { response: unauthenticatedResponse({ page, redirectTo: options.redirectTo }), loginStarted: false };
 }

@@ -30,7 +30,16 @@ export {
   type Middleware,
   routeBodyParsers,
 } from './bodies.js';
-export { acceptsPage, type GuardLogin, guardLoginOption, startGuardLogin } from './guard-login.js';
+export {
+  acceptsPage,
+  type GuardDecision,
+  type GuardLogin,
+  type GuardOptions,
+  type GuardRequest,
+  guardDecision,
+  guardLoginOption,
+  startGuardLogin,
+} from './guard-login.js';
 export {
   fastifyFrameworkErrors,
   malformedParamResponse,
