@@ -132,6 +132,11 @@ export async function measureRouteOverhead(
   try {
     const { loggedIn, pending } = child.ready;
     const bareLoggedIn = { path: '/bare', cookie: loggedIn, status: 200 };
+    const statusRoute = {
+      path: `/auth/eid/status/${pending.transactionId}`,
+      cookie: pending.cookie,
+      status: 200,
+    };
     return [
       await compare(child, 'A/A', bareLoggedIn, bareLoggedIn, options),
       await compare(
@@ -144,14 +149,14 @@ export async function measureRouteOverhead(
       await compare(
         child,
         'status',
-        { path: `/auth/eid/status/${pending.transactionId}`, cookie: pending.cookie, status: 200 },
+        statusRoute,
         { path: '/bare', cookie: pending.cookie, status: 401 },
         options,
       ),
       await compare(
         child,
         'status vs same answer',
-        { path: `/auth/eid/status/${pending.transactionId}`, cookie: pending.cookie, status: 200 },
+        statusRoute,
         { path: '/bare-status', cookie: pending.cookie, status: 200 },
         options,
       ),
